@@ -1,0 +1,162 @@
+"""The normalised document model: what the parser produces and the writer consumes.
+
+A :class:`Document` keeps the original XML tree (so everything vecedit does not edit
+is written back verbatim) and, beside it, a resolved *render tree* of
+:class:`Group` and :class:`Shape` objects in document order. Each shape holds its
+geometry as cubic Bézier subpaths in its own user space, the full transform to
+canvas pixels, and its resolved paint (inheritance, CSS and ``use`` already applied).
+
+Geometry layout (shared with :mod:`vecedit.scene` and the renderer)
+---------------------------------------------------------------------
+A :class:`Subpath` stores control points as an ``(N, 2)`` float64 array:
+
+* open subpath with ``k`` cubic segments: ``N = 3k + 1`` —
+  ``p0, c1, c2, p1, c1, c2, p2, …``; segment ``i`` uses rows ``3i … 3i+3``.
+* closed subpath with ``k`` segments: ``N = 3k`` — the last segment ends at row 0
+  (segment ``i`` uses rows ``3i, 3i+1, 3i+2, (3i+3) mod N``), so the start point
+  cannot tear away from the end point while it is being optimised.
+
+Lines and quadratics are raised to cubics exactly; arcs are approximated by cubics
+to within 0.1 canvas pixel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+from xml.etree.ElementTree import Element as XMLElement
+
+import numpy as np
+
+RGBA = tuple[float, float, float, float]
+"""A straight-alpha colour, each channel in [0, 1], in sRGB."""
+
+
+@dataclass
+class GradientRef:
+    """A paint that points at a gradient in :attr:`Document.gradients`."""
+
+    id: str
+    fallback: Optional[RGBA] = None
+
+
+Paint = Union[RGBA, GradientRef, None]
+"""A resolved fill or stroke: a colour, a gradient reference, or ``None`` (no paint)."""
+
+
+@dataclass
+class Stop:
+    offset: float
+    color: RGBA  # stop-opacity already folded into the alpha channel
+
+
+@dataclass
+class Gradient:
+    """A ``linearGradient`` / ``radialGradient`` with ``href`` inheritance resolved.
+
+    ``geometry`` holds ``(x1, y1, x2, y2)`` for linear and ``(cx, cy, r, fx, fy, fr)``
+    for radial gradients, in gradient units (percentages already resolved: fractions
+    for ``objectBoundingBox``, user units for ``userSpaceOnUse``).
+    """
+
+    id: str
+    kind: str  # "linear" | "radial"
+    units: str  # "objectBoundingBox" | "userSpaceOnUse"
+    transform: np.ndarray  # (3, 3) gradientTransform
+    spread: str  # "pad" | "reflect" | "repeat"
+    geometry: tuple[float, ...]
+    stops: list[Stop]
+    node: XMLElement  # the gradient element itself
+    stop_nodes: list[XMLElement] = field(default_factory=list)  # owners of ``stops``
+    edited: set[str] = field(default_factory=set)  # "stops", "geometry"
+
+
+@dataclass
+class Subpath:
+    points: np.ndarray  # (N, 2) float64, layout described in the module docstring
+    closed: bool
+
+    @property
+    def num_segments(self) -> int:
+        n = len(self.points)
+        return n // 3 if self.closed else (n - 1) // 3
+
+
+@dataclass
+class Shape:
+    """One renderable element (path or basic shape, possibly instanced by ``use``)."""
+
+    node: XMLElement  # the XML element edits are written back to
+    tag: str  # local tag name: path, rect, circle, ellipse, line, polyline, polygon
+    id: Optional[str]
+    classes: tuple[str, ...]
+    subpaths: list[Subpath]  # in the element's own user space
+    ctm: np.ndarray  # (3, 3) user space -> canvas pixels (viewBox included)
+    fill: Paint
+    stroke: Paint
+    fill_opacity: float = 1.0
+    stroke_opacity: float = 1.0
+    opacity: float = 1.0  # the element's own ``opacity`` (groups hold their own)
+    fill_rule: str = "nonzero"  # "nonzero" | "evenodd"
+    stroke_width: float = 1.0  # user units
+    linecap: str = "butt"  # "butt" | "round" | "square"
+    linejoin: str = "miter"  # "miter" | "round" | "bevel" (miter-clip/arcs -> miter)
+    miterlimit: float = 4.0
+    paint_order: tuple[str, str] = ("fill", "stroke")
+    dasharray: Optional[tuple[float, ...]] = None
+    dashoffset: float = 0.0
+    visible: bool = True  # display:none / visibility:hidden resolve to False
+    editable: bool = True
+    reason: Optional[str] = None  # why not editable, when it is not
+    edited: set[str] = field(default_factory=set)
+    # "geometry", "fill", "stroke", "stroke_width", "opacity", "fill_opacity", "stroke_opacity"
+
+
+@dataclass
+class Group:
+    """A ``g`` (or the root ``svg``, or a ``use`` instance) in the render tree."""
+
+    node: Optional[XMLElement]
+    id: Optional[str]
+    opacity: float = 1.0
+    children: list[Union["Group", Shape]] = field(default_factory=list)
+    # Present when the group is clipped or masked; the builtin renderer reports it.
+    clip_path: Optional[str] = None
+    mask: Optional[str] = None
+
+
+@dataclass
+class Note:
+    """Something kept verbatim but not editable (text, image, filter, mask, …)."""
+
+    tag: str
+    id: Optional[str]
+    message: str
+    affects_picture: bool
+
+
+@dataclass
+class Document:
+    root_node: XMLElement  # the <svg> element of the kept XML tree
+    namespaces: dict[str, str]  # prefix -> URI as declared in the source
+    width: float  # canvas size in pixels (CSS px at 96 dpi)
+    height: float
+    viewbox: tuple[float, float, float, float]
+    root: Group
+    gradients: dict[str, Gradient]
+    notes: list[Note] = field(default_factory=list)
+    prolog: str = ""  # text before the root element (XML declaration, comments)
+
+    def shapes(self) -> list[Shape]:
+        """Every shape in render (document) order."""
+        out: list[Shape] = []
+
+        def walk(group: Group) -> None:
+            for child in group.children:
+                if isinstance(child, Group):
+                    walk(child)
+                else:
+                    out.append(child)
+
+        walk(self.root)
+        return out
