@@ -161,19 +161,16 @@ def _decode(data: bytes, path: Optional[Path]) -> str:
             raise InputError(f"the SVG{where} is larger than {MAX_SVG_BYTES >> 20} MiB uncompressed")
     if not data.strip():
         raise InputError(f"empty SVG input{where}")
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    encodings = ["utf-16"] if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ["utf-8-sig"]
     declared = re.match(rb"<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']", data)
     if declared:
+        encodings.append(declared.group(1).decode("ascii"))
+    for encoding in encodings:
         try:
-            return data.decode(declared.group(1).decode("ascii"))
+            return data.decode(encoding)
         except (LookupError, UnicodeDecodeError):
-            pass
-    raise InputError(f"the SVG{where} is not valid UTF-8 and declares no encoding Python can read")
+            continue
+    raise InputError(f"the SVG{where} is not valid UTF-8 or UTF-16 and declares no encoding that fits")
 
 
 @functools.lru_cache(maxsize=1)
