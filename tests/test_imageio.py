@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from vecedit.errors import InputError, OptionError
-from vecedit.imageio import composite_on, load_image, over, psnr, save_png, to_png_bytes, to_rgba
+from vecedit.imageio import composite_on, load_image, over, psnr, save_png, side_by_side, to_png_bytes, to_rgba
 
 
 def gradient_rgba(h=6, w=8):
@@ -179,3 +179,16 @@ def test_psnr():
     assert psnr(FakeTensor(a), a + 0.01) == pytest.approx(40.0)
     with pytest.raises(InputError, match="shapes"):
         psnr(a, np.zeros((4, 5, 3)))
+
+
+def test_side_by_side():
+    a = np.zeros((3, 5, 4), np.float32)
+    a[..., 3] = 1.0
+    b = a.copy()
+    b[0, 0, :3] = 0.1
+    sheet = side_by_side(a, b)
+    assert sheet.shape == (3, 5 * 3 + 8, 3)
+    assert sheet[0, 10 + 4 + 4].tolist() == pytest.approx([0.4, 0.4, 0.4])  # diff x4, first pixel
+    assert sheet[1, 18:].max() == 0.0
+    with pytest.raises(InputError):
+        side_by_side(a, a[:2])

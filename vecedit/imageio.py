@@ -190,6 +190,20 @@ def load_image(path: Union[str, os.PathLike]) -> np.ndarray:
     return np.asarray(im.convert("RGBA"), dtype=np.float32) / 255.0
 
 
+def side_by_side(left, right, gain: float = 4.0, background: Color = "white") -> np.ndarray:
+    """``left | right | |left - right| × gain`` as one ``(H, 3W + 8, 3)`` image for diff reports.
+
+    Both images are flattened onto ``background`` first; they must have the same size.
+    """
+    a = composite_on(left, background)
+    b = composite_on(right, background)
+    if a.shape != b.shape:
+        raise InputError(f"cannot compare images of different shapes {a.shape} and {b.shape}")
+    diff = np.clip(np.abs(a - b) * gain, 0.0, 1.0)
+    gap = np.full((a.shape[0], 4, 3), 0.5, np.float32)
+    return np.concatenate([a, gap, b, gap, diff], axis=1)
+
+
 def psnr(a, b) -> float:
     """Peak signal-to-noise ratio in dB between two images in [0, 1] (``data_range=1``).
 
