@@ -1,0 +1,84 @@
+"""Numbers and lengths (SVG 1.1 §4.2, CSS Values 3 §5–6).
+
+Absolute units convert at CSS's 96 px per inch. ``em`` is taken as 16 px and ``ex``
+as 8 px (vecedit does not resolve ``font-size``). Percentages need a reference
+length, which the caller passes (SVG 1.1 §7.10: x-like lengths against the viewport
+width, y-like against its height, others against ``sqrt((w² + h²) / 2)``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Optional
+
+from vecedit.errors import SVGError
+
+NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_LENGTH = re.compile(rf"^\s*({NUMBER})\s*([a-zA-Z]*|%)\s*$")
+_NONFINITE = re.compile(r"^\s*[+-]?(nan|inf|infinity)\s*$", re.IGNORECASE)
+
+PX_PER_UNIT: dict[str, float] = {
+    "": 1.0,
+    "px": 1.0,
+    "pt": 96.0 / 72.0,
+    "pc": 16.0,
+    "mm": 96.0 / 25.4,
+    "cm": 96.0 / 2.54,
+    "q": 96.0 / 101.6,
+    "in": 96.0,
+    "em": 16.0,
+    "ex": 8.0,
+}
+
+
+def _finite(value: float, text: str, what: str) -> float:
+    if not math.isfinite(value):
+        raise SVGError(f"{what} {text.strip()!r} is not a finite number; use an ordinary number")
+    return value
+
+
+def parse_number(text: str, what: str = "number") -> float:
+    """A plain finite number; raises :class:`SVGError` otherwise."""
+    if _NONFINITE.match(text):
+        raise SVGError(f"{what} {text.strip()!r} is not a finite number; use an ordinary number")
+    try:
+        return _finite(float(text), text, what)
+    except ValueError:
+        raise SVGError(f"{what} {text.strip()[:40]!r} is not a number; use a number like 1.5") from None
+
+
+def parse_length(text: str, percent_of: Optional[float] = None, what: str = "length") -> float:
+    """A length in px (user units): ``"10"``, ``"2.5mm"``, ``"50%"`` (of *percent_of*).
+
+    Raises :class:`SVGError` for bad syntax, unknown units, non-finite values, or a
+    percentage where no reference length is known.
+
+    >>> parse_length("1in"), parse_length("50%", 300)
+    (96.0, 150.0)
+    """
+    if _NONFINITE.match(text):
+        raise SVGError(f"{what} {text.strip()!r} is not a finite number; use an ordinary length")
+    m = _LENGTH.match(text)
+    if not m:
+        raise SVGError(f"{what} {text.strip()[:40]!r} is not a length; use a number with an optional unit (px, mm, %, …)")
+    value = _finite(float(m.group(1)), text, what)
+    unit = m.group(2).lower()
+    if unit == "%":
+        if percent_of is None:
+            raise SVGError(f"{what} {text.strip()!r} is a percentage where none is allowed; use an absolute length")
+        return value / 100.0 * percent_of
+    if unit not in PX_PER_UNIT:
+        raise SVGError(f"{what} {text.strip()!r} has unknown unit {unit!r}; use px, pt, pc, mm, cm, in, em or %")
+    return value * PX_PER_UNIT[unit]
+
+
+def diagonal(width: float, height: float) -> float:
+    """Reference length for percentages that are neither horizontal nor vertical."""
+    return math.sqrt((width * width + height * height) / 2.0)
+
+
+def parse_number_list(text: str, what: str = "list") -> list[float]:
+    """Numbers separated by whitespace and/or commas (SVG 1.1 §4.2 ``<list-of-numbers>``)."""
+    parts = [p for p in re.split(r"[\s,]+", text.strip()) if p]
+    return [parse_number(p, what) for p in parts]
