@@ -146,6 +146,10 @@ class Document:
     gradients: dict[str, Gradient]
     notes: list[Note] = field(default_factory=list)
     prolog: str = ""  # text before the root element (XML declaration, comments)
+    epilog: str = ""  # text after the root element (usually a newline)
+    # Raw source spans of the parsed XML (vecedit.svg.xmltree.SourceMap), so the
+    # writer reproduces unedited parts byte for byte; None for documents built in code.
+    source: Optional[object] = None
 
     def shapes(self) -> list[Shape]:
         """Every shape in render (document) order."""

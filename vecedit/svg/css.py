@@ -1,0 +1,376 @@
+"""CSS for SVG: ``style`` attributes, ``<style>`` sheets with simple selectors, the cascade.
+
+What is supported (CSS Cascade 4 and Selectors 3, reduced to what SVG files use):
+
+* declarations ``name: value [!important]`` separated by ``;`` (quotes and
+  parentheses respected, so ``url(data:…;base64,…)`` survives);
+* selectors: ``*``, ``type``, ``.class``, ``#id``, ``[attr]``, ``[attr=value]`` and
+  compounds of them (``rect.a#b``), descendant (`` ``) and child (``>``)
+  combinators, comma lists. Anything else (pseudo-classes, ``+``, ``~``, namespaced
+  types) makes that selector unsupported: it is skipped and reported;
+* at-rules (``@media``, ``@font-face``, ``@import`` …) are skipped and reported;
+* the cascade order, lowest to highest (CSS Cascade 4 §6.1, SVG 2 §6.8):
+  presentation attribute < stylesheet rule (by specificity, then source order) <
+  ``style`` attribute, with ``!important`` declarations above all normal ones;
+* inheritance, ``inherit``, ``initial`` and ``unset`` for the properties in
+  :data:`INHERITED` and :data:`INITIAL`.
+
+Values stay strings here; :mod:`vecedit.svg.parse` turns them into numbers and paints.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable, Optional
+from xml.etree.ElementTree import Element
+
+# SVG 2 §13 / §11 / CSS: properties vecedit reads, with their initial values.
+INHERITED: dict[str, str] = {
+    "fill": "black",
+    "stroke": "none",
+    "fill-opacity": "1",
+    "stroke-opacity": "1",
+    "fill-rule": "nonzero",
+    "stroke-width": "1",
+    "stroke-linecap": "butt",
+    "stroke-linejoin": "miter",
+    "stroke-miterlimit": "4",
+    "stroke-dasharray": "none",
+    "stroke-dashoffset": "0",
+    "color": "black",
+    "visibility": "visible",
+    "paint-order": "normal",
+    "clip-rule": "nonzero",
+    "marker-start": "none",
+    "marker-mid": "none",
+    "marker-end": "none",
+    "font-size": "16px",
+}
+NOT_INHERITED: dict[str, str] = {
+    "opacity": "1",
+    "display": "inline",
+    "transform": "none",
+    "clip-path": "none",
+    "mask": "none",
+    "filter": "none",
+    "stop-color": "black",
+    "stop-opacity": "1",
+    "overflow": "visible",
+    "vector-effect": "none",
+    "mix-blend-mode": "normal",
+}
+INITIAL: dict[str, str] = {**INHERITED, **NOT_INHERITED}
+
+# Properties that may also be written as presentation attributes (SVG 2 §6.6).
+# ``transform`` is an attribute of its own in SVG 1.1 but a presentation attribute in SVG 2.
+PRESENTATION_ATTRIBUTES = frozenset(INITIAL) | {"marker"}
+
+
+@dataclass(frozen=True)
+class Declaration:
+    name: str  # lower-cased property name
+    value: str  # stripped, without ``!important``
+    important: bool = False
+
+
+def split_top_level(text: str, sep: str) -> list[str]:
+    """Split on *sep* outside quotes and parentheses."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif ch == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+_IMPORTANT = re.compile(r"!\s*important\s*$", re.IGNORECASE)
+_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def parse_declarations(text: str) -> list[Declaration]:
+    """``"fill: red; stroke:blue !important"`` → declarations in source order.
+
+    Malformed pieces (no colon, empty name or value) are dropped, as CSS does.
+    """
+    out = []
+    for piece in split_top_level(_COMMENT.sub("", text), ";"):
+        name, colon, value = piece.partition(":")
+        name, value = name.strip().lower(), value.strip()
+        if not colon or not name or not value:
+            continue
+        important = bool(_IMPORTANT.search(value))
+        if important:
+            value = _IMPORTANT.sub("", value).strip()
+        out.append(Declaration(name, value, important))
+    return out
+
+
+def parse_style(text: str) -> dict[str, str]:
+    """A ``style`` attribute as a dict (later declarations win, ``!important`` first)."""
+    out: dict[str, str] = {}
+    important: set[str] = set()
+    for d in parse_declarations(text):
+        if d.name in important and not d.important:
+            continue
+        out[d.name] = d.value
+        if d.important:
+            important.add(d.name)
+    return out
+
+
+# --- selectors ---------------------------------------------------------------------
+
+_COMPOUND = re.compile(
+    r"(?P<type>\*|[A-Za-z_][\w-]*)?(?P<rest>(?:[.#][\w-]+|\[\s*[\w:-]+\s*(?:=\s*(?:\"[^\"]*\"|'[^']*'|[\w-]+)\s*)?\])*)$"
+)
+_SIMPLE = re.compile(r"[.#][\w-]+|\[\s*([\w:-]+)\s*(?:=\s*(\"[^\"]*\"|'[^']*'|[\w-]+)\s*)?\]")
+
+
+@dataclass(frozen=True)
+class Compound:
+    """One compound selector such as ``rect.a#b[x=y]``."""
+
+    type: Optional[str]  # local element name, None for ``*``/absent
+    ids: tuple[str, ...]
+    classes: tuple[str, ...]
+    attrs: tuple[tuple[str, Optional[str]], ...]
+
+    def matches(self, el: Element) -> bool:
+        if self.type is not None and local_name(el.tag) != self.type:
+            return False
+        if any(el.get("id") != i for i in self.ids):
+            return False
+        if self.classes:
+            have = set((el.get("class") or "").split())
+            if not all(c in have for c in self.classes):
+                return False
+        for name, value in self.attrs:
+            if el.get(name) is None or (value is not None and el.get(name) != value):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class Selector:
+    """Compounds joined by combinators: ``parts[0] c0 parts[1] c1 …`` (c is " " or ">")."""
+
+    text: str
+    parts: tuple[Compound, ...]
+    combinators: tuple[str, ...]
+    specificity: tuple[int, int, int]
+
+    def matches(self, el: Element, parent: Callable[[Element], Optional[Element]]) -> bool:
+        return _match_from(self, len(self.parts) - 1, el, parent)
+
+
+def _match_from(sel: Selector, i: int, el: Element, parent) -> bool:
+    if not sel.parts[i].matches(el):
+        return False
+    if i == 0:
+        return True
+    comb = sel.combinators[i - 1]
+    up = parent(el)
+    if comb == ">":
+        return up is not None and _match_from(sel, i - 1, up, parent)
+    while up is not None:
+        if _match_from(sel, i - 1, up, parent):
+            return True
+        up = parent(up)
+    return False
+
+
+def parse_selector(text: str) -> Optional[Selector]:
+    """One selector (no commas); ``None`` when it uses something unsupported."""
+    tokens = re.split(r"\s*(>)\s*|\s+", text.strip())
+    parts: list[Compound] = []
+    combinators: list[str] = []
+    pending = " "
+    for tok in tokens:
+        if tok is None or tok == "":
+            continue
+        if tok == ">":
+            if not parts:
+                return None
+            pending = ">"
+            continue
+        m = _COMPOUND.fullmatch(tok)
+        if not m or not tok:
+            return None
+        ids, classes, attrs = [], [], []
+        for s in _SIMPLE.finditer(m.group("rest")):
+            if s.group(0)[0] == "#":
+                ids.append(s.group(0)[1:])
+            elif s.group(0)[0] == ".":
+                classes.append(s.group(0)[1:])
+            else:
+                value = s.group(2)
+                if value is not None and value[:1] in "\"'":
+                    value = value[1:-1]
+                attrs.append((s.group(1), value))
+        typ = m.group("type")
+        if parts:
+            combinators.append(pending)
+        pending = " "
+        parts.append(Compound(None if typ in (None, "*") else typ, tuple(ids), tuple(classes), tuple(attrs)))
+    if not parts or pending == ">":
+        return None
+    spec = (
+        sum(len(p.ids) for p in parts),
+        sum(len(p.classes) + len(p.attrs) for p in parts),
+        sum(p.type is not None for p in parts),
+    )
+    return Selector(text.strip(), tuple(parts), tuple(combinators), spec)
+
+
+@dataclass(frozen=True)
+class Rule:
+    selector: Selector
+    declarations: tuple[Declaration, ...]
+    order: int  # source order across all sheets of the document
+
+
+def _skip_block(text: str, i: int) -> int:
+    """Index after the ``}`` closing the block whose ``{`` is at *i*."""
+    depth = 0
+    while i < len(text):
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return len(text)
+
+
+def parse_stylesheet(text: str, first_order: int = 0) -> tuple[list[Rule], list[str]]:
+    """Parse a ``<style>`` sheet → (rules, human-readable warnings for skipped parts)."""
+    text = _COMMENT.sub("", text).replace("<!--", " ").replace("-->", " ")
+    rules: list[Rule] = []
+    warnings: list[str] = []
+    i, order = 0, first_order
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        if text[i] == "@":
+            name = re.match(r"@[\w-]*", text[i:]).group(0)
+            semi, brace = text.find(";", i), text.find("{", i)
+            if brace != -1 and (semi == -1 or brace < semi):
+                i = _skip_block(text, brace)
+            else:
+                i = len(text) if semi == -1 else semi + 1
+            warnings.append(f"CSS at-rule {name} is ignored")
+            continue
+        brace = text.find("{", i)
+        if brace == -1:
+            break
+        prelude = text[i:brace]
+        end = _skip_block(text, brace)
+        body = text[brace + 1 : end - 1]
+        decls = tuple(parse_declarations(body))
+        i = end
+        for sel_text in split_top_level(prelude, ","):
+            if not sel_text.strip():
+                continue
+            sel = parse_selector(sel_text)
+            if sel is None:
+                warnings.append(f"CSS selector {sel_text.strip()!r} is not supported; its rule is ignored")
+                continue
+            rules.append(Rule(sel, decls, order))
+            order += 1
+    return rules, warnings
+
+
+# --- the cascade -------------------------------------------------------------------
+
+
+def local_name(tag) -> str:
+    """``{ns}rect`` → ``rect`` (non-string tags of comments/PIs → "")."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1]
+
+
+class Cascade:
+    """Specified and computed property values for the elements of one document.
+
+    *parent* maps an element to its parent in the source tree (for combinators);
+    selectors always match the element's place in the source tree, also for
+    content instanced through ``use``.
+    """
+
+    def __init__(self, rules: Iterable[Rule], parent: Callable[[Element], Optional[Element]]):
+        self.rules = sorted(rules, key=lambda r: (r.selector.specificity, r.order))
+        self.parent = parent
+        self._specified: dict[Element, dict[str, Declaration]] = {}
+
+    def matching_rules(self, el: Element) -> list[Rule]:
+        """Rules whose selector matches *el*, lowest precedence first."""
+        return [r for r in self.rules if r.selector.matches(el, self.parent)]
+
+    def specified(self, el: Element) -> dict[str, Declaration]:
+        """The winning declaration per property for *el* (no inheritance applied)."""
+        hit = self._specified.get(el)
+        if hit is not None:
+            return hit
+        ranked: list[tuple[tuple, Declaration]] = []
+        for name, value in el.attrib.items():
+            if name in PRESENTATION_ATTRIBUTES and value.strip():
+                ranked.append(((0, 0, 0), Declaration(name, value.strip())))
+        for rule in self.matching_rules(el):
+            for d in rule.declarations:
+                ranked.append(((int(d.important), 1, 0), d))
+        for d in parse_declarations(el.get("style") or ""):
+            ranked.append(((int(d.important), 1, 1), d))
+        out: dict[str, Declaration] = {}
+        # Stable sort: equal keys keep document order, so the later one wins.
+        for _, (_, decl) in sorted(enumerate(ranked), key=lambda t: (t[1][0], t[0])):
+            out[decl.name] = decl
+        if "marker" in out:  # shorthand for the three marker properties (longhands win)
+            for name in ("marker-start", "marker-mid", "marker-end"):
+                out.setdefault(name, Declaration(name, out["marker"].value, out["marker"].important))
+        self._specified[el] = out
+        return out
+
+    def computed(self, el: Element, parent_computed: Optional[dict[str, str]]) -> dict[str, str]:
+        """Computed values (as strings) for every property in :data:`INITIAL`.
+
+        *parent_computed* is the computed style of the element's parent in the
+        *render* tree (the ``use`` element for instanced content), or ``None`` at the root.
+        """
+        base = parent_computed if parent_computed is not None else INITIAL
+        out = {name: (base[name] if name in INHERITED else INITIAL[name]) for name in INITIAL}
+        for name, decl in self.specified(el).items():
+            if name not in INITIAL:
+                continue
+            keyword = decl.value.lower()
+            if keyword == "inherit":
+                out[name] = base[name]
+            elif keyword == "initial":
+                out[name] = INITIAL[name]
+            elif keyword == "unset":
+                out[name] = base[name] if name in INHERITED else INITIAL[name]
+            else:
+                out[name] = decl.value
+        return out
+
+    def sheet_declares(self, el: Element, name: str) -> Optional[Declaration]:
+        """The highest-precedence stylesheet declaration of *name* for *el*, if any."""
+        best = None
+        for rule in self.matching_rules(el):
+            for d in rule.declarations:
+                if d.name == name and (best is None or d.important >= best.important):
+                    best = d
+        return best

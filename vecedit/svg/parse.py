@@ -1,0 +1,273 @@
+"""``load_svg``: SVG file or text → :class:`Document` (the normalised model).
+
+Passes, in order: read the bytes safely (size limit, encoding), parse the XML through
+defusedxml keeping comments and source positions (:mod:`.xmltree`), collect ids,
+style sheets and gradients, note everything vecedit keeps but does not edit, then walk
+the render tree (:mod:`.render_tree`) resolving the cascade, transforms, ``use``,
+nested viewports and paints.
+
+Canvas size (SVG 2 §8.2, CSS 2 §10.3.2 for replaced elements, as resvg does):
+
+* ``width`` and ``height`` given: used, in any unit (px, pt, pc, mm, cm, in, em = 16 px);
+* one missing: derived from the other through the ``viewBox`` aspect ratio;
+* both missing: the ``viewBox`` size;
+* no ``viewBox`` either: CSS's default object size, 300 × 150;
+* percentages on the root: taken of the ``viewBox`` size (or of 300 × 150).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import re
+from pathlib import Path
+from typing import Union
+from xml.etree.ElementTree import Element
+
+from vecedit.errors import SVGError
+from vecedit.svg.css import Cascade, local_name, parse_stylesheet
+from vecedit.svg.gradients import GRADIENT_TAGS, parse_gradient
+from vecedit.svg.model import Document, Gradient, Note
+from vecedit.svg.render_tree import SVG_NS, RenderTreeBuilder
+from vecedit.svg.transform import parse_preserve_aspect_ratio, parse_transform, parse_viewbox, viewbox_transform
+from vecedit.svg.units import parse_length
+from vecedit.svg.xmltree import decode_source, read_xml
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_CANVAS_PX = 100_000.0
+MAX_VIEWBOX = 1e9  # viewBox numbers are coordinates, not pixels: only absurd ones are refused
+DEFAULT_SIZE = (300.0, 150.0)
+
+Source = Union[str, bytes, bytearray, os.PathLike]
+
+_URL_REF = re.compile(r"url\(\s*['\"]?#([^)'\"\s]+)")
+
+# What is kept verbatim but not drawn/edited: tag -> (message, affects the picture).
+# For definitions (filter, mask, …) "affects" is decided by whether anything uses them.
+KEPT = {
+    "text": ("text is kept but not editable and not drawn by the builtin renderer", True),
+    "image": ("image is kept but not editable and not drawn by the builtin renderer", True),
+    "foreignObject": ("foreignObject is kept but not drawn by the builtin renderer", True),
+    "filter": ("filter is kept; filters are not applied by the builtin renderer", None),
+    "mask": ("mask is kept; masks are not applied by the builtin renderer", None),
+    "clipPath": ("clipPath is kept; clipping is not applied by the builtin renderer", None),
+    "pattern": ("pattern is kept; pattern fills are not drawn by the builtin renderer", None),
+    "marker": ("marker is kept; markers are not drawn by the builtin renderer", None),
+    "metadata": ("metadata is kept", False),
+    "title": ("title is kept", False),
+    "desc": ("desc is kept", False),
+    "script": ("script is kept and never run", False),
+    "font": ("SVG font is kept but not used", False),
+    "font-face": ("SVG font is kept but not used", False),
+    "view": ("view is kept", False),
+    "cursor": ("cursor is kept", False),
+    "color-profile": ("color-profile is kept but not applied", False),
+}
+ANIMATION = ("animate", "animateMotion", "animateTransform", "animateColor", "set")
+HANDLED = {"svg", "g", "a", "defs", "symbol", "use", "switch", "style", "stop", "path", "rect", "circle",
+           "ellipse", "line", "polyline", "polygon", *GRADIENT_TAGS}
+EDITOR_NAMESPACES = ("inkscape", "sodipodi", "adobe", "sketch", "figma", "serif", "illustrator")
+
+
+def _read_source(source: Source) -> tuple[str, str, str]:
+    """→ (text, name for messages, codec)."""
+    if isinstance(source, (bytes, bytearray)):
+        name = "SVG data"
+        data = bytes(source)
+    elif isinstance(source, str) and source.lstrip().startswith("<"):
+        if len(source) > MAX_FILE_BYTES:
+            raise SVGError(f"SVG text is larger than {MAX_FILE_BYTES // 2**20} MB; simplify it")
+        return source, "SVG text", "utf-8"
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(os.fspath(source))
+        name = str(source)
+        if not path.exists():
+            raise SVGError(f"{name}: no such file; check the path")
+        if path.is_dir():
+            raise SVGError(f"{name}: is a directory, not an SVG file; give the path of an .svg file")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SVGError(f"{name}: the file is {size / 2**20:.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MB vecedit accepts; simplify it")
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise SVGError(f"{name}: cannot read the file ({e.strerror}); check its permissions") from None
+    else:
+        raise TypeError(f"load_svg takes a path, SVG text or bytes, not {type(source).__name__}")
+    if data[:2] == b"\x1f\x8b":  # .svgz
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as z:
+                data = z.read(MAX_FILE_BYTES + 1)
+        except (OSError, EOFError):
+            raise SVGError(f"{name}: looks gzip-compressed (.svgz) but cannot be decompressed; re-export it") from None
+        if len(data) > MAX_FILE_BYTES:
+            raise SVGError(f"{name}: decompresses to more than {MAX_FILE_BYTES // 2**20} MB; simplify it")
+    if len(data) > MAX_FILE_BYTES:
+        raise SVGError(f"{name}: larger than {MAX_FILE_BYTES // 2**20} MB; simplify it")
+    text, codec = decode_source(data, name)
+    return text, name, codec
+
+
+def _canvas(root: Element, name: str) -> tuple[float, float, tuple[float, float, float, float] | None]:
+    """Canvas width/height in px and the viewBox (see the module docstring)."""
+    viewbox = None
+    if root.get("viewBox") is not None:
+        try:
+            viewbox = parse_viewbox(root.get("viewBox"))
+        except SVGError as e:
+            raise SVGError(f"{name}: {e}") from None
+        if viewbox[2] <= 0 or viewbox[3] <= 0:
+            raise SVGError(f"{name}: viewBox width and height must be positive, got {viewbox[2]:g} × {viewbox[3]:g}; fix the viewBox")
+        if max(abs(v) for v in viewbox) > MAX_VIEWBOX:
+            raise SVGError(f"{name}: viewBox {root.get('viewBox')!r} is absurdly large; fix the viewBox")
+    ref_w, ref_h = (viewbox[2], viewbox[3]) if viewbox else DEFAULT_SIZE
+    sizes = {}
+    for attr, ref in (("width", ref_w), ("height", ref_h)):
+        text = root.get(attr)
+        if text is None or not text.strip() or text.strip() == "auto":
+            sizes[attr] = None
+            continue
+        try:
+            sizes[attr] = parse_length(text, ref, what=attr)
+        except SVGError as e:
+            raise SVGError(f"{name}: <svg> {e}") from None
+    w, h = sizes["width"], sizes["height"]
+    if w is None and h is None:
+        w, h = ref_w, ref_h
+    elif w is None:
+        w = h * ref_w / ref_h if viewbox else DEFAULT_SIZE[0]
+    elif h is None:
+        h = w * ref_h / ref_w if viewbox else DEFAULT_SIZE[1]
+    for label, v in (("width", w), ("height", h)):
+        if v <= 0:
+            raise SVGError(f"{name}: <svg> {label} must be positive, got {v:g}; fix the {label} attribute")
+        if v > MAX_CANVAS_PX:
+            raise SVGError(f"{name}: <svg> {label} is {v:g} px, more than {MAX_CANVAS_PX:g} px; give a smaller size")
+    return w, h, viewbox
+
+
+def _note_kept(root: Element, svg_ns: str, referenced: set[str], notes: list[Note]) -> None:
+    """One note per element that is kept verbatim but not modelled (not descending into it)."""
+
+    def visit(el: Element) -> None:
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            tag = child.tag
+            local = local_name(tag)
+            cid = child.get("id")
+            foreign = not tag.startswith(svg_ns) if svg_ns else tag.startswith("{")
+            if foreign:
+                uri = tag[1:].split("}")[0]
+                editor = any(k in uri.lower() for k in EDITOR_NAMESPACES)
+                message = "editor data is kept" if editor else f"element in namespace {uri} is kept and ignored"
+                notes.append(Note(local, cid, message, False))
+                continue
+            if local in HANDLED:
+                visit(child)
+            elif local in KEPT:
+                message, affects = KEPT[local]
+                if affects is None:
+                    affects = cid is not None and cid in referenced
+                    if not affects:
+                        message += " (it is not used)"
+                notes.append(Note(local, cid, message, affects))
+            elif local in ANIMATION:
+                notes.append(Note(local, cid, "animation is kept but ignored; the static picture is used", False))
+            else:
+                notes.append(Note(local, cid, f"unknown element {local} is kept and ignored", False))
+
+    visit(root)
+
+
+def load_svg(source: Source) -> Document:
+    """Parse an SVG into a :class:`Document`.
+
+    *source* is a path (``str`` or ``os.PathLike``), SVG text (a ``str`` whose first
+    non-blank character is ``<``) or the file's bytes. Raises :class:`SVGError`, with
+    a one-line message saying what to do, for anything the user can fix: a missing
+    file, a directory, malformed XML, XML entities, a root that is not ``svg``,
+    absurd sizes, non-finite numbers, ``use`` cycles.
+
+    >>> doc = load_svg('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" height="5"/></svg>')
+    >>> [s.tag for s in doc.shapes()], doc.width
+    (['rect'], 10.0)
+    """
+    text, name, codec = _read_source(source)
+    root, source_map, namespaces, prolog, epilog = read_xml(text, name)
+    source_map.encoding = codec
+    notes: list[Note] = []
+    if not isinstance(root.tag, str) or local_name(root.tag) != "svg":
+        raise SVGError(f"{name}: the root element is <{local_name(root.tag)}>, not <svg>; give an SVG file")
+    if root.tag == "svg":
+        svg_ns = ""
+        notes.append(Note("svg", root.get("id"), "the root svg has no xmlns=\"http://www.w3.org/2000/svg\"; "
+                          "browsers will not show the file as SVG; add the namespace", False))
+    elif root.tag == f"{{{SVG_NS}}}svg":
+        svg_ns = f"{{{SVG_NS}}}"
+    else:
+        raise SVGError(f"{name}: the root <svg> is in namespace {root.tag[1:].split('}')[0]!r}, not the SVG namespace; "
+                       f"use xmlns=\"{SVG_NS}\"")
+    width, height, viewbox = _canvas(root, name)
+
+    parent = {child: el for el in root.iter() for child in el}
+    ids: dict[str, Element] = {}
+    referenced: set[str] = set()
+    rules, order = [], 0
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.get("id") is not None:
+            ids.setdefault(el.get("id"), el)
+        for value in el.attrib.values():
+            referenced.update(_URL_REF.findall(value))
+        if el.tag == f"{svg_ns}style" and (el.get("type") or "text/css").strip() == "text/css":
+            sheet_rules, warnings = parse_stylesheet("".join(el.itertext()), order)
+            referenced.update(_URL_REF.findall("".join(el.itertext())))
+            rules += sheet_rules
+            order += len(sheet_rules)
+            notes += [Note("style", el.get("id"), w, True) for w in warnings]
+    cascade = Cascade(rules, parent.get)
+    _note_kept(root, svg_ns, referenced, notes)
+
+    vb = viewbox or (0.0, 0.0, width, height)
+    builder = RenderTreeBuilder(name, svg_ns, cascade, ids, parent, notes)
+    gradients: dict[str, Gradient] = {}
+    for el in root.iter():
+        if isinstance(el.tag, str) and local_name(el.tag) in GRADIENT_TAGS and el.tag.startswith(svg_ns) \
+                and el.get("id") and el.get("id") not in gradients and ids.get(el.get("id")) is el:
+            try:
+                gradients[el.get("id")] = parse_gradient(el, ids, builder.source_style, (vb[2], vb[3]), svg_ns, notes)
+            except SVGError as e:
+                raise SVGError(f"{name}: <{local_name(el.tag)} id={el.get('id')!r}>: {e}") from None
+    builder.gradients = gradients
+    try:
+        root_ctm = parse_transform(root.get("transform")) @ viewbox_transform(
+            vb, width, height, parse_preserve_aspect_ratio(root.get("preserveAspectRatio")))
+    except SVGError as e:
+        raise SVGError(f"{name}: <svg>: {e}") from None
+    render_root = builder.build_root(root, root_ctm, (vb[2], vb[3]))
+    return Document(
+        root_node=root,
+        namespaces=namespaces,
+        width=width,
+        height=height,
+        viewbox=vb,
+        root=render_root,
+        gradients=gradients,
+        notes=_dedupe(notes),
+        prolog=prolog,
+        epilog=epilog,
+        source=source_map,
+    )
+
+
+def _dedupe(notes: list[Note]) -> list[Note]:
+    seen, out = set(), []
+    for n in notes:
+        key = (n.tag, n.id, n.message, n.affects_picture)
+        if key not in seen:
+            seen.add(key)
+            out.append(n)
+    return out

@@ -1,0 +1,118 @@
+"""Typed values of the painting properties (SVG 2 §13, CSS Values).
+
+The cascade (:mod:`vecedit.svg.css`) yields strings. :func:`sanitize` drops values
+that do not parse, as CSS does for invalid declarations (the property then takes its
+inherited or initial value), and the small functions below turn the valid strings
+into numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from vecedit.errors import SVGError
+from vecedit.svg.color import parse_color, split_paint
+from vecedit.svg.css import INHERITED, INITIAL
+from vecedit.svg.units import diagonal, parse_length
+
+
+def fraction(text: str) -> float:
+    """``opacity``-like value: number or percentage, clamped to [0, 1] (CSS Color 4 §11.2)."""
+    t = text.strip()
+    value = float(t[:-1]) / 100.0 if t.endswith("%") else float(t)
+    if value != value or abs(value) == float("inf"):
+        raise ValueError(text)
+    return min(1.0, max(0.0, value))
+
+
+def length(text: str, viewport: tuple[float, float]) -> float:
+    """A length in user units; percentages against the viewport diagonal (SVG 1.1 §7.10)."""
+    return parse_length(text, diagonal(*viewport))
+
+
+def dasharray(text: str, viewport: tuple[float, float]) -> Optional[tuple[float, ...]]:
+    """SVG 2 §13.5.6: ``none``, or lengths; an odd list repeats; all zeros means solid."""
+    if text.strip().lower() == "none":
+        return None
+    values = [length(p, viewport) for p in re.split(r"[\s,]+", text.strip()) if p]
+    if any(v < 0 for v in values):
+        raise ValueError("negative dash")
+    if not values or sum(values) == 0:
+        return None
+    if len(values) % 2:
+        values = values * 2
+    return tuple(values)
+
+
+def paint_order(text: str) -> tuple[str, str]:
+    """SVG 2 §13.8 ``paint-order``: fill/stroke order (markers are not drawn)."""
+    words = [w for w in text.lower().split() if w in ("fill", "stroke")]
+    if words and words[0] == "stroke":
+        return ("stroke", "fill")
+    return ("fill", "stroke")
+
+
+def linejoin(text: str) -> str:
+    """``miter-clip`` and ``arcs`` (SVG 2) fall back to ``miter``."""
+    t = text.strip().lower()
+    return t if t in ("round", "bevel") else "miter"
+
+
+def _valid_paint(text: str) -> bool:
+    url, rest = split_paint(text)
+    if rest.lower() in ("context-fill", "context-stroke") and url is None:
+        return True
+    if url is not None and not rest:
+        return True
+    try:
+        parse_color(rest)
+        return True
+    except SVGError:
+        return False
+
+
+def _check(name: str, text: str, viewport: tuple[float, float]) -> bool:
+    """Whether *text* is a valid value for property *name*."""
+    t = text.strip().lower()
+    try:
+        if name in ("fill", "stroke"):
+            return _valid_paint(text)
+        if name in ("color", "stop-color"):
+            parse_color(text)
+        elif name in ("opacity", "fill-opacity", "stroke-opacity", "stop-opacity"):
+            fraction(text)
+        elif name == "stroke-width":
+            return length(text, viewport) >= 0
+        elif name == "stroke-miterlimit":
+            return float(text) >= 1.0
+        elif name == "stroke-dasharray":
+            dasharray(text, viewport)
+        elif name == "stroke-dashoffset":
+            length(text, viewport)
+        elif name in ("fill-rule", "clip-rule"):
+            return t in ("nonzero", "evenodd")
+        elif name == "stroke-linecap":
+            return t in ("butt", "round", "square")
+        elif name == "stroke-linejoin":
+            return t in ("miter", "round", "bevel", "miter-clip", "arcs")
+        elif name == "visibility":
+            return t in ("visible", "hidden", "collapse")
+        return True
+    except (SVGError, ValueError):
+        return False
+
+
+def sanitize(style: dict[str, str], parent: Optional[dict[str, str]], viewport: tuple[float, float]) -> list[str]:
+    """Replace invalid values by the inherited/initial ones; returns what was dropped."""
+    dropped = []
+    for name in ("fill", "stroke", "color", "opacity", "fill-opacity", "stroke-opacity", "stroke-width",
+                 "stroke-miterlimit", "stroke-dasharray", "stroke-dashoffset", "fill-rule",
+                 "stroke-linecap", "stroke-linejoin", "visibility"):
+        value = style[name]
+        if value == INITIAL[name] or (parent is not None and value == parent[name]):
+            continue
+        if not _check(name, value, viewport):
+            dropped.append(f"{name}: {value!r}")
+            style[name] = parent[name] if (parent is not None and name in INHERITED) else INITIAL[name]
+    return dropped

@@ -1,0 +1,383 @@
+"""The render-tree pass: XML elements → :class:`Group` / :class:`Shape` in paint order.
+
+Resolves, per element: the cascade and inheritance (inheritance follows the render
+tree, so content instanced by ``use`` inherits from the ``use``, SVG 2 §5.6.3),
+transforms into a CTM to canvas pixels, nested viewports (``svg``, ``symbol``), the
+``switch`` choice, and paints (colours, gradient references with fallbacks).
+
+``display: none`` subtrees and ``visibility: hidden`` shapes are kept with
+``visible=False``. Definitions (``defs``, ``symbol``, gradients, …) are not drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable, Optional, Union
+from xml.etree.ElementTree import Element
+
+import numpy as np
+
+from vecedit.errors import SVGError
+from vecedit.svg import properties as props
+from vecedit.svg.color import BLACK, parse_color, split_paint
+from vecedit.svg.css import Cascade, local_name
+from vecedit.svg.geometry import path_to_subpaths
+from vecedit.svg.gradients import href_of
+from vecedit.svg.model import Gradient, GradientRef, Group, Note, Paint, Shape
+from vecedit.svg.shapes import BASIC_SHAPES
+from vecedit.svg.transform import max_scale, parse_preserve_aspect_ratio, parse_transform, parse_viewbox
+from vecedit.svg.transform import translate, viewbox_transform
+from vecedit.svg.units import parse_length
+
+SVG_NS = "http://www.w3.org/2000/svg"
+CANVAS_TOLERANCE = 0.1  # max arc approximation error, canvas pixels
+MAX_USE_DEPTH = 32
+MAX_INSTANCED_SHAPES = 100_000
+
+
+@dataclass(frozen=True)
+class Context:
+    ctm: np.ndarray
+    style: dict  # computed style of the render-tree parent
+    viewport: tuple[float, float]  # for percentages
+    hidden: bool = False  # inside display:none
+    use_chain: tuple = ()  # elements being instanced, outermost first
+    reason: Optional[str] = None  # set inside use instances (not editable)
+
+
+class RenderTreeBuilder:
+    def __init__(self, name: str, svg_ns: str, cascade: Cascade, ids: dict[str, Element],
+                 parent: dict[Element, Element], notes: list[Note]):
+        self.name = name
+        self.svg_ns = svg_ns
+        self.cascade = cascade
+        self.ids = ids
+        self.parent = parent
+        self.notes = notes
+        self.gradients: dict[str, Gradient] = {}
+        self.instanced = 0  # shapes created through use, counted before they are built
+        self._expansions: dict[Element, int] = {}
+        self._source_styles: dict[Element, dict] = {}
+
+    # --- styles ---------------------------------------------------------------------
+
+    def style(self, el: Element, parent_style: Optional[dict], viewport: tuple[float, float]) -> dict:
+        style = self.cascade.computed(el, parent_style)
+        for dropped in props.sanitize(style, parent_style, viewport):
+            self._note(el, f"invalid value {dropped} is ignored", False)
+        if style["color"].strip().lower() == "currentcolor":
+            style["color"] = parent_style["color"] if parent_style else "black"
+        return style
+
+    def source_style(self, el: Element) -> dict:
+        """Computed style inheriting along the source tree (for gradients and stops)."""
+        hit = self._source_styles.get(el)
+        if hit is None:
+            up = self.parent.get(el)
+            hit = self.style(el, self.source_style(up) if up is not None else None, (100.0, 100.0))
+            self._source_styles[el] = hit
+        return hit
+
+    # --- helpers --------------------------------------------------------------------
+
+    def _note(self, el: Element, message: str, affects: bool) -> None:
+        self.notes.append(Note(local_name(el.tag), el.get("id"), message, affects))
+
+    def _error(self, el: Element, err: SVGError) -> SVGError:
+        ident = f" id={el.get('id')!r}" if el.get("id") else ""
+        return SVGError(f"{self.name}: <{local_name(el.tag)}{ident}>: {err}")
+
+    def _is_svg(self, el: Element, local: Optional[str] = None) -> bool:
+        if not isinstance(el.tag, str):
+            return False
+        if self.svg_ns:
+            if not el.tag.startswith(self.svg_ns):
+                return False
+        elif el.tag.startswith("{"):
+            return False
+        return local is None or local_name(el.tag) == local
+
+    def _transform(self, el: Element, style: dict) -> np.ndarray:
+        try:
+            return parse_transform(style["transform"])
+        except SVGError as e:
+            raise self._error(el, e) from None
+
+    def _length(self, el: Element, attr: str, ref: float, default: float) -> float:
+        text = el.get(attr)
+        if text is None or not text.strip() or text.strip() == "auto":
+            return default
+        try:
+            return parse_length(text, ref, what=attr)
+        except SVGError as e:
+            raise self._error(el, e) from None
+
+    def _url(self, el: Element, style: dict, prop: str) -> Optional[str]:
+        """``clip-path``/``mask``: the referenced id, or the raw value for other forms."""
+        value = style[prop].strip()
+        if value.lower() == "none":
+            return None
+        url, _ = split_paint(value)
+        return url[1:] if url and url.startswith("#") else value
+
+    def _new_group(self, el: Optional[Element], style: dict, ctx: Context) -> Group:
+        group = Group(node=el, id=el.get("id") if el is not None else None)
+        if el is None:
+            return group
+        group.opacity = props.fraction(style["opacity"])
+        group.clip_path, group.mask = self._effects(el, style)
+        return group
+
+    def _effects(self, el: Element, style: dict) -> tuple[Optional[str], Optional[str]]:
+        """Note the effects the builtin renderer does not apply → (clip_path, mask)."""
+        clip_path, mask = self._url(el, style, "clip-path"), self._url(el, style, "mask")
+        label = f"#{el.get('id')}" if el.get("id") else f"a <{local_name(el.tag)}>"
+        for prop, value in (("clip-path", clip_path), ("mask", mask)):
+            if value is not None:
+                self._note(el, f"{prop} on {label} is not applied by the builtin renderer", True)
+        if style["filter"].strip().lower() != "none":
+            self._note(el, f"filter on {label} is not applied by the builtin renderer", True)
+        if style["mix-blend-mode"].strip().lower() != "normal":
+            self._note(el, f"mix-blend-mode on {label} is not applied by the builtin renderer", True)
+        return clip_path, mask
+
+    # --- the walk -------------------------------------------------------------------
+
+    def build_root(self, root: Element, ctm: np.ndarray, viewport: tuple[float, float]) -> Group:
+        style = self.style(root, None, viewport)
+        ctx = Context(ctm=ctm, style=style, viewport=viewport, hidden=style["display"].strip() == "none")
+        group = self._new_group(root, style, ctx)
+        self._children(root, ctx, group)
+        return group
+
+    def _children(self, el: Element, ctx: Context, group: Group) -> None:
+        for child in el:
+            node = self.render(child, ctx)
+            if node is not None:
+                group.children.append(node)
+
+    def render(self, el: Element, ctx: Context) -> Union[Group, Shape, None]:
+        if not self._is_svg(el):
+            return None
+        local = local_name(el.tag)
+        if local not in ("path", "g", "a", "switch", "svg", "use") and local not in BASIC_SHAPES:
+            return None  # defs, symbol, gradients, text, … (see parse._note_kept)
+        style = self.style(el, ctx.style, ctx.viewport)
+        hidden = ctx.hidden or style["display"].strip() == "none"
+        ctx = replace(ctx, style=style, hidden=hidden)
+        if local == "path" or local in BASIC_SHAPES:
+            return self._shape(el, style, ctx)
+        if local == "use":
+            return self._use(el, style, ctx)
+        if local == "svg":
+            return self._viewport(el, el, style, ctx, self._transform(el, style))
+        group = self._new_group(el, style, ctx)
+        sub = replace(ctx, ctm=ctx.ctm @ self._transform(el, style))
+        if local == "switch":
+            chosen = self._switch_choice(el)
+            if chosen is not None:
+                node = self.render(chosen, sub)
+                if node is not None:
+                    group.children.append(node)
+        else:
+            self._children(el, sub, group)
+        return group
+
+    def _switch_choice(self, el: Element) -> Optional[Element]:
+        """SVG 1.1 §5.8.2: the first child whose conditions hold (no extensions are supported)."""
+        for child in el:
+            if not self._is_svg(child):
+                continue
+            if child.get("requiredExtensions") is not None:
+                continue
+            langs = child.get("systemLanguage")
+            if langs is not None and not any(l.strip().lower().startswith("en") for l in langs.split(",")):
+                continue
+            return child
+        return None
+
+    def _viewport(self, el: Element, content: Element, style: dict, ctx: Context, transform: np.ndarray,
+                  use: Optional[Element] = None) -> Optional[Group]:
+        """A nested ``svg`` (or a ``symbol`` instanced by ``use``): SVG 2 §8.2 viewport."""
+        vw, vh = ctx.viewport
+        x, y = self._length(el, "x", vw, 0.0), self._length(el, "y", vh, 0.0)
+        w = self._length(use if use is not None and use.get("width") else el, "width", vw, vw)
+        h = self._length(use if use is not None and use.get("height") else el, "height", vh, vh)
+        group = self._new_group(el, style, ctx)
+        if w <= 0 or h <= 0:
+            return group  # SVG 2 §8.2: a zero-sized viewport disables rendering
+        viewbox = None
+        if content.get("viewBox") is not None:
+            try:
+                viewbox = parse_viewbox(content.get("viewBox"))
+            except SVGError as e:
+                raise self._error(content, e) from None
+            if viewbox[2] <= 0 or viewbox[3] <= 0:
+                return group
+        if viewbox is not None:
+            par = parse_preserve_aspect_ratio(content.get("preserveAspectRatio"))
+            inner = viewbox_transform(viewbox, w, h, par, x, y)
+            viewport = (viewbox[2], viewbox[3])
+        else:
+            inner, viewport = translate(x, y), (w, h)
+        # The UA style sheet gives nested viewports overflow: hidden (SVG 2 §8.1 / §5.5).
+        overflow = self.cascade.specified(content).get("overflow")
+        if (overflow.value.strip().lower() if overflow else "hidden") not in ("visible", "auto"):
+            label = f"#{content.get('id')}" if content.get("id") else f"a nested <{local_name(content.tag)}>"
+            self._note(content, f"the viewport clipping of {label} is not applied by the builtin renderer", True)
+        sub = replace(ctx, ctm=ctx.ctm @ transform @ inner, viewport=viewport)
+        self._children(content, sub, group)
+        return group
+
+    def _use(self, el: Element, style: dict, ctx: Context) -> Optional[Group]:
+        """SVG 2 §5.6: ``use`` → a group holding a non-editable instance of its target."""
+        href = href_of(el)
+        target = self.ids.get(href[1:]) if href and href.startswith("#") else None
+        if target is None:
+            self._note(el, f"use refers to {href!r}, which is not in this file; nothing is drawn", True)
+            return None
+        up, ancestors = el, set()
+        while up is not None:
+            ancestors.add(up)
+            up = self.parent.get(up)
+        if target in ancestors or target in ctx.use_chain:
+            ident = f" {el.get('id')!r}" if el.get("id") else ""
+            raise SVGError(f"{self.name}: <use{ident}> references {href!r}, which contains it (a cycle); "
+                           "remove or fix the reference")
+        if len(ctx.use_chain) >= MAX_USE_DEPTH:
+            raise self._too_deep(href)
+        if not ctx.use_chain:  # count what the whole instance expands to before building it
+            self.instanced += self._expansion(target, 1)
+            if self.instanced > MAX_INSTANCED_SHAPES:
+                raise SVGError(f"{self.name}: <use> elements expand to more than {MAX_INSTANCED_SHAPES} shapes; "
+                               "simplify the file")
+        vw, vh = ctx.viewport
+        x, y = self._length(el, "x", vw, 0.0), self._length(el, "y", vh, 0.0)
+        group = self._new_group(el, style, ctx)
+        ctm = ctx.ctm @ self._transform(el, style) @ translate(x, y)
+        tid = target.get("id")
+        sub = replace(ctx, ctm=ctm, use_chain=ctx.use_chain + (target,),
+                      reason=ctx.reason or f"instance of #{tid} through <use>")
+        if self._is_svg(target, "symbol") or self._is_svg(target, "svg"):
+            target_style = self.style(target, style, ctx.viewport)
+            sub = replace(sub, style=target_style, hidden=sub.hidden or target_style["display"].strip() == "none")
+            inner = self._viewport(target, target, target_style, sub, np.eye(3), use=el)
+            if inner is not None:
+                group.children.append(inner)
+            return group
+        node = self.render(target, sub)
+        if node is None:
+            self._note(el, f"use refers to #{tid}, a <{local_name(target.tag)}> that is not drawn", False)
+        else:
+            group.children.append(node)
+        return group
+
+    def _too_deep(self, href: str) -> SVGError:
+        return SVGError(f"{self.name}: <use> elements nest more than {MAX_USE_DEPTH} levels deep at {href!r}; "
+                        "flatten the file")
+
+    def _expansion(self, el: Element, depth: int) -> int:
+        """How many shapes instancing *el* creates (uses inside it expanded), memoised."""
+        hit = self._expansions.get(el)
+        if hit is not None:
+            return hit
+        if depth > MAX_USE_DEPTH:
+            raise self._too_deep(el.get("id") or "")
+        self._expansions[el] = 0  # a cycle counts 0 here; the walk reports it
+        count = 0
+        for node in el.iter():
+            if not self._is_svg(node):
+                continue
+            local = local_name(node.tag)
+            if local == "path" or local in BASIC_SHAPES:
+                count += 1
+            elif local == "use":
+                href = href_of(node)
+                target = self.ids.get(href[1:]) if href and href.startswith("#") else None
+                if target is not None:
+                    count += self._expansion(target, depth + 1)
+            if count > MAX_INSTANCED_SHAPES:
+                break
+        self._expansions[el] = count
+        return count
+
+    # --- shapes and paint ---------------------------------------------------------------
+
+    def _shape(self, el: Element, style: dict, ctx: Context) -> Union[Shape, Group]:
+        local = local_name(el.tag)
+        ctm = ctx.ctm @ self._transform(el, style)
+        tolerance = CANVAS_TOLERANCE / max(max_scale(ctm), 1e-12)
+        try:
+            if local == "path":
+                subpaths, error = path_to_subpaths(el.get("d") or "", tolerance)
+                warnings = [f"path data error ({error}); drawn up to there"] if error else []
+            else:
+                subpaths, warnings = BASIC_SHAPES[local](el.get, ctx.viewport, tolerance)
+        except SVGError as e:
+            raise self._error(el, e) from None
+        for w in warnings:
+            self._note(el, w, False)
+        shape = Shape(
+            node=el,
+            tag=local,
+            id=el.get("id"),
+            classes=tuple((el.get("class") or "").split()),
+            subpaths=subpaths,
+            ctm=ctm,
+            fill=self._paint(el, style, "fill"),
+            stroke=self._paint(el, style, "stroke"),
+            fill_opacity=props.fraction(style["fill-opacity"]),
+            stroke_opacity=props.fraction(style["stroke-opacity"]),
+            opacity=props.fraction(style["opacity"]),
+            fill_rule=style["fill-rule"].strip().lower(),
+            stroke_width=props.length(style["stroke-width"], ctx.viewport),
+            linecap=style["stroke-linecap"].strip().lower(),
+            linejoin=props.linejoin(style["stroke-linejoin"]),
+            miterlimit=float(style["stroke-miterlimit"]),
+            paint_order=props.paint_order(style["paint-order"]),
+            dasharray=props.dasharray(style["stroke-dasharray"], ctx.viewport),
+            dashoffset=props.length(style["stroke-dashoffset"], ctx.viewport),
+            visible=not ctx.hidden and style["visibility"].strip().lower() == "visible",
+            editable=ctx.reason is None,
+            reason=ctx.reason,
+        )
+        label = f"#{shape.id}" if shape.id else f"a <{local}>"
+        if shape.dasharray is not None and shape.stroke is not None:
+            self._note(el, f"stroke-dasharray on {label} is kept; dashes are drawn solid by the builtin renderer", True)
+        if any(style[m].strip().lower() != "none" for m in ("marker-start", "marker-mid", "marker-end")):
+            self._note(el, f"markers on {label} are not drawn by the builtin renderer", True)
+        if style["vector-effect"].strip().lower() == "non-scaling-stroke":
+            self._note(el, f"vector-effect on {label} is not applied by the builtin renderer", True)
+        clip_path, mask = self._effects(el, style)
+        if clip_path is not None or mask is not None:
+            # The model keeps clips and masks on groups: wrap the shape (node = the shape's element).
+            return Group(node=el, id=None, clip_path=clip_path, mask=mask, children=[shape])
+        return shape
+
+    def _paint(self, el: Element, style: dict, prop: str) -> Paint:
+        """SVG 2 §13.2: ``none``, a colour, or ``url(#id) [fallback]``."""
+        current = parse_color(style["color"]) or BLACK
+        url, rest = split_paint(style[prop])
+        fallback = parse_color(rest, current) if rest and rest.lower() not in ("context-fill", "context-stroke") else None
+        label = f"#{el.get('id')}" if el.get("id") else f"a <{local_name(el.tag)}>"
+        if url is None:
+            if rest.lower() in ("context-fill", "context-stroke"):
+                self._note(el, f"{prop}: {rest} on {label} is drawn as none by the builtin renderer", True)
+                return None
+            return fallback
+        target = self.ids.get(url[1:]) if url.startswith("#") else None
+        if target is None:
+            what = "fallback colour" if fallback else "none"
+            self._note(el, f"{prop} of {label} refers to {url!r}, which is not in this file; drawn as {what}", True)
+            return fallback
+        tlocal = local_name(target.tag)
+        if url[1:] in self.gradients:
+            if not self.gradients[url[1:]].stops:  # SVG 1.1 §13.2.4: no stops paints nothing
+                return None
+            return GradientRef(url[1:], fallback)
+        if tlocal == "pattern":
+            self._note(el, f"{prop} of {label} is a pattern, not drawn by the builtin renderer (drawn as none)", True)
+            return None
+        self._note(el, f"{prop} of {label} refers to a <{tlocal}>, which is not a paint server; drawn as none", True)
+        return fallback
+

@@ -1,0 +1,287 @@
+"""``dumps_svg`` / ``save_svg``: write a :class:`Document` back as the same SVG.
+
+Only what the model records as edited changes; everything else is written from the
+kept source text (see :mod:`.xmltree`), so an unedited document comes back byte for
+byte. Edits applied to the XML tree (idempotent, so writing twice gives the same text):
+
+* ``Shape.edited``:
+  - ``"geometry"`` → ``d`` from the subpaths (already in the element's own user
+    space). A basic shape becomes a ``path`` that keeps its id, class, style and other
+    attributes but loses its geometry attributes; stylesheet rules that matched it by
+    element name (``rect {…}``), or now would (``path {…}``), are pinned in its
+    ``style`` so its paint does not change.
+  - ``"fill"``, ``"stroke"``, ``"fill_opacity"``, ``"stroke_opacity"``, ``"opacity"``,
+    ``"stroke_width"`` → declarations in the element's ``style`` (replacing one of
+    the same name, or appended) and the same-named presentation attribute removed.
+    ``!important`` is added when a stylesheet rule for that property is important.
+    SVG 1.1 colours have no alpha: a colour with alpha < 1 is written as ``#rrggbb``
+    and its alpha folded into ``fill-opacity`` / ``stroke-opacity``.
+* ``Gradient.edited``: ``"stops"`` → ``offset``, ``stop-color``, ``stop-opacity``
+  attributes of the stop nodes (conflicting inline declarations removed; inline
+  style instead where a stylesheet rule sets them; stops added or removed to match
+  the count). Stops inherited through ``href`` live on the referenced gradient, so
+  editing them edits every gradient sharing them. ``"geometry"`` → ``x1 …`` /
+  ``cx …`` attributes; ``"transform"`` → ``gradientTransform``.
+
+Shapes with ``editable=False`` (``use`` instances) are never written.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Union
+from xml.etree.ElementTree import Element
+
+from vecedit.errors import InputError, SVGError
+from vecedit.svg.color import format_color
+from vecedit.svg.css import INHERITED, INITIAL, Cascade, split_top_level, local_name, parse_stylesheet
+from vecedit.svg.geometry import format_number, subpaths_to_d
+from vecedit.svg.model import Document, Gradient, GradientRef, Paint, Shape
+from vecedit.svg.shapes import GEOMETRY_ATTRIBUTES
+from vecedit.svg.transform import max_scale
+from vecedit.svg.xmltree import serialize
+
+
+def _key(decl):
+    return None if decl is None else (decl.value, decl.important)
+
+
+# --- style attribute editing ---------------------------------------------------------
+
+
+def set_style_property(el: Element, name: str, value: str, important: bool = False) -> None:
+    """Set ``name: value`` in *el*'s ``style`` (replace or append), drop the attribute *name*."""
+    text = el.get("style") or ""
+    pieces = split_top_level(text, ";")
+    decl = f"{name}:{value}{' !important' if important else ''}"
+    out, found = [], False
+    for piece in pieces:
+        key, colon, old = piece.partition(":")
+        if colon and key.strip().lower() == name:
+            if not found:
+                lead = piece[: len(piece) - len(piece.lstrip())]
+                space = " " if old.startswith(" ") else ""
+                out.append(f"{lead}{key.strip()}:{space}{value}{' !important' if important else ''}")
+                found = True
+            continue
+        out.append(piece)
+    if not found:
+        while out and not out[-1].strip():
+            out.pop()
+        sep = " " if any(p.startswith(" ") for p in out[1:]) else ""
+        out.append(f"{sep}{decl}" if out else decl)
+    el.set("style", ";".join(out))
+    el.attrib.pop(name, None)
+
+
+def remove_style_property(el: Element, name: str) -> None:
+    if el.get("style") is None:
+        return
+    kept = [p for p in split_top_level(el.get("style"), ";") if p.partition(":")[0].strip().lower() != name]
+    if any(p.strip() for p in kept):
+        el.set("style", ";".join(kept))
+    else:
+        del el.attrib["style"]
+
+
+# --- values --------------------------------------------------------------------------
+
+
+def _paint_value(paint: Paint) -> str:
+    if paint is None:
+        return "none"
+    if isinstance(paint, GradientRef):
+        fb = f" {format_color(paint.fallback)}" if paint.fallback is not None else ""
+        return f"url(#{paint.id}){fb}"
+    return format_color(paint)
+
+
+def _decimals(shape: Shape) -> int:
+    """Enough decimals for 0.001 canvas px: 3 at scale 1, more for zoomed-in user spaces."""
+    s = max_scale(shape.ctm)
+    if not math.isfinite(s) or s <= 0:
+        return 3
+    return int(min(8, max(3, 3 + math.ceil(math.log10(s)))))
+
+
+def _num(value: float, what: str) -> str:
+    if not math.isfinite(value):
+        raise SVGError(f"{what} is not a finite number ({value}); the edit diverged, try a smaller step size")
+    return format_number(value, 4)
+
+
+class _Editor:
+    def __init__(self, doc: Document):
+        self.doc = doc
+        root = doc.root_node
+        self.svg_ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+        self.parent = {child: el for el in root.iter() for child in el}
+        rules, order = [], 0
+        for el in root.iter():
+            if el.tag == f"{self.svg_ns}style":
+                sheet, _ = parse_stylesheet("".join(el.itertext()), order)
+                rules += sheet
+                order += len(sheet)
+        self.cascade = Cascade(rules, self.parent.get)
+
+    def _set(self, el: Element, name: str, value: str) -> None:
+        sheet = self.cascade.sheet_declares(el, name)
+        set_style_property(el, name, value, important=bool(sheet and sheet.important))
+
+    # shapes ---------------------------------------------------------------------
+
+    def shape(self, shape: Shape) -> None:
+        if not shape.editable or not shape.edited:
+            return
+        el = shape.node
+        label = f"#{shape.id}" if shape.id else f"a <{shape.tag}>"
+        if "geometry" in shape.edited:
+            d = subpaths_to_d(shape.subpaths, _decimals(shape))
+            local = local_name(el.tag)
+            if local != "path":
+                self._to_path(el, local)
+            el.set("d", d)
+        for prop, paint_name, opacity_name, opacity in (
+            ("fill", "fill", "fill_opacity", shape.fill_opacity),
+            ("stroke", "stroke", "stroke_opacity", shape.stroke_opacity),
+        ):
+            paint: Paint = getattr(shape, paint_name)
+            alpha = paint[3] if isinstance(paint, tuple) else 1.0
+            if paint_name in shape.edited or (opacity_name in shape.edited and alpha < 1.0):
+                self._set(el, prop, _paint_value(paint))
+            if opacity_name in shape.edited or (paint_name in shape.edited and alpha < 1.0):
+                self._set(el, f"{prop}-opacity", _num(opacity * alpha, f"{prop}-opacity of {label}"))
+        if "opacity" in shape.edited:
+            self._set(el, "opacity", _num(shape.opacity, f"opacity of {label}"))
+        if "stroke_width" in shape.edited:
+            self._set(el, "stroke-width", _num(shape.stroke_width, f"stroke-width of {label}"))
+
+    def _to_path(self, el: Element, old_local: str) -> None:
+        """Rename a basic shape to ``path``, pinning type-selector styles that would change."""
+        before = dict(self.cascade.specified(el))
+        el.tag = f"{self.svg_ns}path"
+        self.cascade._specified.pop(el, None)
+        after = self.cascade.specified(el)
+        for name in sorted(set(before) | set(after)):
+            b, a = before.get(name), after.get(name)
+            if _key(b) == _key(a):
+                continue
+            if b is not None:
+                set_style_property(el, name, b.value, b.important or bool(a and a.important))
+            elif name in INITIAL:
+                set_style_property(el, name, "inherit" if name in INHERITED else INITIAL[name], a.important)
+        self.cascade._specified.pop(el, None)
+        for attr in GEOMETRY_ATTRIBUTES.get(old_local, ()):
+            el.attrib.pop(attr, None)
+
+    # gradients -------------------------------------------------------------------
+
+    def gradient(self, g: Gradient) -> None:
+        if "stops" in g.edited:
+            self._stops(g)
+        if "geometry" in g.edited:
+            names = ("x1", "y1", "x2", "y2") if g.kind == "linear" else ("cx", "cy", "r", "fx", "fy", "fr")
+            for name, value in zip(names, g.geometry):
+                if name == "fr" and value == 0 and g.node.get("fr") is None:
+                    continue
+                g.node.set(name, _num(value, f"{name} of gradient #{g.id}"))
+        if "transform" in g.edited:
+            m = g.transform
+            values = " ".join(_num(v, f"gradientTransform of #{g.id}") for v in (m[0, 0], m[1, 0], m[0, 1], m[1, 1], m[0, 2], m[1, 2]))
+            g.node.set("gradientTransform", f"matrix({values})")
+
+    def _stops(self, g: Gradient) -> None:
+        nodes = list(g.stop_nodes)
+        owner = self.parent.get(nodes[0]) if nodes else g.node
+        while len(nodes) > len(g.stops):
+            extra = nodes.pop()
+            self.parent[extra].remove(extra)
+        while len(nodes) < len(g.stops):
+            new = Element(f"{self.svg_ns}stop")
+            if nodes:
+                prev = nodes[-1]
+                new.tail = prev.tail
+                owner.insert(list(owner).index(prev) + 1, new)
+            else:
+                owner.append(new)
+            self.parent[new] = owner
+            nodes.append(new)
+        for stop, node in zip(g.stops, nodes):
+            values = {
+                "offset": _num(stop.offset, f"stop offset of gradient #{g.id}"),
+                "stop-color": format_color(stop.color),
+                "stop-opacity": _num(stop.color[3], f"stop-opacity of gradient #{g.id}"),
+            }
+            for name, value in values.items():
+                if name != "offset" and self.cascade.sheet_declares(node, name) is not None:
+                    self._set(node, name, value)
+                else:
+                    remove_style_property(node, name)
+                    node.set(name, value)
+            self.cascade._specified.pop(node, None)
+        g.stop_nodes[:] = nodes
+
+
+def apply_edits(doc: Document) -> None:
+    """Write the model's recorded edits into ``doc.root_node`` (idempotent)."""
+    editor = _Editor(doc)
+    for shape in doc.shapes():
+        editor.shape(shape)
+    for gradient in doc.gradients.values():
+        if gradient.edited:
+            editor.gradient(gradient)
+
+
+def dumps_svg(doc: Document) -> str:
+    """The document as SVG text: prolog + tree + epilog, with edits applied."""
+    apply_edits(doc)
+    return doc.prolog + serialize(doc.root_node, doc.source, doc.namespaces) + doc.epilog
+
+
+_DECL_ENCODING = re.compile(r"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def _encoding(doc: Document) -> str:
+    source_encoding = getattr(doc.source, "encoding", None)
+    if source_encoding:
+        return source_encoding
+    m = _DECL_ENCODING.match(doc.prolog)
+    return m.group(1) if m else "utf-8"
+
+
+def save_svg(doc: Document, path: Union[str, os.PathLike]) -> None:
+    """Write the document to *path* atomically (temp file in the same folder + rename).
+
+    The file is encoded as the source was (or as its XML declaration says, else UTF-8).
+    Raises :class:`InputError` when the folder is missing or not writable; a failed
+    write never leaves a partial file behind.
+    """
+    data = dumps_svg(doc).encode(_encoding(doc), errors="xmlcharrefreplace")
+    path = Path(os.fspath(path))
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"{path}: the folder {folder} does not exist; create it or choose another output path")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory; give a file name for the output")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise InputError(f"{path}: cannot write in {folder} ({e.strerror}); choose a writable output folder") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(e, OSError):
+            raise InputError(f"{path}: cannot write the file ({e.strerror}); choose a writable output path") from None
+        raise
