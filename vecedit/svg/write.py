@@ -72,7 +72,7 @@ def set_style_property(el: Element, name: str, value: str, important: bool = Fal
     if not found:
         while out and not out[-1].strip():
             out.pop()
-        sep = " " if any(p.startswith(" ") for p in out[1:]) else ""
+        sep = " " if re.search(r";[ \t]", text) else ""
         out.append(f"{sep}{decl}" if out else decl)
     el.set("style", ";".join(out))
     el.attrib.pop(name, None)

@@ -240,6 +240,15 @@ def escape_attr(s: str) -> str:
     return s.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
 
 
+def _raw_prefix(span: Optional[Span]) -> Optional[str]:
+    """The prefix the element's tag had in the source (``"svg"`` for ``<svg:rect``)."""
+    if span is None or not span.raw_start.startswith("<"):
+        return None
+    m = _TAG_HEAD.match(span.raw_start)
+    qname = m.group(0)[1:] if m else ""
+    return qname.split(":", 1)[0] if ":" in qname else ""
+
+
 def _split_clark(name: str) -> tuple[str, str]:
     if name.startswith("{"):
         uri, local = name[1:].split("}", 1)
@@ -254,20 +263,29 @@ class _Writer:
         self.out: list[str] = []
         self._fresh = 0
 
-    # Namespace scopes are dicts uri -> prefix ("" for the default namespace).
-    def _qname(self, name: str, scope: dict[str, str], decls: list[tuple[str, str]], is_attr: bool) -> str:
+    # A namespace scope is a dict prefix -> uri ("" for the default namespace), in
+    # declaration order (a redeclared prefix moves to the end).
+    def _qname(self, name: str, scope: dict[str, str], decls: list[tuple[str, str]], is_attr: bool,
+               preferred: Optional[str] = None) -> str:
+        """Qualified name for a Clark name ``{uri}local``; declares a prefix if none is in scope."""
         uri, local = _split_clark(name)
         if not uri:
             return local
         if uri == XML_NS:
             return f"xml:{local}"
-        prefix = scope.get(uri)
-        if prefix is None or (is_attr and prefix == ""):
-            prefix = next((p for u, p in scope.items() if u == uri and p), None)
+        if preferred is not None and scope.get(preferred) == uri and not (is_attr and preferred == ""):
+            prefix = preferred
+        elif not is_attr and scope.get("") == uri:
+            prefix = ""
+        else:
+            prefix = next((p for p, u in reversed(scope.items()) if u == uri and p), None)
             if prefix is None:
                 self._fresh += 1
                 prefix = f"ns{self._fresh}"
-                scope[uri] = prefix
+                while prefix in scope:
+                    self._fresh += 1
+                    prefix = f"ns{self._fresh}"
+                scope[prefix] = uri
                 decls.append((prefix, uri))
         return f"{prefix}:{local}" if prefix else local
 
@@ -287,7 +305,8 @@ class _Writer:
         if span is None and is_root:
             decls = [(p, u) for p, u in self.root_namespaces.items()]
         for prefix, uri in decls:
-            scope[uri] = prefix
+            scope.pop(prefix, None)
+            scope[prefix] = uri
         empty = len(el) == 0 and not el.text
         if span is not None and span.tag == el.tag and span.attrib == tuple(el.attrib.items()) and (
             not span.self_closing or empty
@@ -305,7 +324,7 @@ class _Writer:
             if span is not None and span.tag == el.tag and span.raw_end:
                 self.out.append(span.raw_end)
             else:
-                self.out.append(f"</{self._qname(el.tag, scope, [], False)}>")
+                self.out.append(f"</{self._qname(el.tag, scope, [], False, _raw_prefix(span))}>")
         if not is_root:
             self._tail(el, span)
 
@@ -350,7 +369,7 @@ class _Writer:
         for key, value in el.attrib.items():
             if key not in written:
                 pieces.append(f'{sep}{self._qname(key, scope, new_decls, True)}="{escape_attr(value)}"')
-        tag = self._qname(el.tag, scope, new_decls, False)
+        tag = self._qname(el.tag, scope, new_decls, False, _raw_prefix(span))
         for prefix, uri in new_decls:
             pieces.insert(0, f' xmlns:{prefix}="{escape_attr(uri)}"')
         self_closing = empty and (span is None or span.self_closing)
@@ -366,5 +385,5 @@ def serialize(root: Element, source: Optional[SourceMap], namespaces: dict[str, 
     """The XML text of *root* (without prolog). *namespaces* (prefix → uri) are
     declared on the root when it has no recorded source."""
     w = _Writer(source, namespaces)
-    w.write(root, {XML_NS: "xml"}, is_root=True)
+    w.write(root, {"xml": XML_NS}, is_root=True)
     return "".join(w.out)
