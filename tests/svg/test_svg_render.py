@@ -44,6 +44,12 @@ SNIPPETS = {
                      ' gradientUnits="userSpaceOnUse" gradientTransform="skewX(10)"/>'
                      '<rect width="100" height="50" fill="url(#a)"/><circle cx="30" cy="75" r="25" fill="url(#b)"/>',
                      'width="100" height="100" viewBox="0 0 100 100"'),
+    "root-transform": svg('<rect x="10" y="10" width="30" height="20" fill="red"/>',
+                          'width="100" height="100" viewBox="0 0 50 50" transform="rotate(10)"'),
+    "use-of-svg": svg('<defs><svg id="s" viewBox="0 0 10 10"><circle cx="5" cy="5" r="5"/></svg></defs>'
+                      '<use href="#s" x="10" width="40" height="40"/><a href="#s"><rect width="9" height="9"/></a>'),
+    "symbol-own-size-ignored": svg('<symbol id="s" viewBox="0 0 10 10" x="5" y="5" width="20" height="20">'
+                                   '<rect width="10" height="10"/></symbol><use href="#s" transform="translate(30 30)"/>'),
     "arcs-scaled": svg('<path d="M10 50 a40 20 30 1 1 80 0 A10 30 -20 0 0 10 50z" fill-rule="evenodd" fill="navy"/>',
                        'width="256" height="256" viewBox="0 0 100 100"'),
 }

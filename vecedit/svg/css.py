@@ -315,10 +315,29 @@ class Cascade:
         self.rules = sorted(rules, key=lambda r: (r.selector.specificity, r.order))
         self.parent = parent
         self._specified: dict[Element, dict[str, Declaration]] = {}
+        # Index rules by their rightmost id, class or type (what browsers do), so an
+        # element only tests the rules that can match it.
+        self._index: dict[tuple[str, str], list[int]] = {}
+        for rank, rule in enumerate(self.rules):
+            last = rule.selector.parts[-1]
+            if last.ids:
+                key = ("#", last.ids[0])
+            elif last.classes:
+                key = (".", last.classes[0])
+            elif last.type is not None:
+                key = ("t", last.type)
+            else:
+                key = ("*", "")
+            self._index.setdefault(key, []).append(rank)
 
     def matching_rules(self, el: Element) -> list[Rule]:
         """Rules whose selector matches *el*, lowest precedence first."""
-        return [r for r in self.rules if r.selector.matches(el, self.parent)]
+        keys = [("*", ""), ("t", local_name(el.tag))]
+        if el.get("id") is not None:
+            keys.append(("#", el.get("id")))
+        keys += [(".", c) for c in set((el.get("class") or "").split())]
+        ranks = sorted({r for key in keys for r in self._index.get(key, ())})
+        return [self.rules[r] for r in ranks if self.rules[r].selector.matches(el, self.parent)]
 
     def specified(self, el: Element) -> dict[str, Declaration]:
         """The winning declaration per property for *el* (no inheritance applied)."""

@@ -198,11 +198,21 @@ class RenderTreeBuilder:
 
     def _viewport(self, el: Element, content: Element, style: dict, ctx: Context, transform: np.ndarray,
                   use: Optional[Element] = None) -> Optional[Group]:
-        """A nested ``svg`` (or a ``symbol`` instanced by ``use``): SVG 2 §8.2 viewport."""
+        """A nested ``svg`` (or a ``symbol`` instanced by ``use``): SVG 1.1 §5.6 / §7.
+
+        ``use``'s width/height override the referenced viewport's (default 100%). A
+        ``symbol``'s own x/y/width/height (SVG 2 additions) are ignored, as resvg and
+        most browsers do.
+        """
         vw, vh = ctx.viewport
-        x, y = self._length(el, "x", vw, 0.0), self._length(el, "y", vh, 0.0)
-        w = self._length(use if use is not None and use.get("width") else el, "width", vw, vw)
-        h = self._length(use if use is not None and use.get("height") else el, "height", vh, vh)
+        own = el if local_name(el.tag) == "svg" else None
+        x = self._length(own, "x", vw, 0.0) if own is not None else 0.0
+        y = self._length(own, "y", vh, 0.0) if own is not None else 0.0
+        sizes = []
+        for attr, ref in (("width", vw), ("height", vh)):
+            source = use if use is not None and use.get(attr) else own
+            sizes.append(self._length(source, attr, ref, ref) if source is not None else ref)
+        w, h = sizes
         group = self._new_group(el, style, ctx)
         if w <= 0 or h <= 0:
             return group  # SVG 2 §8.2: a zero-sized viewport disables rendering

@@ -206,7 +206,10 @@ def apply(m: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 def max_scale(m: np.ndarray) -> float:
     """The largest factor by which ``m`` stretches any vector (its top singular value)."""
-    return float(np.linalg.svd(m[:2, :2], compute_uv=False)[0])
+    a, b, c, d = (float(v) for v in (m[0, 0], m[0, 1], m[1, 0], m[1, 1]))
+    e = a * a + b * b + c * c + d * d  # closed form of the 2×2 top singular value
+    det = a * d - b * c
+    return math.sqrt(max(0.0, (e + math.sqrt(max(0.0, e * e - 4.0 * det * det))) / 2.0))
 
 
 def is_identity(m: np.ndarray) -> bool:
