@@ -3,7 +3,6 @@
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from vecedit.svg import dumps_svg, load_svg

@@ -23,10 +23,13 @@ to within 0.1 canvas pixel.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 from xml.etree.ElementTree import Element as XMLElement
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from vecedit.svg.xmltree import SourceMap
 
 RGBA = tuple[float, float, float, float]
 """A straight-alpha colour, each channel in [0, 1], in sRGB."""
@@ -149,7 +152,7 @@ class Document:
     epilog: str = ""  # text after the root element (usually a newline)
     # Raw source spans of the parsed XML (vecedit.svg.xmltree.SourceMap), so the
     # writer reproduces unedited parts byte for byte; None for documents built in code.
-    source: Optional[object] = None
+    source: Optional["SourceMap"] = None
 
     def shapes(self) -> list[Shape]:
         """Every shape in render (document) order."""

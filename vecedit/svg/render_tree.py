@@ -12,7 +12,7 @@ transforms into a CTM to canvas pixels, nested viewports (``svg``, ``symbol``), 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, Optional, Union
+from typing import Optional, Union
 from xml.etree.ElementTree import Element
 
 import numpy as np
