@@ -321,3 +321,22 @@ def test_save_to_missing_folder_or_directory(tmp_path):
     assert "does not exist" in str(e.value)
     with pytest.raises(InputError):
         save_svg(doc, tmp_path)
+
+
+@pytest.mark.parametrize("namespaces", [{"": "http://www.w3.org/2000/svg"}, {}])
+def test_document_built_in_code_is_written(namespaces):
+    from xml.etree.ElementTree import Element, SubElement
+
+    from vecedit.svg import Document, Group, Shape
+
+    ns = "http://www.w3.org/2000/svg"
+    root = Element(f"{{{ns}}}svg", {"width": "10", "height": "10"})
+    node = SubElement(SubElement(root, f"{{{ns}}}g"), f"{{{ns}}}path")
+    shape = Shape(node=node, tag="path", id=None, classes=(), subpaths=path_to_subpaths("M0 0 L5 0 L5 5 Z")[0],
+                  ctm=np.eye(3), fill=(1.0, 0.0, 0.0, 1.0), stroke=None, edited={"geometry", "fill"})
+    doc = Document(root_node=root, namespaces=namespaces, width=10, height=10, viewbox=(0, 0, 10, 10),
+                   root=Group(node=root, id=None, children=[shape]), gradients={})
+    out = dumps_svg(doc)
+    assert out == ('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><g>'
+                   '<path d="M0 0 L5 0 L5 5 Z" style="fill:#ff0000"/></g></svg>')
+    assert load_svg(out).shapes()[0].fill == (1, 0, 0, 1)

@@ -384,6 +384,10 @@ class _Writer:
 def serialize(root: Element, source: Optional[SourceMap], namespaces: dict[str, str]) -> str:
     """The XML text of *root* (without prolog). *namespaces* (prefix → uri) are
     declared on the root when it has no recorded source."""
+    namespaces = dict(namespaces)
+    root_uri, _ = _split_clark(root.tag) if isinstance(root.tag, str) else ("", "")
+    if root_uri and root_uri not in namespaces.values() and "" not in namespaces:
+        namespaces[""] = root_uri  # a tree built in code: make its namespace the default
     w = _Writer(source, namespaces)
     w.write(root, {"xml": XML_NS}, is_root=True)
     return "".join(w.out)
