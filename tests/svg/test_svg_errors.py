@@ -105,8 +105,18 @@ def test_unreadable_file(tmp_path):
 
 
 def test_deep_nesting_is_refused():
-    text = svg("<g>" * 600 + "</g>" * 600)
+    text = svg("<g>" * 300 + "</g>" * 300)
     assert "nested more than" in error_of(text)
+
+
+def test_deep_but_allowed_nesting_loads_and_writes():
+    from vecedit.svg import dumps_svg
+
+    text = svg("<g>" * 250 + '<rect width="1" height="1"/>' + "</g>" * 250)
+    doc = load_svg(text)
+    assert len(doc.shapes()) == 1 and dumps_svg(doc) == text
+    doc.shapes()[0].edited.add("geometry")
+    assert "<path" in dumps_svg(doc)
 
 
 def test_file_name_starts_the_message(tmp_path):

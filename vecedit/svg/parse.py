@@ -32,7 +32,7 @@ from vecedit.svg.model import Document, Gradient, Note
 from vecedit.svg.render_tree import SVG_NS, RenderTreeBuilder
 from vecedit.svg.transform import parse_preserve_aspect_ratio, parse_transform, parse_viewbox, viewbox_transform
 from vecedit.svg.units import parse_length
-from vecedit.svg.xmltree import decode_source, read_xml
+from vecedit.svg.xmltree import decode_source, read_xml, recursion_room
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_CANVAS_PX = 100_000.0
@@ -195,6 +195,11 @@ def load_svg(source: Source) -> Document:
     (['rect'], 10.0)
     """
     text, name, codec = _read_source(source)
+    with recursion_room():
+        return _load(text, name, codec)
+
+
+def _load(text: str, name: str, codec: str) -> Document:
     root, source_map, namespaces, prolog, epilog = read_xml(text, name)
     source_map.encoding = codec
     notes: list[Note] = []

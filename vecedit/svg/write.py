@@ -43,7 +43,7 @@ from vecedit.svg.geometry import format_number, subpaths_to_d
 from vecedit.svg.model import Document, Gradient, GradientRef, Paint, Shape
 from vecedit.svg.shapes import GEOMETRY_ATTRIBUTES
 from vecedit.svg.transform import max_scale
-from vecedit.svg.xmltree import serialize
+from vecedit.svg.xmltree import recursion_room, serialize
 
 
 def _key(decl):
@@ -238,8 +238,9 @@ def apply_edits(doc: Document) -> None:
 
 def dumps_svg(doc: Document) -> str:
     """The document as SVG text: prolog + tree + epilog, with edits applied."""
-    apply_edits(doc)
-    return doc.prolog + serialize(doc.root_node, doc.source, doc.namespaces) + doc.epilog
+    with recursion_room():
+        apply_edits(doc)
+        return doc.prolog + serialize(doc.root_node, doc.source, doc.namespaces) + doc.epilog
 
 
 _DECL_ENCODING = re.compile(r"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")

@@ -13,7 +13,9 @@ comes back byte for byte, and an edited one differs only where it was edited
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Optional
 from xml.etree import ElementTree as ET
@@ -25,7 +27,18 @@ from defusedxml.common import DefusedXmlException, EntitiesForbidden, ExternalRe
 from vecedit.errors import SVGError
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
-MAX_DEPTH = 512
+MAX_DEPTH = 256  # real files nest a few dozen levels; the tree walks recurse per level
+
+
+@contextlib.contextmanager
+def recursion_room(limit: int = 4000):
+    """Let the recursive tree walks handle MAX_DEPTH levels (restored afterwards)."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
 
 
 @dataclass
