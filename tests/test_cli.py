@@ -1,0 +1,383 @@
+"""The ``vecedit`` command line, run in-process through ``main([...])`` (plus one run of
+the installed console script).
+
+Every refusal must exit 2 with exactly one stderr line ``vecedit: error: …``, write
+nothing (not even a temporary file) and leave the input untouched.
+"""
+
+import importlib.metadata
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import vecedit
+import vecedit.api
+from vecedit.cli import format_paint, main
+from vecedit.imageio import composite_on, load_image, psnr
+from vecedit.render.reference import render_reference
+
+TESTS = Path(__file__).parent
+CORPUS = TESTS / "corpus"
+UNSUPPORTED = TESTS / "corpus_unsupported"
+LANDSCAPE = CORPUS / "66-illustration-landscape.svg"
+
+SVG_NS = 'xmlns="http://www.w3.org/2000/svg"'
+GOOD = f'<svg {SVG_NS} width="16" height="8"><rect id="r" width="8" height="8" fill="#0a0"/></svg>'
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE svg [\n<!ENTITY lol "lol">\n'
+    + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n' for i in range(1, 10)
+    )
+    + f']>\n<svg {SVG_NS} width="10" height="10"><text>&lol9;</text></svg>\n'
+)
+BAD_INPUTS = {
+    "malformed-xml": f'<svg {SVG_NS} width="10" height="10"><rect width="5" height="5"></svg>',
+    "billion-laughs": BILLION_LAUGHS,
+    "external-entity": (
+        '<?xml version="1.0"?>\n<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+        f'<svg {SVG_NS} width="10" height="10"><text>&x;</text></svg>'
+    ),
+    "html": "<!DOCTYPE html>\n<html><head><title>x</title></head><body><p>not svg</p></body></html>\n",
+    "png-renamed": None,  # written by the test: a real PNG
+    "binary-garbage": bytes(range(256)) * 16,
+    "empty-file": b"",
+    "plain-text": "hello, this is not XML\n",
+    "absurd-width": f'<svg {SVG_NS} width="1e9" height="10"/>',
+    "negative-size": f'<svg {SVG_NS} width="-5" height="10"/>',
+    "nan-in-path": f'<svg {SVG_NS} width="10" height="10"><path d="M0 0 L NaN 5 L 5 5 Z"/></svg>',
+    "infinite-in-path": f'<svg {SVG_NS} width="10" height="10"><path d="M0 0 L 1e999 5 L 5 5 Z"/></svg>',
+    "not-svg-root": '<?xml version="1.0"?><note><to>x</to></note>',
+    "use-cycle": (f'<svg {SVG_NS} xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">'
+                  '<use id="a" xlink:href="#b"/><use id="b" xlink:href="#a"/></svg>'),
+}
+
+
+def _write(path: Path, content) -> Path:
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def _tree(folder: Path) -> dict:
+    return {p.relative_to(folder): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
+
+
+def refused(capsys, args, folder: Path, words: str = "") -> str:
+    """Run ``main(args)``; assert exit 2, one ``vecedit: error:`` line, nothing changed in ``folder``."""
+    before = _tree(folder)
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    assert code == 2, f"exit {code}, stderr: {err!r}"
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("vecedit: error: "), err
+    assert "Traceback" not in err and out == ""
+    assert _tree(folder) == before, "a refused command changed files"
+    assert words.lower() in err.lower(), err
+    return lines[0]
+
+
+def render_ok(capsys, args) -> str:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out
+
+
+# ----------------------------------------------------------------------------- refusals
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_render_refuses_bad_input(name, tmp_path, capsys):
+    content = BAD_INPUTS[name]
+    if name == "png-renamed":
+        from PIL import Image
+
+        Image.new("RGB", (8, 8), "red").save(tmp_path / "tmp.png")
+        content = (tmp_path / "tmp.png").read_bytes()
+        (tmp_path / "tmp.png").unlink()
+    source = _write(tmp_path / "in.svg", content)
+    start = time.perf_counter()
+    line = refused(capsys, ["render", source, "-o", tmp_path / "out.png"], tmp_path)
+    assert time.perf_counter() - start < 5, "a refusal must be fast (no entity expansion, no rendering)"
+    assert "root:" not in line  # nothing of /etc/passwd leaks into the message
+    refused(capsys, ["info", source], tmp_path)
+
+
+def test_billion_laughs_is_refused_quickly(tmp_path, capsys):
+    source = _write(tmp_path / "bomb.svg", BILLION_LAUGHS)
+    start = time.perf_counter()
+    refused(capsys, ["info", source], tmp_path, "entit")
+    assert time.perf_counter() - start < 1.0
+
+
+def test_missing_file_and_directory(tmp_path, capsys):
+    refused(capsys, ["render", tmp_path / "nope.svg", "-o", tmp_path / "out.png"], tmp_path, "no such file")
+    refused(capsys, ["info", tmp_path / "nope.svg"], tmp_path, "no such file")
+    (tmp_path / "folder.svg").mkdir()
+    refused(capsys, ["render", tmp_path / "folder.svg", "-o", tmp_path / "out.png"], tmp_path, "directory")
+    refused(capsys, ["info", tmp_path], tmp_path, "directory")
+
+
+def test_output_must_not_be_the_input(tmp_path, capsys):
+    source = _write(tmp_path / "in.svg", GOOD)
+    refused(capsys, ["render", source, "-o", source], tmp_path, "input file")
+    disguised = _write(tmp_path / "picture.png", GOOD)  # an SVG that happens to be named .png
+    refused(capsys, ["render", disguised, "-o", disguised], tmp_path, "input file")
+    os.chdir(tmp_path)  # the same file reached by another spelling
+    refused(capsys, ["render", "picture.png", "-o", "./sub/../picture.png"], tmp_path, "input file")
+    (tmp_path / "link.png").symlink_to(disguised)
+    refused(capsys, ["render", disguised, "-o", tmp_path / "link.png"], tmp_path, "input file")
+    assert disguised.read_text() == GOOD
+
+
+@pytest.mark.parametrize(
+    "output, words",
+    [("out.jpg", "PNG"), ("out.svg", "PNG"), ("out", "PNG"), ("missing-folder/out.png", "does not exist"),
+     ("a-file/out.png", "does not exist"), ("a-folder.png", "folder")],
+)
+def test_render_refuses_bad_output(output, words, tmp_path, capsys):
+    source = _write(tmp_path / "in.svg", GOOD)
+    _write(tmp_path / "a-file", "x")
+    (tmp_path / "a-folder.png").mkdir()
+    refused(capsys, ["render", source, "-o", tmp_path / output], tmp_path, words)
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can write into a read-only folder")
+def test_render_refuses_unwritable_folder(tmp_path, capsys):
+    source = _write(tmp_path / "in.svg", GOOD)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        refused(capsys, ["render", source, "-o", locked / "out.png"], tmp_path, "cannot write")
+    finally:
+        locked.chmod(0o700)
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc, where no one can create files")
+def test_render_refuses_folder_where_files_cannot_be_created(tmp_path, capsys):
+    source = _write(tmp_path / "in.svg", GOOD)
+    refused(capsys, ["render", source, "-o", "/proc/vecedit-test-out.png"], tmp_path, "cannot write")
+    assert not Path("/proc/vecedit-test-out.png").exists()
+
+
+@pytest.mark.parametrize(
+    "options, words",
+    [
+        (["--width", "100000"], "between 1 and"),
+        (["--width", "0"], "between 1 and"),
+        (["--height", "-3"], "between 1 and"),
+        (["--width", "16000", "--height", "16000"], "at most"),
+        (["--background", "no-such-colour"], "colour"),
+        (["--background", "rgba(0,0,0)"], "colour"),
+    ],
+)
+def test_render_refuses_bad_options(options, words, tmp_path, capsys):
+    source = _write(tmp_path / "in.svg", GOOD)
+    refused(capsys, ["render", source, "-o", tmp_path / "out.png", *options], tmp_path, words)
+
+
+def test_render_refuses_a_document_too_large_to_render(tmp_path, capsys):
+    source = _write(tmp_path / "in.svg", f'<svg {SVG_NS} width="90000" height="90000"/>')
+    refused(capsys, ["render", source, "-o", tmp_path / "out.png"], tmp_path, "smaller width or height")
+
+
+def test_diffvg_without_pydiffvg_says_how_to_get_it(tmp_path, capsys):
+    if importlib.util.find_spec("pydiffvg") is not None:
+        pytest.skip("pydiffvg is installed here")
+    source = _write(tmp_path / "in.svg", GOOD)
+    line = refused(capsys, ["render", source, "-o", tmp_path / "out.png", "--renderer", "diffvg"], tmp_path)
+    assert line == (
+        "vecedit: error: the diffvg renderer needs pydiffvg, which is not installed; build it from "
+        "https://github.com/BachiLi/diffvg or use --renderer builtin"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["render"], ["render", "in.svg"], ["paint", "in.svg"], ["render", "in.svg", "-o", "o.png", "--width", "1e9"],
+     ["render", "in.svg", "-o", "o.png", "--renderer", "cairo"], ["info", "in.svg", "--bogus"]],
+)
+def test_usage_errors_exit_2(args, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path / "in.svg", GOOD)
+    assert main(args) == 2
+    out, err = capsys.readouterr()
+    assert "usage: vecedit" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.svg"]
+
+
+def test_keyboard_interrupt_exits_130(tmp_path, capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(vecedit.api, "render", interrupted)
+    source = _write(tmp_path / "in.svg", GOOD)
+    assert main(["render", str(source), "-o", str(tmp_path / "out.png")]) == 130
+    out, err = capsys.readouterr()
+    assert err.splitlines() == ["vecedit: interrupted; nothing was written"]
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_internal_bugs_keep_their_traceback(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(vecedit.api, "render", broken)
+    source = _write(tmp_path / "in.svg", GOOD)
+    with pytest.raises(ZeroDivisionError):
+        main(["render", str(source), "-o", str(tmp_path / "out.png")])
+
+
+def test_version_and_help(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"vecedit {vecedit.__version__}"
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "render" in out and "info" in out
+    assert main(["render", "--help"]) == 0
+    assert "--background" in capsys.readouterr().out
+
+
+def test_version_matches_the_package_metadata():
+    try:
+        assert importlib.metadata.version("vecedit") == vecedit.__version__
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("vecedit is not installed (pip install -e .)")
+
+
+# ----------------------------------------------------------------------------- render
+
+
+def test_render_writes_a_png_matching_the_reference(tmp_path, capsys):
+    out = tmp_path / "landscape.png"
+    printed = render_ok(capsys, ["render", LANDSCAPE, "-o", out])
+    assert printed.startswith(f"wrote {out} (320×200 px, builtin renderer")
+    image = load_image(out)
+    reference = render_reference(LANDSCAPE)
+    assert image.shape == reference.shape == (200, 320, 4)
+    assert psnr(composite_on(image), composite_on(reference)) >= 35.0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["landscape.png"]  # no temporary left behind
+
+
+def test_render_with_the_reference_renderer(tmp_path, capsys):
+    out = tmp_path / "logo.png"
+    render_ok(capsys, ["render", CORPUS / "68-logo-gradient.svg", "-o", out, "--renderer", "reference",
+                       "--width", "100"])
+    image = load_image(out)
+    reference = render_reference(CORPUS / "68-logo-gradient.svg", width=100)
+    assert image.shape == reference.shape
+    assert psnr(composite_on(image), composite_on(reference)) >= 50.0
+
+
+def test_render_size_background_quiet_and_overwrite(tmp_path, capsys):
+    source = _write(tmp_path / "in.svg", GOOD)
+    out = tmp_path / "out.png"
+    out.write_bytes(b"old")  # an existing output (not the input) is replaced
+    assert render_ok(capsys, ["render", source, "-o", out, "--height", "4", "--background", "white", "-q"]) == ""
+    image = load_image(out)
+    assert image.shape == (4, 8, 4) and np.all(image[..., 3] == 1.0)
+    assert image[0, 0].tolist() == pytest.approx([0.0, 0xAA / 255, 0.0, 1.0])
+    assert image[0, 7].tolist() == [1.0, 1.0, 1.0, 1.0]
+
+
+def test_empty_document_renders_transparent_or_white(tmp_path, capsys):
+    source = _write(tmp_path / "empty.svg", f'<svg {SVG_NS} width="12" height="6"/>')
+    render_ok(capsys, ["render", source, "-o", tmp_path / "clear.png"])
+    render_ok(capsys, ["render", source, "-o", tmp_path / "white.png", "--background", "#fff"])
+    clear, white = load_image(tmp_path / "clear.png"), load_image(tmp_path / "white.png")
+    assert clear.shape == white.shape == (6, 12, 4)
+    assert np.all(clear == 0.0) and np.all(white == 1.0)
+
+
+def test_render_warns_about_what_the_builtin_renderer_skips(tmp_path, capsys):
+    main(["render", str(UNSUPPORTED / "clippath.svg"), "-o", str(tmp_path / "c.png"), "--width", "32"])
+    out, err = capsys.readouterr()
+    assert "vecedit: warning: 2 thing(s)" in err and 'clipPath id="round"' in err and "vecedit info" in err
+    main(["render", str(UNSUPPORTED / "clippath.svg"), "-o", str(tmp_path / "c.png"), "--width", "32",
+          "--renderer", "reference"])
+    assert capsys.readouterr().err == ""
+
+
+# ----------------------------------------------------------------------------- info
+
+
+def test_info_lists_size_shapes_and_paints(capsys):
+    out = render_ok(capsys, ["info", LANDSCAPE])
+    assert "320 × 200 px" in out and "viewBox    0 0 320 200" in out
+    assert "sky (linear)" in out
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:5] == ["id", "kind", "fill", "stroke", "status"])
+    first = lines[header + 1].split()
+    assert first == ["#0", "rect", "url(#sky)", "none", "editable"]
+    assert any("not editable: instance of #pine through <use>" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    "name, ids, kept",
+    [("clippath", ["plain"], 'clipPath id="round"'), ("mask", ["faded", "plain"], 'mask id="m"'),
+     ("text", ["panel"], 'text id="label"')],
+)
+def test_info_flags_what_the_builtin_renderer_does_not_apply(name, ids, kept, capsys):
+    out = render_ok(capsys, ["info", UNSUPPORTED / f"{name}.svg"])
+    section = out.split("NOT APPLIED by the builtin renderer", 1)
+    assert len(section) == 2, out
+    assert f"! {kept}" in section[1]
+    for shape_id in ids:
+        assert any(line.split()[:1] == [shape_id] for line in section[0].splitlines()), shape_id
+
+
+def test_info_json(capsys):
+    report = json.loads(render_ok(capsys, ["info", UNSUPPORTED / "clippath.svg", "--json"]))
+    assert report["width"] == 256 and report["viewbox"] == [0, 0, 256, 256]
+    assert [(s["label"], s["kind"], s["fill"], s["stroke"]) for s in report["shapes"]] == [
+        ("#0", "rect", "#1f77b4", "none"), ("#1", "path", "#000000", "#ffffff"), ("plain", "rect", "#ff7f0e", "none")]
+    assert report["shapes"][2]["id"] == "plain" and report["shapes"][0]["id"] is None
+    assert {(n["tag"], n["id"]) for n in report["notes"] if n["affects_picture"]} == {("clipPath", "round"),
+                                                                                      ("g", "clipped")}
+    assert report["summary"] == {"shapes": 3, "editable": 3, "hidden": 0, "not_applied_by_builtin_renderer": 2}
+
+
+def test_info_on_an_empty_document_and_kept_metadata(tmp_path, capsys):
+    source = _write(tmp_path / "e.svg", f'<svg {SVG_NS} width="4" height="4"><title>t</title></svg>')
+    out = render_ok(capsys, ["info", source])
+    assert "shapes     0 (0 editable)" in out and "no effect on the picture (1)" in out
+    assert "NOT APPLIED" not in out
+
+
+def test_format_paint():
+    from vecedit.svg.model import GradientRef
+
+    assert format_paint(None) == "none"
+    assert format_paint((1.0, 0.5, 0.0, 1.0)) == "#ff8000"
+    assert format_paint((0.0, 0.0, 0.0, 0.5)) == "#00000080"
+    assert format_paint(GradientRef("g1")) == "url(#g1)"
+
+
+# ----------------------------------------------------------------------------- the real script
+
+
+def test_console_script_reports_errors_in_one_line(tmp_path):
+    try:
+        importlib.metadata.distribution("vecedit")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("vecedit is not installed, so there is no console script (pip install -e .)")
+    script = shutil.which("vecedit", path=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
+    assert script, "vecedit is installed but its console script is not on PATH"
+    source = _write(tmp_path / "bad.svg", BAD_INPUTS["malformed-xml"])
+    result = subprocess.run([script, "render", str(source), "-o", str(tmp_path / "out.png")],
+                            capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert result.returncode == 2
+    assert result.stdout == "" and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("vecedit: error: ") and "not well-formed" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.svg"]
