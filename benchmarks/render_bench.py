@@ -1,0 +1,121 @@
+"""Builtin renderer speed: random scenes of N closed cubic paths, forward and forward+backward.
+
+Each path has 4–8 cubic segments around a random centre (radius 2–25 % of the canvas,
+control points jittered), a random RGBA fill, composited on white. Prints one JSON
+object: median ms over repeats and peak RSS, per (paths, size). Compare with diffvg's
+CPU build on the same machine class (2×2 samples), quoted in DESIGN.md.
+
+    python benchmarks/render_bench.py [--paths 16,64,256,1024] [--sizes 224,512] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import time
+
+import numpy as np
+import torch
+
+from vecedit.render.composite import render_scene
+from vecedit.scene import Scene, SceneGroup, SceneShape, SolidPaint
+
+DIFFVG_MS = {  # forward / forward+backward, CPU build, 2 cores, 2x2 samples (DESIGN.md)
+    (256, 224): (391, 1795),
+    (1024, 224): (1474, 7127),
+    (256, 512): (1972, 15473),
+    (1024, 512): (15116, 69536),
+}
+
+
+def random_scene(n_paths: int, size: int, seed: int = 0) -> Scene:
+    rng = np.random.default_rng(seed)
+    points, shapes = [], []
+    start = 0
+    for i in range(n_paths):
+        k = int(rng.integers(4, 9))
+        centre = rng.uniform(0, size, 2)
+        radius = rng.uniform(0.02, 0.25) * size
+        angles = np.sort(rng.uniform(0, 2 * np.pi, 3 * k))
+        r = radius * rng.uniform(0.5, 1.2, 3 * k)
+        pts = centre + np.stack([r * np.cos(angles), r * np.sin(angles)], 1)
+        points.append(pts)
+        shapes.append(
+            SceneShape(
+                element=i, subpaths=[(start, 3 * k, True)], fill=SolidPaint(i), stroke=None,
+                stroke_width=i, opacity=i, ctm=np.eye(3),
+            )
+        )
+        start += 3 * k
+    colors = rng.uniform(0, 1, (n_paths, 4))
+    colors[:, 3] = rng.uniform(0.3, 1.0, n_paths)
+    t = lambda a: torch.tensor(np.asarray(a), dtype=torch.float32)
+    return Scene(
+        width=size, height=size, points=t(np.concatenate(points)), colors=t(colors),
+        stroke_widths=torch.ones(n_paths), opacities=torch.ones(n_paths),
+        stop_offsets=torch.zeros(0), stop_colors=torch.zeros(0, 4), gradient_geometry=torch.zeros(0, 6),
+        shapes=shapes, gradients=[], root=SceneGroup(1.0, list(range(n_paths))),
+    )
+
+
+def time_ms(fn, repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def bench(n_paths: int, size: int, repeats: int) -> dict:
+    scene = random_scene(n_paths, size)
+    white = (1.0, 1.0, 1.0)
+
+    def forward():
+        with torch.no_grad():
+            render_scene(scene, background=white)
+
+    def forward_backward():
+        scene.points.requires_grad_(True)
+        scene.colors.requires_grad_(True)
+        image = render_scene(scene, background=white)
+        image.square().mean().backward()
+        scene.points.grad = scene.colors.grad = None
+
+    row = {
+        "paths": n_paths,
+        "size": size,
+        "forward_ms": round(time_ms(forward, repeats), 1),
+        "forward_backward_ms": round(time_ms(forward_backward, repeats), 1),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    if (n_paths, size) in DIFFVG_MS:
+        fwd, both = DIFFVG_MS[(n_paths, size)]
+        row["diffvg_forward_backward_ms"] = both
+        row["speedup_vs_diffvg"] = round(both / row["forward_backward_ms"], 2)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--paths", default="16,64,256,1024")
+    parser.add_argument("--sizes", default="224,512")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    rows = [
+        bench(n, s, args.repeats)
+        for s in map(int, args.sizes.split(","))
+        for n in map(int, args.paths.split(","))
+    ]
+    print(json.dumps({
+        "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "machine": platform.machine(), "results": rows,
+    }, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+import numpy as np
+import pytest
+import torch
+
+from vecedit.scene import Scene, SceneGroup, SceneShape, SolidPaint
+
+
+def make_scene(polygons, colors, size=(16, 16), closed=True, dtype=torch.float64, **shape_kw):
+    """A scene of straight-edged shapes (each edge a degenerate cubic), one per polygon."""
+    points, shapes, start = [], [], 0
+    for i, poly in enumerate(polygons):
+        poly = np.asarray(poly, dtype=float)
+        n = len(poly)
+        rows = []
+        for k in range(n if closed else n - 1):
+            a, b = poly[k], poly[(k + 1) % n]
+            rows += [a, a + (b - a) / 3, a + 2 * (b - a) / 3]
+        if not closed:
+            rows.append(poly[-1])
+        points.append(np.array(rows))
+        shapes.append(SceneShape(element=i, subpaths=[(start, len(rows), closed)], fill=SolidPaint(i),
+                                 stroke=None, stroke_width=i, opacity=i, ctm=np.eye(3), **shape_kw))
+        start += len(rows)
+    t = lambda a: torch.tensor(np.asarray(a, dtype=float), dtype=dtype)
+    n = len(polygons)
+    return Scene(width=size[0], height=size[1], points=t(np.concatenate(points)), colors=t(colors),
+                 stroke_widths=t(np.ones(n)), opacities=t(np.ones(n)), stop_offsets=t(np.zeros(0)),
+                 stop_colors=t(np.zeros((0, 4))), gradient_geometry=t(np.zeros((0, 6))),
+                 shapes=shapes, gradients=[], root=SceneGroup(1.0, list(range(n))))
+
+
+@pytest.fixture
+def svg_doc():
+    from vecedit.svg import load_svg
+
+    def load(body, width=32, height=32, extra=""):
+        return load_svg(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" {extra}>{body}</svg>')
+
+    return load

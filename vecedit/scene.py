@@ -1,0 +1,390 @@
+"""Document ⇄ tensors.
+
+A :class:`Scene` holds every editable number of a :class:`~vecedit.svg.model.Document`
+as a few flat tensors (the things an optimiser moves) plus the static structure that
+says which rows belong to which element (the things it never moves):
+
+====================  ============  =============================================
+tensor                shape         meaning
+====================  ============  =============================================
+``points``            (P, 2)        control points in canvas pixels
+``colors``            (C, 4)        solid paints, straight RGBA in [0, 1]
+                                    (alpha = colour alpha × fill/stroke-opacity)
+``stroke_widths``     (S,)          stroke widths in each shape's own user units
+``opacities``         (O,)          element ``opacity``
+``stop_offsets``      (K,)          gradient stop offsets in [0, 1]
+``stop_colors``       (K, 4)        gradient stop colours, straight RGBA
+``gradient_geometry`` (G, 6)        linear: x1 y1 x2 y2 · ·; radial: cx cy r fx fy fr
+====================  ============  =============================================
+
+Subpath point layout follows :mod:`vecedit.svg.model` (closed subpaths have ``3k``
+points, the last segment ending at the first point).
+
+:func:`write_back` maps the tensors back into the document: points through each
+shape's inverse transform into its own user space, colours into fills and strokes,
+and marks exactly what changed so the writer only touches edited attributes.
+"""
+
+from __future__ import annotations
+
+import math
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+import numpy as np
+import torch
+
+from vecedit.svg.model import Document, Gradient, GradientRef, Group, Shape, Stop, Subpath
+
+
+@dataclass
+class SolidPaint:
+    color: int  # row of Scene.colors
+
+
+@dataclass
+class GradientPaint:
+    gradient: int  # index into Scene.gradients
+    to_canvas: np.ndarray  # (3, 3) gradient space -> canvas pixels (units & transforms folded in)
+    opacity: float  # fill-/stroke-opacity applied on top of the stops
+
+
+ScenePaint = Union[SolidPaint, GradientPaint, None]
+
+
+@dataclass
+class SceneGradient:
+    kind: str  # "linear" | "radial"
+    spread: str  # "pad" | "reflect" | "repeat"
+    stops: slice  # rows of Scene.stop_offsets / stop_colors
+    source: str  # gradient id in the document
+
+
+@dataclass
+class SceneShape:
+    element: int  # index into Document.shapes()
+    subpaths: list[tuple[int, int, bool]]  # (first point row, point count, closed)
+    fill: ScenePaint
+    stroke: ScenePaint
+    stroke_width: int  # row of Scene.stroke_widths
+    opacity: int  # row of Scene.opacities
+    ctm: np.ndarray  # (3, 3) user space -> canvas, for strokes in user space
+    fill_rule: str = "nonzero"
+    linecap: str = "butt"
+    linejoin: str = "miter"
+    miterlimit: float = 4.0
+    paint_order: tuple[str, str] = ("fill", "stroke")
+    visible: bool = True
+    editable: bool = True
+
+
+@dataclass
+class SceneGroup:
+    opacity: float
+    children: list[Union["SceneGroup", int]]  # int = index into Scene.shapes
+
+
+@dataclass
+class Scene:
+    width: int
+    height: int
+    points: torch.Tensor
+    colors: torch.Tensor
+    stroke_widths: torch.Tensor
+    opacities: torch.Tensor
+    stop_offsets: torch.Tensor
+    stop_colors: torch.Tensor
+    gradient_geometry: torch.Tensor
+    shapes: list[SceneShape]
+    gradients: list[SceneGradient]
+    root: SceneGroup
+    color_owner: list[tuple[int, str]] = field(default_factory=list)  # (shape, "fill"|"stroke")
+    initial: dict[str, np.ndarray] = field(default_factory=dict)  # tensors as built, for write_back
+
+    @property
+    def device(self) -> torch.device:
+        return self.points.device
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        """The parameter tensors by name (the things an optimiser may move)."""
+        return {
+            "points": self.points,
+            "colors": self.colors,
+            "stroke_widths": self.stroke_widths,
+            "opacities": self.opacities,
+            "stop_offsets": self.stop_offsets,
+            "stop_colors": self.stop_colors,
+            "gradient_geometry": self.gradient_geometry,
+        }
+
+
+# --------------------------------------------------------------------------- build
+
+
+class _Builder:
+    def __init__(self, doc: Document, scale: tuple[float, float]):
+        self.doc = doc
+        self.scale = np.diag([scale[0], scale[1], 1.0])
+        self.points: list[np.ndarray] = []
+        self.n_points = 0
+        self.colors: list[tuple[float, ...]] = []
+        self.color_owner: list[tuple[int, str]] = []
+        self.widths: list[float] = []
+        self.opacities: list[float] = []
+        self.offsets: list[float] = []
+        self.stop_colors: list[tuple[float, ...]] = []
+        self.geometry: list[tuple[float, ...]] = []
+        self.gradients: list[SceneGradient] = []
+        self.gradient_index: dict[str, int] = {}
+        self.shapes: list[SceneShape] = []
+        self.element_index = {id(s): i for i, s in enumerate(doc.shapes())}
+
+    def group(self, group: Group) -> SceneGroup:
+        children: list[Union[SceneGroup, int]] = []
+        for child in group.children:
+            if isinstance(child, Group):
+                children.append(self.group(child))
+            elif child.visible and child.subpaths:
+                children.append(self.shape(child))
+        return SceneGroup(opacity=group.opacity, children=children)
+
+    def shape(self, shape: Shape) -> int:
+        index = len(self.shapes)
+        ctm = self.scale @ shape.ctm
+        subpaths = []
+        for sub in shape.subpaths:
+            pts = sub.points @ ctm[:2, :2].T + ctm[:2, 2]
+            subpaths.append((self.n_points, len(pts), sub.closed))
+            self.points.append(pts)
+            self.n_points += len(pts)
+        self.widths.append(shape.stroke_width)
+        self.opacities.append(shape.opacity)
+        self.shapes.append(
+            SceneShape(
+                element=self.element_index[id(shape)],
+                subpaths=subpaths,
+                fill=self.paint(shape, shape.fill, shape.fill_opacity, index, "fill", ctm),
+                stroke=self.paint(shape, shape.stroke, shape.stroke_opacity, index, "stroke", ctm),
+                stroke_width=len(self.widths) - 1,
+                opacity=len(self.opacities) - 1,
+                ctm=ctm,
+                fill_rule=shape.fill_rule,
+                linecap=shape.linecap,
+                linejoin=shape.linejoin,
+                miterlimit=shape.miterlimit,
+                paint_order=tuple(shape.paint_order),
+                visible=shape.visible,
+                editable=shape.editable,
+            )
+        )
+        return index
+
+    def paint(self, shape, paint, opacity, index, kind, ctm) -> ScenePaint:
+        if paint is None:
+            return None
+        if isinstance(paint, GradientRef):
+            gradient = self.doc.gradients.get(paint.id)
+            if gradient is None or not gradient.stops:
+                return None if paint.fallback is None else self.solid(paint.fallback, opacity, index, kind)
+            to_canvas = ctm @ _units_transform(gradient, shape) @ gradient.transform
+            if not np.all(np.isfinite(to_canvas)) or abs(np.linalg.det(to_canvas[:2, :2])) < 1e-12:
+                return None  # zero-size bounding box: the spec says the element is not painted
+            return GradientPaint(self.gradient(gradient), to_canvas, float(opacity))
+        return self.solid(paint, opacity, index, kind)
+
+    def solid(self, rgba, opacity, index, kind) -> SolidPaint:
+        r, g, b, a = rgba
+        self.colors.append((r, g, b, a * opacity))
+        self.color_owner.append((index, kind))
+        return SolidPaint(len(self.colors) - 1)
+
+    def gradient(self, gradient: Gradient) -> int:
+        if gradient.id in self.gradient_index:
+            return self.gradient_index[gradient.id]
+        start = len(self.offsets)
+        for stop in gradient.stops:
+            self.offsets.append(stop.offset)
+            self.stop_colors.append(stop.color)
+        geometry = tuple(gradient.geometry) + (0.0,) * (6 - len(gradient.geometry))
+        self.geometry.append(geometry)
+        self.gradients.append(
+            SceneGradient(gradient.kind, gradient.spread, slice(start, len(self.offsets)), gradient.id)
+        )
+        self.gradient_index[gradient.id] = len(self.gradients) - 1
+        return len(self.gradients) - 1
+
+
+def _units_transform(gradient: Gradient, shape: Shape) -> np.ndarray:
+    """objectBoundingBox units map [0,1]² onto the shape's user-space bounding box."""
+    if gradient.units != "objectBoundingBox":
+        return np.eye(3)
+    x0, y0, x1, y1 = shape_bbox(shape)
+    return np.array([[x1 - x0, 0, x0], [0, y1 - y0, y0], [0, 0, 1.0]])
+
+
+def shape_bbox(shape: Shape) -> tuple[float, float, float, float]:
+    """Tight geometric bounding box (x0, y0, x1, y1) of a shape in its own user space."""
+    return subpaths_bbox(shape.subpaths)
+
+
+def subpaths_bbox(subpaths: list[Subpath]) -> tuple[float, float, float, float]:
+    """Exact bounds of cubic subpaths: segment ends plus the extrema where B'(t) = 0."""
+    segments = [segment_array(sub) for sub in subpaths if sub.num_segments]
+    if not segments:
+        return (0.0, 0.0, 0.0, 0.0)
+    ctrl = np.concatenate(segments)  # (n, 4, 2)
+    p0, p1, p2, p3 = ctrl[:, 0], ctrl[:, 1], ctrl[:, 2], ctrl[:, 3]
+    # B'(t)/3 = a t^2 + b t + c per axis
+    a = -p0 + 3 * p1 - 3 * p2 + p3
+    b = 2 * (p0 - 2 * p1 + p2)
+    c = p1 - p0
+    ts = [np.zeros_like(a), np.ones_like(a)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        disc = np.sqrt(np.maximum(b * b - 4 * a * c, 0))
+        quad = np.abs(a) > 1e-12
+        ts.append(np.where(quad, (-b + disc) / (2 * a), np.where(np.abs(b) > 1e-12, -c / b, 0)))
+        ts.append(np.where(quad, (-b - disc) / (2 * a), 0))
+    t = np.clip(np.nan_to_num(np.stack(ts, -1)), 0, 1)  # (n, 2, 4): per axis candidates
+    mt = 1 - t
+    value = (
+        mt**3 * p0[..., None] + 3 * mt**2 * t * p1[..., None] + 3 * mt * t**2 * p2[..., None] + t**3 * p3[..., None]
+    )
+    lo = value.min(axis=(0, 2))
+    hi = value.max(axis=(0, 2))
+    return (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
+
+
+def segment_array(sub: Subpath) -> np.ndarray:
+    """(k, 4, 2) control points of a subpath's cubic segments."""
+    n = len(sub.points)
+    k = sub.num_segments
+    rows = (np.arange(k)[:, None] * 3 + np.arange(4)[None, :]) % n
+    return sub.points[rows]
+
+
+def from_document(
+    doc: Document,
+    width: Optional[int] = None,
+    height: Optional[int] = None,
+    device: Union[str, torch.device] = "cpu",
+    dtype: torch.dtype = torch.float32,
+) -> Scene:
+    """Build a :class:`Scene` at ``width``×``height`` canvas pixels (default: the document's)."""
+    out_w, out_h = output_size(doc, width, height)
+    builder = _Builder(doc, (out_w / doc.width, out_h / doc.height))
+    root = builder.group(doc.root)
+
+    def tensor(rows, cols):
+        if len(rows) == 0:
+            return torch.zeros((0,) + cols, dtype=dtype, device=device)
+        return torch.tensor(np.asarray(rows, dtype=np.float64), dtype=dtype, device=device).reshape(
+            (-1,) + cols
+        )
+
+    points = np.concatenate(builder.points) if builder.points else np.zeros((0, 2))
+    scene = Scene(
+        width=out_w,
+        height=out_h,
+        points=tensor(points, (2,)),
+        colors=tensor(builder.colors, (4,)),
+        stroke_widths=tensor(builder.widths, ()),
+        opacities=tensor(builder.opacities, ()),
+        stop_offsets=tensor(builder.offsets, ()),
+        stop_colors=tensor(builder.stop_colors, (4,)),
+        gradient_geometry=tensor(builder.geometry, (6,)),
+        shapes=builder.shapes,
+        gradients=builder.gradients,
+        root=root,
+        color_owner=builder.color_owner,
+    )
+    scene.initial = {name: t.detach().cpu().numpy().copy() for name, t in scene.tensors().items()}
+    return scene
+
+
+def output_size(doc: Document, width: Optional[int], height: Optional[int]) -> tuple[int, int]:
+    """Canvas size in pixels; a missing side keeps the aspect ratio, rounded up as resvg does."""
+    if width is None and height is None:
+        return max(1, round(doc.width)), max(1, round(doc.height))
+    if height is None:
+        return int(width), max(1, math.ceil(doc.height * width / doc.width - 1e-6))
+    if width is None:
+        return max(1, math.ceil(doc.width * height / doc.height - 1e-6)), int(height)
+    return int(width), int(height)
+
+
+# --------------------------------------------------------------------------- write back
+
+
+def write_back(scene: Scene, doc: Document) -> list[int]:
+    """Copy edited tensor values into ``doc`` and mark them edited.
+
+    Only values that differ from the ones the scene was built with are written, so
+    whatever an optimiser did not move stays exactly as it was in the file. Shapes
+    that are not editable (``use`` instances) are never written. Returns the indices
+    (into ``doc.shapes()``) of the shapes that changed.
+    """
+    now = {name: t.detach().cpu().double().numpy() for name, t in scene.tensors().items()}
+    before = scene.initial
+    shapes = doc.shapes()
+    changed: set[int] = set()
+    moved = _changed_rows(now["points"], before["points"])
+    for sshape in scene.shapes:
+        shape = shapes[sshape.element]
+        if not sshape.editable:
+            continue
+        rows = [range(a, a + n) for a, n, _ in sshape.subpaths]
+        if any(moved[r].any() for r in rows):
+            inverse = np.linalg.inv(sshape.ctm)
+            shape.subpaths = [
+                Subpath(now["points"][r] @ inverse[:2, :2].T + inverse[:2, 2], closed)
+                for r, (_, _, closed) in zip(rows, sshape.subpaths)
+            ]
+            shape.edited.add("geometry")
+            changed.add(sshape.element)
+        if now["stroke_widths"][sshape.stroke_width] != before["stroke_widths"][sshape.stroke_width]:
+            shape.stroke_width = max(0.0, float(now["stroke_widths"][sshape.stroke_width]))
+            shape.edited.add("stroke_width")
+            changed.add(sshape.element)
+        if now["opacities"][sshape.opacity] != before["opacities"][sshape.opacity]:
+            shape.opacity = float(np.clip(now["opacities"][sshape.opacity], 0, 1))
+            shape.edited.add("opacity")
+            changed.add(sshape.element)
+    for row in np.nonzero(_changed_rows(now["colors"], before["colors"]))[0]:
+        index, kind = scene.color_owner[row]
+        sshape = scene.shapes[index]
+        if not sshape.editable:
+            continue
+        shape = shapes[sshape.element]
+        r, g, b, a = (float(v) for v in np.clip(now["colors"][row], 0, 1))
+        setattr(shape, kind, (r, g, b, 1.0))
+        setattr(shape, f"{kind}_opacity", a)
+        shape.edited.update({kind, f"{kind}_opacity"})
+        changed.add(sshape.element)
+    _write_gradients(scene, doc, now, before)
+    return sorted(changed)
+
+
+def _changed_rows(now: np.ndarray, before: np.ndarray) -> np.ndarray:
+    if now.ndim == 1:
+        return now != before
+    return (now != before).any(axis=tuple(range(1, now.ndim)))
+
+
+def _write_gradients(scene: Scene, doc: Document, now: dict, before: dict) -> None:
+    stops_moved = _changed_rows(now["stop_offsets"], before["stop_offsets"]) | _changed_rows(
+        now["stop_colors"], before["stop_colors"]
+    )
+    geometry_moved = _changed_rows(now["gradient_geometry"], before["gradient_geometry"])
+    for g, sgrad in enumerate(scene.gradients):
+        gradient = doc.gradients[sgrad.source]
+        if stops_moved[sgrad.stops].any():
+            offsets = np.clip(now["stop_offsets"][sgrad.stops], 0, 1)
+            offsets = np.maximum.accumulate(offsets)  # the spec clamps to non-decreasing anyway
+            colors = np.clip(now["stop_colors"][sgrad.stops], 0, 1)
+            gradient.stops = [Stop(float(o), tuple(float(c) for c in rgba)) for o, rgba in zip(offsets, colors)]
+            gradient.edited.add("stops")
+        if geometry_moved[g]:
+            n = 4 if sgrad.kind == "linear" else 6
+            gradient.geometry = tuple(float(v) for v in now["gradient_geometry"][g][:n])
+            gradient.edited.add("geometry")
