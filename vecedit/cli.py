@@ -32,12 +32,11 @@ MAX_LISTED_GRADIENTS = 10
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     _tolerant_stdout()
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:  # --help, --version, usage errors (argparse exits 2)
-        return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
-    try:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exit_:  # --help, --version, usage errors (argparse exits 2)
+            return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
         return args.run(args)
     except VeceditError as error:
         _error(" ".join(str(error).split("\n")).strip() or type(error).__name__)
