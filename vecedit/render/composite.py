@@ -131,6 +131,10 @@ def _nonzero(wind: torch.Tensor) -> torch.Tensor:
     return wind.abs().clamp(max=1.0)
 
 
+def _size(source) -> tuple[int, int]:
+    return tuple(source.shape[:2]) if isinstance(source, torch.Tensor) else (source[1], source[2])
+
+
 class _Compositor:
     """Premultiplied sources for every item, then the group tree composited crop by crop.
 
@@ -170,9 +174,10 @@ class _Compositor:
             mask = torch.as_tensor(evenodd, device=dev).repeat_interleave(lengths)
             cover = torch.where(mask, _evenodd(wind), cover)
         solid = np.array([isinstance(p, SolidPaint) for p in paints], dtype=bool)
-        color_row = np.array([p.color if isinstance(p, SolidPaint) else 0 for p in paints], dtype=np.int64)
-        rgba = scene.colors[torch.as_tensor(color_row, device=dev)] if len(paints) else scene.colors[:0]
-        rgba = rgba * torch.as_tensor(solid, dtype=rgba.dtype, device=dev)[:, None]
+        # items without a solid paint read a transparent padding row
+        colors = torch.cat([scene.colors, scene.colors.new_zeros((1, 4))])
+        color_row = np.array([p.color if isinstance(p, SolidPaint) else len(scene.colors) for p in paints], dtype=np.int64)
+        rgba = colors[torch.as_tensor(color_row, device=dev)]
         alpha = rgba[:, 3]
         unlayered = ~self.layered[shape_of] if len(shape_of) else np.zeros(0, bool)
         if unlayered.any():
@@ -181,16 +186,18 @@ class _Compositor:
             alpha = torch.where(torch.as_tensor(unlayered, device=dev), alpha * opacity, alpha)
         a = cover * alpha.repeat_interleave(lengths)
         src = torch.cat([rgba[:, :3].repeat_interleave(lengths, dim=0) * a[:, None], a[:, None]], dim=1)
-        src_chunks = torch.split(src, sizes.tolist())
-        cover_chunks = torch.split(cover, sizes.tolist())
+        self.flat = src
+        cover_chunks = None
         out = []
         for it, paint in enumerate(paints):
             h, w = int(acc.h[it]), int(acc.w[it])
             if h == 0 or w == 0 or paint is None:
                 out.append(None)
             elif solid[it]:
-                out.append(src_chunks[it].view(h, w + 1, 4)[:, :w])
+                out.append((int(acc.offset[it]), h, w, w + 1))
             else:
+                if cover_chunks is None:
+                    cover_chunks = torch.split(cover, sizes.tolist())
                 out.append(self._gradient_source(it, paint, cover_chunks[it].view(h, w + 1)[:, :w], unlayered[it], shape_of[it]))
         return out
 
@@ -206,7 +213,7 @@ class _Compositor:
         s = self.scene
         ops = self.ops(group)
         base = s.points.new_zeros((s.height, s.width, 4))
-        return over_crops(base, [box for box, _ in ops], [src for _, src in ops])
+        return over_crops(base, [box for box, _ in ops], [src for _, src in ops], self.flat)
 
     def ops(self, group: SceneGroup) -> list[Op]:
         out: list[Op] = []
@@ -232,11 +239,11 @@ class _Compositor:
         # fill and stroke overlap: the element's opacity applies to them as one layer
         y0 = min(b[0] for b, _ in ops)
         x0 = min(b[1] for b, _ in ops)
-        y1 = max(b[0] + s.shape[0] for b, s in ops)
-        x1 = max(b[1] + s.shape[1] for b, s in ops)
+        y1 = max(b[0] + _size(s)[0] for b, s in ops)
+        x1 = max(b[1] + _size(s)[1] for b, s in ops)
         opacity = self.scene.opacities[shape.opacity]
         base = opacity.new_zeros((y1 - y0, x1 - x0, 4))
-        layer = over_crops(base, [(b[0] - y0, b[1] - x0) for b, _ in ops], [s for _, s in ops])
+        layer = over_crops(base, [(b[0] - y0, b[1] - x0) for b, _ in ops], [s for _, s in ops], self.flat)
         return [((y0, x0), layer * opacity)]
 
 
