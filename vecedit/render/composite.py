@@ -18,7 +18,7 @@ import torch
 from vecedit.render.flatten import flatten
 from vecedit.render.paint import gradient_colors
 from vecedit.render.raster import Accumulation, accumulate
-from vecedit.render.over import over_crops
+from vecedit.render.over import Solid, over_crops
 from vecedit.render.stroke import StrokeStyle, outline
 from vecedit.scene import GradientPaint, Scene, SceneGroup, SolidPaint
 
@@ -132,7 +132,7 @@ def _nonzero(wind: torch.Tensor) -> torch.Tensor:
 
 
 def _size(source) -> tuple[int, int]:
-    return tuple(source.shape[:2]) if isinstance(source, torch.Tensor) else (source[1], source[2])
+    return tuple(source.shape[:2]) if isinstance(source, torch.Tensor) else (source.h, source.w)
 
 
 class _Compositor:
@@ -163,42 +163,39 @@ class _Compositor:
         return shape_of, paint_of, evenodd
 
     def _sources(self) -> list:
+        """Per item: a :class:`Solid` crop, a premultiplied gradient tensor, or None."""
         scene, acc = self.scene, self.acc
         shape_of, paints, evenodd = self._item_table()
         sizes = acc.sizes
         dev = scene.device
-        lengths = torch.as_tensor(sizes, device=dev)
         wind = acc.winding()
         cover = _nonzero(wind)
         if evenodd.any():
-            mask = torch.as_tensor(evenodd, device=dev).repeat_interleave(lengths)
+            mask = torch.as_tensor(evenodd, device=dev).repeat_interleave(torch.as_tensor(sizes, device=dev))
             cover = torch.where(mask, _evenodd(wind), cover)
+        self.cover = cover
         solid = np.array([isinstance(p, SolidPaint) for p in paints], dtype=bool)
         # items without a solid paint read a transparent padding row
         colors = torch.cat([scene.colors, scene.colors.new_zeros((1, 4))])
         color_row = np.array([p.color if isinstance(p, SolidPaint) else len(scene.colors) for p in paints], dtype=np.int64)
-        rgba = colors[torch.as_tensor(color_row, device=dev)]
-        alpha = rgba[:, 3]
+        table = colors[torch.as_tensor(color_row, device=dev)]
         unlayered = ~self.layered[shape_of] if len(shape_of) else np.zeros(0, bool)
         if unlayered.any():
             opacity_row = np.array([scene.shapes[i].opacity for i in shape_of], dtype=np.int64)
             opacity = scene.opacities[torch.as_tensor(opacity_row, device=dev)]
-            alpha = torch.where(torch.as_tensor(unlayered, device=dev), alpha * opacity, alpha)
-        a = cover * alpha.repeat_interleave(lengths)
-        src = torch.cat([rgba[:, :3].repeat_interleave(lengths, dim=0) * a[:, None], a[:, None]], dim=1)
-        self.flat = src
-        cover_chunks = None
+            alpha = torch.where(torch.as_tensor(unlayered, device=dev), table[:, 3] * opacity, table[:, 3])
+            table = torch.cat([table[:, :3], alpha[:, None]], dim=1)
+        self.table = table
         out = []
         for it, paint in enumerate(paints):
             h, w = int(acc.h[it]), int(acc.w[it])
             if h == 0 or w == 0 or paint is None:
                 out.append(None)
             elif solid[it]:
-                out.append((int(acc.offset[it]), h, w, w + 1))
+                out.append(Solid(int(acc.offset[it]), h, w, w + 1, it))
             else:
-                if cover_chunks is None:
-                    cover_chunks = torch.split(cover, sizes.tolist())
-                out.append(self._gradient_source(it, paint, cover_chunks[it].view(h, w + 1)[:, :w], unlayered[it], shape_of[it]))
+                crop = cover[int(acc.offset[it]) : int(acc.offset[it]) + h * (w + 1)].view(h, w + 1)[:, :w]
+                out.append(self._gradient_source(it, paint, crop, unlayered[it], shape_of[it]))
         return out
 
     def _gradient_source(self, it, paint, cover, unlayered, shape) -> torch.Tensor:
@@ -213,7 +210,7 @@ class _Compositor:
         s = self.scene
         ops = self.ops(group)
         base = s.points.new_zeros((s.height, s.width, 4))
-        return over_crops(base, [box for box, _ in ops], [src for _, src in ops], self.flat)
+        return over_crops(base, [box for box, _ in ops], [src for _, src in ops], self.cover, self.table)
 
     def ops(self, group: SceneGroup) -> list[Op]:
         out: list[Op] = []
@@ -243,7 +240,9 @@ class _Compositor:
         x1 = max(b[1] + _size(s)[1] for b, s in ops)
         opacity = self.scene.opacities[shape.opacity]
         base = opacity.new_zeros((y1 - y0, x1 - x0, 4))
-        layer = over_crops(base, [(b[0] - y0, b[1] - x0) for b, _ in ops], [s for _, s in ops], self.flat)
+        layer = over_crops(
+            base, [(b[0] - y0, b[1] - x0) for b, _ in ops], [s for _, s in ops], self.cover, self.table
+        )
         return [((y0, x0), layer * opacity)]
 
 

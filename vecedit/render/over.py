@@ -1,80 +1,114 @@
 """Source-over compositing of many small crops, with a backward pass linear in their area.
 
 Writing crops into a canvas with autograd's in-place slicing costs a full-canvas
-gradient copy per crop in the backward pass (quadratic in the number of items), and a
-view per crop costs an autograd node each. This function composites every crop in one
-forward pass and, in the backward pass, walks them in reverse: for the premultiplied
-``C' = S + C·(1 − Sₐ)``, ``∂C'/∂S = 1``, ``∂C'/∂Sₐ = −C`` and ``∂C'/∂C = 1 − Sₐ``,
+gradient copy per crop in the backward pass (quadratic in the number of items), and
+every per-crop tensor costs autograd nodes. This function composites all crops in one
+forward pass and, in the backward pass, walks them in reverse. For the premultiplied
+``C' = S + C·(1 − Sₐ)``: ``∂C'/∂S = 1``, ``∂C'/∂Sₐ = −C`` and ``∂C'/∂C = 1 − Sₐ``,
 each applied to the crop only.
 
-A source is either a tensor ``(h, w, 4)`` or a crop of one shared flat buffer
-``(N, 4)`` given as ``(offset, h, w, stride)``: rows of ``stride ≥ w`` elements starting
-at ``offset``, of which the first ``w`` are used.
+A source is either
+
+* a premultiplied tensor ``(h, w, 4)``, or
+* a :class:`Solid`: a crop of one shared flat coverage buffer painted with one row of a
+  shared ``(n, 4)`` straight-RGBA table — ``S = (rgb·a, a)`` with ``a = cover · alpha``.
+  Solid paints are the common case; fusing them here means no per-pixel colour tensor
+  is ever built for them.
 """
 
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import NamedTuple, Optional, Union
 
 import torch
 
-FlatCrop = tuple[int, int, int, int]  # offset, h, w, stride
-Source = Union[torch.Tensor, FlatCrop]
+
+class Solid(NamedTuple):
+    offset: int  # first element of the crop in the flat coverage buffer
+    h: int
+    w: int
+    stride: int  # elements per crop row in the buffer (≥ w)
+    row: int  # row of the colour table
 
 
-def _view(flat: torch.Tensor, crop: FlatCrop) -> torch.Tensor:
-    offset, h, w, stride = crop
-    return flat[offset : offset + h * stride].view(h, stride, flat.shape[-1])[:, :w]
+Source = Union[torch.Tensor, Solid]
+
+
+def _cover(flat: torch.Tensor, s: Solid) -> torch.Tensor:
+    return flat[s.offset : s.offset + s.h * s.stride].view(s.h, s.stride)[:, : s.w]
 
 
 class _OverCrops(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, base, flat, boxes, kinds, *tensors):
+    def forward(ctx, base, cover, table, boxes, kinds, *tensors):
         canvas = base.detach().clone()
-        under, srcs = [], []
+        under = []
         for (y0, x0), kind in zip(boxes, kinds):
-            src = tensors[kind] if isinstance(kind, int) else _view(flat, kind)
-            h, w = src.shape[:2]
-            view = canvas[y0 : y0 + h, x0 : x0 + w]
-            under.append(view.clone())
-            view.mul_(1 - src[..., 3:]).add_(src)
+            if isinstance(kind, Solid):
+                a = (_cover(cover, kind) * table[kind.row, 3])[..., None]
+                h, w = kind.h, kind.w
+                view = canvas[y0 : y0 + h, x0 : x0 + w]
+                under.append(view.clone())
+                view.mul_(1 - a)
+                view[..., :3].addcmul_(a.expand(h, w, 3), table[kind.row, :3].expand(h, w, 3))
+                view[..., 3:].add_(a)
+            else:
+                src = tensors[kind]
+                h, w = src.shape[:2]
+                view = canvas[y0 : y0 + h, x0 : x0 + w]
+                under.append(view.clone())
+                view.mul_(1 - src[..., 3:]).add_(src)
         ctx.boxes, ctx.kinds, ctx.n_tensors = boxes, kinds, len(tensors)
-        ctx.save_for_backward(flat, *tensors, *under)
+        ctx.save_for_backward(cover, table, *tensors, *under)
         return canvas
 
     @staticmethod
     def backward(ctx, grad):
         saved = ctx.saved_tensors
-        flat, tensors, under = saved[0], saved[1 : 1 + ctx.n_tensors], saved[1 + ctx.n_tensors :]
+        cover, table = saved[0], saved[1]
+        tensors, under = saved[2 : 2 + ctx.n_tensors], saved[2 + ctx.n_tensors :]
         grad = grad.clone()
-        grad_flat = torch.zeros_like(flat) if ctx.needs_input_grad[1] else None
-        grad_tensors: list[Optional[torch.Tensor]] = [None] * ctx.n_tensors
+        g_cover = torch.zeros_like(cover) if ctx.needs_input_grad[1] else None
+        g_table = torch.zeros_like(table) if ctx.needs_input_grad[2] else None
+        g_tensors: list[Optional[torch.Tensor]] = [None] * ctx.n_tensors
         for i in range(len(ctx.boxes) - 1, -1, -1):
             (y0, x0), kind = ctx.boxes[i], ctx.kinds[i]
-            src = tensors[kind] if isinstance(kind, int) else _view(flat, kind)
-            h, w = src.shape[:2]
-            g = grad[y0 : y0 + h, x0 : x0 + w]
-            if isinstance(kind, int):
-                gs = g.clone()
-                grad_tensors[kind] = gs
-            elif grad_flat is not None:
-                gs = _view(grad_flat, kind)
-                gs.copy_(g)
+            if isinstance(kind, Solid):
+                h, w = kind.h, kind.w
+                g = grad[y0 : y0 + h, x0 : x0 + w]
+                rgba = table[kind.row]
+                cov = _cover(cover, kind)
+                a = cov * rgba[3]
+                # dL/da = G_rgb·rgb + G_a − Σ_c G_c·C_c
+                g_a = (g[..., :3] * rgba[:3]).sum(-1) + g[..., 3] - (g * under[i]).sum(-1)
+                if g_cover is not None:
+                    _cover(g_cover, kind).add_(g_a * rgba[3])
+                if g_table is not None:
+                    g_table[kind.row, :3] += (g[..., :3] * a[..., None]).sum((0, 1))
+                    g_table[kind.row, 3] += (g_a * cov).sum()
+                g.mul_((1 - a)[..., None])
             else:
-                gs = None
-            if gs is not None:
+                src = tensors[kind]
+                h, w = src.shape[:2]
+                g = grad[y0 : y0 + h, x0 : x0 + w]
+                gs = g.clone()
                 gs[..., 3] -= (g * under[i]).sum(-1)
-            g.mul_(1 - src[..., 3:])
-        return (grad, grad_flat, None, None, *grad_tensors)
+                g_tensors[kind] = gs
+                g.mul_(1 - src[..., 3:])
+        return (grad, g_cover, g_table, None, None, *g_tensors)
 
 
 def over_crops(
     base: torch.Tensor,
     boxes: list[tuple[int, int]],
     sources: list[Source],
-    flat: Optional[torch.Tensor] = None,
+    cover: Optional[torch.Tensor] = None,
+    table: Optional[torch.Tensor] = None,
 ) -> torch.Tensor:
-    """Composite premultiplied sources over ``base`` (H, W, 4) at ``boxes`` (y0, x0), in order."""
+    """Composite ``sources`` over ``base`` (H, W, 4, premultiplied) at ``boxes`` (y0, x0), in order.
+
+    ``cover`` (flat) and ``table`` (n, 4) back the :class:`Solid` sources.
+    """
     if not sources:
         return base
     tensors = [s for s in sources if isinstance(s, torch.Tensor)]
@@ -84,7 +118,9 @@ def over_crops(
             kinds.append(k)
             k += 1
         else:
-            kinds.append(tuple(int(v) for v in s))
-    if flat is None:
-        flat = base.new_zeros((0, base.shape[-1]))
-    return _OverCrops.apply(base, flat, list(boxes), kinds, *tensors)
+            kinds.append(s)
+    if cover is None:
+        cover = base.new_zeros(0)
+    if table is None:
+        table = base.new_zeros((0, 4))
+    return _OverCrops.apply(base, cover, table, list(boxes), kinds, *tensors)

@@ -44,20 +44,11 @@ class Accumulation:
     def winding(self) -> torch.Tensor:
         """Flat integral of the winding number over each pixel of every crop.
 
-        A prefix sum along each crop row. It runs as one cumulative sum over the whole
-        buffer minus the running total at each row start, in float64: rows of items
-        cut by the canvas' right edge do not sum to zero, so the running total grows.
+        A prefix sum along each crop row, done as one running sum over the whole
+        buffer: every row of a closed outline sums to exactly zero (what lies right of
+        the canvas lands in the row's spill column), so each row starts from zero.
         """
-        total = int(self.sizes.sum())
-        flat = self.buffer[:total]
-        if total == 0:
-            return flat
-        row_len = np.repeat(self.w + 1, self.h)
-        row_start = np.cumsum(row_len) - row_len
-        running = flat.double().cumsum(0)
-        before = torch.cat([running.new_zeros(1), running])[torch.as_tensor(row_start, device=flat.device)]
-        lengths = torch.as_tensor(row_len, device=flat.device)
-        return (running - before.repeat_interleave(lengths)).to(flat.dtype)
+        return self.buffer[: int(self.sizes.sum())].cumsum(0)
 
 
 def _lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -184,8 +175,9 @@ def accumulate(
     ow = torch.as_tensor(w, device=dev)[owner]
     oh = torch.as_tensor(h, device=dev)[owner]
     lc, lr = col - ox, row - oy
-    keep = (lr >= 0) & (lr < oh) & (lc < ow) & (dy.detach() != 0)
-    lc = lc.clamp(min=0)
+    # lc == w: a part clamped onto the canvas' right edge; it lands in the spill
+    # column, invisible, and keeps the row's total at zero for the running sum
+    keep = (lr >= 0) & (lr < oh) & (lc <= ow) & (dy.detach() != 0)
     flat = torch.as_tensor(offset, device=dev)[owner] + lr * (ow + 1) + lc
     flat, dy, m = flat[keep], dy[keep], m[keep]
     index = torch.cat([flat, flat + 1])
