@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("input", metavar="IN.svg", help="the SVG file to describe")
     info.add_argument("--json", action="store_true", help="print the same information as JSON")
     info.set_defaults(run=run_info)
+    from vectorizers.cli import add_parser as add_vectorize  # vecedit vectorize: vectorizers/cli.py
+
+    add_vectorize(commands)
+    from vecedit.edit_cli import add_parser as add_edit  # vecedit edit: vecedit/edit_cli.py
+
+    add_edit(commands)
     return parser
 
 

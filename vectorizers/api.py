@@ -1,0 +1,265 @@
+"""``vectorize``: a raster image → a layered, editable :class:`~vecedit.svg.model.Document`.
+
+Multi-round vectorization as in CLIPVG: round *i* traces the image at a finer
+precision (more colour clusters) than round *i − 1*; the rounds are stacked, coarse at
+the bottom, each as ``<g id="round-i">`` of closed filled paths. Finer rounds cover the
+seams that open between coarse shapes when an edit moves them, and give the edit more
+elements to work with. Optional extra rounds trace only a box (the reference method adds
+one for a face). Optional refinement fits points and colours to the image with the
+differentiable renderer.
+
+>>> import numpy as np, vecedit
+>>> from vectorizers.api import vectorize
+>>> img = np.full((32, 48, 3), 255, np.uint8); img[8:24, 8:40] = (30, 90, 200)
+>>> doc = vectorize(img, rounds=(2, 4), backend="skimage", size=64)
+>>> [g.id for g in doc.root.children], doc.width, doc.height
+(['round-0', 'round-1'], 48.0, 32.0)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence, Union
+
+import numpy as np
+
+from vecedit.errors import OptionError
+from vectorizers.base import BACKENDS, get_tracer
+from vectorizers.image import ImageSource, read_image, resize, working_size
+from vectorizers.options import DEFAULT_BACKEND, DEFAULT_ROUNDS, DEFAULT_SIZE, MAX_COLORS, MAX_ROUNDS
+from vectorizers.stack import Layer, cap, prune, to_svg, transform_paths
+
+BLEED = 4
+"""Pixels (working size) by which shapes on the image border reach past it, so that moving
+them during an edit does not uncover the canvas along the edges (the viewBox clips them)."""
+MIN_AREA = 1.0
+"""Paths with a filled area below this (working-size px²) are pruned."""
+MIN_EXTENT = 0.5
+"""Paths thinner than this in x or y (working-size px) are pruned."""
+
+ExtraRound = Union[str, Sequence[float]]
+_EXTRA = re.compile(r"^\s*([^:]+):\s*(\d+)\s*$")
+
+
+@dataclass
+class VectorizeResult:
+    """What :func:`run` made and how: the document plus facts for reports and benchmarks."""
+
+    document: object
+    svg: str
+    layers: list[Layer]
+    size: tuple[int, int]  # original width, height
+    working: tuple[int, int]
+    seconds: dict = field(default_factory=dict)  # "trace", "refine"
+    pruned: int = 0
+    capped: int = 0
+    refine: object = None  # vectorizers.refine.RefineReport or None
+
+    @property
+    def paths(self) -> int:
+        return sum(len(layer.paths) for layer in self.layers)
+
+
+def vectorize(
+    image: ImageSource,
+    rounds: Sequence[int] = DEFAULT_ROUNDS,
+    backend: str = DEFAULT_BACKEND,
+    refine: int = 0,
+    max_paths: Optional[int] = None,
+    size: int = DEFAULT_SIZE,
+    extra_rounds: Sequence[ExtraRound] = (),
+    seed: int = 0,
+):
+    """Vectorize ``image`` into a layered :class:`~vecedit.svg.model.Document`.
+
+    Args:
+        image: a file path (PNG, JPEG, WebP …), a ``PIL.Image`` or an array
+            (``(H, W)``, ``(H, W, 3)``, ``(H, W, 4)``; uint8 or float in [0, 1]).
+            Transparency is flattened onto white.
+        rounds: colour clusters per round, coarse to fine (default ``(10, 30)``).
+        backend: ``"vtracer"`` (default) or ``"skimage"``.
+        refine: iterations of differentiable refinement (0: none).
+        max_paths: keep at most this many paths (the largest).
+        size: working size: the image is traced (and refined) with its longer side
+            shrunk to at most ``size`` px; the SVG keeps the original pixel coordinates.
+        extra_rounds: rounds restricted to a box, each ``"x,y,w,h:colors"`` or
+            ``(x, y, w, h, colors)`` in original pixels; drawn on top.
+        seed: seeds every random choice (k-means); same seed, same SVG.
+
+    Raises:
+        InputError: the image cannot be used. OptionError: a bad argument.
+    """
+    return run(image, rounds, backend, refine, max_paths, size, extra_rounds, seed).document
+
+
+def check_options(rounds, backend, refine, max_paths, size, extra_rounds, seed) -> tuple:
+    """Validate :func:`vectorize`'s options before any work; returns them normalised."""
+    rounds = tuple(_int("rounds", r, 2, MAX_COLORS) for r in _as_list("rounds", rounds))
+    if not 1 <= len(rounds) <= MAX_ROUNDS:
+        raise OptionError(f"rounds must list 1 to {MAX_ROUNDS} colour counts, e.g. 10,30; got {len(rounds)}")
+    if backend not in BACKENDS:
+        raise OptionError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    refine = _int("refine", refine, 0, 100_000)
+    if max_paths is not None:
+        max_paths = _int("max_paths", max_paths, 1, 10_000_000)
+    size = _int("size", size, 16, 8192)
+    seed = _int("seed", seed, 0, 2**32 - 1)
+    extras = tuple(parse_extra_round(e) for e in extra_rounds)
+    return rounds, backend, refine, max_paths, size, extras, seed
+
+
+def parse_extra_round(value: ExtraRound) -> tuple[float, float, float, float, int]:
+    """``"x,y,w,h:colors"`` or ``(x, y, w, h, colors)`` → a checked tuple."""
+    if isinstance(value, str):
+        m = _EXTRA.match(value)
+        parts = m.group(1).split(",") if m else []
+        try:
+            if len(parts) != 4:
+                raise ValueError
+            x, y, w, h = (float(p) for p in parts)
+            colors = int(m.group(2))
+        except ValueError:
+            raise OptionError(
+                f"cannot read extra round {value!r}; write x,y,w,h:colors in image pixels, e.g. 120,40,200,240:30"
+            ) from None
+    else:
+        try:
+            x, y, w, h, colors = value
+            x, y, w, h = float(x), float(y), float(w), float(h)
+        except (TypeError, ValueError):
+            raise OptionError(f"an extra round must be (x, y, w, h, colors); got {value!r}") from None
+        colors = _int("extra round colors", colors, 2, MAX_COLORS)
+    if not all(map(math.isfinite, (x, y, w, h))) or w <= 0 or h <= 0:
+        raise OptionError(f"extra round box {x:g},{y:g},{w:g},{h:g} needs a positive width and height")
+    if not 2 <= colors <= MAX_COLORS:
+        raise OptionError(f"extra round colors must be between 2 and {MAX_COLORS}, got {colors}")
+    return (x, y, w, h, colors)
+
+
+def run(
+    image: ImageSource,
+    rounds: Sequence[int] = DEFAULT_ROUNDS,
+    backend: str = DEFAULT_BACKEND,
+    refine: int = 0,
+    max_paths: Optional[int] = None,
+    size: int = DEFAULT_SIZE,
+    extra_rounds: Sequence[ExtraRound] = (),
+    seed: int = 0,
+    progress: Optional[Callable[[str, int, Optional[float]], None]] = None,
+    keep_on_interrupt: bool = False,
+) -> VectorizeResult:
+    """:func:`vectorize` with a :class:`VectorizeResult` and hooks for the command line.
+
+    ``progress(stage, steps_done, loss)`` is called after each round ("trace") and each
+    refinement iteration ("refine"). With ``keep_on_interrupt``, Ctrl-C during
+    refinement keeps the best result so far (``result.refine.interrupted``).
+    """
+    rounds, backend, refine, max_paths, size, extras, seed = check_options(
+        rounds, backend, refine, max_paths, size, extra_rounds, seed
+    )
+    rgb = read_image(image)
+    height, width = rgb.shape[:2]
+    ww, wh = working_size(width, height, size)
+    work = resize(rgb, ww, wh)
+    tracer = get_tracer(backend)
+    notify = progress or (lambda stage, n, loss: None)
+
+    start = time.perf_counter()
+    layers = []
+    for n in rounds:
+        paths = _trace_padded(tracer, work, n, seed, (BLEED,) * 4)
+        transform_paths(paths, (width / ww, height / wh), (0.0, 0.0))
+        layers.append(Layer(f"{n} colours", n, paths))
+        notify("trace", 1, None)
+    for x, y, w, h, n in extras:
+        layers.append(_extra_round(tracer, rgb, (x, y, w, h), n, size, seed, (width / ww, height / wh)))
+        notify("trace", 1, None)
+    # prune in working-size units: areas are in original px², scale them back
+    unit_area = (width / ww) * (height / wh)
+    pruned = prune(layers, MIN_AREA * unit_area, MIN_EXTENT * min(width / ww, height / wh))
+    capped = cap(layers, max_paths)
+    seconds = {"trace": time.perf_counter() - start}
+
+    report = None
+    if refine:
+        from vectorizers.refine import refine as run_refine
+
+        start = time.perf_counter()
+        report = run_refine(
+            layers, work, width, height, refine, seed=seed,
+            on_step=lambda i, loss: notify("refine", 1, loss), keep_on_interrupt=keep_on_interrupt,
+        )
+        pruned += prune(layers, MIN_AREA * unit_area, MIN_EXTENT * min(width / ww, height / wh))
+        seconds["refine"] = time.perf_counter() - start
+
+    from vecedit.svg import load_svg
+
+    comment = (
+        f"vecedit vectorize: rounds {','.join(map(str, rounds))}"
+        + "".join(f" + box {x:g},{y:g},{w:g},{h:g}:{n}" for x, y, w, h, n in extras)
+        + f", backend {backend}, size {size}, refine {refine}, seed {seed}"
+    )
+    svg = to_svg(layers, width, height, comment)
+    return VectorizeResult(load_svg(svg), svg, layers, (width, height), (ww, wh), seconds, pruned, capped, report)
+
+
+def _trace_padded(tracer, rgb: np.ndarray, n: int, seed: int, pad: tuple[int, int, int, int]):
+    """Trace ``rgb`` edge-padded by ``pad`` = (left, top, right, bottom) px; paths in ``rgb``'s pixels."""
+    left, top, right, bottom = pad
+    padded = np.pad(rgb, ((top, bottom), (left, right), (0, 0)), mode="edge") if any(pad) else rgb
+    paths = tracer.trace(padded, n, seed=seed)
+    transform_paths(paths, (1.0, 1.0), (-float(left), -float(top)))
+    return paths
+
+
+def _extra_round(tracer, rgb, box, n, size, seed, work_scale) -> Layer:
+    """Trace the original image inside ``box`` (clamped to the image) at up to ``size`` px."""
+    height, width = rgb.shape[:2]
+    x, y, w, h = box
+    x0, y0 = max(0, int(math.floor(x))), max(0, int(math.floor(y)))
+    x1, y1 = min(width, int(math.ceil(x + w))), min(height, int(math.ceil(y + h)))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        raise OptionError(
+            f"extra round box {x:g},{y:g},{w:g},{h:g} lies outside the {width}×{height} px image "
+            "(or covers less than 2×2 px of it); give x,y,w,h in image pixels"
+        )
+    crop = rgb[y0:y1, x0:x1]
+    cw, ch = working_size(x1 - x0, y1 - y0, size)
+    crop = resize(crop, cw, ch)
+    # bleed only where the box meets the image border; inside, the box edge stays put
+    pad = tuple(BLEED if edge else 0 for edge in (x0 == 0, y0 == 0, x1 == width, y1 == height))
+    paths = _trace_padded(tracer, crop, n, seed, pad)
+    transform_paths(paths, ((x1 - x0) / cw, (y1 - y0) / ch), (float(x0), float(y0)))
+    return Layer(f"{n} colours in {x0},{y0},{x1 - x0},{y1 - y0}", n, paths, box=(x0, y0, x1 - x0, y1 - y0))
+
+
+def _as_list(name: str, value) -> list:
+    if isinstance(value, str):
+        parts = [p for p in value.replace(" ", "").split(",") if p]
+        if not parts:
+            raise OptionError(f"{name} must list colour counts separated by commas, e.g. 10,30; got {value!r}")
+        return parts
+    if isinstance(value, (int, np.integer)):
+        return [value]
+    try:
+        return list(value)
+    except TypeError:
+        raise OptionError(f"{name} must be a list of colour counts, e.g. (10, 30); got {value!r}") from None
+
+
+def _int(name: str, value, low: int, high: int) -> int:
+    if isinstance(value, bool):
+        raise OptionError(f"{name} must be a whole number, got {value!r}")
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise OptionError(f"{name} must be a whole number, got {value!r}") from None
+    if not isinstance(value, (int, np.integer)):
+        raise OptionError(f"{name} must be a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise OptionError(f"{name} must be between {low} and {high:,}, got {value}")
+    return int(value)

@@ -1,0 +1,178 @@
+"""Raster input for the vectorizer: read, check, flatten and resize.
+
+:func:`read_image` accepts a path, a ``PIL.Image`` or an array and returns an
+``(H, W, 3)`` uint8 sRGB array. What it accepts:
+
+* formats Pillow decodes (PNG, JPEG, WebP, GIF, BMP, TIFF …); the first frame of an
+  animation; EXIF orientation applied;
+* modes ``1``, ``L``, ``LA``, ``P``, ``PA``, ``RGB``, ``RGBA``, ``RGBX`` at 8 bits per
+  channel; transparency is flattened onto white (the vectorizer draws opaque shapes);
+* sizes from :data:`MIN_SIDE` px a side up to :data:`MAX_SIDE` px a side and
+  :data:`MAX_PIXELS` px in all (checked from the header, before decoding).
+
+Everything else raises :class:`~vecedit.errors.InputError` with one line that says
+what to do: a missing file or a folder, a corrupt or truncated file, an empty or
+1-pixel image, 16 bits per channel, CMYK (and other colour spaces), huge dimensions.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+
+from vecedit.errors import InputError
+
+MIN_SIDE = 2
+"""Smallest width or height accepted, in pixels."""
+MAX_SIDE = 20000
+"""Largest width or height accepted, in pixels."""
+MAX_PIXELS = 100_000_000
+"""Largest width × height accepted (100 megapixels; decoding needs about 4 bytes a pixel)."""
+
+ACCEPTED_MODES = ("1", "L", "LA", "La", "P", "PA", "RGB", "RGBA", "RGBa", "RGBX")
+_CONVERT = "convert it to an 8-bit RGB or RGBA PNG first"
+
+ImageSource = Union[str, os.PathLike, np.ndarray, "PIL.Image.Image"]  # noqa: F821
+
+
+def read_image(source: ImageSource) -> np.ndarray:
+    """Read ``source`` as an ``(H, W, 3)`` uint8 RGB array (alpha flattened onto white).
+
+    ``source`` is a file path, a ``PIL.Image.Image``, or an array: ``(H, W)`` grey,
+    ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA, either uint8 or float in [0, 1].
+    Raises :class:`InputError` for anything it cannot use (see the module docstring).
+    """
+    from PIL import Image
+
+    if isinstance(source, (str, os.PathLike)):
+        return _read_file(Path(source))
+    if isinstance(source, Image.Image):
+        return _from_pil(source, "the image")
+    if hasattr(source, "detach"):  # a torch tensor
+        source = source.detach().cpu().numpy()
+    if isinstance(source, np.ndarray):
+        return _from_array(source)
+    raise InputError(
+        f"cannot vectorize a {type(source).__name__}: give a file path, a PIL image or an (H, W, 3) array"
+    )
+
+
+def _check_size(width: int, height: int, name: str) -> None:
+    if width == 0 or height == 0:
+        raise InputError(f"{name} is empty ({width}×{height} px); give an image with pixels in it")
+    if width < MIN_SIDE or height < MIN_SIDE:
+        raise InputError(
+            f"{name} is {width}×{height} px, too small to trace; give an image of at least "
+            f"{MIN_SIDE}×{MIN_SIDE} px"
+        )
+    if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
+        raise InputError(
+            f"{name} is {width}×{height} px, more than vecedit vectorize reads (at most {MAX_SIDE} px a side "
+            f"and {MAX_PIXELS:,} px in all); shrink it first"
+        )
+
+
+def _read_file(path: Path) -> np.ndarray:
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not an image file; give the path of a PNG, JPEG or WebP file")
+    if not path.exists():
+        raise InputError(f"image file not found: {path}")
+    try:
+        with warnings.catch_warnings():
+            # our own size limit applies (checked from the header below), not Pillow's
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                _check_size(im.width, im.height, str(path))
+                _check_mode(im, str(path))
+                if im.format == "PNG" and _png_bit_depth(path) == 16:
+                    raise InputError(f"{path} has 16 bits per channel; {_CONVERT}")
+                im.seek(0)
+                im = ImageOps.exif_transpose(im)
+                im.load()
+                return _from_pil(im, str(path))
+    except UnidentifiedImageError:
+        raise InputError(
+            f"cannot read {path}: not an image Pillow can decode (or its size is zero); give a PNG, JPEG or WebP file"
+        ) from None
+    except Image.DecompressionBombError:
+        raise InputError(f"cannot read {path}: the image is too large; shrink it to at most {MAX_PIXELS:,} px") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise InputError(f"cannot read {path}: the file is damaged or truncated ({exc})") from None
+
+
+def _png_bit_depth(path: Path) -> int:
+    """Bit depth from the PNG header: Pillow silently reads 16-bit RGB(A) as 8-bit."""
+    with open(path, "rb") as fh:
+        head = fh.read(25)
+    return head[24] if len(head) == 25 and head[12:16] == b"IHDR" else 8
+
+
+def _check_mode(im, name: str) -> None:
+    if im.mode in ACCEPTED_MODES:
+        return
+    if im.mode.startswith("I;16") or im.mode in ("I", "F"):
+        raise InputError(f"{name} has {'16' if im.mode.startswith('I;16') else '32'} bits per channel; {_CONVERT}")
+    if im.mode == "CMYK":
+        raise InputError(f"{name} is a CMYK image; vecedit vectorize reads RGB images: {_CONVERT}")
+    raise InputError(f"{name} has colour mode {im.mode}, which vecedit vectorize does not read; {_CONVERT}")
+
+
+def _from_pil(im, name: str) -> np.ndarray:
+    _check_size(im.width, im.height, name)
+    _check_mode(im, name)
+    rgba = np.asarray(im.convert("RGBA"), dtype=np.float32) / 255.0
+    return _flatten(rgba)
+
+
+def _from_array(array: np.ndarray) -> np.ndarray:
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
+        raise InputError(f"cannot vectorize an array of shape {array.shape}; give (H, W), (H, W, 3) or (H, W, 4)")
+    _check_size(array.shape[1], array.shape[0], "the image")
+    if array.dtype == np.uint8:
+        img = array.astype(np.float32) / 255.0
+    elif array.dtype.kind == "f":
+        if not np.isfinite(array).all() or array.min() < 0 or array.max() > 1:
+            raise InputError("a float image must hold finite values in [0, 1]; scale it or give uint8")
+        img = array.astype(np.float32)
+    elif array.dtype == np.bool_:
+        img = array.astype(np.float32)
+    else:
+        raise InputError(f"cannot vectorize an array of dtype {array.dtype}; give uint8 or float in [0, 1] ({_CONVERT})")
+    if img.ndim == 2:
+        img = np.stack([img, img, img], axis=-1)
+    if img.shape[-1] == 3:
+        return np.round(img * 255).astype(np.uint8)
+    return _flatten(img)
+
+
+def _flatten(rgba: np.ndarray) -> np.ndarray:
+    """Straight RGBA floats → RGB uint8 composited on white."""
+    alpha = rgba[..., 3:4]
+    rgb = rgba[..., :3] * alpha + (1.0 - alpha)
+    return np.round(np.clip(rgb, 0, 1) * 255).astype(np.uint8)
+
+
+def working_size(width: int, height: int, size: int) -> tuple[int, int]:
+    """Shrink ``width``×``height`` so the longer side is at most ``size`` (never enlarge)."""
+    longest = max(width, height)
+    if longest <= size:
+        return width, height
+    scale = size / longest
+    return max(MIN_SIDE, round(width * scale)), max(MIN_SIDE, round(height * scale))
+
+
+def resize(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Area-average (box filter) resize of a uint8 RGB array."""
+    if rgb.shape[1] == width and rgb.shape[0] == height:
+        return rgb
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(rgb, "RGB").resize((width, height), Image.Resampling.BOX))

@@ -1,0 +1,74 @@
+"""The ``vtracer`` backend: the colour-quantised image traced by visioncortex VTracer (Rust).
+
+The round's image is first quantised to ``n_colors`` colours (:mod:`vectorizers.quantize`,
+the same clusters the scikit-image backend traces), then handed to VTracer's in-memory
+API in its *stacked* hierarchical mode with spline fitting: each cluster is drawn as
+a shape whose holes are left filled, larger clusters first, so a seam between two
+shapes is backed by the shape beneath. VTracer answers with SVG text, read back here
+with :func:`vecedit.svg.load_svg`.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from vectorizers.base import TracedPath, min_region_area, path_area
+from vectorizers.quantize import quantize
+
+
+class VtracerTracer:
+    name = "vtracer"
+
+    def __init__(self, corner_threshold: int = 60, length_threshold: float = 4.0, splice_threshold: int = 45):
+        self.corner_threshold = corner_threshold
+        self.length_threshold = length_threshold
+        self.splice_threshold = splice_threshold
+
+    def trace(self, rgb: np.ndarray, n_colors: int, seed: int = 0) -> list[TracedPath]:
+        h, w = rgb.shape[:2]
+        labels, palette = quantize(rgb, n_colors, seed=seed, min_area=min_region_area(w, h, n_colors))
+        return self.trace_pixels(palette[labels])
+
+    def trace_pixels(self, rgb: np.ndarray, **options) -> list[TracedPath]:
+        """Trace an RGB image as it is (no quantisation): VTracer's own colour clustering."""
+        import vtracer
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.fromarray(np.ascontiguousarray(rgb), "RGB").save(buffer, format="PNG", compress_level=1)
+        settings = dict(
+            colormode="color",
+            hierarchical="stacked",
+            mode="spline",
+            filter_speckle=0,
+            color_precision=8,
+            layer_difference=1,
+            corner_threshold=self.corner_threshold,
+            length_threshold=self.length_threshold,
+            splice_threshold=self.splice_threshold,
+            path_precision=3,
+        )
+        settings.update(options)
+        svg = vtracer.convert_raw_image_to_svg(buffer.getvalue(), img_format="png", **settings)
+        return parse_vtracer_svg(svg)
+
+
+def parse_vtracer_svg(svg: str) -> list[TracedPath]:
+    """VTracer's SVG text → :class:`TracedPath` list in its paint order (canvas pixels)."""
+    from vecedit.svg import load_svg
+    from vecedit.svg.model import GradientRef
+
+    doc = load_svg(svg)
+    out = []
+    for shape in doc.shapes():
+        if shape.fill is None or isinstance(shape.fill, GradientRef) or not shape.subpaths:
+            continue
+        m = shape.ctm
+        subs = [s.points @ m[:2, :2].T + m[:2, 2] for s in shape.subpaths if s.closed and len(s.points) >= 3]
+        if not subs:
+            continue
+        color = tuple(int(round(min(max(c, 0.0), 1.0) * 255)) for c in shape.fill[:3])
+        out.append(TracedPath(subs, color, shape.fill_rule, path_area(subs)))
+    return out
