@@ -20,6 +20,8 @@ import torch
 from vecedit.render.flatten import Polylines
 
 EPS = 1e-12
+COS_CURVE_SMOOTH = 0.9  # inside a flattened curve: turns under ~25° meet on the mitre
+COS_CORNER_SMOOTH = 0.985  # at a joint of the input path: turns under ~10°
 
 
 @dataclass
@@ -68,6 +70,29 @@ def _circles(centre: torch.Tensor, radius: torch.Tensor, sides: int) -> torch.Te
     angle = torch.arange(sides, dtype=centre.dtype, device=centre.device) * (2 * math.pi / sides)
     ring = torch.stack([torch.cos(angle), -torch.sin(angle)], dim=-1)  # negative orientation
     return centre[:, None, :] + radius[:, None, None] * ring[None]
+
+
+def _half_disc(centre: torch.Tensor, radius: torch.Tensor, out: torch.Tensor, steps: int) -> torch.Tensor:
+    """Round caps: the half disc beyond each end (it does not overlap the end's quad)."""
+    phi = torch.linspace(0, math.pi, steps, dtype=centre.dtype, device=centre.device)
+    n = _perp(out)
+    ring = torch.cos(phi)[None, :, None] * n[:, None] + torch.sin(phi)[None, :, None] * out[:, None]
+    return centre[:, None, :] + radius[:, None, None] * ring
+
+
+def _round_wedge(centre, radius, d1, d2, steps: int) -> torch.Tensor:
+    """Round joins: the pie slice on the outer side of the turn, between the two quads."""
+    cross = (d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0]).detach()
+    # a full reversal has no outer side: sweep the half disc ahead of the vertex
+    side = torch.where(cross == 0, torch.ones_like(cross), -torch.sign(cross))[:, None]
+    u1, u2 = side * _perp(d1), side * _perp(d2)
+    turn = torch.atan2((u1[:, 0] * u2[:, 1] - u1[:, 1] * u2[:, 0]).abs(), (u1 * u2).sum(-1))
+    spin = torch.sign((u1[:, 0] * u2[:, 1] - u1[:, 1] * u2[:, 0]).detach())
+    spin = torch.where(spin == 0, -torch.ones_like(spin), spin)[:, None]
+    t = torch.linspace(0, 1, steps, dtype=centre.dtype, device=centre.device)[None, :]
+    angle = (turn[:, None] * t)[..., None]
+    arc = torch.cos(angle) * u1[:, None] + torch.sin(angle) * spin[..., None] * _perp(u1)[:, None]
+    return torch.cat([centre[:, None], centre[:, None] + radius[:, None, None] * arc], dim=1)
 
 
 def _dedupe(lines: Polylines) -> Polylines:
@@ -133,7 +158,9 @@ def outline(lines: Polylines, style: StrokeStyle, tolerance: float = 0.05):
     outgoing[a] = np.arange(len(a))
     inner = np.nonzero((incoming >= 0) & (outgoing >= 0))[0]
     cos = (normal[incoming[inner]] * normal[outgoing[inner]]).sum(-1).detach().cpu().numpy()
-    smooth = ~lines.corner[inner] & (cos > 0.5)
+    # a turn this small looks the same under every join (mitre ≈ round ≈ bevel to
+    # within r·θ²/8), so corners that barely turn are mitred like curve interiors
+    smooth = np.where(lines.corner[inner], cos > COS_CORNER_SMOOTH, cos > COS_CURVE_SMOOTH)
     mitre = normal.new_zeros((n_vertices, 2))
     sv = inner[smooth]
     if len(sv):
@@ -185,8 +212,10 @@ def _joins(add, lines, style, user, r_v, d, e_in, e_out, at, sub_of_vertex, dev,
     rounds = kind == "round"
     if rounds.any():
         idx = torch.as_tensor(np.nonzero(rounds)[0], device=dev)
-        sides = _circle_sides(style, sub[rounds], tolerance)
-        add(_circles(v[idx], r[idx], sides), sub[rounds], torch.as_tensor(sub[rounds], device=dev))
+        sides = _circle_sides(style, sub[rounds], tolerance) // 2 + 1
+        d1 = d[torch.as_tensor(e_in[rounds], device=dev)]
+        d2 = d[torch.as_tensor(e_out[rounds], device=dev)]
+        add(_round_wedge(v[idx], r[idx], d1, d2, sides), sub[rounds], torch.as_tensor(sub[rounds], device=dev))
     rest = ~rounds
     if not rest.any():
         return
@@ -227,8 +256,8 @@ def _caps(add, lines, style, user, r_v, open_subs, dev, tolerance):
     rounds = kinds == "round"
     if rounds.any():
         idx = torch.as_tensor(np.nonzero(rounds)[0], device=dev)
-        sides = _circle_sides(style, subs[rounds], tolerance)
-        add(_circles(p[idx], r[idx], sides), subs[rounds], torch.as_tensor(subs[rounds], device=dev))
+        sides = _circle_sides(style, subs[rounds], tolerance) // 2 + 1
+        add(_half_disc(p[idx], r[idx], out[idx], sides), subs[rounds], torch.as_tensor(subs[rounds], device=dev))
     squares = kinds == "square"
     if squares.any():
         idx = torch.as_tensor(np.nonzero(squares)[0], device=dev)
