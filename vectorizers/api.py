@@ -5,8 +5,9 @@ precision (more colour clusters) than round *i − 1*; the rounds are stacked, c
 the bottom, each as ``<g id="round-i">`` of closed filled paths. Finer rounds cover the
 seams that open between coarse shapes when an edit moves them, and give the edit more
 elements to work with. Optional extra rounds trace only a box (the reference method adds
-one for a face). Optional refinement fits points and colours to the image with the
-differentiable renderer.
+one for a face). After pruning and capping, every path takes the mean input colour of
+the pixels where it is on top (:mod:`vectorizers.recolor`). Optional refinement fits
+points and colours to the image with the differentiable renderer.
 
 >>> import numpy as np, vecedit
 >>> from vectorizers.api import vectorize
@@ -29,6 +30,7 @@ import numpy as np
 from vecedit.errors import OptionError
 from vectorizers.base import BACKENDS, get_tracer
 from vectorizers.image import ImageSource, read_image, resize, working_size
+from vectorizers.recolor import fit_colors
 from vectorizers.options import DEFAULT_BACKEND, DEFAULT_ROUNDS, DEFAULT_SIZE, MAX_COLORS, MAX_ROUNDS
 from vectorizers.stack import Layer, cap, prune, to_svg, transform_paths
 
@@ -181,6 +183,7 @@ def run(
     unit_area = (width / ww) * (height / wh)
     pruned = prune(layers, MIN_AREA * unit_area, MIN_EXTENT * min(width / ww, height / wh))
     capped = cap(layers, max_paths)
+    fit_colors(layers, work, width, height)
     seconds = {"trace": time.perf_counter() - start}
 
     report = None

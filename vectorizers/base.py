@@ -10,8 +10,8 @@ pixel coordinates (x right, y down, pixel ``(i, j)`` covering ``[j, j+1] × [i, 
 >>> from vectorizers.base import get_tracer
 >>> img = np.full((16, 16, 3), 255, np.uint8); img[4:12, 4:12] = (200, 30, 30)
 >>> paths = get_tracer("skimage").trace(img, n_colors=2)
->>> [p.color for p in paths]
-[(255, 255, 255), (200, 30, 30)]
+>>> len(paths), paths[-1].color        # the white ground first (bottom), then the square
+(2, (200, 30, 30))
 """
 
 from __future__ import annotations

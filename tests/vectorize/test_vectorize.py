@@ -1,0 +1,141 @@
+"""vectorize(): layered output, both backends, refinement, pruning, working size, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vecedit.errors import OptionError
+from vecedit.render.reference import render_reference
+from vectorizers import api
+from vectorizers.base import TracedPath, cubic_outline, path_area
+from vectorizers.stack import Layer, cap, prune, to_svg
+
+from .conftest import scene_image
+
+
+def psnr(svg: str, img: np.ndarray) -> float:
+    h, w = img.shape[:2]
+    out = render_reference(svg, width=w, height=h, background=(1.0, 1.0, 1.0))[..., :3].astype(np.float64)
+    mse = np.mean((out - img / 255.0) ** 2)
+    return 10 * np.log10(1.0 / mse)
+
+
+@pytest.mark.parametrize("backend", ["vtracer", "skimage"])
+def test_layered_svg_coarse_first(image, backend):
+    result = api.run(image, rounds=(3, 8), backend=backend)
+    doc = result.document
+    assert [g.id for g in doc.root.children] == ["round-0", "round-1"]
+    assert (doc.width, doc.height, doc.viewbox) == (48.0, 40.0, (0.0, 0.0, 48.0, 40.0))
+    assert [g.node.get("data-colors") for g in doc.root.children] == ["3", "8"]
+    coarse, fine = (len(g.children) for g in doc.root.children)
+    assert 1 <= coarse <= fine
+    for shape in doc.shapes():
+        assert shape.tag == "path" and shape.fill is not None and shape.stroke is None
+        assert shape.subpaths and all(s.closed for s in shape.subpaths)
+    assert psnr(result.svg, image) > 20.0
+
+
+def test_vectorize_returns_document_and_accepts_a_path(image_file):
+    doc = api.vectorize(image_file, rounds=(4,), backend="skimage")
+    assert [g.id for g in doc.root.children] == ["round-0"]
+    assert doc.width == 48
+
+
+def test_refinement_lowers_the_error(image):
+    plain = api.run(image, rounds=(3,), backend="skimage")
+    refined = api.run(image, rounds=(3,), backend="skimage", refine=8)
+    report = refined.refine
+    assert report.iterations == 8 and report.best_loss < report.initial_loss
+    assert psnr(refined.svg, image) > psnr(plain.svg, image) + 0.3
+    # topology kept: same paths, same number of segments per subpath
+    before = [[len(s.points) for s in sh.subpaths] for sh in plain.document.shapes()]
+    after = [[len(s.points) for s in sh.subpaths] for sh in refined.document.shapes()]
+    assert before == after
+
+
+def square(x, y, side, color=(0, 0, 0)):
+    pts = np.array([[x, y], [x + side, y], [x + side, y + side], [x, y + side]], float)
+    sub = []
+    for i in range(4):
+        a, b = pts[i], pts[(i + 1) % 4]
+        sub += [a, a + (b - a) / 3, a + 2 * (b - a) / 3]
+    path = TracedPath([np.array(sub)], color)
+    path.area = path_area(path.subpaths)
+    return path
+
+
+def test_prune_drops_degenerate_and_subpixel_paths():
+    nan = square(0, 0, 5)
+    nan.subpaths[0][2] = np.nan
+    thin = TracedPath([np.array([[0, 0], [3, 0.1], [6, 0.2], [9, 0.3], [6, 0.2], [3, 0.1]], float)], (0, 0, 0))
+    thin.area = path_area(thin.subpaths)
+    layers = [Layer("a", 2, [square(0, 0, 10), square(2, 2, 0.5), nan, thin, TracedPath([], (0, 0, 0))])]
+    assert prune(layers, min_area=1.0, min_extent=0.5) == 4
+    assert len(layers[0].paths) == 1 and layers[0].paths[0].area == pytest.approx(100)
+
+
+def test_cap_keeps_the_largest_in_place():
+    layers = [Layer("a", 2, [square(0, 0, 10), square(0, 0, 2)]), Layer("b", 4, [square(0, 0, 5), square(0, 0, 1)])]
+    assert cap(layers, 2) == 2
+    assert [[p.area for p in layer.paths] for layer in layers] == [[100.0], [25.0]]
+    assert cap(layers, None) == 0
+
+
+def test_max_paths(image):
+    result = api.run(image, rounds=(3, 8), backend="vtracer", max_paths=4)
+    assert result.paths == 4 == len(result.document.shapes())
+
+
+def test_working_size_keeps_original_coordinates():
+    big = scene_image(200, 100)
+    result = api.run(big, rounds=(4,), backend="skimage", size=64)
+    assert result.working == (64, 32)
+    doc = result.document
+    assert (doc.width, doc.height, doc.viewbox) == (200.0, 100.0, (0.0, 0.0, 200.0, 100.0))
+    pts = np.concatenate([s.points for sh in doc.shapes() for s in sh.subpaths])
+    # the bottom shape covers the whole image (plus the bleed past the border) in original pixels
+    assert pts[:, 0].min() < 0 and pts[:, 0].max() > 200 and pts[:, 1].max() > 100
+    assert psnr(result.svg, big) > 18.0
+
+
+def test_extra_round_stays_in_its_box(image):
+    result = api.run(image, rounds=(3,), backend="skimage", extra_rounds=["8,16,16,16:6"])
+    doc = result.document
+    assert [g.id for g in doc.root.children] == ["round-0", "round-1"]
+    assert doc.root.children[1].node.get("data-box") == "8,16,16,16"
+    pts = np.concatenate([cubic_outline(s.points) for sh in doc.root.children[1].children for s in sh.subpaths])
+    assert pts.min(0)[0] >= 8 - 1.5 and pts.max(0)[0] <= 24 + 1.5
+    assert pts.min(0)[1] >= 16 - 1.5 and pts.max(0)[1] <= 32 + 1.5
+
+
+def test_same_seed_same_svg(image):
+    a = api.run(image, rounds=(3, 8), backend="skimage", seed=3, refine=2).svg
+    b = api.run(image, rounds=(3, 8), backend="skimage", seed=3, refine=2).svg
+    assert a == b
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"rounds": (1,)}, "rounds must be between 2"),
+        ({"rounds": ()}, "rounds must list"),
+        ({"rounds": "ten"}, "rounds must be a whole number"),
+        ({"backend": "potrace"}, "unknown backend"),
+        ({"refine": -1}, "refine must be between"),
+        ({"size": 4}, "size must be between"),
+        ({"max_paths": 0}, "max_paths must be between"),
+        ({"extra_rounds": ["1,2,3:4"]}, "cannot read extra round"),
+        ({"extra_rounds": ["1,2,0,4:4"]}, "positive width"),
+        ({"extra_rounds": ["500,500,10,10:4"]}, "lies outside"),
+    ],
+)
+def test_bad_options(image, kwargs, message):
+    with pytest.raises(OptionError, match=message):
+        api.vectorize(image, **kwargs)
+
+
+def test_to_svg_writes_ids_and_colours():
+    svg = to_svg([Layer("a", 2, [square(0, 0, 4, (255, 0, 16))])], 8, 6)
+    assert 'viewBox="0 0 8 6"' in svg and '<g id="round-0" data-colors="2">' in svg
+    assert '<path id="r0-0" d="M0 0 L4 0 L4 4 L0 4 Z" fill="#ff0010"/>' in svg
