@@ -1,0 +1,105 @@
+"""The real CLIP loading path, with a tiny open_clip model saved to a file in the test."""
+
+import numpy as np
+import pytest
+import torch
+
+from vecedit.cli import main
+from vecedit.errors import InputError, OptionError
+from vecedit.losses import encoders
+from vecedit.losses.clip_loss import Augmentation, ClipLoss, ClipRoi
+from vecedit.losses.encoders import load_clip
+from vecedit.losses.terms import Context
+from vecedit.scene import from_document
+from vecedit.svg import load_svg
+
+from conftest import TWO_DOTS
+
+
+def test_checkpoint_loads_once_as_an_encoder(tiny_clip):
+    config, checkpoint = tiny_clip
+    encoder = load_clip(str(config), checkpoint=checkpoint, device="cpu")
+    assert load_clip(str(config), checkpoint=checkpoint, device="cpu") is encoder  # shared, loaded once
+    assert encoder.image_size == 64 and len(encoder.mean) == 3
+    assert next(encoder.model.parameters()).dtype == torch.float32  # CPU stays float32
+    assert all(not p.requires_grad for p in encoder.model.parameters())
+    # the weights are the saved ones, not a fresh random init
+    saved = torch.load(checkpoint, weights_only=True)
+    assert torch.equal(encoder.model.state_dict()["visual.conv1.weight"], saved["visual.conv1.weight"])
+    assert encoder.encode_text(["a photo", "a cat"]).shape == (2, 32)
+
+
+def test_gradients_reach_scene_parameters(tiny_clip):
+    config, checkpoint = tiny_clip
+    encoder = load_clip(str(config), checkpoint=checkpoint, device="cpu")
+    doc = load_svg(TWO_DOTS)
+    scene = from_document(doc)
+    scene.points.requires_grad_(True)
+    scene.colors.requires_grad_(True)
+    from vecedit.render.composite import render_scene
+
+    with torch.no_grad():
+        initial = render_scene(scene, background=(1, 1, 1))[..., :3]
+    loss = ClipLoss(encoder, [ClipRoi((0, 0, 96, 64), "a red apple")], Augmentation(n_patches=3), templates="none")
+    context = Context(scene, initial, initial, 0, torch.Generator().manual_seed(0))
+    loss.prepare(context)
+    context.image = render_scene(scene, background=(1, 1, 1))[..., :3]
+    parts = loss(context)
+    sum(parts.values()).backward()
+    for grad in (scene.points.grad, scene.colors.grad):
+        assert grad is not None and torch.isfinite(grad).all() and grad.abs().sum() > 0
+
+
+def test_full_cli_run_writes_a_valid_svg_and_its_outputs(tiny_clip, two_dots, tmp_path, capsys):
+    config, checkpoint = tiny_clip
+    out = tmp_path / "out.svg"
+    code = main(["edit", str(two_dots), "-p", "a red apple", "-o", str(out), "--clip", str(config),
+                 "--clip-checkpoint", str(checkpoint), "--iterations", "3", "--patches", "2",
+                 "--save-every", "2", "--animation", str(tmp_path / "run.gif"), "--report", str(tmp_path / "r.html"),
+                 "--work-size", "full", "-q"])
+    assert code == 0, capsys.readouterr().err
+    edited = load_svg(out)
+    assert [s.id for s in edited.shapes()] == ["bg", "left", "right"]
+    before, after = from_document(load_svg(TWO_DOTS)), from_document(edited)
+    assert not torch.equal(before.points, after.points)  # the gradients reached the SVG's geometry
+    from vecedit.render.reference import render_reference
+
+    assert render_reference(out.read_text()).shape == (64, 96, 4)
+    frames = sorted(p.name for p in (tmp_path / "out-frames").iterdir())
+    assert frames == ["frame-0000.png", "frame-0000.svg", "frame-0002.png", "frame-0002.svg",
+                      "frame-0003.png", "frame-0003.svg"]
+    from PIL import Image
+
+    with Image.open(tmp_path / "run.gif") as gif:
+        assert gif.n_frames == 3  # iterations 0 and 2 (--save-every 2), and the result
+    page = (tmp_path / "r.html").read_text()
+    assert page.count("data:image/png;base64,") == 2 and "<polyline" in page and "vecedit-tiny-clip" in page
+    assert not (tmp_path / "out.svg.ckpt").exists()  # a finished run leaves no checkpoint
+
+
+def test_missing_weights_fail_fast_with_one_line(two_dots, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(encoders, "_reachable", lambda host, timeout=3.0: False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.cache/clip
+    import huggingface_hub.constants as hf
+
+    monkeypatch.setattr(hf, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    code = main(["edit", str(two_dots), "-p", "a cat", "-o", str(tmp_path / "o.svg")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("vecedit: error: no CLIP weights for open_clip ViT-B-32 'openai'")
+    assert "--clip-checkpoint FILE" in err
+    assert not (tmp_path / "o.svg").exists()
+
+
+def test_checkpoint_errors_say_what_to_do(tiny_clip, tmp_path):
+    config, checkpoint = tiny_clip
+    with pytest.raises(InputError, match="no such file"):
+        load_clip(str(config), checkpoint=tmp_path / "nope.pt", device="cpu")
+    with pytest.raises(InputError, match=r"does not fit open_clip ViT-B-32: .*shape mismatch"):
+        load_clip("ViT-B-32", checkpoint=checkpoint, device="cpu")
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint")
+    with pytest.raises(InputError, match="cannot read .* as a checkpoint"):
+        load_clip(str(config), checkpoint=junk, device="cpu")
+    with pytest.raises(OptionError, match="not an open_clip architecture"):
+        load_clip("ViT-B-99", checkpoint=checkpoint, device="cpu")

@@ -1,0 +1,307 @@
+"""Everything an edit run can be told, as one dataclass that round-trips to YAML, TOML and JSON.
+
+A job file holds the same keys as the command's flags (``vecedit edit --config job.yaml``)::
+
+    input: portrait.svg
+    output: joker.svg
+    prompt: "Joker, Heath Ledger"
+    iterations: 150
+    optimize: [shape, color]
+    rois:
+      - {prompt: "a red hat", box: "120,10,200,120", weight: 1.5}
+      - {prompt: "green hair", select: "#hair"}
+      - {prompt: "a smile", mask: mouth-mask.png}
+    lr: {shape: 0.2, color: 0.01}
+    clip: {model: ViT-B-32, pretrained: openai}
+
+Boxes are ``x,y,w,h`` in the document's pixels (its ``width``/``height``). Relative paths
+in a job file are taken from the job file's folder. TOML has no null, so an empty string
+stands for "not set" there (and is read back as ``None``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from vecedit.errors import InputError, OptionError
+
+OPTIMIZE_KINDS = {
+    "shape": ("shape",),
+    "color": ("color",),
+    "colour": ("color",),
+    "stroke": ("stroke_width",),
+    "stroke_width": ("stroke_width",),
+    "opacity": ("opacity",),
+    "all": ("shape", "color", "stroke_width", "opacity"),
+}
+PATH_KEYS = ("input", "output", "animation", "report", "frames", "checkpoint", "target_image")
+
+
+@dataclass
+class RoiConfig:
+    """A region of interest beyond the whole canvas: one of ``box``, ``mask``, ``select``."""
+
+    prompt: str = ""
+    box: Optional[str] = None  # "x,y,w,h" in document pixels
+    mask: Optional[str] = None  # image file at the document's size; bright or opaque pixels are inside
+    select: Optional[str] = None  # elements whose bounding box is the ROI
+    weight: float = 1.0
+
+
+@dataclass
+class ClipConfig:
+    model: str = "ViT-B-32"  # an open_clip architecture, or a JSON model config file
+    pretrained: Optional[str] = "openai"  # an open_clip tag (cached or downloaded)
+    checkpoint: Optional[str] = None  # a state_dict file for `model` (wins over `pretrained`)
+
+
+@dataclass
+class LearningRates:
+    shape: float = 0.2  # control points, in document pixels per step
+    color: float = 0.01  # fill/stroke RGBA and gradient stop colours
+    stroke_width: float = 0.1  # in each element's user units
+    opacity: float = 0.01
+    stops: float = 0.01  # gradient stop offsets
+
+
+@dataclass
+class EditConfig:
+    input: Optional[str] = None
+    output: Optional[str] = None
+    prompt: Optional[str] = None  # the whole canvas (ROI 0)
+    rois: list[RoiConfig] = field(default_factory=list)
+    reference_text: str = "a photo"
+    templates: str = "imagenet"  # "imagenet" (80 templates) or "none"
+    optimize: list[str] = field(default_factory=lambda: ["all"])
+    select: Optional[list[str]] = None  # ids, classes, selectors or x,y,w,h boxes; default: all
+    iterations: int = 150
+    seed: int = 0
+    patches: int = 64
+    patch_size: float = 0.8
+    distortion: float = 0.3
+    crop_scale: float = 0.98
+    roi_weight: float = 30.0
+    patch_weight: float = 80.0
+    lr: LearningRates = field(default_factory=LearningRates)
+    work_size: str = "auto"  # "auto", "full", or a number: the longest side of the render, in pixels
+    background: str = "white"
+    device: Optional[str] = None  # default: CUDA when available, else CPU
+    clip: ClipConfig = field(default_factory=ClipConfig)
+    target_image: Optional[str] = None  # optional raster target (image loss)
+    image_loss: str = "mse"
+    image_weight: float = 1.0
+    save_every: int = 0
+    frames: Optional[str] = None  # folder for numbered frames (default: OUTPUT stem + "-frames")
+    animation: Optional[str] = None  # .gif or .mp4
+    report: Optional[str] = None  # .html
+    checkpoint: Optional[str] = None  # default: OUTPUT + ".ckpt"
+    checkpoint_every: int = 25
+    resume: bool = False
+
+    # ------------------------------------------------------------------ conversion
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict, where: str = "the configuration") -> "EditConfig":
+        return _build(cls, data, where)
+
+    def kinds(self) -> tuple[str, ...]:
+        """The parameter kinds named by ``optimize`` (see :data:`OPTIMIZE_KINDS`)."""
+        out: list[str] = []
+        for item in self.optimize:
+            for name in str(item).replace(",", " ").split():
+                key = name.strip().lower().replace("-", "_")
+                if key not in OPTIMIZE_KINDS:
+                    raise OptionError(f"--optimize {name!r}: choose from all, shape, color, stroke, opacity "
+                                      "(comma-separated)")
+                out.extend(k for k in OPTIMIZE_KINDS[key] if k not in out)
+        if not out:
+            raise OptionError("--optimize names nothing; choose from all, shape, color, stroke, opacity")
+        return tuple(out)
+
+    def validate(self) -> "EditConfig":
+        """Check values a run cannot work with; raise :class:`OptionError` naming the bad one."""
+        def positive_int(name, value, allow_zero=False):
+            if isinstance(value, bool) or not isinstance(value, int) or value < (0 if allow_zero else 1):
+                raise OptionError(f"{name} must be a whole number {'>= 0' if allow_zero else '>= 1'}, got {value!r}")
+
+        positive_int("iterations", self.iterations)
+        positive_int("patches", self.patches, allow_zero=True)
+        positive_int("save_every", self.save_every, allow_zero=True)
+        positive_int("checkpoint_every", self.checkpoint_every, allow_zero=True)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise OptionError(f"seed must be a whole number, got {self.seed!r}")
+        for name, low, high in (("patch_size", 0.05, 1.0), ("distortion", 0.0, 1.0), ("crop_scale", 0.5, 1.0)):
+            value = getattr(self, name)
+            if not low <= float(value) <= high:
+                raise OptionError(f"{name} must be between {low} and {high}, got {value!r}")
+        for name in ("roi_weight", "patch_weight", "image_weight"):
+            if float(getattr(self, name)) < 0:
+                raise OptionError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+        for f in fields(LearningRates):
+            value = getattr(self.lr, f.name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or value != value:
+                raise OptionError(f"the {f.name} learning rate must be a number >= 0, got {value!r}")
+        if self.prompt is not None and not str(self.prompt).strip():
+            raise OptionError("the prompt is empty; give the text the picture should move toward, e.g. -p 'a red car'")
+        for k, roi in enumerate(self.rois, 1):
+            if not str(roi.prompt or "").strip():
+                raise OptionError(f"ROI {k} has an empty prompt; give each ROI the text it should move toward")
+            given = [n for n in ("box", "mask", "select") if getattr(roi, n)]
+            if len(given) != 1:
+                raise OptionError(f"ROI {k} ({roi.prompt!r}) needs exactly one of box, mask or select, "
+                                  f"got {', '.join(given) or 'none'}")
+            if float(roi.weight) < 0:
+                raise OptionError(f"ROI {k} has weight {roi.weight}; weights must be >= 0")
+        if not str(self.reference_text).strip():
+            raise OptionError("reference_text is empty; the default is 'a photo'")
+        if self.templates not in ("imagenet", "none"):
+            raise OptionError(f"templates must be 'imagenet' or 'none', got {self.templates!r}")
+        work = str(self.work_size).strip().lower()
+        if work not in ("auto", "full") and not (work.isdigit() and int(work) >= 16):
+            raise OptionError(f"work_size must be auto, full or a number of pixels >= 16, got {self.work_size!r}")
+        if self.image_loss not in ("mse", "l1"):
+            raise OptionError(f"image_loss must be mse or l1, got {self.image_loss!r}")
+        self.kinds()
+        return self
+
+
+def _build(cls, data: Any, where: str):
+    if not isinstance(data, dict):
+        raise OptionError(f"{where} must be a mapping of keys to values, got {type(data).__name__}")
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise OptionError(f"unknown key(s) {', '.join(map(repr, unknown))} in {where}; known keys: "
+                          f"{', '.join(known)}")
+    values = {}
+    for name, value in data.items():
+        kind = known[name].type
+        if name == "rois":
+            if not isinstance(value, list):
+                raise OptionError(f"rois in {where} must be a list of mappings")
+            value = [_build(RoiConfig, item, f"ROI {k} of {where}") for k, item in enumerate(value, 1)]
+        elif name in ("lr", "clip"):
+            value = _build(LearningRates if name == "lr" else ClipConfig, value, f"{name} in {where}")
+        elif name in ("optimize", "select") and isinstance(value, str):
+            value = [value]
+        elif value == "" and "Optional" in str(kind):
+            value = None
+        elif name == "work_size" and value is not None:
+            value = str(value)
+        values[name] = value
+    return cls(**values)
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def load_config(path: Union[str, os.PathLike], resolve_paths: bool = True) -> EditConfig:
+    """Read a job file (``.yaml``/``.yml``, ``.toml`` or ``.json``) into an :class:`EditConfig`."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"--config {path}: no such job file")
+    text = path.read_text(encoding="utf-8")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text) or {}
+        elif suffix == ".toml":
+            import tomllib
+
+            data = tomllib.loads(text)
+        elif suffix == ".json":
+            data = json.loads(text)
+        else:
+            raise OptionError(f"--config {path}: use a .yaml, .toml or .json job file")
+    except OptionError:
+        raise
+    except Exception as error:  # the parsers' own errors: say where, in one line
+        first = " ".join(str(error).split())[:200]
+        raise InputError(f"cannot read the job file {path}: {first}") from None
+    config = EditConfig.from_dict(data, where=str(path))
+    if resolve_paths:
+        base = path.parent
+        for key in PATH_KEYS:
+            value = getattr(config, key)
+            if value and not os.path.isabs(value):
+                setattr(config, key, str(base / value))
+        for roi in config.rois:
+            if roi.mask and not os.path.isabs(roi.mask):
+                roi.mask = str(base / roi.mask)
+        if config.clip.checkpoint and not os.path.isabs(config.clip.checkpoint):
+            config.clip.checkpoint = str(base / config.clip.checkpoint)
+        if config.clip.model.endswith(".json") and not os.path.isabs(config.clip.model):
+            config.clip.model = str(base / config.clip.model)
+    return config
+
+
+def dumps_config(config: EditConfig, fmt: str = "yaml") -> str:
+    """The configuration as ``yaml``, ``toml`` or ``json`` text (what :func:`load_config` reads)."""
+    data = config.to_dict()
+    if fmt in ("yaml", "yml"):
+        import yaml
+
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "toml":
+        return _toml(data)
+    raise OptionError(f"unknown configuration format {fmt!r}; use yaml, toml or json")
+
+
+def save_config(config: EditConfig, path: Union[str, os.PathLike]) -> None:
+    path = Path(path)
+    fmt = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json"}.get(path.suffix.lower())
+    if fmt is None:
+        raise OptionError(f"{path}: use a .yaml, .toml or .json file name")
+    from vecedit.edit_outputs import write_text_atomic
+
+    write_text_atomic(path, dumps_config(config, fmt))
+
+
+def _toml(data: dict) -> str:
+    scalars = {k: v for k, v in data.items() if not isinstance(v, dict) and not _is_table_list(v)}
+    lines = [f"{k} = {_toml_value(v)}" for k, v in scalars.items()]
+    for key, value in data.items():
+        if isinstance(value, dict):
+            lines += ["", f"[{key}]"] + [f"{k} = {_toml_value(v)}" for k, v in value.items()]
+    for key, value in data.items():
+        if _is_table_list(value):
+            for item in value:
+                lines += ["", f"[[{key}]]"] + [f"{k} = {_toml_value(v)}" for k, v in item.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _is_table_list(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _toml_value(value) -> str:
+    if value is None:
+        return '""'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def replace(config: EditConfig, **changes) -> EditConfig:
+    return dataclasses.replace(config, **changes)
+
+
+__all__ = ["EditConfig", "RoiConfig", "ClipConfig", "LearningRates", "OPTIMIZE_KINDS", "load_config",
+           "dumps_config", "save_config"]

@@ -1,0 +1,308 @@
+"""Image/text encoders behind one small protocol, and the open_clip implementation.
+
+The losses only need an object with
+
+* ``image_size`` (int): the square side the image tower takes,
+* ``mean`` / ``std`` (3 floats each): the normalisation the model was trained with,
+* ``encode_image(batch)``: ``(B, 3, S, S)`` *normalised* float tensor → ``(B, D)`` features,
+  differentiable with respect to ``batch``,
+* ``encode_text(texts)``: ``list[str]`` → ``(T, D)`` features (no gradient needed),
+
+so CLIP is one implementation (:class:`OpenClipEncoder`) and tests plug in encoders of
+known meaning. Features come back as float32 whatever precision the model runs in
+(float16 on CUDA, float32 on CPU).
+
+:func:`load_clip` builds the open_clip model once per (architecture, weights, device) and
+keeps it for the process, so every ROI of a run and every later run share one copy. It
+refuses, in one line that says how to provide weights, when none can be had::
+
+    load_clip("ViT-B-32", pretrained="openai")          # cache, or download where there is network
+    load_clip("ViT-B-32", checkpoint="vitb32.pt")       # a state_dict saved from that architecture
+    load_clip("tiny.json", checkpoint="tiny.pt")        # an architecture given as an open_clip JSON config
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from pathlib import Path
+from typing import Optional, Protocol, Sequence, Union, runtime_checkable
+from urllib.parse import urlparse
+
+import torch
+
+from vecedit.errors import InputError, OptionError
+
+DEFAULT_MODEL = "ViT-B-32"
+DEFAULT_PRETRAINED = "openai"
+_LOADED: dict[tuple, "OpenClipEncoder"] = {}
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What the CLIP losses need from an image/text model."""
+
+    image_size: int
+    mean: Sequence[float]
+    std: Sequence[float]
+
+    def encode_image(self, batch: torch.Tensor) -> torch.Tensor:  # (B, 3, S, S) → (B, D)
+        ...
+
+    def encode_text(self, texts: list[str]) -> torch.Tensor:  # T strings → (T, D)
+        ...
+
+
+class OpenClipEncoder:
+    """An open_clip model (frozen, eval mode) seen through the :class:`Encoder` protocol."""
+
+    def __init__(self, model: torch.nn.Module, tokenizer, mean: Sequence[float], std: Sequence[float],
+                 image_size: int, description: str):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.mean = tuple(float(v) for v in mean)
+        self.std = tuple(float(v) for v in std)
+        self.image_size = int(image_size)
+        self.description = description
+        first = next(model.parameters())
+        self.device, self.dtype = first.device, first.dtype
+
+    def encode_image(self, batch: torch.Tensor) -> torch.Tensor:
+        return self.model.encode_image(batch.to(self.device, self.dtype)).float()
+
+    @torch.no_grad()
+    def encode_text(self, texts: list[str]) -> torch.Tensor:
+        tokens = self.tokenizer(list(texts)).to(self.device)
+        return self.model.encode_text(tokens).float()
+
+    def __repr__(self) -> str:
+        return f"OpenClipEncoder({self.description}, {self.device}, {self.dtype})"
+
+
+def default_device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def load_clip(
+    model: str = DEFAULT_MODEL,
+    pretrained: Optional[str] = DEFAULT_PRETRAINED,
+    checkpoint: Optional[Union[str, os.PathLike]] = None,
+    device: Optional[str] = None,
+    cache_dir: Optional[str] = None,
+) -> OpenClipEncoder:
+    """Load (once per process) an open_clip model as an :class:`Encoder`.
+
+    Args:
+        model: an open_clip architecture name (``ViT-B-32``, see ``open_clip.list_models()``)
+            or the path of an open_clip JSON model config (``embed_dim``, ``vision_cfg``,
+            ``text_cfg``), registered under its file stem.
+        pretrained: an open_clip pretrained tag (``openai``, ``laion2b_s34b_b79k``…), taken
+            from the local cache or downloaded where there is network. Ignored when
+            ``checkpoint`` is given.
+        checkpoint: a file holding a ``state_dict`` saved from an open_clip model of
+            architecture ``model`` (``torch.save(model.state_dict(), path)``).
+        device: ``"cuda"``, ``"cpu"``… (default: CUDA when available). CUDA runs in float16.
+
+    Raises:
+        OptionError: an unknown architecture or tag.
+        InputError: no weights can be had (not cached, no network, no file) or the file does
+            not fit the architecture; the message says how to provide them.
+    """
+    device = device or default_device()
+    if checkpoint is None and pretrained and not model.endswith(".json"):
+        host = _nothing_cached_offline(cache_dir)
+        if host is not None:
+            raise InputError(_how_to_get_weights(model, pretrained, f"there is no weights cache on this machine "
+                                                 f"and {host} cannot be reached"))
+    import open_clip
+
+    name = _register_architecture(model)
+    if checkpoint is not None:
+        path = Path(checkpoint)
+        if not path.is_file():
+            raise InputError(f"--clip-checkpoint {checkpoint}: no such file; give the path of a state_dict saved "
+                             f"from an open_clip {name} model")
+        key = (name, "file", str(path.resolve()), path.stat().st_mtime_ns, device)
+        source, tag_cfg = str(path), {}
+        description = f"{name} from {path.name}"
+    else:
+        if not pretrained:
+            raise InputError(_how_to_get_weights(name, None, "no weights were named"))
+        tag_cfg = open_clip.get_pretrained_cfg(name, pretrained)
+        if not tag_cfg:
+            tags = open_clip.list_pretrained_tags_by_model(name)
+            known = f"known tags for {name}: {', '.join(tags)}" if tags else f"open_clip has no pretrained tags for {name}"
+            raise OptionError(f"--clip-pretrained {pretrained!r} is not an open_clip tag of {name} ({known}); "
+                              "or give --clip-checkpoint FILE")
+        key = (name, "tag", pretrained, device)
+        source, description = None, f"{name} ({pretrained})"
+    if key in _LOADED:
+        return _LOADED[key]
+    if source is None:
+        source = _cached_weights(tag_cfg, cache_dir)
+        if source is None:
+            host = _download_host(tag_cfg)
+            if not _reachable(host):
+                raise InputError(_how_to_get_weights(name, pretrained, f"they are not in the local cache and {host} "
+                                                     "cannot be reached"))
+            source = pretrained  # let open_clip download it (cached for next time)
+    encoder = _build(open_clip, name, source, tag_cfg, device, cache_dir, description)
+    _LOADED[key] = encoder
+    return encoder
+
+
+def _build(open_clip, name, source, tag_cfg, device, cache_dir, description) -> OpenClipEncoder:
+    """``source``: a weights file, or a pretrained tag for open_clip to download."""
+    precision = "fp16" if str(device).startswith("cuda") else "fp32"
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # open_clip logs at INFO/WARNING through the root logger
+    try:
+        is_file = os.path.isfile(str(source))
+        model = open_clip.create_model(
+            name, pretrained=None if is_file else source, precision=precision, device=device,
+            cache_dir=cache_dir, force_quick_gelu=bool(tag_cfg.get("quick_gelu", False)),
+        )
+        if is_file:
+            try:
+                open_clip.load_checkpoint(model, str(source))
+            except Exception as error:  # say why in one line: unreadable, or which keys do not fit
+                raise InputError(_mismatch(model, str(source), name, error)) from None
+    finally:
+        root.setLevel(level)
+    model.eval()
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    preprocess = open_clip.get_model_preprocess_cfg(model)
+    size = preprocess.get("size", getattr(model.visual, "image_size", 224))
+    size = size[0] if isinstance(size, (tuple, list)) else size
+    mean = tag_cfg.get("mean", preprocess.get("mean", open_clip.OPENAI_DATASET_MEAN))
+    std = tag_cfg.get("std", preprocess.get("std", open_clip.OPENAI_DATASET_STD))
+    tokenizer = open_clip.get_tokenizer(name)
+    return OpenClipEncoder(model, tokenizer, mean, std, int(size), description)
+
+
+def _mismatch(model: torch.nn.Module, path: str, name: str, error: Exception) -> str:
+    advice = f"give a state_dict saved from an open_clip {name} model, or the matching --clip"
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as load_error:
+        first = " ".join(str(load_error).split())[:160]
+        return (f"cannot read {path} as a checkpoint ({type(load_error).__name__}: {first}); save one with "
+                "torch.save(model.state_dict(), FILE)")
+    if isinstance(data, dict) and isinstance(data.get("state_dict"), dict):
+        data = data["state_dict"]
+    if not isinstance(data, dict) or not all(torch.is_tensor(v) for v in data.values()):
+        return f"{path} holds a {type(data).__name__}, not a state_dict of tensors; {advice}"
+    data = {k[7:] if k.startswith("module.") else k: v for k, v in data.items()}
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in data]
+    unexpected = [k for k in data if k not in expected]
+    shapes = [k for k in expected if k in data and tuple(data[k].shape) != tuple(expected[k].shape)]
+    facts = []
+    if missing:
+        facts.append(f"{len(missing)} missing key(s) (e.g. {missing[0]})")
+    if unexpected:
+        facts.append(f"{len(unexpected)} unexpected key(s) (e.g. {unexpected[0]})")
+    if shapes:
+        k = shapes[0]
+        facts.append(f"{len(shapes)} shape mismatch(es) (e.g. {k}: {tuple(data[k].shape)} in the file, "
+                     f"{tuple(expected[k].shape)} in {name})")
+    if not facts:
+        facts.append(" ".join(str(error).split())[:160] or type(error).__name__)
+    return f"{path} does not fit open_clip {name}: {'; '.join(facts)}; {advice}"
+
+
+def _nothing_cached_offline(cache_dir: Optional[str]) -> Optional[str]:
+    """Before importing open_clip (seconds): when no weights cache exists at all and the hub
+    cannot be reached, no tag can load; return the unreachable host, else None."""
+    try:
+        from huggingface_hub import constants
+
+        hub_cache, endpoint = Path(cache_dir or constants.HF_HUB_CACHE), constants.ENDPOINT
+    except ImportError:  # pragma: no cover - open_clip depends on huggingface_hub
+        return None
+    clip_cache = Path(cache_dir or os.path.expanduser("~/.cache/clip"))
+    if (hub_cache.is_dir() and any(hub_cache.glob("models--*"))) or (clip_cache.is_dir() and any(clip_cache.iterdir())):
+        return None
+    host = urlparse(endpoint).netloc
+    return None if _reachable(host) else host
+
+
+def _register_architecture(model: str) -> str:
+    import open_clip
+
+    path = Path(model)
+    if model.endswith(".json"):
+        if not path.is_file():
+            raise InputError(f"--clip {model}: no such model config file")
+        open_clip.add_model_config(path)
+        if path.stem not in open_clip.list_models():
+            raise InputError(f"--clip {model}: not an open_clip model config (it needs embed_dim, vision_cfg "
+                             "and text_cfg)")
+        return path.stem
+    if model not in open_clip.list_models():
+        near = [m for m in open_clip.list_models() if model.lower().replace("/", "-") in m.lower()][:5]
+        hint = f" (did you mean {', '.join(near)}?)" if near else " (open_clip.list_models() lists them)"
+        raise OptionError(f"--clip {model!r} is not an open_clip architecture{hint}; or give a JSON model config")
+    return model
+
+
+def _cached_weights(cfg: dict, cache_dir: Optional[str]) -> Optional[str]:
+    """The weights file for a tag when it is already on this machine, else None (no network)."""
+    if cfg.get("file") and os.path.isfile(cfg["file"]):
+        return cfg["file"]
+    hub = cfg.get("hf_hub", "")
+    if hub:
+        try:
+            from huggingface_hub import try_to_load_from_cache
+        except ImportError:  # pragma: no cover - open_clip depends on huggingface_hub
+            try_to_load_from_cache = None
+        if try_to_load_from_cache is not None:
+            repo, filename = os.path.split(hub)
+            names = [filename] if filename else ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"]
+            if filename.endswith((".bin", ".pth")):
+                names.insert(0, filename[:-4] + ".safetensors")
+            for candidate in names:
+                found = try_to_load_from_cache(repo, candidate, cache_dir=cache_dir)
+                if isinstance(found, str) and os.path.isfile(found):
+                    return found
+    url = cfg.get("url", "")
+    if url:
+        target = os.path.join(cache_dir or os.path.expanduser("~/.cache/clip"), os.path.basename(url))
+        if os.path.isfile(target):
+            return target
+    return None
+
+
+def _download_host(cfg: dict) -> str:
+    if cfg.get("hf_hub"):
+        try:
+            from huggingface_hub import constants
+
+            return urlparse(constants.ENDPOINT).netloc or "the Hugging Face hub"
+        except ImportError:  # pragma: no cover
+            pass
+    return urlparse(cfg.get("url", "")).netloc or "the download server"
+
+
+def _reachable(host: str, timeout: float = 3.0) -> bool:
+    """Whether a TCP connection to ``host``:443 opens (offline machines fail at once, not after retries)."""
+    if os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0") and "." in host:
+        return False
+    try:
+        with socket.create_connection((host, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _how_to_get_weights(name: str, tag: Optional[str], why: str) -> str:
+    named = f"open_clip {name} '{tag}'" if tag else f"open_clip {name}"
+    return (f"no CLIP weights for {named}: {why}; run once on a machine with network to cache them "
+            f"(~/.cache/huggingface), or pass --clip-checkpoint FILE with a state_dict saved from an open_clip "
+            f"{name} model (torch.save(model.state_dict(), FILE))")
+
+
+__all__ = ["Encoder", "OpenClipEncoder", "load_clip", "default_device", "DEFAULT_MODEL", "DEFAULT_PRETRAINED"]

@@ -1,0 +1,454 @@
+"""The edit loop: render → losses → gradients → Adam per parameter group → SVG.
+
+:class:`Editor` holds named, swappable components, built from an
+:class:`~vecedit.edit_config.EditConfig`:
+
+* ``renderer``: ``scene → (H, W, 4)`` (default :func:`vecedit.render.composite.render_scene`),
+* ``encoder``: an image/text encoder (:mod:`vecedit.losses.encoders`; default open_clip),
+* ``terms``: loss terms (:mod:`vecedit.losses.terms`): the ROI CLIP loss, an optional
+  image loss, and any extra terms a caller or a plugin adds,
+* ``optimizer``: :class:`torch.optim.Adam` with one parameter group per scene tensor,
+* ``callbacks``: objects with optional ``on_start/on_render/on_step/on_end(state)``.
+
+Each iteration renders once; the loss terms see the picture as a leaf tensor, and the
+gradient flows back through the renderer in a second ``backward`` — the same work as one
+pass, but the time of each stage is known. Steps that produce a non-finite loss, gradient
+or parameter are rolled back and the learning rates halved, with a warning. Parameters
+outside the selection have their gradients zeroed, so they stay bit-identical.
+
+>>> import vecedit                                                     # doctest: +SKIP
+>>> doc = vecedit.edit("cat.svg", prompts="a tiger", iterations=150)  # doctest: +SKIP
+>>> vecedit.save_svg(doc, "tiger.svg")                                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import math
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence, Union
+
+import numpy as np
+import torch
+
+from vecedit.edit_config import EditConfig, RoiConfig
+from vecedit.edit_setup import choose_shapes, load_input, resolve_regions, work_canvas
+from vecedit.errors import InputError, OptionError
+from vecedit.losses.clip_loss import Augmentation, ClipLoss, ClipRoi
+from vecedit.losses.terms import Context, Timer
+from vecedit.select import parameter_groups, trainable
+
+CLAMPED = {"colors": (0.0, 1.0), "stop_colors": (0.0, 1.0), "stop_offsets": (0.0, 1.0),
+           "opacities": (0.0, 1.0), "stroke_widths": (0.0, None)}
+
+
+class EditWarning(UserWarning):
+    """A problem the run recovered from (a rolled-back step)."""
+
+
+@dataclass
+class EditState:
+    """What callbacks see. ``image`` is the render after ``iteration`` steps, ``(H, W, 3)``."""
+
+    editor: "Editor"
+    iteration: int = 0
+    iterations: int = 0
+    image: Optional[torch.Tensor] = None
+    losses: dict = field(default_factory=dict)  # this iteration's parts, floats
+    history: list = field(default_factory=list)  # one dict of parts (plus "total") per iteration
+    timings: dict = field(default_factory=dict)  # seconds per stage, summed over the run
+    lr_scale: float = 1.0
+    stop: bool = False  # a callback sets it to end the run early
+    interrupted: bool = False
+    rollbacks: int = 0
+
+    @property
+    def scene(self):
+        return self.editor.scene
+
+    @property
+    def document(self):
+        return self.editor.document
+
+
+class Editor:
+    """One edit run over one document (see the module docstring)."""
+
+    def __init__(self, document, config: Optional[EditConfig] = None, *, encoder=None, renderer=None,
+                 loss_terms: Sequence = (), callbacks: Sequence = (), rois: Sequence[ClipRoi] = (),
+                 progress: bool = False, vectorized_path: Optional[str] = None, selection=None):
+        from vecedit.imageio import to_rgba
+        from vecedit.scene import from_document
+
+        self.config = config = (config or EditConfig()).validate()
+        self.document = load_input(document, vectorized_path)
+        self.source_digest = _digest(self.document)
+        extra_rois = list(rois)
+        regions = resolve_regions(config, self.document, extra_rois)
+        needs_text = any(r.prompt is not None for r in regions)
+        if not regions and not loss_terms and not config.target_image:
+            raise OptionError("nothing to aim for: give a prompt (-p 'a red car'), ROIs with prompts, "
+                              "or a target image")
+        self.device = torch.device(config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        if regions and encoder is None:
+            from vecedit.losses.encoders import load_clip
+
+            encoder = load_clip(config.clip.model, config.clip.pretrained, config.clip.checkpoint, str(self.device))
+        self.encoder = encoder
+        size = getattr(encoder, "image_size", None) if encoder is not None else None
+        width, height = work_canvas(config, self.document, regions, size, needs_full=bool(config.target_image))
+        self.scene = scene = from_document(self.document, width, height, device=self.device)
+        doc_w, doc_h = self.document.width, self.document.height
+        self.scale = (scene.width / doc_w, scene.height / doc_h)
+        self.rois = [r.to_canvas(*self.scale, (scene.width, scene.height)) for r in regions]
+        chosen = choose_shapes(scene, self.document, config.select if selection is None else selection,
+                               *self.scale, self.rois,
+                               default_to_rois=config.prompt is None and bool(self.rois)
+                               and not config.target_image)
+        self.groups = parameter_groups(scene, chosen, config.kinds())
+        if not scene.shapes:
+            raise InputError("nothing to edit: the document has no visible shape (`vecedit info` lists them)")
+        if self.groups.count() == 0:
+            raise InputError(f"nothing to edit: the selected elements have no {'/'.join(config.kinds())} "
+                             "parameters to optimise; widen --select or --optimize")
+        self.params = trainable(scene, self.groups)
+        self.optimizer = self._optimizer()
+        self.background = to_rgba(config.background)
+        self.renderer = renderer or _default_renderer
+        self.terms = []
+        if self.rois:
+            aug = Augmentation(config.patches, config.patch_size, 0.1, config.distortion, config.crop_scale,
+                               config.roi_weight, config.patch_weight)
+            self.terms.append(ClipLoss(encoder, self.rois, aug, config.reference_text, config.templates))
+        if config.target_image:
+            from vecedit.losses.image_loss import ImageLoss
+
+            self.terms.append(ImageLoss(config.target_image, config.image_loss, config.image_weight))
+        self.terms.extend(loss_terms)
+        self.callbacks = list(callbacks)
+        self.progress = progress
+        self.generator = torch.Generator().manual_seed(int(config.seed))
+        self.timer = Timer(sync=self.device.type == "cuda")
+        self.state = EditState(self, iterations=config.iterations)
+        self.initial: Optional[torch.Tensor] = None
+        self._good: Optional[dict] = None
+
+    # ------------------------------------------------------------------ components
+    def _optimizer(self) -> torch.optim.Adam:
+        lr = self.config.lr
+        shape_lr = lr.shape * math.sqrt(self.scale[0] * self.scale[1])  # document px → canvas px
+        rates = {"points": shape_lr, "colors": lr.color, "stop_colors": lr.color, "stop_offsets": lr.stops,
+                 "stroke_widths": lr.stroke_width, "opacities": lr.opacity, "gradient_geometry": lr.shape}
+        groups = [{"params": [t], "lr": rates[name], "name": name, "base_lr": rates[name]}
+                  for name, t in self.params.items() if rates[name] > 0]
+        if not groups:
+            raise OptionError("every learning rate of the selected parameters is 0; nothing would move")
+        return torch.optim.Adam(groups)
+
+    def render(self) -> torch.Tensor:
+        """The scene composited on the background, ``(H, W, 3)`` (keeps the graph)."""
+        return self.renderer(self.scene, self.background)[..., :3]
+
+    # ------------------------------------------------------------------ the loop
+    def run(self) -> "EditState":
+        state, config = self.state, self.config
+        with torch.no_grad():
+            self.initial = self.render().detach()
+        context = Context(self.scene, self.initial, self.initial, 0, self.generator, self.timer, self.document)
+        for term in self.terms:
+            term.prepare(context)
+        self._call("on_start")
+        bar = _progress_bar(config.iterations, state.iteration, self.progress)
+        try:
+            while state.iteration < config.iterations and not state.stop:
+                self._iteration(bar)
+        except KeyboardInterrupt:
+            state.interrupted = True
+            self._restore_good()
+        except BaseException:
+            self._restore_good()
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
+        with torch.no_grad():
+            state.image = self.render().detach()
+        self.write_back()
+        self._call("on_end")
+        return state
+
+    def _iteration(self, bar) -> None:
+        state, timer = self.state, self.timer
+        k = state.iteration
+        self.optimizer.zero_grad(set_to_none=True)
+        started = timer.now()
+        image = self.render()
+        rendered = timer.now()
+        state.image = image.detach()
+        self._call("on_render")
+        leaf = image.detach().requires_grad_(True)
+        context = Context(self.scene, leaf, self.initial, k, self.generator, timer, self.document)
+        parts: dict[str, torch.Tensor] = {}
+        for term in self.terms:
+            parts.update(term(context))
+        total = sum(parts.values())
+        losses_done = timer.now()
+        total.backward()
+        losses_back = timer.now()
+        if leaf.grad is not None:
+            image.backward(leaf.grad)
+        back = timer.now()
+        self._step(k, total)
+        done = timer.now()
+        stages = timer.take()
+        encoder = stages.get("encoder_forward", 0.0) + stages.get("encoder_backward", 0.0)
+        times = {"render": (rendered - started) + (back - losses_back), "encoder": encoder,
+                 "other": (done - started) - (rendered - started) - (back - losses_back) - encoder,
+                 "iteration": done - started}
+        for name, seconds in times.items():
+            state.timings[name] = state.timings.get(name, 0.0) + seconds
+        state.losses = {name: float(v.detach()) for name, v in parts.items()}
+        state.losses["total"] = float(total.detach())
+        state.history.append(dict(state.losses))
+        state.iteration = k + 1
+        if bar is not None:
+            bar.set_postfix_str(" ".join(f"{n} {v:.3f}" for n, v in state.losses.items()), refresh=False)
+            bar.update(1)
+        self._call("on_step")
+
+    def _step(self, k: int, total: torch.Tensor) -> None:
+        grads_ok = bool(torch.isfinite(total)) and all(
+            t.grad is None or bool(torch.isfinite(t.grad).all()) for t in self.params.values())
+        if not grads_ok:
+            self._lower_lr(k, "the loss or a gradient is not finite; the step was skipped")
+            return
+        self._good = self._snapshot()
+        self.optimizer.step()
+        with torch.no_grad():
+            for name, t in self.params.items():
+                if name in CLAMPED:
+                    low, high = CLAMPED[name]
+                    keep = self.groups.masks[name].view((-1,) + (1,) * (t.dim() - 1))
+                    t.copy_(torch.where(keep, t.clamp(low, high), t))
+        if not all(bool(torch.isfinite(t).all()) for t in self.params.values()):
+            self._restore_good()
+            self._lower_lr(k, "a parameter became non-finite; the step was rolled back")
+
+    def _lower_lr(self, k: int, why: str) -> None:
+        self.state.rollbacks += 1
+        self.state.lr_scale *= 0.5
+        for group in self.optimizer.param_groups:
+            group["lr"] = group["base_lr"] * self.state.lr_scale
+        warnings.warn(f"iteration {k + 1}: {why}; learning rates halved (now ×{self.state.lr_scale:g})",
+                      EditWarning, stacklevel=2)
+
+    def _snapshot(self) -> dict:
+        return {
+            "params": {n: t.detach().clone() for n, t in self.params.items()},
+            "optimizer": {id(p): {k: (v.clone() if torch.is_tensor(v) else v) for k, v in s.items()}
+                          for p, s in self.optimizer.state.items()},
+        }
+
+    def _restore_good(self) -> None:
+        if self._good is None:
+            return
+        with torch.no_grad():
+            for name, t in self.params.items():
+                t.copy_(self._good["params"][name])
+        saved = self._good["optimizer"]
+        for p in list(self.optimizer.state):
+            if id(p) in saved:
+                self.optimizer.state[p] = {k: (v.clone() if torch.is_tensor(v) else v) for k, v in saved[id(p)].items()}
+            else:
+                del self.optimizer.state[p]
+
+    def _call(self, event: str) -> None:
+        for callback in self.callbacks:
+            method = getattr(callback, event, None)
+            if method is None and event == "on_step" and callable(callback):
+                method = callback
+            if method is not None:
+                method(self.state)
+
+    # ------------------------------------------------------------------ results
+    def write_back(self, document=None) -> list[int]:
+        """Write the current parameters into ``document`` (default: the edited one)."""
+        from vecedit.scene import write_back
+
+        return write_back(self.scene, document if document is not None else self.document)
+
+    def snapshot_document(self):
+        """A copy of the document holding the current parameters (the original is untouched)."""
+        doc = copy.deepcopy(self.document)
+        self.write_back(doc)
+        return doc
+
+    def checkpoint(self) -> dict:
+        return {
+            "format": "vecedit-edit-checkpoint/1",
+            "source": self.source_digest,
+            "canvas": (self.scene.width, self.scene.height),
+            "iteration": self.state.iteration,
+            "params": {n: t.detach().cpu().clone() for n, t in self.params.items()},
+            "optimizer": self.optimizer.state_dict(),
+            "generator": self.generator.get_state(),
+            "history": list(self.state.history),
+            "lr_scale": self.state.lr_scale,
+            "timings": dict(self.state.timings),
+            "config": self.config.to_dict(),
+        }
+
+    def restore(self, checkpoint: dict, where: str = "the checkpoint") -> None:
+        """Continue from :meth:`checkpoint`'s data (same input, same canvas, same selection)."""
+        if checkpoint.get("format") != "vecedit-edit-checkpoint/1":
+            raise InputError(f"{where} is not a vecedit edit checkpoint")
+        if checkpoint["source"] != self.source_digest:
+            raise InputError(f"{where} belongs to another input document; run without --resume")
+        if tuple(checkpoint["canvas"]) != (self.scene.width, self.scene.height) or \
+                set(checkpoint["params"]) != set(self.params):
+            raise InputError(f"{where} was made with another work size, --optimize or --select; "
+                             "use the same options or run without --resume")
+        with torch.no_grad():
+            for name, t in self.params.items():
+                t.copy_(checkpoint["params"][name].to(t.device, t.dtype))
+        self.optimizer.load_state_dict(checkpoint["optimizer"])
+        self.generator.set_state(checkpoint["generator"])
+        self.state.iteration = int(checkpoint["iteration"])
+        self.state.history = list(checkpoint["history"])
+        self.state.lr_scale = float(checkpoint["lr_scale"])
+        self.state.timings = dict(checkpoint.get("timings", {}))
+
+
+def _default_renderer(scene, background):
+    from vecedit.render.composite import render_scene
+
+    return render_scene(scene, background=background)
+
+
+def _digest(document) -> str:
+    from vecedit.svg import dumps_svg
+
+    return hashlib.sha256(dumps_svg(document).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _progress_bar(total: int, initial: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, file=sys.stderr, unit="it", dynamic_ncols=True, leave=True,
+                desc="edit")
+
+
+# ---------------------------------------------------------------------- public API
+
+
+def edit(
+    document_or_path,
+    prompts: Union[str, Sequence[str], None] = None,
+    rois: Sequence = (),
+    optimize: Union[str, Sequence[str]] = "all",
+    select=None,
+    iterations: int = 150,
+    seed: int = 0,
+    callbacks: Sequence = (),
+    encoder=None,
+    *,
+    config: Optional[EditConfig] = None,
+    loss_terms: Sequence = (),
+    renderer: Optional[Callable] = None,
+    progress: bool = False,
+    **options: Any,
+):
+    """Edit a vector document toward text prompts; return the edited :class:`~vecedit.svg.Document`.
+
+    Args:
+        document_or_path: a Document, an SVG path or SVG text (a raster image path is
+            vectorized first).
+        prompts: the prompt for the whole canvas (a string), or one prompt per entry of
+            ``rois`` (a list), optionally preceded by the whole canvas's prompt.
+        rois: regions beyond the whole canvas: ``"x,y,w,h"`` boxes (document pixels),
+            selectors (``"#hat"``), H×W mask arrays, :class:`RoiConfig` objects or dicts
+            with ``prompt``, ``box|mask|select`` and ``weight``, or resolved
+            :class:`~vecedit.losses.clip_loss.ClipRoi` (with ``direction`` /
+            ``target_features`` for targets in the encoder's feature space).
+        optimize: ``"all"`` or any of ``shape, color, stroke, opacity`` (comma-separated or a list).
+        select: which elements may move: ids, classes, selectors, ``x,y,w,h`` boxes or a mask.
+        iterations, seed: the number of steps; the seed of every random choice.
+        callbacks: objects with ``on_start/on_render/on_step/on_end(state)`` or plain
+            functions called after each step with an :class:`EditState`.
+        encoder: an image/text encoder (default: open_clip, per ``config.clip``).
+        config: a full :class:`EditConfig`; the arguments above override it.
+        loss_terms: extra :class:`~vecedit.losses.terms.LossTerm` objects.
+        **options: any other :class:`EditConfig` field (``patches=16``, ``lr=…``).
+
+    Raises:
+        OptionError / InputError: bad prompts, regions, selections or weights (see the message).
+    """
+    base = copy.deepcopy(config) if config is not None else EditConfig()
+    fields = {"iterations": iterations, "seed": seed,
+              "optimize": [optimize] if isinstance(optimize, str) else list(optimize), **options}
+    if select is not None and not isinstance(select, (np.ndarray, torch.Tensor)):
+        fields["select"] = [select] if isinstance(select, str) else list(select)
+    for name, value in fields.items():
+        if not hasattr(base, name):
+            raise OptionError(f"edit() got an unknown option {name!r}")
+        setattr(base, name, value)
+    main, roi_prompts = _split_prompts(prompts, rois)
+    if main is not None or prompts is not None:
+        base.prompt = main
+    resolved, configs = [], []
+    for item, prompt in zip(rois, roi_prompts):
+        if isinstance(item, ClipRoi):
+            resolved.append(item)
+        elif isinstance(item, RoiConfig):
+            configs.append(item)
+        elif isinstance(item, dict):
+            configs.append(RoiConfig(**{"prompt": prompt or "", **item}))
+        elif isinstance(item, (np.ndarray, torch.Tensor)):
+            configs.append(RoiConfig(prompt=prompt or "", mask=item))  # type: ignore[arg-type]
+        else:
+            key = "box" if _looks_like_box(item) else "select"
+            text = ",".join(f"{v:g}" for v in item) if not isinstance(item, str) else item
+            configs.append(RoiConfig(prompt=prompt or "", **{key: text}))
+    base.rois = list(base.rois) + configs
+    editor = Editor(document_or_path, base, encoder=encoder, renderer=renderer, loss_terms=loss_terms,
+                    callbacks=callbacks, rois=resolved, progress=progress,
+                    selection=select if isinstance(select, (np.ndarray, torch.Tensor)) else None)
+    state = editor.run()
+    if state.interrupted:
+        warnings.warn(f"interrupted after {state.iteration} iterations; returning the last good result",
+                      EditWarning, stacklevel=2)
+    return editor.document
+
+
+def _split_prompts(prompts, rois) -> tuple[Optional[str], list[Optional[str]]]:
+    n = len(rois)
+    if prompts is None:
+        return None, [None] * n
+    if isinstance(prompts, str):
+        return prompts, [None] * n
+    prompts = list(prompts)
+    if len(prompts) == n + 1:
+        return prompts[0], prompts[1:]
+    if len(prompts) == n:
+        return None, prompts
+    raise OptionError(f"got {len(prompts)} prompts for {n} ROIs; give one per ROI, optionally preceded by the "
+                      "whole canvas's prompt")
+
+
+def _looks_like_box(item) -> bool:
+    from vecedit.select import parse_box
+
+    if isinstance(item, str):
+        return parse_box(item) is not None
+    return isinstance(item, (tuple, list)) and len(item) == 4 and all(isinstance(v, (int, float)) for v in item)
+
+
+__all__ = ["Editor", "EditState", "EditWarning", "edit"]
