@@ -301,12 +301,14 @@ def test_empty_document_renders_transparent_or_white(tmp_path, capsys):
 
 
 def test_render_warns_about_what_the_builtin_renderer_skips(tmp_path, capsys):
-    main(["render", str(UNSUPPORTED / "clippath.svg"), "-o", str(tmp_path / "c.png"), "--width", "32"])
+    main(["render", str(UNSUPPORTED / "mask.svg"), "-o", str(tmp_path / "c.png"), "--width", "32"])
     out, err = capsys.readouterr()
-    assert "vecedit: warning: 2 thing(s)" in err and 'clipPath id="round"' in err and "vecedit info" in err
-    main(["render", str(UNSUPPORTED / "clippath.svg"), "-o", str(tmp_path / "c.png"), "--width", "32",
+    assert "vecedit: warning:" in err and 'mask id="m"' in err and "vecedit info" in err
+    main(["render", str(UNSUPPORTED / "mask.svg"), "-o", str(tmp_path / "c.png"), "--width", "32",
           "--renderer", "reference"])
     assert capsys.readouterr().err == ""
+    main(["render", str(UNSUPPORTED / "clippath.svg"), "-o", str(tmp_path / "c.png"), "--width", "32"])
+    assert capsys.readouterr().err == ""  # clip paths are drawn: nothing to warn about
 
 
 # ----------------------------------------------------------------------------- info
@@ -325,8 +327,7 @@ def test_info_lists_size_shapes_and_paints(capsys):
 
 @pytest.mark.parametrize(
     "name, ids, kept",
-    [("clippath", ["plain"], 'clipPath id="round"'), ("mask", ["faded", "plain"], 'mask id="m"'),
-     ("text", ["panel"], 'text id="label"')],
+    [("mask", ["faded", "plain"], 'mask id="m"'), ("text", ["panel"], 'text id="label"')],
 )
 def test_info_flags_what_the_builtin_renderer_does_not_apply(name, ids, kept, capsys):
     out = render_ok(capsys, ["info", UNSUPPORTED / f"{name}.svg"])
@@ -337,15 +338,21 @@ def test_info_flags_what_the_builtin_renderer_does_not_apply(name, ids, kept, ca
         assert any(line.split()[:1] == [shape_id] for line in section[0].splitlines()), shape_id
 
 
+def test_info_lists_clip_paths_as_drawn_but_not_editable(capsys):
+    out = render_ok(capsys, ["info", UNSUPPORTED / "clippath.svg"])
+    assert "NOT APPLIED" not in out
+    assert 'clipPath id="round"' in out and "clips by it" in out
+
+
 def test_info_json(capsys):
     report = json.loads(render_ok(capsys, ["info", UNSUPPORTED / "clippath.svg", "--json"]))
     assert report["width"] == 256 and report["viewbox"] == [0, 0, 256, 256]
     assert [(s["label"], s["kind"], s["fill"], s["stroke"]) for s in report["shapes"]] == [
         ("#0", "rect", "#1f77b4", "none"), ("#1", "path", "#000000", "#ffffff"), ("plain", "rect", "#ff7f0e", "none")]
     assert report["shapes"][2]["id"] == "plain" and report["shapes"][0]["id"] is None
-    assert {(n["tag"], n["id"]) for n in report["notes"] if n["affects_picture"]} == {("clipPath", "round"),
-                                                                                      ("g", "clipped")}
-    assert report["summary"] == {"shapes": 3, "editable": 3, "hidden": 0, "not_applied_by_builtin_renderer": 2}
+    assert {(n["tag"], n["id"]) for n in report["notes"]} == {("clipPath", "round"), ("g", "clipped")}
+    assert not any(n["affects_picture"] for n in report["notes"])  # clip paths are drawn
+    assert report["summary"] == {"shapes": 3, "editable": 3, "hidden": 0, "not_applied_by_builtin_renderer": 0}
 
 
 def test_info_on_an_empty_document_and_kept_metadata(tmp_path, capsys):

@@ -83,6 +83,7 @@ class SceneShape:
 class SceneGroup:
     opacity: float
     children: list[Union["SceneGroup", int]]  # int = index into Scene.shapes
+    clip: Optional[list[int]] = None  # shapes (not drawn themselves) whose union clips the group
 
 
 @dataclass
@@ -147,7 +148,10 @@ class _Builder:
                 children.append(self.group(child))
             elif child.visible and child.subpaths:
                 children.append(self.shape(child))
-        return SceneGroup(opacity=group.opacity, children=children)
+        clip = None
+        if group.clip is not None:
+            clip = [self.shape(s) for s in group.clip.children if s.visible and s.subpaths]
+        return SceneGroup(opacity=group.opacity, children=children, clip=clip)
 
     def shape(self, shape: Shape) -> int:
         index = len(self.shapes)
@@ -162,7 +166,7 @@ class _Builder:
         self.opacities.append(shape.opacity)
         self.shapes.append(
             SceneShape(
-                element=self.element_index[id(shape)],
+                element=self.element_index.get(id(shape), -1),  # -1: clip content
                 subpaths=subpaths,
                 fill=self.paint(shape, shape.fill, shape.fill_opacity, index, "fill", ctm),
                 stroke=self.paint(shape, shape.stroke, shape.stroke_opacity, index, "stroke", ctm),
@@ -330,9 +334,9 @@ def write_back(scene: Scene, doc: Document) -> list[int]:
     changed: set[int] = set()
     moved = _changed_rows(now["points"], before["points"])
     for sshape in scene.shapes:
-        shape = shapes[sshape.element]
         if not sshape.editable:
             continue
+        shape = shapes[sshape.element]
         rows = [range(a, a + n) for a, n, _ in sshape.subpaths]
         if any(moved[r].any() for r in rows):
             inverse = np.linalg.inv(sshape.ctm)

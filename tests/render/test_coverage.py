@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from vecedit.render.composite import render_scene
-from tests.render.conftest import make_scene
+from render_scenes import make_scene
 
 
 def box_coverage(x0, y0, x1, y1, w, h):

@@ -318,8 +318,9 @@ def test_kept_elements_are_noted():
     assert notes[("text", "t")].affects_picture and "text is kept but not editable" in notes[("text", "t")].message
     assert notes[("image", "i")].affects_picture
     assert notes[("foreignObject", None)].affects_picture
-    for tag, i in (("filter", "f"), ("mask", "m"), ("clipPath", "cp"), ("pattern", "pp"), ("marker", "mk")):
+    for tag, i in (("filter", "f"), ("mask", "m"), ("pattern", "pp"), ("marker", "mk")):
         assert notes[(tag, i)].affects_picture, tag
+    assert not notes[("clipPath", "cp")].affects_picture  # the builtin renderer clips by it
     assert not notes[("filter", "unused")].affects_picture
     for tag, i in (("title", None), ("desc", None), ("metadata", None), ("blink", "b"), ("animate", None),
                    ("namedview", None)):
@@ -327,7 +328,7 @@ def test_kept_elements_are_noted():
     (group,) = doc.root.children
     assert group.clip_path == "cp" and group.mask == "m"
     messages = [n.message for n in doc.notes if n.tag in ("g", "path")]
-    assert any("clip-path on a <g> is not applied" in m for m in messages)
+    assert any("clip-path on a <g> is drawn" in m for m in messages)
     assert any("filter" in m for m in messages) and any("markers" in m for m in messages)
 
 
@@ -337,7 +338,22 @@ def test_clip_path_on_a_shape_wraps_it_in_a_group():
     (wrapper,) = doc.root.children
     assert isinstance(wrapper, Group) and wrapper.clip_path == "c" and wrapper.children[0].id == "r"
     assert len(doc.shapes()) == 1  # the clipPath's own rect is not drawn
-    assert any(n.message == "clip-path on #r is not applied by the builtin renderer" for n in doc.notes)
+    (clip_rect,) = wrapper.clip.children  # but it is resolved, as clip content
+    assert not clip_rect.editable and clip_rect.fill == (1.0, 1.0, 1.0, 1.0)
+    assert any(n.message.startswith("clip-path on #r is drawn") for n in doc.notes)
+
+
+def test_clip_path_units_follow_the_clipped_element():
+    doc = load_svg(svg('<clipPath id="u"><rect width="2" height="2"/></clipPath>'
+                       '<clipPath id="b" clipPathUnits="objectBoundingBox"><rect width="0.5" height="1"/></clipPath>'
+                       '<g clip-path="url(#u)" transform="translate(10 0)"><rect width="4" height="4"/></g>'
+                       '<rect clip-path="url(#b)" x="20" y="0" width="8" height="4"/>'))
+    user, bbox = doc.root.children
+    (r,) = user.clip.children
+    assert r.ctm[0, 2] == 10  # in the user space of the clipped (translated) group
+    (b,) = bbox.clip.children
+    corners = b.subpaths[0].points @ b.ctm[:2, :2].T + b.ctm[:2, 2]
+    assert corners[:, 0].min() == 20 and corners[:, 0].max() == 24  # half of the 8-wide box
 
 
 def test_dasharray_is_kept_and_noted():

@@ -210,17 +210,23 @@ class _Compositor:
         s = self.scene
         ops = self.ops(group)
         base = s.points.new_zeros((s.height, s.width, 4))
-        return over_crops(base, [box for box, _ in ops], [src for _, src in ops], self.cover, self.table)
+        layer = over_crops(base, [box for box, _ in ops], [src for _, src in ops], self.cover, self.table)
+        if group.clip is not None:
+            clip_ops = [op for index in group.clip for op in self.shape(index)]
+            clip = over_crops(base, [box for box, _ in clip_ops], [src for _, src in clip_ops], self.cover, self.table)
+            layer = layer * clip[..., 3:]
+        return layer
 
     def ops(self, group: SceneGroup) -> list[Op]:
         out: list[Op] = []
         for child in group.children:
             if not isinstance(child, SceneGroup):
                 out.extend(self.shape(child))
-            elif child.opacity >= 1.0:
+            elif child.opacity >= 1.0 and child.clip is None:
                 out.extend(self.ops(child))
             elif child.opacity > 0.0:
-                out.append(((0, 0), self.layer(child) * child.opacity))
+                layer = self.layer(child)
+                out.append(((0, 0), layer * child.opacity if child.opacity < 1.0 else layer))
         return out
 
     def shape(self, index: int) -> list[Op]:

@@ -123,9 +123,12 @@ class Group:
     id: Optional[str]
     opacity: float = 1.0
     children: list[Union["Group", Shape]] = field(default_factory=list)
-    # Present when the group is clipped or masked; the builtin renderer reports it.
+    # Present when the group is clipped or masked (the referenced ids, without "#").
     clip_path: Optional[str] = None
     mask: Optional[str] = None
+    # The resolved <clipPath> content: non-editable shapes, white, with the clip-rule
+    # as fill rule, their CTMs in canvas pixels. The builtin renderer clips by it.
+    clip: Optional["Group"] = None
 
 
 @dataclass

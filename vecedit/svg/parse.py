@@ -51,7 +51,7 @@ KEPT = {
     "foreignObject": ("foreignObject is kept but not drawn by the builtin renderer", True),
     "filter": ("filter is kept; filters are not applied by the builtin renderer", None),
     "mask": ("mask is kept; masks are not applied by the builtin renderer", None),
-    "clipPath": ("clipPath is kept; clipping is not applied by the builtin renderer", None),
+    "clipPath": ("clipPath is kept; the builtin renderer clips by it, its content is not editable", False),
     "pattern": ("pattern is kept; pattern fills are not drawn by the builtin renderer", None),
     "marker": ("marker is kept; markers are not drawn by the builtin renderer", None),
     "metadata": ("metadata is kept", False),

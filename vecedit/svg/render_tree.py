@@ -133,7 +133,11 @@ class RenderTreeBuilder:
         clip_path, mask = self._url(el, style, "clip-path"), self._url(el, style, "mask")
         label = f"#{el.get('id')}" if el.get("id") else f"a <{local_name(el.tag)}>"
         for prop, value in (("clip-path", clip_path), ("mask", mask)):
-            if value is not None:
+            if value is None:
+                continue
+            if prop == "clip-path" and self._is_svg(self.ids.get(value, el), "clipPath"):
+                self._note(el, f"clip-path on {label} is drawn; its clip content is kept but not editable", False)
+            else:
                 self._note(el, f"{prop} on {label} is not applied by the builtin renderer", True)
         if style["filter"].strip().lower() != "none":
             self._note(el, f"filter on {label} is not applied by the builtin renderer", True)
@@ -148,6 +152,7 @@ class RenderTreeBuilder:
         ctx = Context(ctm=ctm, style=style, viewport=viewport, hidden=style["display"].strip() == "none")
         group = self._new_group(root, style, ctx)
         self._children(root, ctx, group)
+        self._resolve_clip(group, ctx)
         return group
 
     def _children(self, el: Element, ctx: Context, group: Group) -> None:
@@ -181,7 +186,36 @@ class RenderTreeBuilder:
                     group.children.append(node)
         else:
             self._children(el, sub, group)
+        self._resolve_clip(group, sub)
         return group
+
+    # --- clip paths -------------------------------------------------------------------
+
+    def _resolve_clip(self, group: Group, ctx: Context) -> None:
+        """SVG 1.1 §14.3.5: the clip path's shapes, in the user space of the clipped element
+        (``ctx.ctm``) or of its bounding box (``clipPathUnits="objectBoundingBox"``)."""
+        clip_el = self.ids.get(group.clip_path or "")
+        if clip_el is None or not self._is_svg(clip_el, "clipPath"):
+            return
+        style = self.style(clip_el, None, ctx.viewport)
+        base = ctx.ctm
+        if (clip_el.get("clipPathUnits") or "").strip() == "objectBoundingBox":
+            x0, y0, x1, y1 = _bbox_in_user_space(group, ctx.ctm)
+            base = base @ np.array([[x1 - x0, 0, x0], [0, y1 - y0, y0], [0, 0, 1.0]])
+        clip_ctx = Context(ctm=base @ self._transform(clip_el, style), style=style, viewport=ctx.viewport,
+                           reason=f"clip path content of #{group.clip_path}")
+        clip = Group(node=clip_el, id=clip_el.get("id"))
+        for child in clip_el:
+            node = self.render(child, clip_ctx)
+            if node is None:
+                continue
+            rule = self.style(child, style, ctx.viewport)["clip-rule"].strip().lower()
+            for shape in _shapes_of(node):
+                shape.fill, shape.stroke = (1.0, 1.0, 1.0, 1.0), None
+                shape.fill_opacity = shape.opacity = 1.0
+                shape.fill_rule = rule if rule in ("nonzero", "evenodd") else "nonzero"
+                clip.children.append(shape)
+        group.clip = clip
 
     def _switch_choice(self, el: Element) -> Optional[Element]:
         """SVG 1.1 §5.8.2: the first child whose conditions hold (no extensions are supported)."""
@@ -280,6 +314,7 @@ class RenderTreeBuilder:
             self._note(el, f"use refers to #{tid}, a <{local_name(target.tag)}> that is not drawn", False)
         else:
             group.children.append(node)
+        self._resolve_clip(group, replace(ctx, ctm=ctm))
         return group
 
     def _too_deep(self, href: str) -> SVGError:
@@ -361,7 +396,9 @@ class RenderTreeBuilder:
         clip_path, mask = self._effects(el, style)
         if clip_path is not None or mask is not None:
             # The model keeps clips and masks on groups: wrap the shape (node = the shape's element).
-            return Group(node=el, id=None, clip_path=clip_path, mask=mask, children=[shape])
+            group = Group(node=el, id=None, clip_path=clip_path, mask=mask, children=[shape])
+            self._resolve_clip(group, replace(ctx, ctm=ctm))
+            return group
         return shape
 
     def _paint(self, el: Element, style: dict, prop: str) -> Paint:
@@ -391,3 +428,24 @@ class RenderTreeBuilder:
         self._note(el, f"{prop} of {label} refers to a <{tlocal}>, which is not a paint server; drawn as none", True)
         return fallback
 
+
+
+def _shapes_of(node: Union[Group, Shape]) -> list[Shape]:
+    if isinstance(node, Shape):
+        return [node]
+    return [shape for child in node.children for shape in _shapes_of(child)]
+
+
+def _bbox_in_user_space(group: Group, user_ctm: np.ndarray) -> tuple[float, float, float, float]:
+    """Bounding box of a group's shapes (control points), in the user space ``user_ctm`` maps."""
+    inverse = np.linalg.inv(user_ctm)
+    points = [
+        sub.points @ (inverse @ shape.ctm)[:2, :2].T + (inverse @ shape.ctm)[:2, 2]
+        for shape in _shapes_of(group)
+        for sub in shape.subpaths
+        if len(sub.points)
+    ]
+    if not points:
+        return (0.0, 0.0, 0.0, 0.0)
+    allp = np.concatenate(points)
+    return (*allp.min(axis=0), *allp.max(axis=0))

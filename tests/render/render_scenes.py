@@ -1,5 +1,6 @@
+"""Small hand-built scenes for the renderer tests."""
+
 import numpy as np
-import pytest
 import torch
 
 from vecedit.scene import Scene, SceneGroup, SceneShape, SolidPaint
@@ -27,13 +28,3 @@ def make_scene(polygons, colors, size=(16, 16), closed=True, dtype=torch.float64
                  stroke_widths=t(np.ones(n)), opacities=t(np.ones(n)), stop_offsets=t(np.zeros(0)),
                  stop_colors=t(np.zeros((0, 4))), gradient_geometry=t(np.zeros((0, 6))),
                  shapes=shapes, gradients=[], root=SceneGroup(1.0, list(range(n))))
-
-
-@pytest.fixture
-def svg_doc():
-    from vecedit.svg import load_svg
-
-    def load(body, width=32, height=32, extra=""):
-        return load_svg(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" {extra}>{body}</svg>')
-
-    return load
