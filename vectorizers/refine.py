@@ -69,7 +69,7 @@ def refine(
     scene = from_document(doc, width=w, height=h)
     if len(scene.shapes) != len(paths):  # every path is one visible, filled scene shape
         raise RuntimeError(f"refine: {len(paths)} paths became {len(scene.shapes)} scene shapes")
-    goal = torch.as_tensor(target, dtype=torch.float32) / 255.0
+    goal = torch.from_numpy(np.array(target, dtype=np.float32)) / 255.0
     points = scene.points.clone().requires_grad_(True)
     rgb = scene.colors[:, :3].clone().requires_grad_(True)
     alpha = scene.colors[:, 3:].clone()
