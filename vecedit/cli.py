@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     from vecedit.edit_cli import add_parser as add_edit  # vecedit edit: vecedit/edit_cli.py
 
     add_edit(commands)
+    from vecedit.recolor_cli import add_parser as add_recolor  # vecedit recolor: vecedit/recolor_cli.py
+
+    add_recolor(commands)
     return parser
 
 
