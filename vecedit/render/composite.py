@@ -35,14 +35,13 @@ def _inverse_affine(m: np.ndarray) -> np.ndarray:
     return np.linalg.inv(m)[:2]
 
 
-def _build_edges(scene: Scene, tolerance: float):
-    shapes = scene.shapes
-    n = len(shapes)
-    fill_item = np.full(n, -1)
-    stroke_item = np.full(n, -1)
+def _assign_items(scene: Scene) -> tuple[_Items, int]:
+    """Number the visible fills and strokes (the items) in document order."""
+    n = len(scene.shapes)
+    fill_item, stroke_item = np.full(n, -1), np.full(n, -1)
     widths = scene.stroke_widths.detach().cpu().numpy()
     n_items = 0
-    for i, s in enumerate(shapes):
+    for i, s in enumerate(scene.shapes):
         if not s.visible:
             continue
         if s.fill is not None:
@@ -51,56 +50,36 @@ def _build_edges(scene: Scene, tolerance: float):
         if s.stroke is not None and widths[s.stroke_width] > 0:
             stroke_item[i] = n_items
             n_items += 1
-    subpaths, shape_of_sub = [], []
-    for i, s in enumerate(shapes):
-        if fill_item[i] >= 0 or stroke_item[i] >= 0:
-            subpaths.extend(s.subpaths)
-            shape_of_sub.extend([i] * len(s.subpaths))
-    shape_of_sub = np.asarray(shape_of_sub, dtype=np.int64)
+    return _Items(fill_item, stroke_item), n_items
+
+
+def _build_edges(scene: Scene, items: _Items, tolerance: float):
+    """Edges (E, 2, 2) of every item's outline in canvas pixels, and the item of each edge."""
+    drawn = [i for i in range(len(scene.shapes)) if items.fill[i] >= 0 or items.stroke[i] >= 0]
+    subpaths = [sub for i in drawn for sub in scene.shapes[i].subpaths]
+    shape_of_sub = np.array([i for i in drawn for _ in scene.shapes[i].subpaths], dtype=np.int64)
     lines = flatten(scene.points, subpaths, tolerance)
     line_shape = shape_of_sub[lines.source] if len(lines.source) else np.zeros(0, np.int64)
     segs, owners = [], []
     # fills: every polyline closed
     a, b, sub = lines.edges(close_open=True)
-    fill_of_edge = fill_item[line_shape[sub]] if len(sub) else np.zeros(0, np.int64)
+    fill_of_edge = items.fill[line_shape[sub]] if len(sub) else np.zeros(0, np.int64)
     keep = fill_of_edge >= 0
     if keep.any():
         ia = torch.as_tensor(a[keep], device=scene.device)
         ib = torch.as_tensor(b[keep], device=scene.device)
         segs.append(torch.stack([lines.vertices[ia], lines.vertices[ib]], dim=1))
         owners.append(fill_of_edge[keep])
-    # strokes
-    stroked = np.nonzero(stroke_item[line_shape] >= 0)[0] if len(line_shape) else np.zeros(0, np.int64)
+    # strokes: outline polygons built per polyline
+    stroked = np.nonzero(items.stroke[line_shape] >= 0)[0] if len(line_shape) else np.zeros(0, np.int64)
     if len(stroked):
-        sub_lines = _select(lines, stroked)
-        sshapes = [shapes[k] for k in line_shape[stroked]]
-        style = _stroke_style(scene, sshapes)
-        edges, owner = outline(sub_lines, style, tolerance)
+        style = _stroke_style(scene, [scene.shapes[k] for k in line_shape[stroked]])
+        edges, owner = outline(lines.subset(stroked), style, tolerance)
         segs.append(edges)
-        owners.append(stroke_item[line_shape[stroked]][owner])
-    if segs:
-        segments = torch.cat(segs)
-        item = torch.as_tensor(np.concatenate(owners), device=scene.device)
-    else:
-        segments = scene.points.new_zeros((0, 2, 2))
-        item = torch.zeros(0, dtype=torch.long, device=scene.device)
-    return segments, item, n_items, _Items(fill_item, stroke_item)
-
-
-def _select(lines, chosen: np.ndarray):
-    from vecedit.render.flatten import Polylines
-
-    rows = np.concatenate([np.arange(s, s + c) for s, c in zip(lines.starts[chosen], lines.counts[chosen])])
-    counts = lines.counts[chosen]
-    idx = torch.as_tensor(rows, device=lines.vertices.device)
-    return Polylines(
-        lines.vertices[idx],
-        np.cumsum(counts) - counts,
-        counts,
-        lines.closed[chosen],
-        lines.corner[rows],
-        lines.source[chosen],
-    )
+        owners.append(items.stroke[line_shape[stroked]][owner])
+    if not segs:
+        return scene.points.new_zeros((0, 2, 2)), torch.zeros(0, dtype=torch.long, device=scene.device)
+    return torch.cat(segs), torch.as_tensor(np.concatenate(owners), device=scene.device)
 
 
 def _stroke_style(scene: Scene, shapes) -> StrokeStyle:
@@ -262,7 +241,8 @@ def render_scene(
     ``background`` is an RGB or RGBA colour composited under the drawing (None keeps
     the canvas transparent). ``tolerance`` bounds the curve flattening error in pixels.
     """
-    segments, item, n_items, items = _build_edges(scene, tolerance)
+    items, n_items = _assign_items(scene)
+    segments, item = _build_edges(scene, items, tolerance)
     acc = accumulate(segments, item, n_items, scene.width, scene.height)
     canvas = _Compositor(scene, acc, items).layer(scene.root)
     if background is not None:

@@ -35,6 +35,19 @@ class Polylines:
     corner: np.ndarray
     source: np.ndarray  # index of each polyline's subpath in the input list
 
+    def subset(self, chosen: np.ndarray) -> "Polylines":
+        """The polylines at the given indices, in that order."""
+        counts = self.counts[chosen]
+        rows = np.concatenate([np.arange(s, s + c) for s, c in zip(self.starts[chosen], counts)])
+        return Polylines(
+            self.vertices[torch.as_tensor(rows, device=self.vertices.device)],
+            np.cumsum(counts) - counts,
+            counts,
+            self.closed[chosen],
+            self.corner[rows],
+            self.source[chosen],
+        )
+
     def edges(self, close_open: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Index pairs (a, b) of consecutive vertices, and the subpath of each edge.
 
