@@ -83,3 +83,19 @@ def test_background_and_straight_alpha():
     np.testing.assert_allclose(img[0, 12], [0, 0, 0, 0])
     white = render_scene(scene, background=(1, 1, 1)).numpy()
     np.testing.assert_allclose(white[0, 0], [0.5, 1, 0.5, 1], atol=1e-12)
+
+
+def test_running_sum_stays_exact_after_many_items_cut_by_the_right_edge():
+    """Rows cut by the canvas' right edge must not leak winding into later crops."""
+    rng = np.random.default_rng(1)
+    polys = []
+    for _ in range(300):  # tall triangles poking out of the right edge
+        y = rng.uniform(0, 12)
+        polys.append([(rng.uniform(8, 15), y), (40.0, y + rng.uniform(1, 4)), (rng.uniform(8, 15), y + 4)])
+    box = (2.25, 3.6, 7.1, 12.75)
+    polys.append([(box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3])])
+    colors = [(1, 0, 0, 1.0)] * 300 + [(0, 0, 1, 1.0)]
+    img = render_scene(make_scene(polys, colors, dtype=torch.float32))
+    expected = box_coverage(*box, 16, 16)
+    # the triangles start right of x = 8: columns 0..7 show the box's coverage alone
+    np.testing.assert_allclose(img[..., 3].numpy()[:, :8], expected[:, :8], atol=1e-5)
