@@ -153,7 +153,8 @@ class EditConfig:
         for k, roi in enumerate(self.rois, 1):
             if not str(roi.prompt or "").strip():
                 raise OptionError(f"ROI {k} has an empty prompt; give each ROI the text it should move toward")
-            given = [n for n in ("box", "mask", "select") if getattr(roi, n)]
+            given = [n for n in ("box", "mask", "select") if getattr(roi, n) is not None and not (
+                isinstance(getattr(roi, n), str) and not getattr(roi, n).strip())]
             if len(given) != 1:
                 raise OptionError(f"ROI {k} ({roi.prompt!r}) needs exactly one of box, mask or select, "
                                   f"got {', '.join(given) or 'none'}")
@@ -189,7 +190,7 @@ def _build(cls, data: Any, where: str):
             value = [_build(RoiConfig, item, f"ROI {k} of {where}") for k, item in enumerate(value, 1)]
         elif name in ("lr", "clip"):
             value = _build(LearningRates if name == "lr" else ClipConfig, value, f"{name} in {where}")
-        elif name in ("optimize", "select") and isinstance(value, str):
+        elif cls is EditConfig and name in ("optimize", "select") and isinstance(value, str):
             value = [value]
         elif value == "" and "Optional" in str(kind):
             value = None

@@ -136,8 +136,9 @@ class Editor:
         self.generator = torch.Generator().manual_seed(int(config.seed))
         self.timer = Timer(sync=self.device.type == "cuda")
         self.state = EditState(self, iterations=config.iterations)
-        self.initial: Optional[torch.Tensor] = None
         self._good: Optional[dict] = None
+        with torch.no_grad():  # the picture before any step: what the directions start from
+            self.initial: torch.Tensor = self.render().detach()
 
     # ------------------------------------------------------------------ components
     def _optimizer(self) -> torch.optim.Adam:
@@ -158,8 +159,6 @@ class Editor:
     # ------------------------------------------------------------------ the loop
     def run(self) -> "EditState":
         state, config = self.state, self.config
-        with torch.no_grad():
-            self.initial = self.render().detach()
         context = Context(self.scene, self.initial, self.initial, 0, self.generator, self.timer, self.document)
         for term in self.terms:
             term.prepare(context)
@@ -170,9 +169,9 @@ class Editor:
                 self._iteration(bar)
         except KeyboardInterrupt:
             state.interrupted = True
-            self._restore_good()
+            self._undo_partial_iteration()
         except BaseException:
-            self._restore_good()
+            self._undo_partial_iteration()
             raise
         finally:
             if bar is not None:
@@ -186,6 +185,7 @@ class Editor:
     def _iteration(self, bar) -> None:
         state, timer = self.state, self.timer
         k = state.iteration
+        self._started = (k, self.generator.get_state())
         self.optimizer.zero_grad(set_to_none=True)
         started = timer.now()
         image = self.render()
@@ -229,6 +229,7 @@ class Editor:
             self._lower_lr(k, "the loss or a gradient is not finite; the step was skipped")
             return
         self._good = self._snapshot()
+        self._good_iteration = k
         self.optimizer.step()
         with torch.no_grad():
             for name, t in self.params.items():
@@ -254,6 +255,16 @@ class Editor:
             "optimizer": {id(p): {k: (v.clone() if torch.is_tensor(v) else v) for k, v in s.items()}
                           for p, s in self.optimizer.state.items()},
         }
+
+    def _undo_partial_iteration(self) -> None:
+        """After an interrupt or a crash inside an iteration: back to the state before it began,
+        so the result and a checkpoint are exactly the last completed step."""
+        started = getattr(self, "_started", None)
+        if started is None or started[0] != self.state.iteration:
+            return  # the interrupted iteration had completed (the interrupt came from a callback)
+        if getattr(self, "_good_iteration", None) == started[0]:
+            self._restore_good()
+        self.generator.set_state(started[1])
 
     def _restore_good(self) -> None:
         if self._good is None:

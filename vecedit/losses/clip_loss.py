@@ -187,10 +187,11 @@ def sample_views(base_image: torch.Tensor, views: Views, size: int) -> torch.Ten
     x = views.offset[:, None, :] + v * views.scale[:, None, None]
     grid = (x / b * 2 - 1).to(dev, dt).reshape(1, n * size, size, 2)
     lo, hi = views.inside[:, None, None, 0], views.inside[:, None, None, 1]
-    keep = ((v - lo + 0.5).clamp(0, 1) * (hi - v + 0.5).clamp(0, 1)).prod(-1)  # soft edge, 1 px
+    keep = ((v - lo + 0.5).clamp(0, 1) * (hi - v + 0.5).clamp(0, 1)).prod(-1)  # patch padding, 1 px soft edge
+    keep = keep * ((x + 1).clamp(0, 1) * (b + 1 - x).clamp(0, 1)).prod(-1)  # beyond the base: white
     keep = keep.to(dev, dt).reshape(n, 1, size, size)
-    # sampling (image - 1) with zero padding and adding 1 back fills with white
-    sampled = F.grid_sample((base_image - 1)[None], grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    # (image - 1) × keep + 1 is white where keep is 0; "border" keeps edge pixels free of white bleed
+    sampled = F.grid_sample((base_image - 1)[None], grid, mode="bilinear", padding_mode="border", align_corners=False)
     sampled = sampled.view(3, n, size, size).transpose(0, 1)
     return sampled * keep + 1
 

@@ -1,0 +1,186 @@
+"""Bad input, recovery and job files: clear one-line errors, never a corrupted output."""
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import vecedit.optimize as optimize
+from vecedit.cli import main
+from vecedit.edit_config import EditConfig, RoiConfig, dumps_config, load_config
+from vecedit.errors import InputError, OptionError
+from vecedit.optimize import EditWarning, Editor
+from vecedit.scene import from_document
+from vecedit.svg import dumps_svg, load_svg
+
+from conftest import LEFT_BOX, TWO_DOTS
+
+FAST = dict(patches=2, templates="none", iterations=4)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(prompts=""), OptionError, "the prompt is empty"),
+        (dict(prompts=["red", "  "], rois=[LEFT_BOX]), OptionError, "ROI 1 has an empty prompt"),
+        (dict(prompts=["red"], rois=["200,10,20,20"]), OptionError, "lies outside the 96×64 document"),
+        (dict(prompts=["red"], rois=["10,10,0,20"]), OptionError, "has no area"),
+        (dict(prompts=["red"], rois=["#nothing"]), OptionError, "matches no element"),
+        (dict(prompts="red", select="#nothing"), OptionError, "matches no element"),
+        (dict(prompts=["red"], rois=[np.ones((10, 10), bool)]), OptionError, "the mask is 10×10 but the document is 96×64"),
+        (dict(prompts=["red"], rois=[np.zeros((64, 96), bool)]), OptionError, "the mask is empty"),
+        (dict(prompts="red", optimize="stroke", select="#left"), InputError, "nothing to edit"),
+        (dict(prompts="red", optimize="wiggle"), OptionError, "--optimize 'wiggle'"),
+        (dict(), OptionError, "nothing to aim for"),
+        (dict(prompts=["a", "b", "c"], rois=[LEFT_BOX]), OptionError, "3 prompts for 1 ROIs"),
+        (dict(prompts="red", iterations=0), OptionError, "iterations must be"),
+    ],
+)
+def test_bad_input_raises_a_clear_error(encoder, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        optimize.edit(load_svg(TWO_DOTS), encoder=encoder, **{**FAST, **kwargs})
+
+
+def test_masks_select_rois(encoder):
+    mask = np.zeros((64, 96), bool)
+    mask[18:46, 10:38] = True  # over #left
+    doc = optimize.edit(load_svg(TWO_DOTS), prompts=["red"], rois=[mask], optimize="color", select="#left",
+                        encoder=encoder, **FAST)
+    assert "fill:#" in dumps_svg(doc).split('id="left"')[1].split("/>")[0]
+
+
+def test_nothing_editable_in_an_empty_document(encoder):
+    with pytest.raises(InputError, match="no visible shape"):
+        optimize.edit(load_svg('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'),
+                      prompts="red", encoder=encoder, **FAST)
+
+
+def test_nan_step_is_rolled_back_with_a_warning(encoder):
+    class Poison:
+        name = "poison"
+
+        def prepare(self, context):
+            pass
+
+        def __call__(self, context):
+            scale = float("nan") if context.iteration == 1 else 0.0
+            return {"poison": context.scene.points.sum() * scale}
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        doc = optimize.edit(load_svg(TWO_DOTS), prompts="red", encoder=encoder, loss_terms=[Poison()], **FAST)
+    messages = [str(w.message) for w in caught if issubclass(w.category, EditWarning)]
+    assert len(messages) == 1 and "iteration 2" in messages[0] and "learning rates halved" in messages[0]
+    scene = from_document(load_svg(dumps_svg(doc)))
+    assert all(torch.isfinite(t).all() for t in scene.tensors().values())
+
+
+def test_non_finite_parameters_roll_back(encoder):
+    editor = Editor(load_svg(TWO_DOTS), EditConfig(prompt="red", **FAST), encoder=encoder)
+    good = {n: t.detach().clone() for n, t in editor.params.items()}
+    real_step = editor.optimizer.step
+
+    def exploding_step():
+        real_step()
+        with torch.no_grad():
+            editor.params["points"][0, 0] = float("inf")
+
+    editor.optimizer.step = exploding_step
+    editor.config.iterations = 1
+    with pytest.warns(EditWarning, match="rolled back"):
+        editor.run()
+    for name, t in editor.params.items():
+        assert torch.equal(t.detach(), good[name]), name
+    assert editor.optimizer.param_groups[0]["lr"] == editor.optimizer.param_groups[0]["base_lr"] / 2
+
+
+def test_config_round_trips_through_yaml_toml_json(tmp_path):
+    config = EditConfig(
+        input="in.svg", output="out.svg", prompt="Joker, Heath Ledger", iterations=7, optimize=["shape", "color"],
+        select=["#face", "10,10,50,50"],
+        rois=[RoiConfig("a red hat", box="1,2,3,4", weight=1.5), RoiConfig("green hair", select="#hair")],
+        work_size="256", report="r.html",
+    )
+    config.lr.shape = 0.4
+    config.clip.pretrained = None
+    config.clip.checkpoint = "vit.pt"
+    for fmt in ("yaml", "toml", "json"):
+        path = tmp_path / f"job.{fmt}"
+        path.write_text(dumps_config(config, fmt))
+        assert load_config(path, resolve_paths=False) == config, fmt
+    again = load_config(tmp_path / "job.yaml")
+    assert again.input == str(tmp_path / "in.svg") and again.clip.checkpoint == str(tmp_path / "vit.pt")
+
+
+def test_job_file_errors_name_the_key(tmp_path):
+    path = tmp_path / "job.yaml"
+    path.write_text("prompt: x\nitertions: 3\n")
+    with pytest.raises(OptionError, match="unknown key\\(s\\) 'itertions'"):
+        load_config(path)
+    path.write_text("rois:\n  - {prompt: x, box: '1,1,5,5', colour: red}\n")
+    with pytest.raises(OptionError, match="'colour' in ROI 1"):
+        load_config(path)
+    path.write_text("prompt: [unclosed\n")
+    with pytest.raises(InputError, match="cannot read the job file"):
+        load_config(path)
+
+
+def test_cli_bad_input_exits_2_with_one_line_and_writes_nothing(two_dots, tmp_path, capsys):
+    out = tmp_path / "o.svg"
+    cases = [
+        ["-p", ""],
+        ["-p", "red", "--roi", "500,500,10,10", "blue"],
+        ["-p", "red", "--select", "#nope"],
+        ["-p", "red", "--animation", str(tmp_path / "a.avi")],
+        ["-p", "red", "--resume"],
+    ]
+    for extra in cases:
+        code = main(["edit", str(two_dots), "-o", str(out), "--clip-checkpoint", str(tmp_path / "none.pt"), *extra])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and err.startswith("vecedit: error:"), (extra, err)
+        assert not out.exists()
+    assert main(["edit", str(two_dots), "-p", "red", "-o", str(two_dots)]) == 2
+    assert "never overwrites its input" in capsys.readouterr().err
+
+
+def test_cli_job_file_and_write_config(two_dots, tmp_path, capsys):
+    job = tmp_path / "job.toml"
+    code = main(["edit", str(two_dots), "-p", "red", "-o", str(tmp_path / "o.svg"), "--roi", LEFT_BOX, "blue",
+                 "--roi-weight", "2", "--iterations", "5", "--write-config", str(job)])
+    assert code == 0
+    config = load_config(job)
+    assert config.prompt == "red" and config.iterations == 5
+    assert config.rois == [RoiConfig("blue", box=LEFT_BOX, weight=2.0)]
+
+
+def test_interrupt_keeps_the_last_good_svg_and_resume_finishes_the_same(encoder, tmp_path, monkeypatch):
+    from vecedit.edit_outputs import Checkpointer, load_checkpoint
+    from vecedit.svg import save_svg
+
+    config = EditConfig(prompt="red", patches=2, templates="none", iterations=6, seed=3)
+    whole = Editor(load_svg(TWO_DOTS), config, encoder=encoder)
+    whole.run()
+    expected = dumps_svg(whole.document)
+
+    class CtrlC:
+        def on_step(self, state):
+            if state.iteration == 4:
+                raise KeyboardInterrupt
+
+    ckpt = tmp_path / "o.svg.ckpt"
+    first = Editor(load_svg(TWO_DOTS), config, encoder=encoder, callbacks=[CtrlC(), Checkpointer(ckpt, 0)])
+    state = first.run()
+    assert state.interrupted and state.iteration == 4 and ckpt.exists()
+    save_svg(first.document, tmp_path / "o.svg")
+    load_svg(tmp_path / "o.svg")  # the partial result is a valid SVG
+
+    second = Editor(load_svg(TWO_DOTS), config, encoder=encoder, callbacks=[Checkpointer(ckpt, 0)])
+    second.restore(load_checkpoint(ckpt))
+    second.run()
+    assert dumps_svg(second.document) == expected  # resumed == uninterrupted, bit for bit
+    assert not ckpt.exists()
+    other = Editor(load_svg(TWO_DOTS.replace("#808080", "#707070")), config, encoder=encoder)
+    with pytest.raises(InputError, match="another input document"):
+        other.restore(first.checkpoint())
