@@ -103,3 +103,46 @@ def test_checkpoint_errors_say_what_to_do(tiny_clip, tmp_path):
         load_clip(str(config), checkpoint=junk, device="cpu")
     with pytest.raises(OptionError, match="not an open_clip architecture"):
         load_clip("ViT-B-99", checkpoint=checkpoint, device="cpu")
+
+
+def _tiny_args(tiny_clip):
+    config, checkpoint = tiny_clip
+    return ["--clip", str(config), "--clip-checkpoint", str(checkpoint), "--patches", "1", "--templates", "none",
+            "-q"]
+
+
+def test_ctrl_c_keeps_the_last_good_svg_and_resume_continues(tiny_clip, two_dots, tmp_path, monkeypatch, capsys):
+    from vecedit.optimize import Editor
+
+    out = tmp_path / "out.svg"
+    real = Editor._iteration
+
+    def interrupted(self, bar):
+        if self.state.iteration == 2:
+            raise KeyboardInterrupt
+        real(self, bar)
+
+    monkeypatch.setattr(Editor, "_iteration", interrupted)
+    args = ["edit", str(two_dots), "-p", "a red apple", "-o", str(out), "--iterations", "4", *_tiny_args(tiny_clip)]
+    assert main(args) == 130
+    assert "interrupted at iteration 2" in capsys.readouterr().err
+    load_svg(out)  # the last good result, a valid SVG
+    assert (tmp_path / "out.svg.ckpt").exists()
+    monkeypatch.setattr(Editor, "_iteration", real)
+    assert main(args + ["--resume"]) == 0
+    assert not (tmp_path / "out.svg.ckpt").exists()
+
+
+def test_raster_input_is_vectorized_first(tiny_clip, tmp_path, capsys):
+    pytest.importorskip("vectorizers.api")
+    from vecedit.imageio import save_png
+
+    image = np.ones((32, 48, 4), np.float32)
+    image[8:24, 8:40, :3] = (0.1, 0.3, 0.8)
+    save_png(image, tmp_path / "photo.png")
+    out = tmp_path / "out.svg"
+    code = main(["edit", str(tmp_path / "photo.png"), "-p", "a red apple", "-o", str(out), "--iterations", "1",
+                 *_tiny_args(tiny_clip)])
+    assert code == 0, capsys.readouterr().err
+    vectorized = load_svg(tmp_path / "out-vectorized.svg")
+    assert len(vectorized.shapes()) >= 1 and load_svg(out).width == 48

@@ -174,26 +174,49 @@ def identity_view(size: int, base: int) -> Views:
                  torch.zeros(1, 2, dtype=f64), torch.tensor([[-10.0 * size, 10.0 * size]], dtype=f64))
 
 
-def sample_views(base_image: torch.Tensor, views: Views, size: int) -> torch.Tensor:
-    """``(3, B, B)`` base image → ``(n, 3, size, size)`` views, white outside (one grid_sample)."""
+def sample_views(base_image: torch.Tensor, views: Views, size: int, mean: Optional[Sequence[float]] = None,
+                 std: Optional[Sequence[float]] = None) -> torch.Tensor:
+    """``(3, B, B)`` base image → ``(n, 3, size, size)`` views, white outside (one grid_sample).
+
+    With ``mean``/``std`` the views come out normalised for the encoder (white included).
+    Built for memory traffic, which dominates on a CPU: the grid is float32 with in-place
+    temporaries, what lies outside a patch is pointed off the image (zero padding of
+    ``image − white``, plus white), and normalisation is applied to the small base image.
+    """
     dev, dt = base_image.device, base_image.dtype
-    b = base_image.shape[-1]
     n = views.perspective.shape[0]
-    centres = torch.arange(size, dtype=torch.float64) + 0.5
-    gy, gx = torch.meshgrid(centres, centres, indexing="ij")
-    pix = torch.stack([gx, gy, torch.ones_like(gx)], -1).reshape(-1, 3)  # (S², 3)
-    hom = torch.einsum("pk,njk->npj", pix, views.perspective)
-    v = hom[..., :2] / hom[..., 2:].clamp_min(1e-9)  # (n, S², 2) padded-patch coordinates
-    x = views.offset[:, None, :] + v * views.scale[:, None, None]
-    grid = (x / b * 2 - 1).to(dev, dt).reshape(1, n * size, size, 2)
-    lo, hi = views.inside[:, None, None, 0], views.inside[:, None, None, 1]
-    keep = ((v - lo + 0.5).clamp(0, 1) * (hi - v + 0.5).clamp(0, 1)).prod(-1)  # patch padding, 1 px soft edge
-    keep = keep * ((x + 1).clamp(0, 1) * (b + 1 - x).clamp(0, 1)).prod(-1)  # beyond the base: white
-    keep = keep.to(dev, dt).reshape(n, 1, size, size)
-    # (image - 1) × keep + 1 is white where keep is 0; "border" keeps edge pixels free of white bleed
-    sampled = F.grid_sample((base_image - 1)[None], grid, mode="bilinear", padding_mode="border", align_corners=False)
-    sampled = sampled.view(3, n, size, size).transpose(0, 1)
-    return sampled * keep + 1
+    if mean is not None:
+        mean_t = torch.as_tensor(mean, dtype=dt, device=dev).view(3, 1, 1)
+        std_t = torch.as_tensor(std, dtype=dt, device=dev).view(3, 1, 1)
+        base_image, white = (base_image - mean_t) / std_t, (1 - mean_t) / std_t
+    else:
+        white = torch.ones(3, 1, 1, dtype=dt, device=dev)
+    # one replicated pixel around the base: edges interpolate with themselves, not with white
+    padded = F.pad((base_image - white)[None], (1, 1, 1, 1), mode="replicate")
+    b = padded.shape[-1]
+    m = views.perspective.to(dev, torch.float32)
+    u = torch.arange(size, dtype=torch.float32, device=dev) + 0.5  # pixel centres
+
+    def plane(row: int) -> torch.Tensor:  # m[row] · (u, v, 1) over the output grid, (n, S, S)
+        along_x = m[:, row, 0, None] * u  # (n, S)
+        along_y = m[:, row, 1, None] * u + m[:, row, 2, None]
+        return along_x[:, None, :] + along_y[:, :, None]
+
+    w = plane(2).clamp_min_(1e-9)
+    vx, vy = plane(0).div_(w), plane(1).div_(w)  # padded-patch coordinates
+    del w
+    inside = views.inside.to(dev, torch.float32)
+    lo, hi = inside[:, 0, None, None], inside[:, 1, None, None]
+    outside = (vx < lo) | (vx > hi) | (vy < lo) | (vy > hi)  # the white band around a patch
+    scale = (views.scale.to(dev, torch.float32) * (2.0 / b))[:, None, None]
+    offset = (views.offset.to(dev, torch.float32) + 1.0) * (2.0 / b) - 1.0  # +1: the replicated pixel
+    gx = vx.mul_(scale).add_(offset[:, 0, None, None]).masked_fill_(outside, -4.0)
+    gy = vy.mul_(scale).add_(offset[:, 1, None, None]).masked_fill_(outside, -4.0)
+    grid = torch.stack([gx, gy], -1).to(dt).view(1, n * size, size, 2)
+    del gx, gy, vx, vy, outside
+    sampled = F.grid_sample(padded, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    batch = sampled.view(3, n, size, size).transpose(0, 1).contiguous()
+    return batch.add_(white)
 
 
 def normalise(batch: torch.Tensor, encoder: Encoder) -> torch.Tensor:
@@ -243,14 +266,17 @@ class ClipLoss:
             chw = chw * m + initial_chw * (1 - m)
         return resize(crop_square(chw, square_region(roi.box)), self.base)
 
+    def _views(self, base: torch.Tensor, views: Views) -> torch.Tensor:
+        return sample_views(base, views, self.size, self.encoder.mean, self.encoder.std)
+
     def prepare(self, context: Context) -> None:
         initial = context.initial.permute(2, 0, 1).detach()
         self.initial_features, self.directions = [], []
         with torch.no_grad():
-            views = [sample_views(self._region(r, initial, initial), identity_view(self.size, self.base), self.size)
+            views = [self._views(self._region(r, initial, initial), identity_view(self.size, self.base))
                      for r in self.rois]
             if views:
-                feats = self.encoder.encode_image(normalise(torch.cat(views), self.encoder)).float()
+                feats = self.encoder.encode_image(torch.cat(views)).float()
                 self.initial_features = list(F.normalize(feats, dim=-1))
         reference = None
         for roi, start in zip(self.rois, self.initial_features):
@@ -272,8 +298,8 @@ class ClipLoss:
         batches = []
         for roi in self.rois:
             views = draw_views(self.aug, self.size, self.base, context.generator)
-            batches.append(sample_views(self._region(roi, image, initial), views, self.size))
-        batch = normalise(torch.cat(batches), self.encoder)
+            batches.append(self._views(self._region(roi, image, initial), views))
+        batch = batches[0] if len(batches) == 1 else torch.cat(batches)
         start = timer.now()
         features = self.encoder.encode_image(batch).float()
         timer.add("encoder_forward", timer.now() - start)
