@@ -114,6 +114,8 @@ class Editor:
         self.groups = parameter_groups(scene, chosen, config.kinds())
         if not scene.shapes:
             raise InputError("nothing to edit: the document has no visible shape (`vecedit info` lists them)")
+        if not any(s.editable for s in scene.shapes):
+            raise InputError("nothing to edit: none of the document's shapes is editable (`vecedit info` says why)")
         if self.groups.count() == 0:
             raise InputError(f"nothing to edit: the selected elements have no {'/'.join(config.kinds())} "
                              "parameters to optimise; widen --select or --optimize")

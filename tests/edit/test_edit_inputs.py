@@ -136,6 +136,10 @@ def test_cli_bad_input_exits_2_with_one_line_and_writes_nothing(two_dots, tmp_pa
         ["-p", "red", "--animation", str(tmp_path / "a.avi")],
         ["-p", "red", "--resume"],
     ]
+    import importlib.util
+
+    if importlib.util.find_spec("imageio_ffmpeg") is None:
+        cases.append(["-p", "red", "--animation", str(tmp_path / "a.mp4")])  # says: pip install imageio-ffmpeg
     for extra in cases:
         code = main(["edit", str(two_dots), "-o", str(out), "--clip-checkpoint", str(tmp_path / "none.pt"), *extra])
         err = capsys.readouterr().err
