@@ -25,7 +25,6 @@ import platform
 import resource
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch

@@ -14,7 +14,7 @@ import time
 import warnings
 from pathlib import Path
 
-from vecedit.edit_config import EditConfig, RoiConfig, dumps_config, load_config
+from vecedit.edit_config import EditConfig, RoiConfig, load_config
 from vecedit.errors import InputError, OptionError
 
 EXAMPLES = """examples:
@@ -254,6 +254,3 @@ def _settings(config: EditConfig) -> dict:
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     print(f"vecedit: warning: {message}", file=sys.stderr)
 
-
-def print_config(config: EditConfig) -> str:
-    return dumps_config(config, "yaml")

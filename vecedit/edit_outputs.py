@@ -235,7 +235,7 @@ def loss_chart(history: list[dict], width: int = 640, height: int = 240) -> str:
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     if high - low < 1e-12:
         high = low + 1.0
-    left, right, top, bottom = 56, 12, 10, 28
+    left, right, top, bottom = 56, 12, 24, 22
     plot_w, plot_h = width - left - right, height - top - bottom
     n = len(history)
 
@@ -256,7 +256,7 @@ def loss_chart(history: list[dict], width: int = 640, height: int = 240) -> str:
         color = PALETTE[j % len(PALETTE)]
         pts = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values[:, j]) if np.isfinite(v))
         parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="{2 if j == 0 else 1.2}" points="{pts}"/>')
-        parts.append(f'<text x="{left + 8 + 90 * j}" y="{height - 8}" font-size="11" fill="{color}" '
+        parts.append(f'<text x="{left + 90 * j}" y="14" font-size="11" fill="{color}" '
                      f'>{html.escape(name)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)

@@ -15,7 +15,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 import torch
 
-from vecedit.edit_config import EditConfig, RoiConfig
+from vecedit.edit_config import EditConfig
 from vecedit.errors import InputError, OptionError
 from vecedit.losses.clip_loss import ClipRoi, base_size
 from vecedit.select import parse_box, select_shapes, shape_boxes

@@ -26,12 +26,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import math
-import os
 import sys
-import time
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
@@ -91,7 +88,6 @@ class Editor:
         self.source_digest = _digest(self.document)
         extra_rois = list(rois)
         regions = resolve_regions(config, self.document, extra_rois)
-        needs_text = any(r.prompt is not None for r in regions)
         if not regions and not loss_terms and not config.target_image:
             raise OptionError("nothing to aim for: give a prompt (-p 'a red car'), ROIs with prompts, "
                               "or a target image")
@@ -200,7 +196,6 @@ class Editor:
         for term in self.terms:
             parts.update(term(context))
         total = sum(parts.values())
-        losses_done = timer.now()
         total.backward()
         losses_back = timer.now()
         if leaf.grad is not None:

@@ -1,10 +1,9 @@
 """The view geometry of the ROI CLIP loss: crops, patches, white fill, gradients, seeds."""
 
-import pytest
 import torch
 
 from vecedit.losses.clip_loss import (
-    Augmentation, ClipLoss, ClipRoi, crop_square, draw_views, identity_view, sample_views, square_region,
+    Augmentation, ClipLoss, crop_square, draw_views, identity_view, sample_views, square_region,
     templates_named,
 )
 

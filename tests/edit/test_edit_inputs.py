@@ -1,6 +1,5 @@
 """Bad input, recovery and job files: clear one-line errors, never a corrupted output."""
 
-import json
 import warnings
 
 import numpy as np

@@ -1,10 +1,10 @@
 """What an edit does, with a stand-in encoder of known meaning (mean colour; see conftest)."""
 
 import numpy as np
-import pytest
 import torch
 
 import vecedit.optimize as optimize
+from vecedit.edit_config import LearningRates
 from vecedit.render.reference import render_reference
 from vecedit.scene import from_document
 from vecedit.svg import dumps_svg, load_svg
@@ -12,6 +12,7 @@ from vecedit.svg import dumps_svg, load_svg
 from conftest import LEFT_BOX, RIGHT_BOX, TWO_DOTS, mean_rgb
 
 FAST = dict(patches=4, templates="none", iterations=20)
+RECOLOUR = dict(FAST, lr=LearningRates(color=0.02))  # CLIPVG's colour-only recipe: colour lr 0.02
 
 
 def _redness(rgb):
@@ -21,7 +22,7 @@ def _redness(rgb):
 def test_colour_edit_inside_a_roi_changes_only_that_roi(encoder):
     before = load_svg(TWO_DOTS)
     doc = optimize.edit(load_svg(TWO_DOTS), prompts=["red"], rois=[LEFT_BOX], optimize="color", select="#left",
-                        encoder=encoder, **FAST)
+                        encoder=encoder, **RECOLOUR)
     text = dumps_svg(doc)
     old, new = render_reference(TWO_DOTS), render_reference(text)
     assert _redness(mean_rgb(new, LEFT_BOX)) > _redness(mean_rgb(old, LEFT_BOX)) + 0.05
@@ -49,7 +50,7 @@ def test_shape_edit_leaves_every_colour_bit_identical(encoder):
 
 def test_two_rois_move_apart_as_asked(encoder):
     doc = optimize.edit(load_svg(TWO_DOTS), prompts=["red", "blue"], rois=[LEFT_BOX, RIGHT_BOX],
-                        optimize="color", select=["#left", "#right"], encoder=encoder, **FAST)
+                        optimize="color", select=["#left", "#right"], encoder=encoder, **RECOLOUR)
     new = render_reference(dumps_svg(doc))
     left, right = mean_rgb(new, LEFT_BOX), mean_rgb(new, RIGHT_BOX)
     assert left[0] > left[2] + 0.05  # left went red
