@@ -55,11 +55,28 @@ class _CallableRenderPackage(types.ModuleType):
 render = importlib.import_module("vecedit.render")
 render.__class__ = _CallableRenderPackage
 
+# The workflows load on first use (they bring in PyTorch, CLIP, fontTools, …).
+_LAZY = {
+    "vectorize": ("vectorizers.api", "vectorize"),
+    "edit": ("vecedit.optimize", "edit"),
+    "recolor": ("vecedit.recoloring", "recolor"),
+    "stylize_font": ("vecedit.font_stylize", "stylize_font"),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(module), attribute)
+    raise AttributeError(f"module 'vecedit' has no attribute {name!r}")
+
+
 __all__ = [
     "__version__",
     "load_svg",
     "save_svg",
     "render",
+    *_LAZY,
     "VeceditError",
     "InputError",
     "SVGError",
