@@ -101,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     from vecedit.recolor_cli import add_parser as add_recolor  # vecedit recolor: vecedit/recolor_cli.py
 
     add_recolor(commands)
+    from vecedit.font_cli import add_parser as add_font  # vecedit font: vecedit/font_cli.py
+
+    add_font(commands)
     return parser
 
 
