@@ -25,9 +25,9 @@ from typing import Optional, Sequence, Union
 from vecedit.errors import InputError, OptionError
 
 DEFAULT_SHAPE_LR = 0.4
-ACAP_WEIGHT = 50.0
+ACAP_WEIGHT = 250.0
 """Default weight of the as-conformal-as-possible term (mean squared angle change, radians²)."""
-TONE_WEIGHT = 200.0
+TONE_WEIGHT = 1000.0
 """Default weight of the tone term (mean squared difference of blurred grey renders)."""
 
 

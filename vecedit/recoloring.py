@@ -440,13 +440,11 @@ def apply_plan(doc: Document, inv: ColorInventory, plan: dict[Color, Color]) -> 
             u.owner.edited.add(u.kind)
         result.paints += 1
     if inv.instances and changed:
-        result.paints += _recolor_containers(doc, changed)
-        from vecedit.svg import dumps_svg, load_svg
-
-        written = load_svg(dumps_svg(doc))  # what the instances draw now
-        left = {hex_of(key_of(getattr(s, kind))) for s in written.shapes() if not s.editable
+        rewritten = _recolor_containers(doc, changed)
+        result.paints += sum(rewritten.values())
+        left = {hex_of(key_of(getattr(s, kind))) for s in doc.shapes() if not s.editable
                 for kind in ("fill", "stroke") if isinstance(getattr(s, kind), tuple)
-                and key_of(getattr(s, kind)) in changed}
+                and key_of(getattr(s, kind)) in changed and key_of(getattr(s, kind)) not in rewritten}
         if left:
             result.warnings.append(f"{inv.instances} <use> instance(s) draw colours set where vecedit cannot "
                                    f"rewrite them ({', '.join(sorted(left))}); check them in the output")
@@ -454,14 +452,15 @@ def apply_plan(doc: Document, inv: ColorInventory, plan: dict[Color, Color]) -> 
     return result
 
 
-def _recolor_containers(doc: Document, changed: dict[Color, Color]) -> int:
+def _recolor_containers(doc: Document, changed: dict[Color, Color]) -> dict[Color, int]:
     """``use`` instances are not written through the model: rewrite the paint they get from the
-    referenced element itself or from ``<use>``/``<g>`` ancestors, in the XML (attribute or inline style)."""
+    referenced element itself or from ``<use>``/``<g>`` ancestors, in the XML (attribute or inline style).
+    Returns how many declarations of each old colour were rewritten."""
     from vecedit.svg.color import parse_color
     from vecedit.svg.css import local_name, split_top_level
     from vecedit.svg.write import set_style_property
 
-    count = 0
+    count: dict[Color, int] = {}
     definitions = {id(s.node) for s in doc.shapes() if not s.editable}  # shapes drawn only through <use>
     for el in doc.root_node.iter():
         if not isinstance(el.tag, str) or (local_name(el.tag) not in CONTAINER_TAGS and id(el) not in definitions):
@@ -483,7 +482,7 @@ def _recolor_containers(doc: Document, changed: dict[Color, Color]) -> int:
                     set_style_property(el, prop, new)
                 else:
                     el.set(prop, new)
-                count += 1
+                count[key_of(rgba)] = count.get(key_of(rgba), 0) + 1
     return count
 
 
