@@ -403,6 +403,8 @@ def edit(
     fields = {"iterations": iterations, "seed": seed,
               "optimize": [optimize] if isinstance(optimize, str) else list(optimize), **options}
     if select is not None and not isinstance(select, (np.ndarray, torch.Tensor)):
+        if not isinstance(select, str) and _looks_like_box(select):
+            select = ",".join(f"{float(v):g}" for v in select)
         fields["select"] = [select] if isinstance(select, str) else list(select)
     for name, value in fields.items():
         if not hasattr(base, name):

@@ -50,6 +50,13 @@ def test_masks_select_rois(encoder):
     assert "fill:#" in dumps_svg(doc).split('id="left"')[1].split("/>")[0]
 
 
+def test_select_takes_a_box_tuple(encoder):
+    doc = optimize.edit(load_svg(TWO_DOTS), prompts="red", optimize="color", select=(6, 14, 36, 36),
+                        encoder=encoder, **FAST)
+    text = dumps_svg(doc)
+    assert '<circle id="right" cx="72" cy="32" r="14" fill="#808080"' in text and 'id="left" cx="24" cy="32" r="14" style' in text
+
+
 def test_nothing_editable_in_an_empty_document(encoder):
     with pytest.raises(InputError, match="no visible shape"):
         optimize.edit(load_svg('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'),
