@@ -132,6 +132,13 @@ def run(args: argparse.Namespace) -> int:
         raise OptionError(f"--report {report}: give a file name ending in .json")
     if folder and args.output is not None and not args.dry_run:
         Path(args.output).mkdir(parents=True, exist_ok=True)
+    if options.get("prompt") is not None:  # load CLIP once, before any file: no weights fails fast, in one line
+        from vecedit.edit_config import ClipConfig
+        from vecedit.losses.encoders import load_clip
+
+        edit = options["edit"]
+        clip = edit.pop("clip", None) or ClipConfig()
+        edit["encoder"] = load_clip(clip.model, clip.pretrained, clip.checkpoint, edit.get("device"))
     start = time.perf_counter()
 
     def show(result) -> None:

@@ -112,3 +112,26 @@ def test_palette_mode_never_imports_torch(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "0 []"
+
+
+def test_prompt_through_the_command_line_with_a_checkpoint(tmp_path, capsys):
+    """--prompt with a tiny open_clip model saved to a file (the real loading path): shapes untouched."""
+    open_clip = pytest.importorskip("open_clip")
+    import re
+
+    import torch
+
+    config = {"embed_dim": 32, "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "patch_size": 16,
+                                              "head_width": 16},
+              "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1}}
+    (tmp_path / "recolortiny.json").write_text(json.dumps(config))
+    torch.manual_seed(0)
+    torch.save(open_clip.model.CLIP(**config).state_dict(), tmp_path / "recolortiny.pt")
+    src, out = CORPUS / "70-emoji-face.svg", tmp_path / "emoji.svg"
+    argv = ["recolor", str(src), "--prompt", "autumn leaves", "-o", str(out), "--iterations", "2", "--patches", "1",
+            "--clip", str(tmp_path / "recolortiny.json"), "--clip-checkpoint", str(tmp_path / "recolortiny.pt"),
+            "--device", "cpu", "-q"]
+    assert main(argv) == 0, capsys.readouterr().err
+    geometry = re.compile(r'\b(?:d|cx|cy|r|rx|ry|x|y|width|height|points|transform|stroke-width)="[^"]*"')
+    assert geometry.findall(out.read_text()) == geometry.findall(src.read_text())
+    assert out.read_text() != src.read_text()
