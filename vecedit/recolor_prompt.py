@@ -9,7 +9,7 @@ the palette and map modes never import it.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Sequence
 
 from vecedit.errors import OptionError
 from vecedit.recoloring import RecolorResult, hex_of, inventory

@@ -42,17 +42,14 @@ each document colour taking its nearest listed source.
 
 from __future__ import annotations
 
-import json
-import os
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence, Union
+from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
 
 from vecedit.colorspace import delta_e2000, oklab_to_srgb, srgb_to_lab, srgb_to_oklab
-from vecedit.errors import InputError, OptionError, VeceditError
+from vecedit.errors import OptionError, VeceditError
+from vecedit.recolor_parse import Color, hex_of, key_of, parse_mapping, parse_palette
 from vecedit.svg.model import Document, GradientRef, Stop
 
 MAX_CLUSTERED = 384  # distinct colours segmented exactly; more are pre-merged by lightness quantiles
@@ -61,97 +58,9 @@ NEIGHBOUR_PENALTY = 4.0
 MAX_NEIGHBOUR_SHAPES = 4000
 CONTAINER_TAGS = ("use", "g", "svg", "symbol", "a", "switch")
 
-Color = tuple[int, int, int]  # 8-bit sRGB, the key of a distinct colour
-
-
-def hex_of(key: Color) -> str:
-    return "#%02x%02x%02x" % key
-
-
-def key_of(rgba: Sequence[float]) -> Color:
-    return tuple(int(round(min(1.0, max(0.0, float(c))) * 255)) for c in rgba[:3])  # type: ignore[return-value]
-
 
 def _rgb(key: Color) -> np.ndarray:
     return np.asarray(key, dtype=np.float64) / 255.0
-
-
-# ------------------------------------------------------------------ parsing options
-
-
-def parse_palette(palette: Union[str, Sequence, os.PathLike]) -> list[Color]:
-    """``"#264653,#2a9d8f"`` (commas or spaces), a list of colours, or a file of them → colours.
-
-    A file may be plain text (one or more colours a line, ``#`` comments after a space are
-    not allowed; use CSS colours) or JSON (a list of strings). Raises :class:`OptionError`
-    naming the entry that does not parse.
-    """
-    if isinstance(palette, os.PathLike) or (isinstance(palette, str) and _is_file(palette)):
-        path = Path(palette)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise InputError(f"cannot read the palette file {path}: {getattr(e, 'strerror', None) or e}") from None
-        items = json.loads(text) if path.suffix.lower() == ".json" else _split_list(text)
-        where = f"the palette file {path}"
-    elif isinstance(palette, str):
-        items, where = _split_list(palette), "--palette"
-    else:
-        items, where = list(palette), "the palette"
-    if not items:
-        raise OptionError(f"{where} is empty; give colours such as '#264653,#2a9d8f,#e9c46a'")
-    colours = [_parse_one(item, where) for item in items]
-    return colours
-
-
-def parse_mapping(mapping: Union[str, dict, Sequence]) -> list[tuple[Color, Color]]:
-    """``"#ff0000=#00aa00,red=blue"``, a dict or a list of pairs → (source, target) colours."""
-    if isinstance(mapping, str):
-        pairs = []
-        for item in (p.strip() for p in re.split(r"[,;\s]+(?![^()]*\))", mapping.strip())):
-            if not item:
-                continue
-            if item.count("=") != 1:
-                raise OptionError(f"--map entry {item!r} is not FROM=TO; write e.g. '#ff0000=#00aa00,red=blue'")
-            pairs.append(tuple(item.split("=")))
-    elif isinstance(mapping, dict):
-        pairs = list(mapping.items())
-    else:
-        pairs = [tuple(p) for p in mapping]
-    if not pairs:
-        raise OptionError("--map is empty; write FROM=TO pairs such as '#ff0000=#00aa00'")
-    out = [(_parse_one(a, "--map"), _parse_one(b, "--map")) for a, b in pairs]
-    sources = [a for a, _ in out]
-    dup = next((a for a in sources if sources.count(a) > 1), None)
-    if dup is not None:
-        raise OptionError(f"--map lists {hex_of(dup)} more than once; give one target per source colour")
-    return out
-
-
-def _is_file(text: str) -> bool:
-    return not text.lstrip().startswith("#") and "," not in text and len(text) < 4096 and os.path.isfile(text)
-
-
-def _split_list(text: str) -> list[str]:
-    # split on commas/whitespace outside parentheses, so rgb(1, 2, 3) stays one item
-    return [p for p in re.split(r"[,;\s]+(?![^()]*\))", text.strip()) if p]
-
-
-def _parse_one(item, where: str) -> Color:
-    from vecedit.svg.color import parse_color
-
-    if isinstance(item, (tuple, list)) and len(item) in (3, 4):
-        values = [float(v) for v in item[:3]]
-        scale = 255.0 if max(values) > 1 else 1.0
-        return key_of([v / scale for v in values])
-    text = str(item).strip()
-    try:
-        rgba = parse_color(text)
-    except VeceditError:
-        rgba = None
-    if rgba is None or text.lower() in ("currentcolor", "transparent"):
-        raise OptionError(f"{where}: {text!r} is not a colour; use #rrggbb, #rgb, rgb(…), hsl(…) or a CSS name")
-    return key_of(rgba)
 
 
 # ------------------------------------------------------------------ reading the colours
