@@ -161,3 +161,11 @@ def test_colour_space_round_trip_and_reference_values():
     # Sharma, Wu & Dalal (2005), test pairs 1 and 17
     assert delta_e2000(np.array([50, 2.6772, -79.7751]), np.array([50, 0, -82.7485])) == pytest.approx(2.0425, abs=1e-4)
     assert delta_e2000(np.array([50, 2.5, 0]), np.array([73, 25, -18])) == pytest.approx(27.1492, abs=1e-4)
+
+
+def test_palette_files(tmp_path):
+    (tmp_path / "brand.txt").write_text("#264653\n#2a9d8f, rgb(233, 196, 106)\n")
+    (tmp_path / "brand.json").write_text('["#264653", "#2a9d8f", "#e9c46a"]')
+    expected = [(0x26, 0x46, 0x53), (0x2a, 0x9d, 0x8f), (0xe9, 0xc4, 0x6a)]
+    assert parse_palette(str(tmp_path / "brand.txt")) == expected
+    assert parse_palette(tmp_path / "brand.json") == expected
