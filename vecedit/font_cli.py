@@ -18,7 +18,7 @@ EXAMPLES = """examples:
   vecedit font "Tiger" --font "DejaVu Serif" -p "a tiger" -o tiger.svg --check-legibility
   vecedit font "天空" --font "WenQuanYi Micro Hei" -p "clouds in the sky" -o sky.svg
   vecedit font "Cafe" --font MyFont.otf -p "coffee" --glyphs 1 -o cafe.svg      (only the 'a' moves)
-  vecedit font "Jazz" --font DejaVu\\ Sans --glyph-prompts "a saxophone" - - "a piano" -o jazz.svg
+  vecedit font "Jazz" --font "DejaVu Sans" --glyph-prompts "a saxophone" - - "a piano" -o jazz.svg
   vecedit font --from-svg lettering.svg -p "made of vines" -o vines.svg
   vecedit font "Hello" --font "DejaVu Sans" --layout-only -o hello.svg           (outlines, no optimisation)
 

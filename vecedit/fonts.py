@@ -39,6 +39,9 @@ FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts
              "/Library/Fonts", "/System/Library/Fonts", "~/Library/Fonts", "C:/Windows/Fonts")
 
 
+GENERIC_FAMILIES = {"sans", "sans-serif", "serif", "monospace", "mono", "cursive", "fantasy", "system-ui"}
+
+
 @dataclass
 class FontSource:
     path: Path
@@ -80,8 +83,9 @@ def _find_family(family: str) -> FontSource:
             lines = done.stdout.split("\n")
             if len(lines) >= 3 and lines[0]:
                 names = [n.strip() for n in lines[2].split(",")]
-                if _norm(family) in {_norm(n) for n in names} or any(_norm(n).startswith(_norm(family))
-                                                                     for n in names):
+                generic = _norm(family) in GENERIC_FAMILIES  # fontconfig's aliases: any match will do
+                if generic or _norm(family) in {_norm(n) for n in names} or any(
+                        _norm(n).startswith(_norm(family)) for n in names):
                     return FontSource(Path(lines[0]), int(lines[1] or 0), names[0])
                 raise InputError(f"--font {family!r}: no installed font family of that name (fontconfig would "
                                  f"substitute {names[0]!r}); install it, give a font file, or pick one of: "

@@ -97,6 +97,7 @@ def test_family_names_resolve_through_fontconfig():
         pytest.skip("fontconfig (fc-match) is not installed")
     source = resolve_font("DejaVu Serif")
     assert source.path.name == "DejaVuSerif.ttf" and source.family == "DejaVu Serif"
+    assert resolve_font("monospace").path.suffix in (".ttf", ".otf", ".ttc")  # generic names take any match
 
 
 @pytest.mark.parametrize("spec, message", [
