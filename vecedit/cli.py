@@ -24,6 +24,7 @@ from typing import Optional, Sequence
 from vecedit import __version__
 from vecedit.api import RENDERERS
 from vecedit.errors import InputError, OptionError, VeceditError
+from vecedit.paths import same_file
 
 PROG = "vecedit"
 MAX_LISTED_GRADIENTS = 10
@@ -136,7 +137,7 @@ def run_render(args: argparse.Namespace) -> int:
 
 def _check_output(source: Path, output: Path, given: str) -> None:
     """Refuse, before any work, outputs that could never be written or would clobber the input."""
-    if _same_file(source, output):
+    if same_file(source, output):
         raise OptionError(f"-o {given} is the input file; vecedit never overwrites its input, choose another name")
     if output.suffix.lower() != ".png":
         raise OptionError(f"-o {given}: vecedit render writes PNG images only; give a file name ending in .png")
@@ -145,15 +146,6 @@ def _check_output(source: Path, output: Path, given: str) -> None:
         raise InputError(f"cannot write {given}: the folder {folder} does not exist; create it or choose another -o")
     if output.is_dir():
         raise InputError(f"cannot write {given}: it is a folder; give a file name ending in .png")
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
 
 
 # ----------------------------------------------------------------------------- info

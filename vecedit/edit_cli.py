@@ -8,7 +8,6 @@ checkpoints) are callbacks. Flags given on the command line override the job fil
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import warnings
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from vecedit.edit_config import EditConfig, RoiConfig, load_config
 from vecedit.errors import InputError, OptionError
+from vecedit.paths import same_file
 
 EXAMPLES = """examples:
   vecedit edit cat.svg -p "a tiger" -o tiger.svg
@@ -146,7 +146,7 @@ def check_paths(config: EditConfig) -> None:
     out = Path(config.output)
     if out.suffix.lower() != ".svg":
         raise OptionError(f"-o {config.output}: vecedit edit writes SVG; give a file name ending in .svg")
-    if _same(Path(config.input), out):
+    if same_file(Path(config.input), out):
         raise OptionError(f"-o {config.output} is the input file; vecedit never overwrites its input")
     named = {"-o": out}
     for flag, value, suffixes in (("--report", config.report, (".html", ".htm")),
@@ -165,17 +165,8 @@ def check_paths(config: EditConfig) -> None:
             raise InputError(f"{flag} {path}: the folder {folder} does not exist; create it or choose another")
         if path.is_dir():
             raise InputError(f"{flag} {path}: is a folder; give a file name")
-        if _same(Path(config.input), path):
+        if same_file(Path(config.input), path):
             raise OptionError(f"{flag} {path} is the input file; vecedit never overwrites its input")
-
-
-def _same(a: Path, b: Path) -> bool:
-    try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from vecedit.errors import InputError, OptionError, VeceditError
+from vecedit.paths import same_file
 
 REPORT_NAME = "recolor-report.json"
 
@@ -67,7 +68,7 @@ def plan_files(source: str, output: Optional[str], in_place: bool,
         out = src if in_place else Path(output)
         if not in_place and out.exists() and not out.is_dir():
             raise OptionError(f"-o {output}: {source} is a folder, so -o must be a folder too")
-        if not in_place and _same(src, out):
+        if not in_place and same_file(src, out):
             raise OptionError(f"-o {output} is the input folder; vecedit never overwrites inputs unless --in-place "
                               "is given; choose another folder")
         files = _svg_files(src, out.resolve() if not in_place else None)
@@ -77,7 +78,7 @@ def plan_files(source: str, output: Optional[str], in_place: bool,
     out = Path(output)
     if out.is_dir():
         out = out / src.name
-    if _same(src, out):
+    if same_file(src, out):
         raise OptionError(f"-o {output} is the input file; vecedit never overwrites inputs unless --in-place is "
                           "given; choose another name")
     if out.suffix.lower() != ".svg":
@@ -95,15 +96,6 @@ def _svg_files(folder: Path, skip: Optional[Path]) -> list[Path]:
     if not files:
         raise InputError(f"{folder}: the folder has no .svg files")
     return files
-
-
-def _same(a: Path, b: Path) -> bool:
-    try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
 
 
 # --------------------------------------------------------------------------- workers
