@@ -23,8 +23,8 @@ from typing import Optional, Sequence
 
 from vecedit import __version__
 from vecedit.api import RENDERERS
-from vecedit.errors import InputError, OptionError, VeceditError
-from vecedit.paths import same_file
+from vecedit.errors import VeceditError
+from vecedit.paths import check_output
 
 PROG = "vecedit"
 MAX_LISTED_GRADIENTS = 10
@@ -115,7 +115,7 @@ def run_render(args: argparse.Namespace) -> int:
     from vecedit import api
 
     source, output = Path(args.input), Path(args.output)
-    _check_output(source, output, args.output)
+    check_output(source, output, args.output, ".png", "render", "PNG images only")
     width, height, background = api.check_render_options(args.width, args.height, args.background, args.renderer)
     start = time.perf_counter()
     doc = api.load_svg(source)
@@ -133,19 +133,6 @@ def run_render(args: argparse.Namespace) -> int:
             print(f"{PROG}: warning: {len(missing)} thing(s) in {source} not applied by the {args.renderer} "
                   f"renderer ({names}); see `vecedit info {source}`", file=sys.stderr)
     return 0
-
-
-def _check_output(source: Path, output: Path, given: str) -> None:
-    """Refuse, before any work, outputs that could never be written or would clobber the input."""
-    if same_file(source, output):
-        raise OptionError(f"-o {given} is the input file; vecedit never overwrites its input, choose another name")
-    if output.suffix.lower() != ".png":
-        raise OptionError(f"-o {given}: vecedit render writes PNG images only; give a file name ending in .png")
-    folder = output.parent if str(output.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"cannot write {given}: the folder {folder} does not exist; create it or choose another -o")
-    if output.is_dir():
-        raise InputError(f"cannot write {given}: it is a folder; give a file name ending in .png")
 
 
 # ----------------------------------------------------------------------------- info

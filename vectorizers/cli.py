@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from vecedit.errors import InputError, OptionError
+from vecedit.paths import check_output
 
 EXAMPLES = (
     "examples:\n"
@@ -67,32 +67,13 @@ def _whole(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
 
 
-def check_output(source: Path, output: Path, given: str) -> None:
-    """Refuse, before any work, an output that could never be written or would clobber the input."""
-    import os
-
-    try:
-        same = source.exists() and output.exists() and os.path.samefile(source, output)
-    except OSError:
-        same = False
-    if same or source.resolve() == output.resolve():
-        raise OptionError(f"-o {given} is the input file; vecedit never overwrites its input, choose another name")
-    if output.suffix.lower() != ".svg":
-        raise OptionError(f"-o {given}: vecedit vectorize writes SVG files; give a file name ending in .svg")
-    folder = output.parent if str(output.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"cannot write {given}: the folder {folder} does not exist; create it or choose another -o")
-    if output.is_dir():
-        raise InputError(f"cannot write {given}: it is a folder; give a file name ending in .svg")
-
-
 def run(args: argparse.Namespace) -> int:
     import time
 
     from vectorizers import api
 
     source, output = Path(args.input), Path(args.output)
-    check_output(source, output, args.output)
+    check_output(source, output, args.output, ".svg", "vectorize", "SVG files")
     options = api.check_options(args.rounds, args.backend, args.refine, args.max_paths, args.size,
                                 args.extra_round, args.seed)
     rounds, backend, refine, max_paths, size, extras, seed = options
