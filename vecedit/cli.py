@@ -105,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     from vecedit.font_cli import add_parser as add_font  # vecedit font: vecedit/font_cli.py
 
     add_font(commands)
+    from plugins.cli import add_parser as add_plugins, add_plugin_commands  # plugins/cli.py
+
+    add_plugins(commands)
+    add_plugin_commands(commands)
     return parser
 
 

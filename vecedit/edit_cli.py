@@ -72,6 +72,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     g.add_argument("--background", metavar="COLOR", help="colour under the drawing (default white)")
     g.add_argument("--target-image", metavar="IMAGE", help="also pull the picture toward this image (MSE)")
     g.add_argument("--device", metavar="DEV", help="cuda or cpu (default: cuda when available)")
+    g = p.add_argument_group("plugins")
+    g.add_argument("--plugin", metavar="NAME",
+                   help="a raster-method plugin that adds targets, regions, elements or loss terms "
+                        "(`vecedit plugins` lists them and their options)")
+    g.add_argument("--plugin-option", action="append", metavar="KEY=VALUE",
+                   help="an option of --plugin (repeatable)")
     g = p.add_argument_group("CLIP model")
     g.add_argument("--clip", metavar="NAME", help="open_clip architecture or JSON model config (default ViT-B-32)")
     g.add_argument("--clip-pretrained", metavar="TAG", help="open_clip pretrained tag (default openai)")
@@ -116,6 +122,13 @@ def config_from_args(args: argparse.Namespace) -> EditConfig:
             setattr(config.clip, name, getattr(args, flag))
     if args.clip_checkpoint is not None and args.clip_pretrained is None:
         config.clip.pretrained = None
+    if args.plugin is not None:
+        config.plugin = args.plugin
+    for text in args.plugin_option or []:
+        from plugins.base import split_option
+
+        key, value = split_option(text)
+        config.plugin_options[key] = value
     weights = args.roi_weight or []
     if len(weights) > len(args.roi or []):
         raise OptionError(f"{len(weights)} --roi-weight values for {len(args.roi or [])} --roi regions")
@@ -204,6 +217,9 @@ def run(args: argparse.Namespace) -> int:
         warnings.showwarning = _show_warning
         editor = Editor(config.input, config, callbacks=callbacks, progress=not args.quiet,
                         vectorized_path=str(vectorized) if vectorized else None)
+        for note in editor.plugin_notes:
+            if not args.quiet:
+                print(f"{config.plugin}: {note}", file=sys.stderr)
         if saved is not None:
             editor.restore(saved, where=str(checkpoint))
         from vecedit.svg import save_svg
@@ -239,7 +255,8 @@ def _settings(config: EditConfig) -> dict:
             "iterations": config.iterations, "patches": config.patches, "seed": config.seed,
             "learning rates": f"shape {config.lr.shape}, color {config.lr.color}, stroke {config.lr.stroke_width}, "
                               f"opacity {config.lr.opacity}",
-            "CLIP": f"{clip.model} ({weights})"}
+            "CLIP": f"{clip.model} ({weights})",
+            "plugin": f"{config.plugin} {config.plugin_options or ''}" if config.plugin else "–"}
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

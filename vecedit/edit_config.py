@@ -102,6 +102,8 @@ class EditConfig:
     checkpoint: Optional[str] = None  # default: OUTPUT + ".ckpt"
     checkpoint_every: int = 25
     resume: bool = False
+    plugin: Optional[str] = None  # a `vecedit plugins` name; it adds targets, ROIs, elements or loss terms
+    plugin_options: dict = field(default_factory=dict)  # that plugin's options, key → value
 
     # ------------------------------------------------------------------ conversion
     def to_dict(self) -> dict:
@@ -169,6 +171,12 @@ class EditConfig:
             raise OptionError(f"work_size must be auto, full or a number of pixels >= 16, got {self.work_size!r}")
         if self.image_loss not in ("mse", "l1"):
             raise OptionError(f"image_loss must be mse or l1, got {self.image_loss!r}")
+        if not isinstance(self.plugin_options, dict):
+            raise OptionError(f"plugin_options must be a mapping of option names to values, got "
+                              f"{type(self.plugin_options).__name__}")
+        if self.plugin_options and not self.plugin:
+            raise OptionError("plugin options were given without a plugin; add --plugin NAME (`vecedit plugins` "
+                              "lists them)")
         self.kinds()
         return self
 

@@ -79,12 +79,24 @@ class Editor:
 
     def __init__(self, document, config: Optional[EditConfig] = None, *, encoder=None, renderer=None,
                  loss_terms: Sequence = (), callbacks: Sequence = (), rois: Sequence[ClipRoi] = (),
-                 progress: bool = False, vectorized_path: Optional[str] = None, selection=None):
+                 progress: bool = False, vectorized_path: Optional[str] = None, selection=None, plugin=None):
         from vecedit.imageio import to_rgba
         from vecedit.scene import from_document
 
-        self.config = config = (config or EditConfig()).validate()
+        self.config = config = copy.deepcopy(config or EditConfig()).validate()
         self.document = load_input(document, vectorized_path)
+        self.plugin_notes: list[str] = []
+        if config.plugin or plugin is not None:
+            from plugins.registry import run_plugin
+
+            extra = run_plugin(config, self.document, encoder, plugin)
+            self.document, encoder, self.plugin_notes = extra.document, encoder or extra.encoder, extra.notes
+            rois, loss_terms = [*rois, *extra.rois], [*loss_terms, *extra.loss_terms]
+            if extra.select is not None and selection is None and not config.select:
+                selection = extra.select  # the plugin's defaults give way to the run's own choices
+            if extra.optimize and config.optimize == ["all"]:
+                config.optimize = list(extra.optimize)
+                config.kinds()
         self.source_digest = _digest(self.document)
         extra_rois = list(rois)
         regions = resolve_regions(config, self.document, extra_rois)

@@ -13,7 +13,7 @@ from vecedit.losses.terms import Context
 from vecedit.scene import from_document
 from vecedit.svg import load_svg
 
-from conftest import TWO_DOTS
+from editkit import TWO_DOTS
 
 
 def test_checkpoint_loads_once_as_an_encoder(tiny_clip):

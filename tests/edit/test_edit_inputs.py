@@ -14,7 +14,7 @@ from vecedit.optimize import EditWarning, Editor
 from vecedit.scene import from_document
 from vecedit.svg import dumps_svg, load_svg
 
-from conftest import LEFT_BOX, TWO_DOTS
+from editkit import LEFT_BOX, TWO_DOTS
 
 FAST = dict(patches=2, templates="none", iterations=4)
 

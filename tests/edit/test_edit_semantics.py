@@ -9,7 +9,7 @@ from vecedit.render.reference import render_reference
 from vecedit.scene import from_document
 from vecedit.svg import dumps_svg, load_svg
 
-from conftest import LEFT_BOX, RIGHT_BOX, TWO_DOTS, mean_rgb
+from editkit import LEFT_BOX, RIGHT_BOX, TWO_DOTS, mean_rgb
 
 FAST = dict(patches=4, templates="none", iterations=20)
 RECOLOUR = dict(FAST, lr=LearningRates(color=0.02))  # CLIPVG's colour-only recipe: colour lr 0.02

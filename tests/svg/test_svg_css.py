@@ -4,7 +4,7 @@ import pytest
 
 from vecedit.svg import load_svg
 from vecedit.svg.css import parse_declarations, parse_selector, parse_style, parse_stylesheet
-from conftest import svg
+from svgkit import svg
 
 RED, GREEN, BLUE, BLACK = (1.0, 0.0, 0.0, 1.0), (0.0, 128 / 255, 0.0, 1.0), (0.0, 0.0, 1.0, 1.0), (0.0, 0.0, 0.0, 1.0)
 

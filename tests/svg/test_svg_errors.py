@@ -7,7 +7,7 @@ import pytest
 
 from vecedit.errors import InputError, SVGError
 from vecedit.svg import load_svg
-from conftest import svg
+from svgkit import svg
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
 <!DOCTYPE lolz [

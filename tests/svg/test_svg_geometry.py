@@ -12,7 +12,7 @@ from vecedit.svg.geometry import (
     subpaths_to_d,
     tokenize,
 )
-from conftest import svg
+from svgkit import svg
 
 
 def subpaths(d):

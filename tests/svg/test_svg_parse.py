@@ -7,7 +7,7 @@ import pytest
 from vecedit.errors import SVGError
 from vecedit.svg import GradientRef, Group, load_svg
 from vecedit.svg.transform import apply
-from conftest import svg
+from svgkit import svg
 
 RED, BLUE = (1.0, 0.0, 0.0, 1.0), (0.0, 0.0, 1.0, 1.0)
 

@@ -7,7 +7,7 @@ import pytest
 
 from vecedit.svg import dumps_svg, load_svg
 from _svg_minirast import psnr, render, resvg_render
-from conftest import svg
+from svgkit import svg
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 

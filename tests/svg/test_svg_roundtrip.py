@@ -9,7 +9,7 @@ import pytest
 
 from vecedit.errors import InputError, SVGError
 from vecedit.svg import GradientRef, Stop, dumps_svg, load_svg, path_to_subpaths, save_svg
-from conftest import svg
+from svgkit import svg
 
 CORPUS = sorted((Path(__file__).resolve().parents[1] / "corpus").glob("*.svg")) + sorted(
     (Path(__file__).resolve().parents[1] / "corpus_unsupported").glob("*.svg"))

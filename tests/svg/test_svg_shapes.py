@@ -6,7 +6,7 @@ import pytest
 from vecedit.errors import SVGError
 from vecedit.svg import load_svg
 from vecedit.svg.geometry import path_to_subpaths
-from conftest import svg
+from svgkit import svg
 
 
 def shape_of(element: str, attrs: str = 'width="100" height="100"'):

@@ -40,11 +40,12 @@ class ImageLoss:
     """Loss term pulling the render toward a raster target.
 
     ``target`` is an ``(h, w, 3|4)`` array or tensor in [0, 1], or an image path; it is
-    composited on white and resized (antialiased) to the canvas in :meth:`prepare`.
+    composited on white and resized (antialiased) to the canvas in :meth:`prepare`;
+    ``mask`` (``(h, w)`` weights, array or tensor) is resized with it.
     """
 
     def __init__(self, target: Union[str, np.ndarray, torch.Tensor], kind: str = "mse", weight: float = 1.0,
-                 mask: Optional[torch.Tensor] = None, name: str = "image"):
+                 mask: Union[np.ndarray, torch.Tensor, None] = None, name: str = "image"):
         if kind not in KINDS:
             raise OptionError(f"unknown image loss {kind!r}; choose {' or '.join(KINDS)}")
         self.source, self.kind, self.weight, self.mask, self.name = target, kind, float(weight), mask, name
@@ -67,6 +68,12 @@ class ImageLoss:
             target = F.interpolate(target.permute(2, 0, 1)[None], size=(height, width), mode="bilinear",
                                    antialias=True, align_corners=False)[0].permute(1, 2, 0)
         self.target = target.to(context.image.device, context.image.dtype)
+        if self.mask is not None:  # weights given at the target's size follow it to the canvas
+            mask = torch.as_tensor(np.asarray(self.mask, dtype=np.float32)) if not torch.is_tensor(self.mask) \
+                else self.mask.float()
+            if mask.shape != (height, width):
+                mask = F.interpolate(mask[None, None], size=(height, width), mode="area")[0, 0]
+            self.mask = mask.to(context.image.device, context.image.dtype)
 
     def __call__(self, context: Context) -> dict[str, torch.Tensor]:
         return {self.name: self.weight * image_loss(context.image, self.target, self.kind, self.mask)}

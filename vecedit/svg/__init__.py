@@ -25,13 +25,14 @@ from vecedit.svg.model import (
 )
 from vecedit.svg.parse import load_svg
 from vecedit.svg.transform import parse_transform
-from vecedit.svg.write import apply_edits, dumps_svg, save_svg
+from vecedit.svg.write import apply_edits, dumps_svg, insert_markup, save_svg
 
 __all__ = [
     "load_svg",
     "save_svg",
     "dumps_svg",
     "apply_edits",
+    "insert_markup",
     "parse_color",
     "format_color",
     "parse_transform",

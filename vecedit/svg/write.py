@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import Union
 from xml.etree.ElementTree import Element
 
+import numpy as np
+
 from vecedit.errors import InputError, SVGError
 from vecedit.svg.color import format_color
 from vecedit.svg.css import INHERITED, INITIAL, Cascade, split_top_level, local_name, parse_stylesheet
@@ -286,3 +288,41 @@ def save_svg(doc: Document, path: Union[str, os.PathLike]) -> None:
         if isinstance(e, OSError):
             raise InputError(f"{path}: cannot write the file ({e.strerror}); choose a writable output path") from None
         raise
+
+
+_ROOT_END = re.compile(r"</((?:[A-Za-z_][\w.-]*:)?)svg\s*>$")
+_ROOT_EMPTY = re.compile(r"<((?:[A-Za-z_][\w.-]*:)?)svg\b[^<]*/>$")
+
+
+def insert_markup(doc: Document, markup: str, pixels: bool = True) -> Document:
+    """A new document: ``doc`` with SVG ``markup`` appended as the root's last children (drawn on top).
+
+    With ``pixels`` (the default) the markup's coordinates are document pixels and are
+    wrapped in a ``<g transform>`` that undoes the root's viewBox; otherwise they are the
+    root's user units. Everything already in the document is kept as it was written;
+    ``doc`` itself is not changed.
+    """
+    from vecedit.svg.parse import load_svg
+    from vecedit.svg.transform import parse_preserve_aspect_ratio, parse_transform, viewbox_transform
+
+    root = doc.root_node
+    if pixels:
+        ctm = parse_transform(root.get("transform")) @ viewbox_transform(
+            doc.viewbox, doc.width, doc.height, parse_preserve_aspect_ratio(root.get("preserveAspectRatio")))
+        inverse = np.linalg.inv(ctm)
+        if not np.allclose(inverse, np.eye(3)):
+            a, c, e, b, d, f = (float(v) for v in inverse[:2].ravel())
+            markup = f'<g transform="matrix({a:.8g} {b:.8g} {c:.8g} {d:.8g} {e:.8g} {f:.8g})">{markup}</g>'
+    text = dumps_svg(doc)
+    body, epilog = text[:len(text) - len(doc.epilog)].rstrip(), text[len(text) - len(doc.epilog):]
+    end, empty = _ROOT_END.search(body), _ROOT_EMPTY.search(body)
+    match = end or empty
+    if match is None:
+        raise InputError("cannot find the end of the root <svg> element to insert into")
+    if match.group(1):  # a prefixed root (<svg:svg>): unprefixed markup needs the SVG namespace
+        markup = f'<g xmlns="http://www.w3.org/2000/svg">{markup}</g>'
+    if end is not None:
+        body = body[:end.start()] + markup + body[end.start():]
+    else:
+        body = body[:-2] + ">" + markup + f"</{match.group(1)}svg>"
+    return load_svg(body + epilog)

@@ -1,0 +1,74 @@
+"""``vecedit plugins`` (list plugins and their options) and the plugins' own subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from plugins.registry import available, load
+from vecedit.errors import OptionError
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "plugins", help="list the raster-method plugins and their options",
+        description="List the installed plugins (entry-point group vecedit.plugins): what each adds to an edit "
+                    "and its options, given as `vecedit edit … --plugin NAME --plugin-option KEY=VALUE`.")
+    p.add_argument("--json", action="store_true", help="print the same as JSON")
+    p.set_defaults(run=run)
+
+
+def add_plugin_commands(subparsers) -> None:
+    """Let each installed plugin with an ``add_command(subparsers)`` add its own subcommand.
+
+    A plugin that fails to load adds nothing here; ``vecedit plugins`` says why.
+    """
+    for name in available():
+        try:
+            plugin = load(name)
+        except OptionError:
+            continue
+        add_command = getattr(plugin, "add_command", None)
+        if add_command is not None:
+            add_command(subparsers)
+
+
+def describe_all() -> list[dict]:
+    out = []
+    for name, entry in available().items():
+        try:
+            plugin = load(name)
+        except OptionError as error:
+            out.append({"name": name, "entry_point": entry.value, "error": str(error)})
+            continue
+        options = [{"name": o.name, "help": o.help, "default": _plain(o.default), "required": o.required}
+                   for o in plugin.options]
+        out.append({"name": name, "entry_point": entry.value, "summary": plugin.summary,
+                    "command": getattr(plugin, "command", None), "options": options})
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    described = describe_all()
+    if args.json:
+        print(json.dumps(described, indent=2, ensure_ascii=False))
+        return 0
+    if not described:
+        print("no plugins installed (entry-point group vecedit.plugins)")
+        return 0
+    for item in described:
+        if "error" in item:
+            print(f"{item['name']}: cannot be loaded: {item['error']}\n")
+            continue
+        command = f"  (also: vecedit {item['command']})" if item.get("command") else ""
+        print(f"{item['name']}: {item['summary']}{command}")
+        for option in item["options"]:
+            default = "required" if option["required"] else f"default {option['default']!r}"
+            print(f"    {option['name']:<16} {option['help']} ({default})")
+        print()
+    print("use: vecedit edit IN.svg -o OUT.svg --plugin NAME --plugin-option KEY=VALUE …")
+    return 0
+
+
+def _plain(value):
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
