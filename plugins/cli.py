@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Callable
 
 from plugins.registry import available, load
 from vecedit.errors import OptionError
@@ -31,6 +32,37 @@ def add_plugin_commands(subparsers) -> None:
         add_command = getattr(plugin, "add_command", None)
         if add_command is not None:
             add_command(subparsers)
+
+
+def add_edit_command(subparsers, plugin, name: str, help: str, description: str,
+                     add_own_arguments: Callable[[argparse.ArgumentParser], None], examples: str = ""):
+    """A plugin's own subcommand that runs one edit: its own flags plus every ``vecedit edit`` flag.
+
+    ``add_own_arguments`` adds the plugin's flags; each flag whose ``dest`` is one of the
+    plugin's option names becomes that option (``--text`` → ``text``). The command then
+    runs exactly as ``vecedit edit … --plugin NAME --plugin-option …`` would.
+    """
+    from vecedit.edit_cli import add_arguments
+
+    p = subparsers.add_parser(name, help=help, description=description, epilog=examples,
+                              formatter_class=argparse.RawDescriptionHelpFormatter, argument_default=None)
+    own = p.add_argument_group(f"{plugin.name} options")
+    add_own_arguments(own)
+    add_arguments(p)
+    p.set_defaults(run=lambda args: run_as_edit(args, plugin))
+    return p
+
+
+def run_as_edit(args: argparse.Namespace, plugin) -> int:
+    from vecedit.edit_cli import run as run_edit
+
+    if args.plugin not in (None, plugin.name):
+        raise OptionError(f"--plugin {args.plugin}: this command runs the {plugin.name} plugin; use vecedit edit "
+                          "for another")
+    args.plugin = plugin.name
+    args.plugin_values = {o.name: getattr(args, o.name) for o in plugin.options
+                          if getattr(args, o.name, None) is not None}
+    return run_edit(args)
 
 
 def describe_all() -> list[dict]:

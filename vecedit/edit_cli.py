@@ -37,6 +37,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "prompt, through the differentiable renderer and a CLIP loss over regions of interest. "
                     "Writes an SVG that keeps the input's ids, groups and everything it does not change.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter, argument_default=None)
+    add_arguments(p)
+    p.set_defaults(run=run)
+    return p
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Every ``vecedit edit`` flag, for ``edit`` itself and for plugin commands that run an edit."""
     p.add_argument("input", nargs="?", metavar="IN", help="the SVG (or PNG/JPEG image, vectorized first) to edit")
     p.add_argument("-o", "--output", metavar="OUT.svg", help="the SVG to write (never the input)")
     p.add_argument("-p", "--prompt", metavar="TEXT", help="what the whole picture should become")
@@ -91,8 +98,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     g.add_argument("--checkpoint-every", type=int, metavar="K", help="checkpoint every K steps (default 25; 0: off)")
     g.add_argument("--resume", action="store_true", default=None, help="continue from the checkpoint")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary")
-    p.set_defaults(run=run)
-    return p
 
 
 FLAG_FIELDS = {
@@ -124,6 +129,7 @@ def config_from_args(args: argparse.Namespace) -> EditConfig:
         config.clip.pretrained = None
     if args.plugin is not None:
         config.plugin = args.plugin
+    config.plugin_options.update(getattr(args, "plugin_values", None) or {})  # set by plugin commands
     for text in args.plugin_option or []:
         from plugins.base import split_option
 

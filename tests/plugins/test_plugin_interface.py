@@ -40,6 +40,16 @@ THIRD_PARTY = textwrap.dedent('''
             return Contribution(target_image=image * job.options["factor"],
                                 image_weight=job.options["strength"], optimize=["color"],
                                 notes=[f"target: the picture at {job.options['factor']:g} brightness"])
+
+        command = "darken"
+
+        def add_command(self, subparsers):
+            from plugins.cli import add_edit_command
+
+            def own(group):
+                group.add_argument("--factor", type=float, help="brightness of the target")
+
+            add_edit_command(subparsers, self, "darken", "darken a picture", "Darken a picture.", own)
 ''')
 
 
@@ -87,6 +97,13 @@ def test_a_third_party_plugin_is_found_listed_and_run(third_party, dots, tmp_pat
     before, after = shapes(load_svg(dots)), shapes(load_svg(out))
     assert after["left"].fill[0] < before["left"].fill[0] - 0.1  # darker, as the target asked
     assert all(np.array_equal(a.points, b.points) for a, b in zip(after["left"].subpaths, before["left"].subpaths))
+
+
+def test_a_plugin_command_runs_an_edit_with_its_own_flags(third_party, dots, tmp_path):
+    out = tmp_path / "dark.svg"
+    assert main(["darken", str(dots), "-o", str(out), "--factor", "0.2", "--plugin-option", "strength=20",
+                 "--iterations", "20", "--lr-color", "0.05", "-q"]) == 0
+    assert shapes(load_svg(out))["left"].fill[0] < shapes(load_svg(dots))["left"].fill[0] - 0.1
 
 
 @pytest.mark.parametrize("args, message", [
