@@ -66,60 +66,65 @@ class _OverCrops(torch.autograd.Function):
 
     @staticmethod
     def _forward(ctx, base, cover, table, boxes, kinds, *tensors):
+        # For a solid paint, C' = C + a·(paint − C) with paint = (r, g, b, 1): one fused op per
+        # crop, and the saved (paint − C) is exactly what the backward pass needs.
         canvas = base.detach().clone()
-        under = []
+        paints = torch.cat([table[:, :3], torch.ones_like(table[:, 3:])], 1)
+        saved = []
         for (y0, x0), kind in zip(boxes, kinds):
             if isinstance(kind, Solid):
-                a = (_cover(cover, kind) * table[kind.row, 3])[..., None]
-                h, w = kind.h, kind.w
-                view = canvas[y0 : y0 + h, x0 : x0 + w]
-                under.append(view.clone())
-                view.mul_(1 - a)
-                view[..., :3].addcmul_(a.expand(h, w, 3), table[kind.row, :3].expand(h, w, 3))
-                view[..., 3:].add_(a)
+                a = _cover(cover, kind) * table[kind.row, 3]
+                view = canvas[y0 : y0 + kind.h, x0 : x0 + kind.w]
+                diff = paints[kind.row] - view
+                view.addcmul_(a[..., None], diff)
+                saved.append(diff)
             else:
                 src = tensors[kind]
                 h, w = src.shape[:2]
                 view = canvas[y0 : y0 + h, x0 : x0 + w]
-                under.append(view.clone())
+                saved.append(view.clone())
                 view.mul_(1 - src[..., 3:]).add_(src)
         ctx.boxes, ctx.kinds, ctx.n_tensors = boxes, kinds, len(tensors)
-        ctx.save_for_backward(cover, table, *tensors, *under)
+        ctx.save_for_backward(cover, table, *tensors, *saved)
         return canvas
 
     @staticmethod
     def _backward(ctx, grad):
         saved = ctx.saved_tensors
         cover, table = saved[0], saved[1]
-        tensors, under = saved[2 : 2 + ctx.n_tensors], saved[2 + ctx.n_tensors :]
+        tensors, kept = saved[2 : 2 + ctx.n_tensors], saved[2 + ctx.n_tensors :]
         grad = grad.clone()
         g_cover = torch.zeros_like(cover) if ctx.needs_input_grad[1] else None
-        g_table = torch.zeros_like(table) if ctx.needs_input_grad[2] else None
+        want_table = ctx.needs_input_grad[2]
+        alphas = table[:, 3].tolist()
+        rows, g_rows = [], []
         g_tensors: list[Optional[torch.Tensor]] = [None] * ctx.n_tensors
         for i in range(len(ctx.boxes) - 1, -1, -1):
             (y0, x0), kind = ctx.boxes[i], ctx.kinds[i]
             if isinstance(kind, Solid):
-                h, w = kind.h, kind.w
-                g = grad[y0 : y0 + h, x0 : x0 + w]
-                rgba = table[kind.row]
+                g = grad[y0 : y0 + kind.h, x0 : x0 + kind.w]
                 cov = _cover(cover, kind)
-                a = cov * rgba[3]
-                # dL/da = G_rgb·rgb + G_a − Σ_c G_c·C_c
-                g_a = (g[..., :3] * rgba[:3]).sum(-1) + g[..., 3] - (g * under[i]).sum(-1)
+                a = cov * alphas[kind.row]
+                g_a = (g * kept[i]).sum(-1)  # dL/da = G · (paint − C_under)
                 if g_cover is not None:
-                    _cover(g_cover, kind).add_(g_a * rgba[3])
-                if g_table is not None:
-                    g_table[kind.row, :3] += (g[..., :3] * a[..., None]).sum((0, 1))
-                    g_table[kind.row, 3] += (g_a * cov).sum()
+                    _cover(g_cover, kind).add_(g_a, alpha=alphas[kind.row])
+                if want_table:
+                    rows.append(kind.row)
+                    g_rows.append(torch.cat([(g[..., :3] * a[..., None]).sum((0, 1)), (g_a * cov).sum()[None]]))
                 g.mul_((1 - a)[..., None])
             else:
                 src = tensors[kind]
                 h, w = src.shape[:2]
                 g = grad[y0 : y0 + h, x0 : x0 + w]
                 gs = g.clone()
-                gs[..., 3] -= (g * under[i]).sum(-1)
+                gs[..., 3] -= (g * kept[i]).sum(-1)
                 g_tensors[kind] = gs
                 g.mul_(1 - src[..., 3:])
+        g_table = None
+        if want_table:
+            g_table = torch.zeros_like(table)
+            if rows:
+                g_table.index_add_(0, torch.tensor(rows, device=table.device), torch.stack(g_rows))
         return (grad, g_cover, g_table, None, None, *g_tensors)
 
 
