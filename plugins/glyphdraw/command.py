@@ -1,0 +1,181 @@
+"""``vecedit glyphdraw``: text into a box of an SVG as real glyph paths, styled toward a prompt.
+
+Every ``vecedit edit`` flag works here too; ``-p`` is the prompt of the glyphs' region
+(what the inserted text should look like), not of the whole picture. ``--insert-only``
+places the outlines and stops: no CLIP, no optimisation.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from vecedit.errors import InputError, OptionError
+
+EXAMPLES = """examples:
+  vecedit glyphdraw poster.svg --text 天空 --box 40,40,200,80 --font "WenQuanYi Micro Hei" -p "made of clouds" -o sky.svg
+  vecedit glyphdraw sign.svg --text OPEN --box 10,10,120,40 --color "#c00" --insert-only -o sign-open.svg
+  vecedit glyphdraw meme.svg --text "SUCH WOW" --box 0,0,400,60 -p "gold" --optimize color -o wow.svg
+  vecedit glyphdraw poster.svg --text SALE --box 20,300,360,90 -p "neon tubes" --sd-model ./sd2-inpainting -o neon.svg
+  vecedit glyphdraw card.svg --text Hi --box 8,8,64,32 --insert-only --glyph-image g.png --position-mask m.png -o c.svg
+
+The box is x,y,w,h in the document's pixels and must lie inside it. The text is fitted into
+the box (keeping its aspect unless --fit stretch) as <g id="glyphdraw-N" class="glyphdraw">
+of one <path class="glyph"> per glyph; only those paths move, everything else is written
+back unchanged. Chinese needs a CJK font (apt-get install fonts-wqy-microhei)."""
+
+
+def add_command(subparsers, plugin) -> argparse.ArgumentParser:
+    from plugins.cli import add_edit_command
+
+    p = add_edit_command(
+        subparsers, plugin, "glyphdraw", help="insert text as glyph paths into a box and style it (GlyphDraw)",
+        description="Lay out TEXT in a real font, fit it into a box of an SVG and insert the outlines as editable "
+                    "paths; then move only those paths toward a prompt through the ROI CLIP loss (masked to the "
+                    "glyphs), kept legible by the font regularisers, optionally toward a Stable Diffusion "
+                    "inpainting of the box. --insert-only stops after inserting.",
+        add_own_arguments=own_arguments, examples=EXAMPLES)
+    for action in p._actions:  # argparse has no public way to reword an inherited flag's help
+        if action.dest == "prompt":
+            action.help = "what the inserted text should look like (the prompt of the glyphs' region)"
+    p.set_defaults(run=lambda args: run(args, plugin))
+    return p
+
+
+def own_arguments(g) -> None:
+    g.add_argument("--text", metavar="TEXT", help="the text to insert (\\n starts a new line)")
+    g.add_argument("--box", metavar="X,Y,W,H", help="where it goes, in document pixels")
+    g.add_argument("--font", metavar="FILE|FAMILY", help="font file or installed family (default DejaVu Sans)")
+    g.add_argument("--color", metavar="COLOR", help="fill of the glyphs (default black)")
+    g.add_argument("--fit", choices=("contain", "stretch"), help="keep the text's aspect (default) or fill the box")
+    g.add_argument("--align", choices=("center", "left", "right"), help="horizontal place of contained text")
+    g.add_argument("--padding", type=float, metavar="PX", help="empty margin inside the box (default 0)")
+    g.add_argument("--no-kerning", dest="kerning", action="store_const", const=False, help="advance widths only")
+    g.add_argument("--max-segment", type=float, metavar="PX",
+                   help="split longer outline segments (default: a tenth of an em; 0 with --insert-only)")
+    g.add_argument("--mask", choices=("glyphs", "box"), help="position mask: the grown glyphs (default) or the box")
+    g.add_argument("--mask-margin", type=float, metavar="PX", help="growth of the glyph mask (default 15%% of the "
+                   "box's shorter side)")
+    g.add_argument("--prompt-weight", type=float, metavar="W", help="weight of the glyph region (default 1)")
+    g.add_argument("--no-legibility", dest="legibility", action="store_const", const=False,
+                   help="no ACAP/tone regularisers on the glyphs")
+    g.add_argument("--acap-weight", type=float, metavar="W", help="as-conformal-as-possible weight (default 250)")
+    g.add_argument("--tone-weight", type=float, metavar="W", help="glyph tone weight (default 1000)")
+    g.add_argument("--sd-model", metavar="DIR", help="a local diffusers Stable Diffusion inpainting model: its "
+                   "inpainting of the mask becomes a raster target")
+    g.add_argument("--sd-steps", type=int, metavar="N", help="denoising steps (default 30)")
+    g.add_argument("--sd-strength", type=float, metavar="F", help="inpainting strength (default 0.8)")
+    g.add_argument("--sd-guidance", type=float, metavar="F", help="guidance scale (default 7.5)")
+    g.add_argument("--sd-seed", type=int, metavar="N", help="inpainting seed (default --seed)")
+    g.add_argument("--sd-size", type=int, metavar="PX", help="longest side of the inpainted crop (default 512)")
+    g.add_argument("--image-weight", type=float, metavar="W", help="weight of the image loss (default 30)")
+    g.add_argument("--insert-only", action="store_true", default=None,
+                   help="insert the outlines and write OUT.svg; no prompt, no optimisation")
+    g.add_argument("--glyph-image", metavar="PNG", help="also write the glyph image (the text black on white, document pixels)")
+    g.add_argument("--position-mask", metavar="PNG", help="also write the position mask (document pixels)")
+
+
+def run(args: argparse.Namespace, plugin) -> int:
+    from plugins.cli import run_as_edit
+
+    images = image_outputs(args)
+    if args.insert_only:
+        code = insert_only(args, plugin)
+    else:
+        if args.prompt is not None:  # -p styles the inserted text: its region's prompt, not the whole canvas's
+            args.plugin_option = [*(args.plugin_option or []), f"prompt={args.prompt}"]
+            args.prompt = None
+        code = run_as_edit(args, plugin)
+    if code == 0 and images:
+        write_images(args, plugin, images)
+    return code
+
+
+def options_from(args: argparse.Namespace, plugin) -> dict:
+    from plugins.base import parse_options, split_option
+
+    given = {o.name: getattr(args, o.name) for o in plugin.options if getattr(args, o.name, None) is not None}
+    given.update(split_option(text) for text in args.plugin_option or [])
+    return parse_options(plugin, given)
+
+
+def checked_input(args: argparse.Namespace) -> Path:
+    from vecedit.edit_setup import is_raster
+
+    if not args.input:
+        raise OptionError("give the SVG to write into: vecedit glyphdraw IN.svg --text TEXT --box X,Y,W,H -o OUT.svg")
+    source = Path(args.input)
+    if not source.is_file():
+        raise InputError(f"{args.input}: no such file")
+    if is_raster(source):
+        raise OptionError(f"{args.input}: --insert-only, --glyph-image and --position-mask take an SVG; vectorize "
+                          "the image first (vecedit vectorize)")
+    return source
+
+
+def insert_only(args: argparse.Namespace, plugin) -> int:
+    from plugins.glyphdraw import describe
+    from plugins.glyphdraw.placement import place_glyphs
+    from vecedit.paths import same_file
+    from vecedit.svg import load_svg, save_svg
+
+    if args.prompt is not None or args.sd_model is not None:
+        raise OptionError("--insert-only places the outlines only; drop -p/--sd-model, or drop --insert-only to "
+                          "style the text")
+    source = checked_input(args)
+    if not args.output:
+        raise OptionError("give the SVG to write with -o OUT.svg")
+    out = Path(args.output)
+    if out.suffix.lower() != ".svg":
+        raise OptionError(f"-o {args.output}: vecedit glyphdraw writes SVG; give a file name ending in .svg")
+    if same_file(source, out):
+        raise OptionError(f"-o {args.output} is the input file; vecedit never overwrites its input")
+    if not (out.parent if str(out.parent) else Path(".")).is_dir():
+        raise InputError(f"-o {args.output}: the folder {out.parent} does not exist; create it or choose another")
+    o = options_from(args, plugin)
+    placement = place_glyphs(load_svg(source), o["text"], o["box"], o["font"], color=o["color"], fit=o["fit"],
+                             align=o["align"], padding=o["padding"], kerning=o["kerning"],
+                             max_segment=o["max_segment"] or 0.0)
+    save_svg(placement.document, out)
+    if not args.quiet:
+        print(f"wrote {out} ({describe(placement)})")
+    return 0
+
+
+def image_outputs(args: argparse.Namespace) -> dict[str, Path]:
+    """The --glyph-image / --position-mask files, checked before any work."""
+    from vecedit.paths import same_file
+
+    wanted = {flag: value for flag, value in (("--glyph-image", args.glyph_image),
+                                              ("--position-mask", args.position_mask)) if value}
+    if not wanted:
+        return {}
+    source = checked_input(args)
+    out = {}
+    for flag, value in wanted.items():
+        path = Path(value)
+        if path.suffix.lower() != ".png":
+            raise OptionError(f"{flag} {value}: give a file name ending in .png")
+        if same_file(source, path) or (args.output and same_file(Path(args.output), path)):
+            raise OptionError(f"{flag} {value} is the input or the output; choose another name")
+        if not (path.parent if str(path.parent) else Path(".")).is_dir():
+            raise InputError(f"{flag} {value}: the folder {path.parent} does not exist; create it or choose another")
+        out[flag] = path
+    return out
+
+
+def write_images(args: argparse.Namespace, plugin, images: dict[str, Path]) -> None:
+    """The conditioning images of the placement (recomputed: it is deterministic and cheap)."""
+    from plugins.glyphdraw.placement import place_glyphs
+    from vecedit.imageio import save_png
+    from vecedit.svg import load_svg
+
+    o = options_from(args, plugin)
+    placement = place_glyphs(load_svg(Path(args.input)), o["text"], o["box"], o["font"], fit=o["fit"],
+                             align=o["align"], padding=o["padding"], kerning=o["kerning"], max_segment=0.0)
+    pictures = {"--glyph-image": lambda: 1 - placement.coverage(), "--position-mask":
+                lambda: placement.position_mask(o["mask"], o["mask_margin"])}
+    for flag, path in images.items():
+        save_png(pictures[flag](), path)
+        if not args.quiet:
+            print(f"wrote {path}")
