@@ -65,7 +65,8 @@ def _add_fit(commands) -> None:
     p.add_argument("--orthogonality", type=float, default=d.orthogonality, metavar="W",
                    help=f"weight of the orthogonality term between prompts (default {d.orthogonality:g})")
     p.add_argument("--text", default="", metavar="TEXT", help="text after the soft tokens while fitting (optional)")
-    p.add_argument("--seed", type=int, default=d.seed, help=f"seed of the initial prompts and samples (default {d.seed})")
+    p.add_argument("--seed", type=int, default=d.seed,
+                   help=f"seed of the initial prompts and of the training samples (default {d.seed})")
     p.add_argument("--clip", default="ViT-B-32", metavar="NAME",
                    help="open_clip architecture or JSON model config (default ViT-B-32)")
     p.add_argument("--clip-pretrained", metavar="TAG", help="open_clip pretrained tag (default openai)")
@@ -147,8 +148,8 @@ def _add_sample(commands, plugin) -> None:
 
 def numbered(path: str, index: int) -> str:
     """``out.svg`` → ``out-2.svg`` (a folder name gets ``-2`` at the end)."""
-    path_ = Path(path)
-    return str(path_.with_name(f"{path_.stem}-{index}{path_.suffix}"))
+    name = Path(path)
+    return str(name.with_name(f"{name.stem}-{index}{name.suffix}"))
 
 
 def run_sample(args: argparse.Namespace, plugin) -> int:
@@ -156,6 +157,9 @@ def run_sample(args: argparse.Namespace, plugin) -> int:
 
     if args.plugin not in (None, plugin.name):
         raise OptionError(f"--plugin {args.plugin}: this command runs the {plugin.name} plugin")
+    if args.write_config:
+        raise OptionError("sample runs one edit per sample; write a job file with vecedit edit --write-config and "
+                          "pass it here with --config")
     if args.count < 1:
         raise OptionError(f"-n {args.count}: give at least one sample")
     args.plugin = plugin.name

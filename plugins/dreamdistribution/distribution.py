@@ -178,8 +178,7 @@ def encoder_identity(encoder) -> dict:
     """
     model = getattr(encoder, "model", None)
     description = getattr(encoder, "description", type(encoder).__name__)
-    with torch.no_grad():
-        dim = int(encoder.encode_text(["a photo"]).shape[-1])
+    dim = _feature_size(encoder)
     if model is None:
         return {"name": description, "fingerprint": "", "dim": dim}
     digest = hashlib.sha256()
@@ -190,6 +189,16 @@ def encoder_identity(encoder) -> dict:
         if flat.is_floating_point():
             digest.update(flat[::step].to("cpu", torch.float16).numpy().tobytes())
     return {"name": description.split(" ")[0], "fingerprint": digest.hexdigest()[:16], "dim": dim}
+
+
+def _feature_size(encoder) -> int:
+    projection = getattr(getattr(encoder, "model", None), "text_projection", None)
+    if isinstance(projection, torch.nn.Linear):
+        return int(projection.out_features)
+    if torch.is_tensor(projection):
+        return int(projection.shape[-1])
+    with torch.no_grad():  # any other encoder: ask it
+        return int(encoder.encode_text(["a photo"]).shape[-1])
 
 
 def same_encoder(a: Optional[dict], b: Optional[dict]) -> bool:

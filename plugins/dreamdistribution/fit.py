@@ -39,7 +39,9 @@ def load_references(images: Sequence[ImageLike]) -> list[np.ndarray]:
                          f"got {len(images)}")
     loaded = []
     for image in images:
-        array = load_image(image) if isinstance(image, (str, Path)) else np.asarray(image, dtype=np.float32)
+        array = load_image(image) if isinstance(image, (str, Path)) else np.asarray(image)
+        if array.dtype == np.uint8:
+            array = array / 255.0
         if array.ndim != 3 or array.shape[-1] not in (3, 4):
             raise InputError(f"a reference image must be (H, W, 3) or (H, W, 4), got {array.shape}")
         loaded.append(composite_on(array, "white"))

@@ -114,7 +114,8 @@ class SoftPromptTower:
             raise OptionError(f"soft tokens of width {width} do not fit this text tower (width {self.width})")
         ids, embedded = self.template(n, text)
         tower = self.tower
-        cast = tower.transformer.get_cast_dtype() if hasattr(tower.transformer, "get_cast_dtype") else embedded.dtype
+        get_cast_dtype = getattr(tower.transformer, "get_cast_dtype", None)
+        cast = get_cast_dtype() if get_cast_dtype is not None else embedded.dtype
         length = ids.shape[1]
         prefix, suffix = embedded[:, :1].expand(k, -1, -1), embedded[:, 1 + n :].expand(k, -1, -1)
         x = torch.cat([prefix, soft_tokens.to(self.device), suffix], dim=1).to(cast)

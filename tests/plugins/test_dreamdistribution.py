@@ -261,6 +261,7 @@ def test_sample_command_writes_n_variants_whose_spread_follows_the_std_scale(con
     (["--distribution", "{c}", "--mix", "{c}:1"], "exactly one of"),
     (["--distribution", "{c}", "--std-scale", "-1"], "must be a number ≥ 0"),
     ([], "exactly one of"),
+    (["--distribution", "{c}", "--write-config", "{missing}"], "write a job file with vecedit edit"),
 ])
 def test_sample_command_refuses_bad_distributions_with_exit_2(flags, message, concept, clip_flags, dots, tmp_path,
                                                              capsys):
