@@ -17,10 +17,10 @@ Here, in the vector domain:
   sampled text features against the references' image features (mean ``1 − cos``),
   plus the orthogonality term (λ = 1e-3). The learned Gaussian, the soft prompts and
   the encoder's identity are saved to a ``.pt`` file (:mod:`.distribution`).
-* **sample** (:mod:`.sampling`): each sample is one target for one edit of an SVG,
-  the direction from "a photo" to the sample in CLIP text space over the whole canvas
-  (CLIPVG's directional loss), so N samples give N diverse, on-concept variants of
-  the same drawing. ``std_scale`` 0 gives the mean for every sample.
+* **sample** (:mod:`.sampling`): each sample is one target for one edit of an SVG:
+  the CLIP embedding the whole canvas should move toward (CLIPVG's directional loss,
+  from the initial render's embedding to the sample), so N samples give N diverse,
+  on-concept variants of the same drawing. ``std_scale`` 0 gives the mean every time.
 
 Command line::
 
@@ -53,6 +53,13 @@ def _scale(text: str) -> float:
     return value
 
 
+def _target(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("image", "text"):
+        raise ValueError("expected image or text")
+    return value
+
+
 def _optional_int(text: str):
     return None if text.strip().lower() in ("", "none") else int(text)
 
@@ -68,6 +75,8 @@ class DreamDistributionPlugin:
         PluginOption("text", "text appended after the learned prompts, e.g. 'in autumn'", ""),
         PluginOption("sample_seed", "seed of the sample (default: the run's --seed)", None, _optional_int),
         PluginOption("weight", "weight of the sampled target's CLIP term", 1.0, float),
+        PluginOption("target", "image: move the picture's CLIP embedding toward the sample; text: use the sample "
+                               "minus the reference text ('a photo') as a text direction", "image", _target),
     )
     command = "dreamdistribution"
 

@@ -1,10 +1,12 @@
 """From a saved distribution (or a mix of several) to one edit's target in CLIP space.
 
-A sample ``z`` is a text feature, as the paper's sampled prompt embedding is. It steers
-the edit the way a prompt does in CLIPVG: as the direction ``ẑ − T̂(reference text)``
-(the run's ``--reference-text``, "a photo" by default) over the whole canvas, so the
-picture moves from "a photo" toward the sampled concept, text to text, without
-mixing CLIP's text and image spaces.
+A sample ``z`` is a text feature, as the paper's sampled prompt embedding is, but one
+fitted to lie near the references' *image* features (:mod:`.fit`). So by default
+(``target=image``) it is the edit's target embedding over the whole canvas: the
+direction is ``ẑ − Î(initial render)`` (a ClipRoi with ``target_features``), which moves
+the picture's embedding toward where the sampled reference-like image would be.
+``target=text`` uses it as CLIPVG uses a prompt instead: ``ẑ − T̂(reference text)``
+("a photo" by default), for distributions whose samples stay among text features.
 """
 
 from __future__ import annotations
@@ -62,8 +64,12 @@ def contribution(job) -> Contribution:
     seed = options.get("sample_seed")
     seed = int(job.config.seed if seed is None else seed)
     feature = distribution.draw(options["std_scale"], seed)
-    roi = ClipRoi((0.0, 0.0, float(job.width), float(job.height)), weight=float(options["weight"]),
-                  direction=direction(encoder, feature, job.config.reference_text), name="dreamdistribution")
+    box = (0.0, 0.0, float(job.width), float(job.height))
+    if options["target"] == "text":
+        roi = ClipRoi(box, weight=options["weight"], name="dreamdistribution",
+                      direction=direction(encoder, feature, job.config.reference_text))
+    else:
+        roi = ClipRoi(box, weight=options["weight"], name="dreamdistribution", target_features=feature)
     prompts = f"{distribution.prompts} prompts, " if distribution.prompts else ""
     text = f", text {options['text']!r}" if options.get("text") else ""
     note = f"sample {seed} of {source} ({prompts}std scale {options['std_scale']:g}{text})"

@@ -301,21 +301,26 @@ def test_text_after_the_prompts_changes_the_distribution(concept, tiny):
 # ----------------------------------------------------------------------------- meaning, with the stand-in encoder
 
 
-def edit_with(distribution, dots, scale, seed):
+def edit_with(distribution, dots, scale, seed, target="image"):
     """One edit through the plugin with ColourWords (features = mean RGB; 'a photo' = grey)."""
     config = EditConfig(iterations=15, patches=2, seed=0, optimize=["color"], plugin="dreamdistribution",
-                        plugin_options={"distribution": distribution, "std_scale": scale, "sample_seed": seed})
+                        plugin_options={"distribution": distribution, "std_scale": scale, "sample_seed": seed,
+                                        "target": target})
     config.lr.color = 0.05
     editor = Editor(str(dots), config, encoder=ColourWords())
+    (roi,) = [r for r in editor.terms[0].rois if r.name == "dreamdistribution"]
+    assert (roi.direction is not None) == (target == "text") and (roi.target_features is not None) == (
+        target == "image")
     editor.run()
     editor.write_back()
     return {s.id: np.array(s.fill[:3]) for s in editor.document.shapes()}
 
 
-def test_a_distribution_centred_on_red_turns_every_variant_red(dots):
+@pytest.mark.parametrize("target", ["image", "text"])
+def test_a_distribution_centred_on_red_turns_every_variant_red(dots, target):
     red = dist.PromptDistribution(mean=[0.8, 0.1, 0.1], std=[0.25, 0.25, 0.25])  # in the stand-in's RGB space
     for scale, seed in ((0.0, 0), (1.0, 1), (1.0, 2)):
-        edited = edit_with(red, dots, scale, seed)
+        edited = edit_with(red, dots, scale, seed, target)
         for dot in ("left", "right"):
             r, g, b = edited[dot]
             assert r - g > 0.2 and r - b > 0.2, (scale, seed, dot)  # grey dots moved toward the concept
