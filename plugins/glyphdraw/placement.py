@@ -36,7 +36,10 @@ Box = tuple[float, float, float, float]
 
 def parse_box(text: Union[str, Sequence[float]]) -> Box:
     """``"x,y,w,h"`` (or four numbers) → a tuple of floats; ``ValueError`` saying what to write."""
-    parts = text.replace(" ", "").split(",") if isinstance(text, str) else list(text)
+    try:
+        parts = text.replace(" ", "").split(",") if isinstance(text, str) else list(text)
+    except TypeError:
+        parts = []
     try:
         values = tuple(float(v) for v in parts)
     except (TypeError, ValueError):
@@ -196,7 +199,11 @@ def place_glyphs(document, text: str, box: Union[str, Box], font=DEFAULT_FONT, *
     if parse_color(color) is None:
         raise OptionError(f"color {color!r} is not a CSS colour; give e.g. '#1a1a1a', 'black' or 'rgb(200,0,0)'")
     width, height = document_pixels(doc)
-    box = check_box(parse_box(box) if isinstance(box, str) else tuple(float(v) for v in box), width, height)
+    try:
+        box = parse_box(box)
+    except ValueError as error:
+        raise OptionError(f"box {box!r}: {error}") from None
+    box = check_box(box, width, height)
     if not (0 <= padding and 2 * padding < min(box[2], box[3])):
         raise OptionError(f"padding {padding:g} px leaves no room in the {box[2]:g}×{box[3]:g} box")
     face = load_font(font) if not hasattr(font, "getBestCmap") else font

@@ -320,3 +320,5 @@ def test_api_errors_name_the_problem():
         parse_options(GlyphDrawPlugin(), {"text": "Hi", "box": "1,1,9,9", "size": "3"})
     with pytest.raises(OptionError, match="needs --plugin-option text"):
         parse_options(GlyphDrawPlugin(), {"box": "1,1,9,9"})
+    with pytest.raises(OptionError, match=r"box \(1, 2\): give the box as x,y,w,h"):
+        place_glyphs(doc, "Hi", (1, 2))
