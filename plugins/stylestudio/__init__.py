@@ -19,9 +19,12 @@ style-adapter text-to-image diffusion. Three ideas, and what they become here, w
    * ``texture``: per-channel mean/std of the CLIP vision transformer's patch tokens after
      its early/middle blocks (or a gradient filter bank for encoders without tokens).
 
-   An element not chosen is held at the original render's statistics (``keep_weight``)
-   for colour and tone, the analogue of the paper's negative guidance. Without
-   ``texture`` only colours may move (``optimize=color``): shapes stay bit-identical.
+   Colour or tone not chosen is held where it was, pixel by pixel (low-passed OKLab ``a``/``b``
+   or ``L`` against the original render's, ``keep_weight``), the analogue of the paper's
+   negative guidance; per pixel, since statistics alone would let two shapes trade hues.
+   With a prompt the hold is off by default: the prompt may ask for those changes.
+   Without ``texture`` only colours may move (``optimize=color``): shapes stay
+   bit-identical.
 3. **Style-free teacher.** The paper shares the attention maps of a style-free pass to
    keep the layout. Here the teacher is the original render: a structure term (SSIM's
    local correlation of the OKLab channels) keeps its edges where they were while their
@@ -46,6 +49,7 @@ Python::
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from plugins.base import Contribution, PluginOption
 from vecedit.errors import InputError, OptionError
@@ -55,6 +59,9 @@ ALIASES = {"colour": "color", "color": "color", "texture": "texture", "tone": "t
 MAX_STYLE_SIDE = 512  # statistics need no more; a photo is shrunk to this first
 MIN_STYLE_SIDE = 8
 TEXTURE_SOURCES = ("encoder", "filters")
+
+if TYPE_CHECKING:  # the module itself imports no torch: the CLI lists plugins without it
+    import torch
 
 
 def parse_elements(text: str) -> tuple[str, ...]:
@@ -116,7 +123,7 @@ def parse_source(text: str) -> str:
     return value
 
 
-def load_style(path) -> "torch.Tensor":  # noqa: F821
+def load_style(path) -> "torch.Tensor":
     """The style image as an ``(H, W, 3)`` float32 tensor on white, longest side at most 512 px."""
     import torch
     import torch.nn.functional as F

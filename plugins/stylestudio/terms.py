@@ -13,8 +13,8 @@ from typing import Optional
 
 import torch
 
-from plugins.stylestudio.functional import (JND, anchor_loss, colour_moments, layout_loss, lowpass_oklab,
-                                            map_moments, moment_loss, tone_moments)
+from plugins.stylestudio.functional import (JND, anchor_loss, colour_moments, layout_loss, layout_teacher,
+                                            lowpass_oklab, map_moments, moment_loss, tone_moments)
 from plugins.stylestudio.texture import square_tiles
 from vecedit.losses.terms import Context
 
@@ -102,17 +102,19 @@ class KeepTerm:
         self.weights: Optional[torch.Tensor] = None
         self.reference: Optional[torch.Tensor] = None
 
-    def channels(self, image: torch.Tensor) -> torch.Tensor:
-        return lowpass_oklab(image, tone_sigma(image, self.tone_scale))[..., self.CHANNELS[self.element]]
+    def channels(self, image: torch.Tensor, weights: Optional[torch.Tensor] = None):
+        """The held channels, low-passed at a reduced size, and ``weights`` brought to that size."""
+        maps, weights = lowpass_oklab(image, tone_sigma(image, self.tone_scale), weights)
+        return maps[..., self.CHANNELS[self.element]], weights
 
     def prepare(self, context: Context) -> None:
         initial = context.initial
-        self.weights = _region_weights(self.region, self.document_size, initial)
         with torch.no_grad():
-            self.reference = self.channels(initial)
+            weights = _region_weights(self.region, self.document_size, initial)
+            self.reference, self.weights = self.channels(initial, weights)
 
     def __call__(self, context: Context) -> dict[str, torch.Tensor]:
-        loss = anchor_loss(self.channels(context.image), self.reference, self.weights, unit=JND)
+        loss = anchor_loss(self.channels(context.image)[0], self.reference, self.weights, unit=JND)
         return {self.name: self.weight * loss}
 
 
@@ -158,20 +160,21 @@ class TextureTerm:
 
 class LayoutTerm:
     """The style-free teacher: keeps the render's local structure (edges, their places and
-    polarity) that of the first render, at a low-pass scale of ``scale`` × the longest side."""
+    polarity) that of the first render, in windows of ``scale`` × the longest side."""
 
     name = "layout"
 
     def __init__(self, weight: float, scale: float = 0.02):
         self.weight, self.scale = float(weight), float(scale)
-        self.teacher: Optional[torch.Tensor] = None
+        self.teacher = None
 
     def prepare(self, context: Context) -> None:
-        self.teacher = context.initial.detach()
+        sigma = max(1.0, self.scale * max(context.initial.shape[:2]))
+        with torch.no_grad():
+            self.teacher = layout_teacher(context.initial, sigma)
 
     def __call__(self, context: Context) -> dict[str, torch.Tensor]:
-        sigma = max(1.0, self.scale * max(context.image.shape[:2]))
-        return {self.name: self.weight * layout_loss(context.image, self.teacher, sigma)}
+        return {self.name: self.weight * layout_loss(context.image, self.teacher)}
 
 
 __all__ = ["KeepTerm", "LayoutTerm", "StatisticsTerm", "TextureTerm", "box_weights", "canvas_bounds"]

@@ -10,9 +10,9 @@ from standins import ColourWords
 
 from plugins.stylestudio import StyleStudioPlugin, load_style, parse_elements, parse_weights
 from plugins.stylestudio.functional import (JND, adain, colour_moments, gaussian_blur, gradient_filter_bank,
-                                            layout_loss, map_moments, moment_loss, rgb_to_oklab, structure_map,
+                                            layout_loss, layout_teacher, map_moments, moment_loss, rgb_to_oklab, structure_map,
                                             tone_moments, weighted_moments)
-from plugins.stylestudio.terms import StatisticsTerm, canvas_bounds
+from plugins.stylestudio.terms import LayoutTerm, StatisticsTerm, canvas_bounds
 from plugins.stylestudio.texture import TokenFeatures, square_tiles, texture_blocks, vision_tower
 from vecedit.cli import main
 from vecedit.edit_config import EditConfig
@@ -123,7 +123,7 @@ def test_statistics_are_differentiable_in_float64():
     target = (torch.tensor([0.02, -0.03], dtype=torch.float64), torch.tensor([0.05, 0.04], dtype=torch.float64))
     assert torch.autograd.gradcheck(lambda x: moment_loss(*colour_moments(x), *target, unit=JND), (image,))
     assert torch.autograd.gradcheck(lambda x: tone_moments(x, 1.5)[1], (image,))
-    assert torch.autograd.gradcheck(lambda x: layout_loss(x, teacher, 1.0), (image,))
+    assert torch.autograd.gradcheck(lambda x: layout_loss(x, layout_teacher(teacher, 1.0)), (image,))
     batch = image.detach().permute(2, 0, 1)[None].clone().requires_grad_(True)
     assert torch.autograd.gradcheck(lambda x: gradient_filter_bank(x).mean((0, 2, 3)), (batch,))
 
@@ -134,6 +134,28 @@ def test_separable_blur_equals_torchvisions_gaussian_blur():
     maps = torch.rand(2, 3, 20, 30, dtype=torch.float64)
     assert torch.allclose(gaussian_blur(maps, 1.5), torchvision_blur(maps, [11, 11], [1.5, 1.5]), atol=1e-12)
     assert gaussian_blur(torch.rand(3, 2, 2), 5.0).shape == (3, 2, 2)  # kernel larger than the picture
+
+
+def test_lowpass_at_a_reduced_size_matches_the_full_size_blur():
+    import torch.nn.functional as F
+
+    from plugins.stylestudio.functional import lowpass, lowpass_oklab
+
+    image = two_squares(colours=((0.9, 0.1, 0.1), (0.1, 0.1, 0.9))).permute(2, 0, 1).double()
+    weights = torch.zeros(32, 32, dtype=torch.float64)
+    weights[:, :16] = 1
+    small, small_weights = lowpass(image, 4.0, weights)
+    assert small.shape == (3, 16, 16) and small_weights.shape == (16, 16)  # 4 px = 2 × 1.5 px and more: halved
+    reference = F.interpolate(gaussian_blur(image, 4.0)[None], size=(16, 16), mode="area")[0]
+    assert (small - reference).abs().max() < 0.06  # on edges of contrast 0.8
+    assert torch.equal(small_weights[:, :8], torch.ones(16, 8, dtype=torch.float64))
+    sigma = 0.02 * 200  # tone statistics barely depend on the reduction (4 px: halved)
+    smooth = torch.rand(1, 3, 20, 20, generator=torch.Generator().manual_seed(3))
+    smooth = F.interpolate(smooth, size=(200, 200), mode="bilinear")[0].permute(1, 2, 0)
+    mean, std = tone_moments(smooth, sigma)
+    exact = gaussian_blur(rgb_to_oklab(smooth)[..., 0], sigma)
+    assert abs(float(mean) - float(exact.mean())) < 1e-3 and abs(float(std) / float(exact.std()) - 1) < 0.05
+    assert lowpass_oklab(smooth, sigma)[0].shape == (100, 100, 3)
 
 
 def test_colour_and_tone_measure_different_things():
@@ -154,12 +176,35 @@ def two_squares(offset=0, colours=((0.9, 0.8, 0.2), (0.2, 0.3, 0.7))):
 
 def test_layout_teacher_allows_new_colours_but_not_moved_shapes():
     teacher = two_squares()
-    assert float(layout_loss(teacher, teacher, 1.5)) < 1e-4
-    recoloured = float(layout_loss(two_squares(colours=((0.8, 0.5, 0.3), (0.5, 0.1, 0.4))), teacher, 1.5))
-    moved = float(layout_loss(two_squares(offset=3), teacher, 1.5))
+    prepared = layout_teacher(teacher, 1.5)
+    assert float(layout_loss(teacher, prepared)) < 1e-4
+    recoloured = float(layout_loss(two_squares(colours=((0.8, 0.5, 0.3), (0.5, 0.1, 0.4))), prepared))
+    moved = float(layout_loss(two_squares(offset=3), prepared))
     assert moved > 0.3 and recoloured < 0.1 * moved
     s, strength = structure_map(teacher.permute(2, 0, 1), teacher.permute(2, 0, 1), 1.5)
     assert torch.allclose(s, torch.ones_like(s), atol=1e-3) and strength.max() > 0.05
+
+
+def test_layout_teacher_pulls_a_moved_shape_back_through_the_renderer():
+    from vecedit.render.composite import render_scene
+    from vecedit.scene import from_document
+
+    document = load_svg(SCENE)
+    scene = from_document(document, 64, 48)
+    with torch.no_grad():
+        teacher = render_scene(scene, (1.0, 1.0, 1.0, 1.0))[..., :3]
+    ids = [shape.id for shape in document.shapes()]
+    sun = next(k for k, shape in enumerate(scene.shapes) if ids[shape.element] == "sun")
+    rows = torch.cat([torch.arange(start, start + count) for start, count, _ in scene.shapes[sun].subpaths])
+    with torch.no_grad():
+        scene.points[rows, 0] += 3.0  # the sun wandered 3 px to the right
+    scene.points.requires_grad_(True)
+    term = LayoutTerm(weight=1.0)
+    term.prepare(Context(scene, teacher, teacher, 0, torch.Generator()))
+    image = render_scene(scene, (1.0, 1.0, 1.0, 1.0))[..., :3]
+    term(Context(scene, image, teacher, 1, torch.Generator()))["layout"].backward()
+    pull = -scene.points.grad[rows].sum(0)  # the net move a step would give the sun
+    assert pull[0] < 0 and abs(pull[1]) < 0.25 * abs(pull[0])  # back to the left, not up or down
 
 
 def test_map_moments_pool_every_position_of_every_map():
