@@ -147,6 +147,29 @@ def load_style(path) -> "torch.Tensor":
     return image.contiguous()
 
 
+PARSERS = {"elements": parse_elements, "style_weight": parse_weights, "layout_weight": _weight,
+           "keep_weight": _weight, "tone_scale": parse_scale, "texture_source": parse_source}
+
+
+def checked_options(options: dict) -> dict:
+    """The options, each (again) through its parser: values given from Python or a job file
+    (numbers, lists, mappings) get the checks that :func:`plugins.base.parse_options` gives text."""
+    out = dict(options)
+    for name, parse in PARSERS.items():
+        value = out.get(name)
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            value = ",".join(f"{key}={weight}" for key, weight in value.items())
+        elif not isinstance(value, (list, tuple)):
+            value = str(value)
+        try:
+            out[name] = parse(value)
+        except (TypeError, ValueError) as error:
+            raise OptionError(f"plugin stylestudio: option {name}={options[name]!r}: {error}") from None
+    return out
+
+
 def element_weights(given, elements) -> dict[str, float]:
     if not isinstance(given, dict):
         return {element: float(given) for element in elements}
@@ -184,12 +207,9 @@ class StyleStudioPlugin:
     def contribute(self, job):
         from plugins.stylestudio.terms import KeepTerm, LayoutTerm, StatisticsTerm, TextureTerm
 
-        options = job.options
+        options = checked_options(job.options)
         style = load_style(options["style"])
-        try:
-            elements = parse_elements(options["elements"])
-        except ValueError as error:
-            raise OptionError(f"plugin stylestudio: option elements={options['elements']!r}: {error}") from None
+        elements = options["elements"]
         weights = element_weights(options["style_weight"], elements)
         document_size = (job.width, job.height)
         region = self._region(options["region"], job)
@@ -217,8 +237,11 @@ class StyleStudioPlugin:
             raise OptionError("stylestudio: every chosen element has style_weight 0; nothing would take the style")
         optimize = None if "texture" in elements else ["color"]
         if optimize:
-            notes.append("only colours move (no texture chosen); give --optimize to move shapes as well")
-        select = [self._box_tuple(region)] if region is not None else None
+            notes.append("only colours move (no texture chosen); --optimize shape,color moves shapes as well")
+        select = None
+        if region is not None:
+            select = [self._box_tuple(region)]
+            notes.append("the style is measured inside the region; only shapes touching it move (unless --select)")
         return Contribution(loss_terms=terms, optimize=optimize, select=select, notes=notes)
 
     @staticmethod
@@ -255,9 +278,10 @@ class StyleStudioPlugin:
         add_edit_command(
             subparsers, self, "stylestudio",
             help="restyle an SVG after a style image: colour, texture and/or tone (StyleStudio)",
-            description="Match chosen statistics of a style image (colour: OKLab a/b; tone: low-passed lightness; "
-                        "texture: CLIP patch tokens) while a teacher keeps the original layout. A prompt (-p) "
-                        "still applies. Without texture only colours move.",
+            description="Restyle an SVG after a style image: match the chosen elements' statistics (colour: OKLab\n"
+                        "a/b; tone: low-passed lightness; texture: the CLIP encoder's patch tokens) while the\n"
+                        "original render, as a teacher, keeps the layout. Elements not chosen stay as they were.\n"
+                        "A prompt (-p) still applies. Without texture only colours move (shapes stay exact).",
             add_own_arguments=own,
             examples="examples:\n"
                      "  vecedit stylestudio landscape.svg --style samples/style-dusk.png --elements color -o dusk.svg\n"

@@ -299,14 +299,16 @@ def test_a_region_takes_the_style_inside_and_leaves_shapes_outside_untouched(sce
 
 
 def test_terms_work_at_a_working_canvas_smaller_than_the_document(scene, style):
-    editor = run_style(scene, {"style": str(style), "elements": "color,tone", "region": "0,0,32,48"},
-                       iterations=2, work_size="32")
+    editor = run_style(scene, {"style": str(style), "elements": "color,tone,texture", "region": "0,0,32,48",
+                               "texture_source": "filters"}, iterations=2, work_size="32")
     assert tuple(editor.initial.shape[:2]) == (24, 32)
     statistics = [t for t in editor.terms if isinstance(t, StatisticsTerm)]
     assert len(statistics) == 2
     for term in statistics:
         assert term.weights.shape == (24, 32) and float(term.weights.sum()) == 16 * 24
-    assert set(editor.state.history[-1]) == {"style_color", "style_tone", "layout", "total"}
+    texture = next(t for t in editor.terms if t.name == "style_texture")
+    assert texture.bounds == (0, 0, 16, 24)  # the left half of the 32 × 24 canvas
+    assert set(editor.state.history[-1]) == {"style_color", "style_tone", "style_texture", "layout", "total"}
 
 
 def test_the_prompt_still_applies(scene, style):
@@ -420,6 +422,12 @@ def test_plugin_refuses_bad_options_from_python(scene, style):
         Editor(str(scene), config)
     config.plugin_options = {"style": str(style), "style_weight": 0.0}
     with pytest.raises(OptionError, match="style_weight 0"):
+        Editor(str(scene), config)
+    config.plugin_options = {"style": str(style), "style_weight": {"color": -1}}
+    with pytest.raises(OptionError, match="finite number ≥ 0"):
+        Editor(str(scene), config)
+    config.plugin_options = {"style": str(style), "tone_scale": 3}
+    with pytest.raises(OptionError, match="tone_scale=3: give a fraction"):
         Editor(str(scene), config)
     config.plugin_options = {"style": str(scene)}  # an SVG is not a raster image
     with pytest.raises(InputError, match="style image: cannot read"):
