@@ -49,8 +49,11 @@ def _choice(names):
     return parse
 
 
-def _optional_float(text: str):
-    return None if text.strip().lower() in ("", "auto", "none") else float(text)
+def _optional_float(value):
+    """A number, or None for "auto" (the option's automatic value)."""
+    if isinstance(value, str) and value.strip().lower() in ("", "auto", "none"):
+        return None
+    return float(value)
 
 
 OPTIONS = (
@@ -112,8 +115,8 @@ class GlyphDrawPlugin:
         if prompt is not None:
             out.rois.append(glyph_roi(placement, mask, str(prompt).strip(), o["prompt_weight"]))
         if o["sd_model"]:
-            out.target_image, out.target_mask, out.image_weight = inpainted(job, placement, mask, prompt, o), mask, \
-                o["image_weight"]
+            out.target_image = inpainted(job, placement, mask, prompt, o)
+            out.target_mask, out.image_weight = mask, o["image_weight"]
             out.notes.append(f"raster target: {o['sd_model']} inpainted the position mask ({o['sd_steps']} steps, "
                              f"strength {o['sd_strength']:g}), image weight {o['image_weight']:g}")
         return out
@@ -125,12 +128,17 @@ class GlyphDrawPlugin:
 
 
 def check_numbers(o: dict) -> None:
-    """Ranges the parsers cannot see (values from flags and job files arrive already typed)."""
-    checks = [("padding", o["padding"] >= 0, ">= 0"), ("prompt_weight", o["prompt_weight"] >= 0, ">= 0"),
-              ("sd_steps", o["sd_steps"] >= 1, ">= 1"), ("sd_strength", 0 < o["sd_strength"] <= 1, "in (0, 1]"),
-              ("sd_guidance", o["sd_guidance"] >= 0, ">= 0"), ("sd_size", 8 <= o["sd_size"] <= 4096, "between 8 and 4096"),
-              ("image_weight", o["image_weight"] >= 0, ">= 0")]
-    checks += [(name, o[name] >= 0, ">= 0") for name in ("acap_weight", "tone_weight")]
+    """Types and ranges the parsers cannot see (values from flags and job files arrive already typed)."""
+    for option in OPTIONS:
+        if option.parse in (int, float, _optional_float) and o[option.name] is not None:
+            try:
+                o[option.name] = option.parse(o[option.name])
+            except (TypeError, ValueError):
+                raise OptionError(f"glyphdraw: {option.name} must be a number, got {o[option.name]!r}") from None
+    checks = [("sd_steps", o["sd_steps"] >= 1, ">= 1"), ("sd_strength", 0 < o["sd_strength"] <= 1, "in (0, 1]"),
+              ("sd_size", 8 <= o["sd_size"] <= 4096, "between 8 and 4096")]
+    checks += [(name, o[name] >= 0, ">= 0") for name in ("padding", "prompt_weight", "sd_guidance", "image_weight",
+                                                         "acap_weight", "tone_weight")]
     for name in ("max_segment", "mask_margin"):
         if o[name] is not None:
             checks.append((name, o[name] >= 0, ">= 0 (or auto)"))

@@ -13,7 +13,7 @@ from pathlib import Path
 from vecedit.errors import InputError, OptionError
 
 EXAMPLES = """examples:
-  vecedit glyphdraw poster.svg --text 天空 --box 40,40,200,80 --font "WenQuanYi Micro Hei" -p "made of clouds" -o sky.svg
+  vecedit glyphdraw poster.svg --text 天空 --box 40,40,200,80 --font "WenQuanYi Micro Hei" -p "clouds" -o sky.svg
   vecedit glyphdraw sign.svg --text OPEN --box 10,10,120,40 --color "#c00" --insert-only -o sign-open.svg
   vecedit glyphdraw meme.svg --text "SUCH WOW" --box 0,0,400,60 -p "gold" --optimize color -o wow.svg
   vecedit glyphdraw poster.svg --text SALE --box 20,300,360,90 -p "neon tubes" --sd-model ./sd2-inpainting -o neon.svg
@@ -71,7 +71,8 @@ def own_arguments(g) -> None:
     g.add_argument("--image-weight", type=float, metavar="W", help="weight of the image loss (default 30)")
     g.add_argument("--insert-only", action="store_true", default=None,
                    help="insert the outlines and write OUT.svg; no prompt, no optimisation")
-    g.add_argument("--glyph-image", metavar="PNG", help="also write the glyph image (the text black on white, document pixels)")
+    g.add_argument("--glyph-image", metavar="PNG",
+                   help="also write the glyph image (the text black on white, document pixels)")
     g.add_argument("--position-mask", metavar="PNG", help="also write the position mask (document pixels)")
 
 

@@ -2,6 +2,7 @@
 the CLI subcommand, the diffusers inpainting target, and every bad input."""
 
 import json
+import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -310,6 +311,14 @@ def test_a_model_folder_that_diffusers_cannot_load_is_one_line(tiny_inpainting, 
     with pytest.raises(InputError, match="cannot load it as a diffusers inpainting pipeline") as caught:
         load_pipeline(broken, "cpu")
     assert "\n" not in str(caught.value)
+
+
+def test_without_diffusers_the_sd_path_says_what_to_install(tmp_path, monkeypatch):
+    from plugins.glyphdraw.inpaint import load_pipeline
+
+    monkeypatch.setitem(sys.modules, "diffusers", None)  # as if the extra were not installed
+    with pytest.raises(InputError, match=r"needs diffusers and transformers: pip install 'vecedit\[diffusion\]'"):
+        load_pipeline(fake_model(tmp_path / "model"), "cpu")
 
 
 def test_api_errors_name_the_problem():
