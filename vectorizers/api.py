@@ -82,7 +82,8 @@ def vectorize(
             (``(H, W)``, ``(H, W, 3)``, ``(H, W, 4)``; uint8 or float in [0, 1]).
             Transparency is flattened onto white.
         rounds: colour clusters per round, coarse to fine (default ``(10, 30)``).
-        backend: ``"vtracer"`` (default) or ``"skimage"``.
+        backend: ``"vtracer"`` (default) or ``"skimage"``, or a
+            :class:`~vectorizers.base.Tracer` instance.
         refine: iterations of differentiable refinement (0: none).
         max_paths: keep at most this many paths (the largest).
         size: working size: the image is traced (and refined) with its longer side
@@ -102,7 +103,9 @@ def check_options(rounds, backend, refine, max_paths, size, extra_rounds, seed) 
     rounds = tuple(_int("rounds", r, 2, MAX_COLORS) for r in _as_list("rounds", rounds))
     if not 1 <= len(rounds) <= MAX_ROUNDS:
         raise OptionError(f"rounds must list 1 to {MAX_ROUNDS} colour counts, e.g. 10,30; got {len(rounds)}")
-    if backend not in BACKENDS:
+    if not isinstance(backend, str) and callable(getattr(backend, "trace", None)):
+        pass  # a Tracer instance (Python callers, e.g. the benchmark's cutout VTracer)
+    elif backend not in BACKENDS:
         raise OptionError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     refine = _int("refine", refine, 0, 100_000)
     if max_paths is not None:
@@ -166,7 +169,7 @@ def run(
     height, width = rgb.shape[:2]
     ww, wh = working_size(width, height, size)
     work = resize(rgb, ww, wh)
-    tracer = get_tracer(backend)
+    tracer = get_tracer(backend) if isinstance(backend, str) else backend
     notify = progress or (lambda stage, n, loss: None)
 
     start = time.perf_counter()
@@ -203,7 +206,7 @@ def run(
     comment = (
         f"vecedit vectorize: rounds {','.join(map(str, rounds))}"
         + "".join(f" + box {x:g},{y:g},{w:g},{h:g}:{n}" for x, y, w, h, n in extras)
-        + f", backend {backend}, size {size}, refine {refine}, seed {seed}"
+        + f", backend {tracer.name}, size {size}, refine {refine}, seed {seed}"
     )
     svg = to_svg(layers, width, height, comment)
     return VectorizeResult(load_svg(svg), svg, layers, (width, height), (ww, wh), seconds, pruned, capped, report)

@@ -69,9 +69,9 @@ def get_tracer(name: str) -> Tracer:
 def min_region_area(width: int, height: int, n_colors: int) -> int:
     """Smallest region a round keeps: coarser rounds keep only larger regions.
 
-    About 1/(300·n) of the image (≈ 87 px² for 10 colours at 512², 29 px² for 30), at least 4.
+    About 1/(150·n) of the image (≈ 175 px² for 10 colours at 512², 58 px² for 30), at least 4.
     """
-    return max(4, round(width * height / (300 * max(1, n_colors))))
+    return max(4, round(width * height / (150 * max(1, n_colors))))
 
 
 def polygon_area(points: np.ndarray) -> float:

@@ -6,9 +6,12 @@ the number of colour clusters (the reference method's "about 10 and 30 colours")
 1. k-means (k-means++ seeding, fixed seed) in CIELAB on a sample of the pixels;
    every pixel then takes its nearest centre.
 2. A 3×3 majority filter removes single-pixel noise along region borders.
-3. Connected regions smaller than ``min_area`` pixels are dissolved into the
-   nearest surviving region (Euclidean distance transform), so no speckle reaches
-   the tracer.
+3. Connected regions smaller than ``min_area`` pixels are merged into the adjacent
+   region of the closest mean colour (CIELAB), repeatedly, until every region has
+   ``min_area`` pixels, so no speckle reaches the tracer. A merged region takes the
+   cluster of the region it joins. Merging by colour rather than by distance matters on
+   texture (grass, hair), where small regions lie next to each other: handing them to
+   the nearest *large* region, whatever its colour, cost 5 dB on the cameraman.
 4. The palette is each final label's mean RGB; unused labels are dropped.
 
 >>> import numpy as np
@@ -48,7 +51,7 @@ def quantize(rgb: np.ndarray, n_colors: int, seed: int = 0, min_area: int = 0) -
     labels = _nearest(lab, centres).reshape(h, w)
     labels = _majority(labels, len(centres))
     if min_area > 1:
-        labels = _dissolve_small(labels, min_area)
+        labels = _merge_small(labels, lab.reshape(h, w, 3), min_area)
     return _palette(rgb, labels)
 
 
@@ -73,17 +76,64 @@ def _majority(labels: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def _dissolve_small(labels: np.ndarray, min_area: int) -> np.ndarray:
-    from scipy.ndimage import distance_transform_edt
+def _merge_small(labels: np.ndarray, lab: np.ndarray, min_area: int, max_passes: int = 64) -> np.ndarray:
+    """Merge 4-connected regions below ``min_area`` px into their closest-colour neighbour.
+
+    Each pass, every small region picks the adjacent region whose mean ``lab`` colour is
+    nearest and all picks are merged at once (a mutual pick keeps the lower id); merged
+    regions that are still small pick again in the next pass.
+    """
     from skimage.measure import label as connected
 
-    regions = connected(labels, background=-1, connectivity=1)
-    sizes = np.bincount(regions.ravel())
-    small = sizes[regions] < min_area
-    if not small.any() or small.all():
-        return labels
-    _, (iy, ix) = distance_transform_edt(small, return_indices=True)
-    return labels[iy, ix]
+    region = connected(labels, background=-1, connectivity=1) - 1
+    n = int(region.max()) + 1
+    ids = np.arange(n)
+    flat = region.ravel()
+    size = np.bincount(flat, minlength=n).astype(np.float64)
+    sums = np.stack([np.bincount(flat, lab[..., c].ravel(), minlength=n) for c in range(3)], 1)
+    cluster = np.zeros(n, np.int64)
+    cluster[flat] = labels.ravel()
+    pairs = _adjacent_pairs(region)
+    root = ids.copy()
+    for _ in range(max_passes):
+        small = (size < min_area) & (root == ids)
+        src = np.concatenate([pairs[:, 0], pairs[:, 1]])
+        dst = np.concatenate([pairs[:, 1], pairs[:, 0]])
+        picking = small[src]
+        src, dst = src[picking], dst[picking]
+        if len(src) == 0:
+            break
+        mean = sums / np.maximum(size, 1.0)[:, None]
+        distance = ((mean[src] - mean[dst]) ** 2).sum(1)
+        order = np.lexsort((dst, distance, src))  # per source: nearest first, ties to the lower id
+        src, dst = src[order], dst[order]
+        first = np.r_[True, src[1:] != src[:-1]]
+        parent = ids.copy()
+        parent[src[first]] = dst[first]
+        mutual = (parent[parent] == ids) & (parent > ids)
+        parent[mutual] = ids[mutual]
+        while not np.array_equal(parent[parent], parent):  # pointer jumping to the roots
+            parent = parent[parent]
+        moved = parent != ids
+        np.add.at(size, parent[moved], size[moved])
+        np.add.at(sums, parent[moved], sums[moved])
+        size[moved], sums[moved] = 0.0, 0.0
+        root = parent[root]
+        pairs = _unique_pairs(parent[pairs[:, 0]], parent[pairs[:, 1]])
+    return cluster[root][region].astype(np.int32)
+
+
+def _adjacent_pairs(region: np.ndarray) -> np.ndarray:
+    """``(P, 2)`` distinct unordered pairs of 4-adjacent region ids."""
+    a = np.concatenate([region[:, :-1].ravel(), region[:-1, :].ravel()])
+    b = np.concatenate([region[:, 1:].ravel(), region[1:, :].ravel()])
+    return _unique_pairs(a, b)
+
+
+def _unique_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    keep = a != b
+    lo, hi = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
+    return np.unique(np.stack([lo, hi], 1), axis=0).reshape(-1, 2)
 
 
 def _palette(rgb: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -5,6 +5,14 @@ rendered with the builtin differentiable renderer on white, and fitted to the ta
 with Adam on the mean squared error. Only control points and fill RGB move (alpha
 stays 1, every path keeps its segments and subpaths, so topology is unchanged).
 The best iterate (lowest loss) is written back into the layers.
+
+Coarse to fine: the renderer's cost grows with the canvas (edge cells and the area
+under every shape's bounding box), so the first :data:`COARSE_FRACTION` of the
+iterations render at :data:`COARSE_SCALE` of the refinement size against a box-filtered
+target (the renderer's coverage is box-filtered too, so the coarse loss is the fine one
+seen through 2×2 averaging). The points stay in refinement-size pixels throughout and
+Adam keeps its state across the switch; the last iterations, at full size, place the
+edges to the pixel. Only full-size losses count as "best".
 """
 
 from __future__ import annotations
@@ -22,16 +30,33 @@ POINT_LR = 0.4
 COLOR_LR = 0.01
 """Adam step for fill colours (RGB in [0, 1])."""
 TOLERANCE = 0.5
-"""Curve flattening tolerance (px) while refining: coarser than a final render's, for speed."""
+"""Curve flattening tolerance (px of the canvas rendered) while refining: coarser than a
+final render's, for speed."""
+COARSE_SCALE = 0.5
+"""Canvas scale of the coarse stage."""
+COARSE_FRACTION = 0.75
+"""Share of the iterations rendered at :data:`COARSE_SCALE`."""
+COARSE_MIN_SIDE = 128
+"""No coarse stage when the coarse canvas would be smaller than this (px, shorter side)."""
 
 
 @dataclass
 class RefineReport:
     iterations: int = 0
-    initial_loss: float = math.nan
-    best_loss: float = math.nan
-    losses: list[float] = field(default_factory=list)
+    initial_loss: float = math.nan  # full size, before the first step
+    best_loss: float = math.nan  # full size, the iterate written back
+    losses: list[float] = field(default_factory=list)  # per iteration, at that iteration's canvas
+    coarse_iterations: int = 0
     interrupted: bool = False
+
+
+@dataclass
+class _Stage:
+    """One canvas the scene is rendered at: the scene, the target, points scale."""
+
+    scene: object
+    goal: object
+    scale: object  # (2,) tensor: canvas px per refinement px
 
 
 def refine(
@@ -43,21 +68,22 @@ def refine(
     seed: int = 0,
     point_lr: float = POINT_LR,
     color_lr: float = COLOR_LR,
+    coarse_fraction: float = COARSE_FRACTION,
+    coarse_scale: float = COARSE_SCALE,
+    coarse_min_side: int = COARSE_MIN_SIDE,
     on_step: Optional[Callable[[int, float], None]] = None,
     keep_on_interrupt: bool = False,
 ) -> RefineReport:
     """Fit ``layers`` (paths in ``width``×``height`` original pixels) to ``target``.
 
-    ``target`` is ``(h, w, 3)`` uint8; the scene is rendered at ``w``×``h``. Paths are
-    updated in place with the best iterate. ``on_step(i, loss)`` runs after every
-    iteration. With ``keep_on_interrupt``, Ctrl-C stops the loop and keeps the best
-    result so far (``report.interrupted``); otherwise it propagates.
+    ``target`` is ``(h, w, 3)`` uint8; the scene is refined at ``w``×``h`` (the first
+    ``coarse_fraction`` of the iterations at ``coarse_scale`` of that, unless the
+    coarse canvas would be under ``coarse_min_side`` px). Paths are updated in place
+    with the best full-size iterate. ``on_step(i, loss)`` runs after every iteration.
+    With ``keep_on_interrupt``, Ctrl-C stops the loop and keeps the best result so far
+    (``report.interrupted``); otherwise it propagates.
     """
     import torch
-
-    from vecedit.render.composite import render_scene
-    from vecedit.scene import from_document
-    from vecedit.svg import load_svg
 
     report = RefineReport()
     paths = [p for layer in layers for p in layer.paths]
@@ -65,30 +91,29 @@ def refine(
         return report
     torch.manual_seed(seed)
     h, w = target.shape[:2]
-    doc = load_svg(to_svg(layers, width, height))
-    scene = from_document(doc, width=w, height=h)
-    if len(scene.shapes) != len(paths):  # every path is one visible, filled scene shape
-        raise RuntimeError(f"refine: {len(paths)} paths became {len(scene.shapes)} scene shapes")
-    goal = torch.from_numpy(np.array(target, dtype=np.float32)) / 255.0
-    points = scene.points.clone().requires_grad_(True)
-    rgb = scene.colors[:, :3].clone().requires_grad_(True)
-    alpha = scene.colors[:, 3:].clone()
+    fine = _stage(layers, target, width, height, w, h, len(paths))
+    coarse_size = (round(w * coarse_scale), round(h * coarse_scale))
+    coarse_steps = int(iterations * coarse_fraction) if min(coarse_size) >= coarse_min_side else 0
+    coarse = _stage(layers, target, width, height, *coarse_size, len(paths)) if coarse_steps else None
+    report.coarse_iterations = coarse_steps
+
+    points = fine.scene.points.clone().requires_grad_(True)
+    rgb = fine.scene.colors[:, :3].clone().requires_grad_(True)
+    alpha = fine.scene.colors[:, 3:].clone()
     optimizer = torch.optim.Adam([{"params": [points], "lr": point_lr}, {"params": [rgb], "lr": color_lr}])
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda i: 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(i, iterations) / iterations))
     )
-    best = (math.inf, points.detach().clone(), rgb.detach().clone())
+    with torch.no_grad():
+        report.initial_loss = best_loss = _loss(fine, points, rgb, alpha).item()
+    best = (points.detach().clone(), rgb.detach().clone())
     try:
         for i in range(iterations):
-            scene.points = points
-            scene.colors = torch.cat([rgb, alpha], 1)
-            image = render_scene(scene, background=(1.0, 1.0, 1.0), tolerance=TOLERANCE)
-            loss = torch.mean((image[..., :3] - goal) ** 2)
-            value = float(loss.detach())
-            if i == 0:
-                report.initial_loss = value
-            if value < best[0]:
-                best = (value, points.detach().clone(), rgb.detach().clone())
+            stage = coarse if i < coarse_steps else fine
+            loss = _loss(stage, points, rgb, alpha)
+            value = loss.item()
+            if stage is fine and value < best_loss:  # scores the points before this step
+                best_loss, best = value, (points.detach().clone(), rgb.detach().clone())
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -99,20 +124,45 @@ def refine(
             report.iterations = i + 1
             if on_step is not None:
                 on_step(i, value)
-        # the last step's result has not been scored yet
-        with torch.no_grad():
-            scene.points, scene.colors = points, torch.cat([rgb, alpha], 1)
-            image = render_scene(scene, background=(1.0, 1.0, 1.0), tolerance=TOLERANCE)
-            value = float(torch.mean((image[..., :3] - goal) ** 2))
-            if value < best[0]:
-                best = (value, points.detach().clone(), rgb.detach().clone())
+        with torch.no_grad():  # the last step's result has not been scored yet
+            value = _loss(fine, points, rgb, alpha).item()
+        if value < best_loss:
+            best_loss, best = value, (points.detach().clone(), rgb.detach().clone())
     except KeyboardInterrupt:
         if not keep_on_interrupt:
             raise
         report.interrupted = True
-    report.best_loss = best[0]
-    _write_back(scene, paths, best[1].double().numpy(), best[2].double().numpy(), (width / w, height / h))
+    report.best_loss = best_loss
+    _write_back(fine.scene, paths, best[0].double().numpy(), best[1].double().numpy(), (width / w, height / h))
     return report
+
+
+def _stage(layers, target: np.ndarray, width: int, height: int, out_w: int, out_h: int, n_paths: int) -> _Stage:
+    """The layers as a scene at ``out_w``×``out_h`` and the target box-filtered to that size."""
+    import torch
+
+    from vecedit.scene import from_document
+    from vecedit.svg import load_svg
+    from vectorizers.image import resize
+
+    scene = from_document(load_svg(to_svg(layers, width, height)), width=out_w, height=out_h)
+    if len(scene.shapes) != n_paths:  # every path is one visible, filled scene shape
+        raise RuntimeError(f"refine: {n_paths} paths became {len(scene.shapes)} scene shapes")
+    goal = torch.from_numpy(np.array(resize(target, out_w, out_h), dtype=np.float32)) / 255.0
+    h, w = target.shape[:2]
+    return _Stage(scene, goal, torch.tensor([out_w / w, out_h / h], dtype=scene.points.dtype))
+
+
+def _loss(stage: _Stage, points, rgb, alpha):
+    """Mean squared error of the scene with ``points`` (refinement px) and ``rgb`` on white."""
+    import torch
+
+    from vecedit.render.composite import render_scene
+
+    stage.scene.points = points * stage.scale
+    stage.scene.colors = torch.cat([rgb, alpha], 1)
+    image = render_scene(stage.scene, background=(1.0, 1.0, 1.0), tolerance=TOLERANCE)
+    return torch.mean((image[..., :3] - stage.goal) ** 2)
 
 
 def _write_back(scene, paths, points: np.ndarray, rgb: np.ndarray, scale: tuple[float, float]) -> None:

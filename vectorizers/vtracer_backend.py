@@ -5,7 +5,10 @@ the same clusters the scikit-image backend traces), then handed to VTracer's in-
 API in its *stacked* hierarchical mode with spline fitting: each cluster is drawn as
 a shape whose holes are left filled, larger clusters first, so a seam between two
 shapes is backed by the shape beneath. VTracer answers with SVG text, read back here
-with :func:`vecedit.svg.load_svg`.
+with :func:`vecedit.svg.load_svg`. ``VtracerTracer(hierarchical="cutout")`` gives
+VTracer's other mode, shapes that do not overlap (each with its holes cut out), the
+kind of trace a seam opens in when shapes move; the benchmark uses it as the
+reference for crack robustness.
 """
 
 from __future__ import annotations
@@ -21,7 +24,11 @@ from vectorizers.quantize import quantize
 class VtracerTracer:
     name = "vtracer"
 
-    def __init__(self, corner_threshold: int = 60, length_threshold: float = 4.0, splice_threshold: int = 45):
+    def __init__(self, corner_threshold: int = 60, length_threshold: float = 4.0, splice_threshold: int = 45,
+                 hierarchical: str = "stacked"):
+        if hierarchical not in ("stacked", "cutout"):
+            raise ValueError(f"hierarchical must be 'stacked' or 'cutout', got {hierarchical!r}")
+        self.hierarchical = hierarchical
         self.corner_threshold = corner_threshold
         self.length_threshold = length_threshold
         self.splice_threshold = splice_threshold
@@ -40,7 +47,7 @@ class VtracerTracer:
         Image.fromarray(np.ascontiguousarray(rgb), "RGB").save(buffer, format="PNG", compress_level=1)
         settings = dict(
             colormode="color",
-            hierarchical="stacked",
+            hierarchical=self.hierarchical,
             mode="spline",
             filter_speckle=0,
             color_precision=8,

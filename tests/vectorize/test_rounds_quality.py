@@ -1,0 +1,99 @@
+"""Small-region merging by colour, coarse-to-fine refinement, cutout tracing for the crack reference."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from vecedit.render.reference import render_reference
+from vectorizers import api
+from vectorizers.quantize import quantize
+from vectorizers.refine import refine
+from vectorizers.stack import Layer, to_svg
+from vectorizers.vtracer_backend import VtracerTracer
+
+from .conftest import scene_image
+
+
+def texture_between_black_and_white() -> tuple[np.ndarray, tuple[slice, slice]]:
+    """Black left half, white right half, and a 12×12 checkerboard of two close greys
+    (2×2 cells, each far below the minimum region size) across the middle."""
+    img = np.zeros((32, 32, 3), np.uint8)
+    img[:, 16:] = 255
+    box = (slice(10, 22), slice(10, 22))
+    y, x = np.mgrid[0:12, 0:12]
+    img[box] = np.where(((y // 2 + x // 2) % 2 == 0)[..., None], 112, 144).astype(np.uint8)
+    return img, box
+
+
+def test_small_regions_merge_with_similar_colours_not_the_nearest_large_region():
+    img, box = texture_between_black_and_white()
+    labels, palette = quantize(img, 4, min_area=20)
+    texture = palette[labels][box].astype(float)
+    # the checker cells join each other (grey), not the black or white neighbours
+    # (the 3×3 majority filter may nibble the patch's four corner pixels)
+    assert (np.abs(texture - 128).max(-1) < 24).mean() > 0.95
+    # and no region below the minimum size is left
+    from skimage.measure import label as connected
+
+    sizes = np.bincount(connected(labels, background=-1, connectivity=1).ravel())[1:]
+    assert sizes.min() >= 20
+
+
+def test_a_small_patch_joins_the_closer_colour():
+    img = np.zeros((24, 24, 3), np.uint8)
+    img[:, 12:] = 255
+    img[8:12, 11:15] = 40  # 16 px of dark grey, mostly inside the white half
+    labels, palette = quantize(img, 3, min_area=20)
+    assert len(palette) == 2 and palette[labels[9, 13]].max() < 10  # black (its mean now holds the patch)
+
+
+def psnr(layers, img) -> float:
+    h, w = img.shape[:2]
+    out = render_reference(to_svg(layers, w, h), width=w, height=h, background=(1.0, 1.0, 1.0))[..., :3]
+    return float(10 * np.log10(1.0 / np.mean((out.astype(np.float64) - img / 255.0) ** 2)))
+
+
+def test_coarse_to_fine_refinement_lowers_the_error():
+    img = scene_image(64, 48)
+    traced = api.run(img, rounds=(3,), backend="skimage")
+    layers = copy.deepcopy(traced.layers)
+    report = refine(layers, img, 64, 48, 8, coarse_min_side=16)
+    assert report.coarse_iterations == 6 and len(report.losses) == 8
+    assert report.best_loss < report.initial_loss
+    assert psnr(layers, img) > psnr(traced.layers, img) + 0.3
+    # topology kept
+    assert [[len(s) for s in p.subpaths] for p in layers[0].paths] == [
+        [len(s) for s in p.subpaths] for p in traced.layers[0].paths
+    ]
+
+
+def test_no_coarse_stage_on_small_canvases():
+    img = scene_image(48, 40)
+    layers = copy.deepcopy(api.run(img, rounds=(3,), backend="skimage").layers)
+    assert refine(layers, img, 48, 40, 4).coarse_iterations == 0
+
+
+def coverage(paths, w, h) -> np.ndarray:
+    return render_reference(to_svg([Layer("t", 2, paths)], w, h), width=w, height=h)[..., 3]
+
+
+def test_cutout_mode_leaves_holes_that_stacked_mode_fills():
+    img = np.full((40, 40, 3), 255, np.uint8)
+    img[12:28, 12:28] = (200, 30, 30)
+    stacked = VtracerTracer().trace(img, 2)
+    cutout = VtracerTracer(hierarchical="cutout").trace(img, 2)
+    # the bottom (white) shape alone: stacked covers the square's place, cutout leaves it open
+    assert coverage(stacked[:1], 40, 40)[20, 20] > 0.5
+    assert coverage(cutout[:1], 40, 40)[20, 20] < 0.5
+    assert coverage(cutout, 40, 40)[20, 20] > 0.5
+    with pytest.raises(ValueError, match="stacked"):
+        VtracerTracer(hierarchical="layered")
+
+
+def test_run_takes_a_tracer_instance(image):
+    result = api.run(image, rounds=(3, 6), backend=VtracerTracer(hierarchical="cutout"))
+    assert [g.id for g in result.document.root.children] == ["round-0", "round-1"]
+    assert "backend vtracer," in result.svg
