@@ -49,7 +49,7 @@ def add_train(steps) -> None:
     p.add_argument("input", metavar="IN.svg", help="the document the mapper edits")
     p.add_argument("-o", "--output", metavar="MAPPER.pt", required=True, help="the mapper file to write")
     p.add_argument("--samples", type=int, default=256, metavar="N", help="random edits rendered (default 256)")
-    p.add_argument("--steps", type=int, default=1500, metavar="N", help="training steps (default 1500)")
+    p.add_argument("--steps", type=int, default=1000, metavar="N", help="training steps (default 1000)")
     p.add_argument("--select", action="append", metavar="SEL",
                    help="only these elements form the edit space: ids, classes, selectors or a box x,y,w,h "
                         "(repeatable; default: every editable shape)")
@@ -115,7 +115,8 @@ def run_train(args: argparse.Namespace) -> int:
     if not source.is_file():
         raise InputError(f"{args.input}: no such file")
     if is_raster(source):
-        raise OptionError(f"{args.input} is a raster image; vectorize it first (vecedit vectorize) and train on the SVG")
+        raise OptionError(f"{args.input} is a raster image; vectorize it first (vecedit vectorize) and train on "
+                          "the SVG")
     check_output(source, output, args.output, ".pt", "deltaedit train", "mapper files")
     kinds = parse_kinds(args.kinds)
     to_rgba(args.background)

@@ -16,6 +16,7 @@ import hashlib
 import math
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Union
@@ -72,6 +73,18 @@ class DeltaMapper(nn.Module):
         return parts
 
 
+@contextmanager
+def one_thread():
+    """A small network's steps run fastest on one thread: waking more costs more than the work,
+    and far more on a shared machine (measured here: 0.19 s per step on two busy threads, 0.01 s on one)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def document_digest(doc) -> str:
     from vecedit.svg import dumps_svg
 
@@ -119,6 +132,8 @@ class TrainedMapper:
             net = DeltaMapper(config["feature_dim"], config["groups"], config["levels"], config["hidden"])
             net.load_state_dict(data["net"])
             space = EditSpace.from_dict(data["space"])
+            _require(data["encoder"], ("name", "dim", "image_size", "probe_image", "probe_text"))
+            _require(data["document"], ("structure", "digest", "background"))
             mapper = cls(space, net.eval(), data["encoder"], data["document"], data["source_features"],
                          dict(data.get("reference_features", {})), dict(data.get("stats", {})))
         except (KeyError, TypeError, ValueError, RuntimeError) as error:
@@ -150,7 +165,8 @@ class TrainedMapper:
         delta = direction(delta.float().reshape(-1, delta.shape[-1]), source)
         if code is None:
             code = torch.zeros(source.shape[0], len(self.space.groups), len(COLUMNS))
-        return self.net(source, delta, code.float())
+        with one_thread():
+            return self.net(source, delta, code.float())
 
     def features_of(self, doc, encoder, background: str = "white") -> torch.Tensor:
         """The document's image features: stored when it is the training document, else rendered."""
@@ -188,9 +204,9 @@ class TrainedMapper:
         started = clock()
         source = self.features_of(doc, encoder, background)
         featured = clock()
-        direction = self.text_direction(encoder, prompt.strip(), reference, templates)
+        text_delta = self.text_direction(encoder, prompt.strip(), reference, templates)
         texted = clock()
-        delta = self.predict(source[None], direction[None])[0].numpy() * float(strength)
+        delta = self.predict(source[None], text_delta[None])[0].numpy() * float(strength)
         mapped = clock()
         ms = {"source_features": 1e3 * (featured - started), "text": 1e3 * (texted - featured),
               "mapper": 1e3 * (mapped - texted)}
@@ -216,9 +232,17 @@ class TrainedMapper:
         return out, {"ms": ms, "edit": edit}
 
 
+def _require(record: dict, keys) -> None:
+    missing = [key for key in keys if key not in record]
+    if missing:
+        raise KeyError(missing[0])
+
+
 def reference_key(reference: str, templates) -> str:
-    name = templates if isinstance(templates, str) or templates is None else "|".join(templates)
-    return f"{reference}|{name}"
+    """The cache key of a reference text's features under a choice of templates."""
+    from vecedit.losses.clip_loss import templates_named
+
+    return f"{reference}|" + "|".join(templates_named(templates))
 
 
 def load_mapper(path: Union[str, os.PathLike], encoder=None, document=None) -> TrainedMapper:
@@ -241,4 +265,5 @@ def load_mapper(path: Union[str, os.PathLike], encoder=None, document=None) -> T
     return mapper
 
 
-__all__ = ["DeltaMapper", "LevelMapper", "TrainedMapper", "document_digest", "load_mapper", "reference_key"]
+__all__ = ["DeltaMapper", "LevelMapper", "TrainedMapper", "document_digest", "load_mapper", "one_thread",
+           "reference_key"]

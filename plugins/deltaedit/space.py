@@ -2,8 +2,9 @@
 
 A document's editable shapes are split into at most ``max_groups`` groups: the top-level
 ``<g>`` groups (and loose top-level shapes) under any single wrapper group, merged by
-k-means on colour and position when there are more of them than ``max_groups``. Each
-group gets nine numbers (:data:`COLUMNS`):
+k-means on colour and position when there are more of them than ``max_groups``; when
+there are fewer, groups of many shapes (a vectorizer's layers) are split by the same
+k-means while there is room. Each group gets nine numbers (:data:`COLUMNS`):
 
 =============  ===========================================================
 translate_x/y  move, as a fraction of the canvas width / height
@@ -31,7 +32,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -45,6 +46,7 @@ LEVEL_KIND = {"coarse": "shape", "medium": "color", "fine": "color"}
 SCALES = np.array([0.06, 0.06, 0.12, 0.15, 0.10, 0.25, 0.05, 0.05, 0.35])
 KINDS = ("color", "shape")
 NOTHING = 1e-9  # an edit column below this moves nothing (keeps rows bit-identical)
+SPLIT_ABOVE = 8  # a unit with more shapes than this is split while there is room for groups
 
 
 def parse_kinds(text) -> tuple[str, ...]:
@@ -105,6 +107,8 @@ class EditSpace:
         units = _top_level_units(doc, eligible)
         if len(units) > max_groups:
             units = _merge_units(units, scene, max_groups, seed)
+        else:
+            units = _split_large_units(units, scene, max_groups, seed)
         units.sort(key=lambda unit: unit[1][0])
         return cls([members for _, members in units], [name for name, _ in units], tuple(kinds))
 
@@ -143,10 +147,8 @@ def _shapes_in(group):
             yield child
 
 
-def _merge_units(units, scene, k: int, seed: int) -> list[tuple[str, list[int]]]:
-    """Too many units: k-means on (mean colour, centre) merges them into at most ``k`` groups."""
-    from scipy.cluster.vq import kmeans2
-
+def _unit_rows(units, scene) -> np.ndarray:
+    """(mean colour, centre as a fraction of the canvas) of each unit, the k-means features."""
     from vecedit.select import shape_boxes
 
     boxes = shape_boxes(scene)
@@ -157,12 +159,46 @@ def _merge_units(units, scene, k: int, seed: int) -> list[tuple[str, list[int]]]
         shapes = [of_element[m] for m in members]
         centre = np.mean([(boxes[i, :2] + boxes[i, 2:]) / 2 for i in shapes], axis=0) / size
         rows.append(np.concatenate([np.mean([_shape_colour(scene, i) for i in shapes], axis=0), centre]))
-    _, labels = kmeans2(np.asarray(rows), k, seed=seed, minit="++")
+    return np.asarray(rows)
+
+
+def _kmeans(rows: np.ndarray, k: int, seed: int) -> np.ndarray:
+    import warnings
+
+    from scipy.cluster.vq import kmeans2
+
+    with warnings.catch_warnings():  # an empty cluster is fine: it is dropped
+        warnings.simplefilter("ignore")
+        return kmeans2(rows, k, seed=seed, minit="++")[1]
+
+
+def _merge_units(units, scene, k: int, seed: int) -> list[tuple[str, list[int]]]:
+    """Too many units: k-means on (mean colour, centre) merges them into at most ``k`` groups."""
+    labels = _kmeans(_unit_rows(units, scene), k, seed)
     merged = []
     for label in sorted(set(labels.tolist())):
+        names = [name for (name, _), lab in zip(units, labels) if lab == label]
         members = sorted(m for (_, ms), lab in zip(units, labels) if lab == label for m in ms)
-        merged.append((f"cluster {len(merged) + 1} ({len(members)} shapes)", members))
+        merged.append(("+".join(names) if len(names) <= 3 else f"{names[0]} +{len(names) - 1} more", members))
     return merged
+
+
+def _split_large_units(units, scene, k: int, seed: int) -> list[tuple[str, list[int]]]:
+    """Room for more groups: split the largest unit in two (k-means on its shapes) while it has
+    more than :data:`SPLIT_ABOVE` shapes, so that e.g. a vectorizer's few layers of hundreds of
+    paths become regions of similar colour and place."""
+    units = list(units)
+    while len(units) < k:
+        largest = max(range(len(units)), key=lambda u: len(units[u][1]))
+        name, members = units[largest]
+        if len(members) <= SPLIT_ABOVE:
+            break
+        labels = _kmeans(_unit_rows([(name, [m]) for m in members], scene), 2, seed)
+        halves = [[m for m, lab in zip(members, labels) if lab == side] for side in (0, 1)]
+        if not all(halves):
+            break
+        units[largest:largest + 1] = [(f"{name}/{side + 1}", half) for side, half in enumerate(halves)]
+    return units
 
 
 def _shape_colour(scene, i: int) -> np.ndarray:
@@ -288,7 +324,11 @@ class BoundSpace:
             lab = srgb_to_oklab(arrays[name][index, :3])
             lab[:, 0] = rows.lightness + (lab[:, 0] - rows.lightness) * np.exp(log_contrast) + lightness
             lab[:, 1:] = lab[:, 1:] * np.exp(log_chroma) + np.array([tint_a, tint_b])
-            arrays[name][index, :3] = oklab_to_srgb(lab)
+            before, after = arrays[name][index, :3], oklab_to_srgb(lab)
+            # a colour that stays on the same 8-bit value (white under a tint, clipped back) keeps its exact
+            # value, so it is not rewritten
+            same = np.all(np.round(before * 255) == np.round(after * 255), axis=1)
+            arrays[name][index, :3] = np.where(same[:, None], before, after)
 
 
 def sample_edits(space: EditSpace, count: int, generator: np.random.Generator) -> np.ndarray:

@@ -3,7 +3,8 @@
 1. Sample ``samples`` random edits of the document in its edit space (the first is no
    edit), render each at the encoder's side, encode: ``N`` normalised features.
 2. Every ordered pair (i, j) of renders is a training example, as DeltaEdit's pairs of
-   images are: input = (features_i, edit_i, unit(features_j − features_i)), target =
+   images are: input = (features_i, edit_i, features_j − features_i as a unit vector along
+   the sphere at features_i, see :func:`~plugins.deltaedit.features.direction`), target =
    edit_j − edit_i (normalised units). ``N`` renders give ``N(N−1)`` pairs, so rendering,
    the slow part on a CPU, stays linear. Half of each batch starts from the unedited
    document (the source at inference). Pairs whose features barely differ (an edit the
@@ -17,15 +18,15 @@ cosine between the predicted and the true edit for them, from the unedited docum
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from typing import Callable, Optional, Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from plugins.deltaedit.features import encoder_identity, encoder_view, image_features, text_features, direction, work_size
-from plugins.deltaedit.mapper import DeltaMapper, TrainedMapper, document_digest, reference_key
+from plugins.deltaedit.features import (direction, encoder_identity, encoder_view, image_features, text_features,
+                                        work_size)
+from plugins.deltaedit.mapper import DeltaMapper, TrainedMapper, document_digest, one_thread, reference_key
 from plugins.deltaedit.space import KINDS, SCALES, EditSpace, sample_edits, structure_signature
 from vecedit.errors import OptionError
 
@@ -91,18 +92,6 @@ def draw_batch(pairs: np.ndarray, from_source: np.ndarray, size: int, generator:
     return torch.as_tensor(batch[:, 0]), torch.as_tensor(batch[:, 1])
 
 
-@contextmanager
-def one_thread():
-    """A small network's steps run fastest on one thread: waking more costs more than the work,
-    and far more on a shared machine (measured here: 0.19 s per step on two busy threads, 0.01 s on one)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def level_loss(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """DeltaEdit's loss on one level: L2 + (1 − cosine) of the flattened deltas."""
     predicted, target = predicted.flatten(1), target.flatten(1)
@@ -121,7 +110,7 @@ def held_out_cosine(net: DeltaMapper, features: torch.Tensor, codes: torch.Tenso
     return float(F.cosine_similarity(predicted.flatten(1), codes[index].flatten(1), dim=-1).mean())
 
 
-def train_mapper(doc, encoder, samples: int = 256, steps: int = 1500, seed: int = 0, selection=None,
+def train_mapper(doc, encoder, samples: int = 256, steps: int = 1000, seed: int = 0, selection=None,
                  max_groups: int = 8, kinds: Sequence[str] = KINDS, background: str = "white",
                  batch_size: int = 128, hidden: int = 256, reference: str = "a photo",
                  templates="imagenet", progress: Optional[Callable[[str, int, int], None]] = None) -> TrainedMapper:
@@ -164,7 +153,8 @@ def train_mapper(doc, encoder, samples: int = 256, steps: int = 1500, seed: int 
              "fit_s": time.perf_counter() - rendered, "seed": seed, "max_groups": max_groups}
     document = {"structure": structure_signature(doc), "digest": document_digest(doc), "background": background,
                 "size": [float(doc.width), float(doc.height)]}
-    cached = {reference_key(reference, templates): text_features(encoder, reference, templates_named(templates))}
+    cached = {reference_key(reference, name): text_features(encoder, reference, templates_named(name))
+              for name in dict.fromkeys([templates, "none"])}  # the reference text, for both template choices
     return TrainedMapper(space, net, encoder_identity(encoder), document, features[0].clone(), cached, stats)
 
 

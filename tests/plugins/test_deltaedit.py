@@ -146,6 +146,15 @@ def test_edit_space_groups_and_random_edits():
     assert not edits[:, :, :4].any()  # colour-only space: no layout columns
 
 
+def test_text_encoding_cut_after_the_end_token_equals_encode_text(tiny_clip):
+    from plugins.deltaedit.features import encode_texts
+    from vecedit.losses.encoders import load_clip
+
+    encoder = load_clip(str(tiny_clip[0]), None, str(tiny_clip[1]), "cpu")
+    texts = ["a photo of a red house.", "a bad photo of the a photo.", "red"]
+    assert torch.allclose(encode_texts(encoder, texts), encoder.encode_text(texts), atol=1e-4)
+
+
 # ----------------------------------------------------------------------------- plugin and CLI
 
 
