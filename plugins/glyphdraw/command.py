@@ -79,6 +79,10 @@ def own_arguments(g) -> None:
 def run(args: argparse.Namespace, plugin) -> int:
     from plugins.cli import run_as_edit
 
+    for flag, name, example in (("--text", "text", "--text SALE"), ("--box", "box", "--box 40,40,200,80")):
+        given = getattr(args, name) is not None or any(o.split("=")[0].strip() == name for o in args.plugin_option or [])
+        if not given and not args.config:
+            raise OptionError(f"vecedit glyphdraw needs {flag} ({example}); -h lists every option")
     images = image_outputs(args)
     if args.insert_only:
         code = insert_only(args, plugin)

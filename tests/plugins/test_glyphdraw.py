@@ -290,6 +290,8 @@ def fake_model(folder, class_name="StableDiffusionInpaintPipeline", channels=9):
     ({"-p": None}, "nothing to style the text toward"),
     ({"--insert-only": True}, "--insert-only places the outlines only"),
     ({"--glyph-image": "{tmp}/g.jpg"}, "give a file name ending in .png"),
+    ({"--text": None}, "vecedit glyphdraw needs --text"),
+    ({"--box": None, "--insert-only": True, "-p": None}, "vecedit glyphdraw needs --box"),
 ])
 def test_bad_input_fails_in_one_line_and_writes_nothing(poster, tmp_path, capsys, flags, message):
     fake_model(tmp_path / "txt2img", "StableDiffusionPipeline", channels=4)
