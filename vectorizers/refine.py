@@ -13,11 +13,16 @@ target (the renderer's coverage is box-filtered too, so the coarse loss is the f
 seen through 2×2 averaging). The points stay in refinement-size pixels throughout and
 Adam keeps its state across the switch; the last iterations, at full size, place the
 edges to the pixel. Only full-size losses count as "best".
+
+The loop runs on :data:`THREADS` intra-op thread(s): the renderer's work is many
+mid-sized tensor ops, and on a shared 2-core machine a second thread made an iteration
+4–5× slower (wall and CPU time: threads waiting on each other), not faster.
 """
 
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -38,6 +43,8 @@ COARSE_FRACTION = 0.75
 """Share of the iterations rendered at :data:`COARSE_SCALE`."""
 COARSE_MIN_SIDE = 128
 """No coarse stage when the coarse canvas would be smaller than this (px, shorter side)."""
+THREADS = 1
+"""Torch intra-op threads while refining (restored afterwards); ``None`` keeps the caller's."""
 
 
 @dataclass
@@ -71,6 +78,7 @@ def refine(
     coarse_fraction: float = COARSE_FRACTION,
     coarse_scale: float = COARSE_SCALE,
     coarse_min_side: int = COARSE_MIN_SIDE,
+    threads: Optional[int] = THREADS,
     on_step: Optional[Callable[[int, float], None]] = None,
     keep_on_interrupt: bool = False,
 ) -> RefineReport:
@@ -81,22 +89,31 @@ def refine(
     coarse canvas would be under ``coarse_min_side`` px). Paths are updated in place
     with the best full-size iterate. ``on_step(i, loss)`` runs after every iteration.
     With ``keep_on_interrupt``, Ctrl-C stops the loop and keeps the best result so far
-    (``report.interrupted``); otherwise it propagates.
+    (``report.interrupted``); otherwise it propagates. ``threads``: torch intra-op
+    threads for the loop (``None``: as set by the caller).
     """
-    import torch
-
     report = RefineReport()
     paths = [p for layer in layers for p in layer.paths]
     if iterations <= 0 or not paths:
         return report
-    torch.manual_seed(seed)
     h, w = target.shape[:2]
-    fine = _stage(layers, target, width, height, w, h, len(paths))
-    coarse_size = (round(w * coarse_scale), round(h * coarse_scale))
-    coarse_steps = int(iterations * coarse_fraction) if min(coarse_size) >= coarse_min_side else 0
-    coarse = _stage(layers, target, width, height, *coarse_size, len(paths)) if coarse_steps else None
-    report.coarse_iterations = coarse_steps
+    with _torch_threads(threads):
+        fine = _stage(layers, target, width, height, w, h, len(paths))
+        coarse_size = (round(w * coarse_scale), round(h * coarse_scale))
+        if min(coarse_size) >= coarse_min_side:
+            report.coarse_iterations = int(iterations * coarse_fraction)
+        coarse = _stage(layers, target, width, height, *coarse_size, len(paths)) if report.coarse_iterations else None
+        points, rgb = _optimise(report, fine, coarse, iterations, seed, point_lr, color_lr, on_step, keep_on_interrupt)
+    _write_back(fine.scene, paths, points.double().numpy(), rgb.double().numpy(), (width / w, height / h))
+    return report
 
+
+def _optimise(report, fine: "_Stage", coarse: Optional["_Stage"], iterations, seed, point_lr, color_lr,
+              on_step, keep_on_interrupt):
+    """Adam on points and RGB; fills ``report``; returns the best full-size (points, rgb)."""
+    import torch
+
+    torch.manual_seed(seed)
     points = fine.scene.points.clone().requires_grad_(True)
     rgb = fine.scene.colors[:, :3].clone().requires_grad_(True)
     alpha = fine.scene.colors[:, 3:].clone()
@@ -109,7 +126,7 @@ def refine(
     best = (points.detach().clone(), rgb.detach().clone())
     try:
         for i in range(iterations):
-            stage = coarse if i < coarse_steps else fine
+            stage = coarse if i < report.coarse_iterations else fine
             loss = _loss(stage, points, rgb, alpha)
             value = loss.item()
             if stage is fine and value < best_loss:  # scores the points before this step
@@ -133,8 +150,20 @@ def refine(
             raise
         report.interrupted = True
     report.best_loss = best_loss
-    _write_back(fine.scene, paths, best[0].double().numpy(), best[1].double().numpy(), (width / w, height / h))
-    return report
+    return best
+
+
+@contextmanager
+def _torch_threads(threads: Optional[int]):
+    import torch
+
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _stage(layers, target: np.ndarray, width: int, height: int, out_w: int, out_h: int, n_paths: int) -> _Stage:

@@ -70,10 +70,18 @@ def test_coarse_to_fine_refinement_lowers_the_error():
     ]
 
 
-def test_no_coarse_stage_on_small_canvases():
+def test_no_coarse_stage_on_small_canvases_and_threads_restored():
+    import torch
+
     img = scene_image(48, 40)
     layers = copy.deepcopy(api.run(img, rounds=(3,), backend="skimage").layers)
-    assert refine(layers, img, 48, 40, 4).coarse_iterations == 0
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        assert refine(layers, img, 48, 40, 4, threads=1).coarse_iterations == 0
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
 
 
 def coverage(paths, w, h) -> np.ndarray:
