@@ -80,7 +80,8 @@ def run(args: argparse.Namespace, plugin) -> int:
     from plugins.cli import run_as_edit
 
     for flag, name, example in (("--text", "text", "--text SALE"), ("--box", "box", "--box 40,40,200,80")):
-        given = getattr(args, name) is not None or any(o.split("=")[0].strip() == name for o in args.plugin_option or [])
+        as_option = any(o.split("=")[0].strip() == name for o in args.plugin_option or [])
+        given = getattr(args, name) is not None or as_option
         if not given and not args.config:
             raise OptionError(f"vecedit glyphdraw needs {flag} ({example}); -h lists every option")
     images = image_outputs(args)
