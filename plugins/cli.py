@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Callable
 
 from plugins.registry import available, load
@@ -22,7 +23,8 @@ def add_parser(subparsers) -> None:
 def add_plugin_commands(subparsers) -> None:
     """Let each installed plugin with an ``add_command(subparsers)`` add its own subcommand.
 
-    A plugin that fails to load adds nothing here; ``vecedit plugins`` says why.
+    A plugin that fails to load adds nothing here (``vecedit plugins`` says why); one whose
+    ``add_command`` raises adds nothing and is named in a warning, so the rest still works.
     """
     for name in available():
         try:
@@ -30,8 +32,13 @@ def add_plugin_commands(subparsers) -> None:
         except OptionError:
             continue
         add_command = getattr(plugin, "add_command", None)
-        if add_command is not None:
+        if add_command is None:
+            continue
+        try:
             add_command(subparsers)
+        except Exception as error:  # one broken plugin must not take the whole command line down
+            print(f"vecedit: warning: plugin {name!r} could not add its command: {type(error).__name__}: {error}",
+                  file=sys.stderr)
 
 
 def add_edit_command(subparsers, plugin, name: str, help: str, description: str,

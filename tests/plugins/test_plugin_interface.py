@@ -177,3 +177,16 @@ def test_load_refuses_an_object_without_the_interface(third_party, monkeypatch):
     monkeypatch.delattr(darken_plugin_pkg.DarkenPlugin, "contribute")
     with pytest.raises(OptionError, match="has no 'contribute'"):
         load(third_party)
+
+
+def test_a_plugin_whose_command_breaks_does_not_break_the_command_line(third_party, dots, tmp_path, capsys,
+                                                                       monkeypatch):
+    import darken_plugin_pkg
+
+    def broken(self, subparsers):
+        raise RuntimeError("half-installed")
+
+    monkeypatch.setattr(darken_plugin_pkg.DarkenPlugin, "add_command", broken)
+    assert main(["render", str(dots), "-o", str(tmp_path / "dots.png"), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "plugin 'darken-test' could not add its command: RuntimeError: half-installed" in err
