@@ -15,7 +15,8 @@ A job file holds the same keys as the command's flags (``vecedit edit --config j
     clip: {model: ViT-B-32, pretrained: openai}
 
 Boxes are ``x,y,w,h`` in the document's pixels (its ``width``/``height``). Relative paths
-in a job file are taken from the job file's folder. TOML has no null, so an empty string
+in a job file are taken from the job file's folder (for ``plugin_options``, a value that
+names an existing file there). TOML has no null, so an empty string
 stands for "not set" there (and is read back as ``None``).
 """
 
@@ -246,6 +247,9 @@ def load_config(path: Union[str, os.PathLike], resolve_paths: bool = True) -> Ed
         for roi in config.rois:
             if roi.mask and not os.path.isabs(roi.mask):
                 roi.mask = str(base / roi.mask)
+        for key, value in config.plugin_options.items():  # files a plugin reads (a style image, a .pt)
+            if isinstance(value, str) and value and not os.path.isabs(value) and (base / value).exists():
+                config.plugin_options[key] = str(base / value)
         if config.clip.checkpoint and not os.path.isabs(config.clip.checkpoint):
             config.clip.checkpoint = str(base / config.clip.checkpoint)
         if config.clip.model.endswith(".json") and not os.path.isabs(config.clip.model):
