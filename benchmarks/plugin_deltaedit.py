@@ -8,10 +8,14 @@ weights (what the edits mean does). The document is ``samples/landscape.svg``. M
   rendered + encoded edit, milliseconds per training step, and the default run
   (256 edits, 1000 steps) extrapolated from them;
 * ``apply_ms``: one edit of the training document toward a prompt, median over prompts,
-  split into the text direction (80 templates through the text tower; the reference
-  text's features are cached in the mapper file), the mapper's forward pass and writing
-  the SVG; also with ``templates="none"`` (one text) and for a document of the same
-  structure but other colours (its image features are rendered and encoded);
+  split into the text direction (80 templates through the text tower, cut after the
+  end-of-text token; the reference text's features are cached in the mapper file), the
+  mapper's forward pass and writing the SVG; also with ``templates="none"`` (one text),
+  for a document of the same structure but other colours (its image features are
+  rendered and encoded), and ``encode_text`` of the 80 templates uncut, for comparison;
+* ``held_out_edit_cosine``: cosine between predicted and true random edits held out of
+  training (how well the mapper inverts image-feature deltas; random weights, so it says
+  nothing of text);
 * ``load_ms`` / ``check_encoder_ms`` (the encoder's probe features) / ``file_kb``.
 
     python benchmarks/plugin_deltaedit.py
@@ -57,6 +61,7 @@ def median_ms(runs: list[dict], key: str) -> float:
 
 def measure() -> dict:
     from plugins.deltaedit import load_mapper, train_mapper
+    from vecedit.losses.clip_loss import imagenet_templates
     from vecedit.svg import load_svg
 
     encoder = clip_sized_encoder()
@@ -82,6 +87,10 @@ def measure() -> dict:
     one_text = [loaded.apply(doc, prompt, encoder, templates="none")[1] for prompt in PROMPTS]
     family = load_svg((ROOT / "samples" / "landscape.svg").read_text().replace('fill="#ffe066"', 'fill="#ff8040"'))
     other = [loaded.apply(family, prompt, encoder)[1] for prompt in PROMPTS[:3]]
+    texts = [t.format(PROMPTS[0]) for t in imagenet_templates()]
+    start = time.perf_counter()
+    encoder.encode_text(texts)  # the 77-position context that encode_texts cuts
+    uncut_ms = 1e3 * (time.perf_counter() - start)
     return {
         "encoder": "open_clip ViT-B-32, random weights (timing only), CPU float32",
         "document": "samples/landscape.svg",
@@ -92,10 +101,12 @@ def measure() -> dict:
             "samples": SAMPLES, "steps": STEPS, "total_s": round(train_s, 1),
             "render_and_encode_per_sample_s": round(per_sample, 3),
             "fit_step_ms": round(1e3 * per_step, 2),
+            "held_out_edit_cosine": round(stats["held_out_cosine"], 3),
             "default_run_estimate_s": round(DEFAULT_SAMPLES * per_sample + DEFAULT_STEPS * per_step, 1),
         },
         "apply_ms": {
             "total": median_ms(runs, "total"), "text_80_templates": median_ms(runs, "text"),
+            "text_80_templates_uncut_encode_text": round(uncut_ms, 1),
             "mapper_forward": median_ms(runs, "mapper"), "write_svg": median_ms(runs, "write"),
             "total_one_template": median_ms(one_text, "total"),
             "total_same_structure_other_document": median_ms(other, "total"),
