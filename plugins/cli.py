@@ -102,8 +102,13 @@ def run(args: argparse.Namespace) -> int:
         command = f"  (also: vecedit {item['command']})" if item.get("command") else ""
         print(f"{item['name']}: {item['summary']}{command}")
         for option in item["options"]:
-            default = "required" if option["required"] else f"default {option['default']!r}"
-            print(f"    {option['name']:<16} {option['help']} ({default})")
+            if option["required"]:
+                note = " (required)"
+            elif "default" in option["help"]:  # the help already says what happens when it is not given
+                note = ""
+            else:
+                note = f" (default {option['default']!r})"
+            print(f"    {option['name']:<16} {option['help']}{note}")
         print()
     print("use: vecedit edit IN.svg -o OUT.svg --plugin NAME --plugin-option KEY=VALUE …")
     return 0
