@@ -28,6 +28,7 @@ import time
 
 import numpy as np
 import torch
+from benchkit import random_vit_b32  # noqa: E402
 
 BAR = 0.25
 
@@ -66,22 +67,6 @@ def random_svg(n: int, size: int, seed: int) -> str:
         parts.append(f'<path id="p{i}" d="{d}" fill="rgb({rgb[0]},{rgb[1]},{rgb[2]})" '
                      f'fill-opacity="{rng.uniform(0.3, 1):.2f}"/>')
     return "\n".join(parts + ["</svg>"])
-
-
-def random_vit_b32(device: str):
-    import logging
-
-    import open_clip
-
-    from vecedit.losses.encoders import OpenClipEncoder
-
-    logging.getLogger().setLevel(logging.ERROR)
-    precision = "fp16" if device.startswith("cuda") else "fp32"
-    model = open_clip.create_model("ViT-B-32", pretrained=None, precision=precision, device=device).eval()
-    for p in model.parameters():
-        p.requires_grad_(False)
-    return OpenClipEncoder(model, open_clip.get_tokenizer("ViT-B-32"), open_clip.OPENAI_DATASET_MEAN,
-                           open_clip.OPENAI_DATASET_STD, 224, "ViT-B-32, RANDOM weights (timing only)")
 
 
 def measure(doc, encoder, patches: int, work_size: str, iterations: int, device: str) -> dict:

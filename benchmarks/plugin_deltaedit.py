@@ -24,7 +24,6 @@ weights (what the edits mean does). The document is ``samples/landscape.svg``. M
 from __future__ import annotations
 
 import json
-import logging
 import statistics
 import sys
 import tempfile
@@ -33,26 +32,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout, uninstalled
+from benchkit import random_vit_b32  # noqa: E402
 
 import torch  # noqa: E402
 
 SAMPLES, STEPS = 64, 300
 DEFAULT_SAMPLES, DEFAULT_STEPS = 256, 1000
 PROMPTS = ("autumn", "a night scene", "a red sunset", "winter snow", "a watercolour painting")
-
-
-def clip_sized_encoder():
-    import open_clip
-
-    from vecedit.losses.encoders import OpenClipEncoder
-
-    logging.getLogger().setLevel(logging.ERROR)
-    torch.manual_seed(0)
-    model = open_clip.create_model("ViT-B-32", pretrained=None).eval()
-    for parameter in model.parameters():
-        parameter.requires_grad_(False)
-    return OpenClipEncoder(model, open_clip.get_tokenizer("ViT-B-32"), open_clip.OPENAI_DATASET_MEAN,
-                           open_clip.OPENAI_DATASET_STD, 224, "ViT-B-32 (random weights)")
 
 
 def median_ms(runs: list[dict], key: str) -> float:
@@ -64,7 +50,7 @@ def measure() -> dict:
     from vecedit.losses.clip_loss import imagenet_templates
     from vecedit.svg import load_svg
 
-    encoder = clip_sized_encoder()
+    encoder = random_vit_b32()
     doc = load_svg(ROOT / "samples" / "landscape.svg")
     started = time.perf_counter()
     mapper = train_mapper(doc, encoder, samples=SAMPLES, steps=STEPS, seed=0)

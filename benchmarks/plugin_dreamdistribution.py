@@ -22,44 +22,17 @@ weights. Measured:
 from __future__ import annotations
 
 import json
-import logging
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout, uninstalled
+from benchkit import random_vit_b32, timed  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 PROMPTS, TOKENS, REFERENCES, FIT_STEPS = 32, 4, 5, 300
-
-
-def clip_sized_encoder():
-    import open_clip
-
-    from vecedit.losses.encoders import OpenClipEncoder
-
-    logging.getLogger().setLevel(logging.ERROR)
-    torch.manual_seed(0)
-    model = open_clip.create_model("ViT-B-32", pretrained=None).eval()
-    for parameter in model.parameters():
-        parameter.requires_grad_(False)
-    return OpenClipEncoder(model, open_clip.get_tokenizer("ViT-B-32"), open_clip.OPENAI_DATASET_MEAN,
-                           open_clip.OPENAI_DATASET_STD, 224, "ViT-B-32 (random weights)")
-
-
-def timed(function, repeats: int = 3) -> tuple[float, object]:
-    """Median seconds over ``repeats`` calls (after one warm-up call), and the last result."""
-    result = function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def references(n: int = REFERENCES) -> list[np.ndarray]:
@@ -75,7 +48,7 @@ def measure() -> dict:
     from vecedit.edit_config import EditConfig
     from vecedit.svg import load_svg
 
-    encoder = clip_sized_encoder()
+    encoder = random_vit_b32()
     tower = SoftPromptTower(encoder)
     out = {"encoder": "open_clip ViT-B-32, random weights, CPU float32", "torch_threads": torch.get_num_threads(),
            "prompts": PROMPTS, "tokens": TOKENS, "references": REFERENCES}

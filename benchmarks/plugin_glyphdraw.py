@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import statistics
 import sys
 import time
@@ -39,36 +38,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout, uninstalled
+from benchkit import random_vit_b32, timed  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "landscape.svg"
 BOX = "40,8,240,56"
 LATIN, CHINESE, CJK_FONT = "SUMMER SALE", "天空晴朗", "WenQuanYi Micro Hei"
-
-
-def timed(function, repeats: int = 5) -> tuple[float, object]:
-    """Median seconds over ``repeats`` calls after one warm-up call, and the last result."""
-    result = function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
-
-def clip_sized_encoder():
-    import open_clip
-    import torch
-
-    from vecedit.losses.encoders import OpenClipEncoder
-
-    logging.getLogger().setLevel(logging.ERROR)
-    torch.manual_seed(0)
-    model = open_clip.create_model("ViT-B-32", pretrained=None).eval()
-    for parameter in model.parameters():
-        parameter.requires_grad_(False)
-    return OpenClipEncoder(model, open_clip.get_tokenizer("ViT-B-32"), open_clip.OPENAI_DATASET_MEAN,
-                           open_clip.OPENAI_DATASET_STD, 224, "ViT-B-32 (random weights)")
 
 
 def has_cjk_font() -> bool:
@@ -115,7 +89,7 @@ def edit_step(iterations: int) -> dict:
     from vecedit.optimize import Editor
     from vecedit.svg import load_svg
 
-    encoder = clip_sized_encoder()
+    encoder = random_vit_b32()
     config = EditConfig(iterations=iterations + 1, seed=0, plugin="glyphdraw",
                         plugin_options={"text": LATIN, "box": BOX, "prompt": "made of clouds"})
     editor = Editor(load_svg(SAMPLE), config, encoder=encoder)

@@ -22,7 +22,6 @@ and on a shared 2-core machine a second thread mostly waits.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import statistics
 import sys
@@ -31,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout, uninstalled
+from benchkit import random_vit_b32  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -41,20 +41,6 @@ TEXTURE_ITERATIONS = 3
 THREADS = 1
 SVG = ROOT / "samples" / "landscape.svg"
 STYLE = ROOT / "samples" / "style-dusk.png"
-
-
-def clip_sized_encoder():
-    import open_clip
-
-    from vecedit.losses.encoders import OpenClipEncoder
-
-    logging.getLogger().setLevel(logging.ERROR)
-    torch.manual_seed(0)
-    model = open_clip.create_model("ViT-B-32", pretrained=None).eval()
-    for parameter in model.parameters():
-        parameter.requires_grad_(False)
-    return OpenClipEncoder(model, open_clip.get_tokenizer("ViT-B-32"), open_clip.OPENAI_DATASET_MEAN,
-                           open_clip.OPENAI_DATASET_STD, 224, "ViT-B-32 (random weights)")
 
 
 def median_ms(function, repeats: int = REPEATS) -> float:
@@ -158,7 +144,7 @@ def measure() -> dict:
     threads = torch.get_num_threads()
     torch.set_num_threads(THREADS)
     try:
-        encoder = clip_sized_encoder()
+        encoder = random_vit_b32()
         return {
             "encoder": "open_clip ViT-B-32, random weights (timings only), texture from blocks 2, 4, 6",
             "threads": THREADS,
