@@ -59,48 +59,10 @@ def text_features(encoder, text: str, templates: Sequence[str]) -> torch.Tensor:
     return F.normalize(features.mean(0), dim=0).cpu()
 
 
-_CUT_CHECKED: dict[int, bool] = {}  # id(model) → whether the cut encoding matched encode_text
-
-
 @torch.no_grad()
 def encode_texts(encoder, texts: Sequence[str]) -> torch.Tensor:
-    """``encoder.encode_text(texts)`` (float32), computed only up to the last end-of-text token.
-
-    A CLIP text tower is causal and reads its features at the end-of-text token, so the
-    padding after it (most of the 77 positions for short prompts) changes nothing; cutting
-    it makes the 80 templates of a prompt several times faster on a CPU. Used for open_clip
-    models with a causal mask and end-of-text pooling, after checking once per model
-    that it gives what ``encode_text`` gives; anything else goes through ``encode_text``.
-    """
-    model = getattr(encoder, "model", None)
-    if not _cuttable(model):
-        return encoder.encode_text(list(texts)).float()
-    tokens = encoder.tokenizer(list(texts)).to(next(model.parameters()).device)
-    cut = _encode_cut(model, tokens[:, : int(tokens.argmax(-1).max()) + 1]).float()
-    if id(model) not in _CUT_CHECKED:
-        full = encoder.encode_text(list(texts[:1])).float()
-        _CUT_CHECKED[id(model)] = bool(torch.allclose(cut[:1], full, rtol=1e-3, atol=1e-3 * float(full.abs().max())))
-    return cut if _CUT_CHECKED[id(model)] else encoder.encode_text(list(texts)).float()
-
-
-def _cuttable(model) -> bool:
-    return (model is not None and getattr(model, "text_pool_type", None) == "argmax"
-            and getattr(model, "attn_mask", None) is not None
-            and all(hasattr(model, name) for name in ("token_embedding", "transformer", "ln_final"))
-            and getattr(model, "positional_embedding", torch.zeros(0)).dim() == 2)
-
-
-def _encode_cut(model, tokens: torch.Tensor) -> torch.Tensor:
-    """open_clip's ``CLIP.encode_text`` on the first ``n`` positions only."""
-    n = tokens.shape[1]
-    cast = model.transformer.get_cast_dtype()
-    x = model.token_embedding(tokens).to(cast) + model.positional_embedding[:n].to(cast)
-    x = model.ln_final(model.transformer(x, attn_mask=model.attn_mask[:n, :n]))
-    x = x[torch.arange(x.shape[0], device=x.device), tokens.argmax(dim=-1)]
-    projection = model.text_projection
-    if projection is None:
-        return x
-    return projection(x) if isinstance(projection, torch.nn.Module) else x @ projection
+    """``encoder.encode_text(texts)`` as float32 (open_clip's is already cut at the end-of-text token)."""
+    return encoder.encode_text(list(texts)).float()
 
 
 def direction(delta: torch.Tensor, source: torch.Tensor) -> torch.Tensor:

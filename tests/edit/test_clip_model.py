@@ -29,6 +29,26 @@ def test_checkpoint_loads_once_as_an_encoder(tiny_clip):
     assert encoder.encode_text(["a photo", "a cat"]).shape == (2, 32)
 
 
+def test_text_features_run_only_up_to_the_end_token_and_equal_the_full_encoding(tiny_clip):
+    from vecedit.losses.encoders import OpenClipEncoder
+
+    config, checkpoint = tiny_clip
+    shared = load_clip(str(config), checkpoint=checkpoint, device="cpu")
+    encoder = OpenClipEncoder(shared.model, shared.tokenizer, shared.mean, shared.std, 64, "tiny")
+    texts = ["a photo", "a photo of a very small red car parked in front of an old house", "x"]
+    full = encoder.model.encode_text(encoder.tokenizer(texts)).float()
+    assert torch.allclose(encoder.encode_text(texts), full, atol=1e-5)  # the first call checks the cut once
+    assert encoder._cut_matches is True
+    lengths = []
+    handle = encoder.model.transformer.register_forward_hook(lambda m, i, o: lengths.append(i[0].shape[1]))
+    try:
+        cut = encoder.encode_text(texts)
+    finally:
+        handle.remove()
+    assert torch.allclose(cut, full, atol=1e-5)
+    assert lengths == [17]  # up to the longest text's end token; the padding after it never ran
+
+
 def test_gradients_reach_scene_parameters(tiny_clip):
     config, checkpoint = tiny_clip
     encoder = load_clip(str(config), checkpoint=checkpoint, device="cpu")

@@ -67,17 +67,54 @@ class OpenClipEncoder:
         self.description = description
         first = next(model.parameters())
         self.device, self.dtype = first.device, first.dtype
+        self._cut_matches: Optional[bool] = None  # see encode_text
 
     def encode_image(self, batch: torch.Tensor) -> torch.Tensor:
         return self.model.encode_image(batch.to(self.device, self.dtype)).float()
 
     @torch.no_grad()
     def encode_text(self, texts: list[str]) -> torch.Tensor:
+        """``(T, D)`` float32 text features.
+
+        A CLIP text tower is causal and reads its features at the end-of-text token, so
+        the padding after it (most of the 77 positions for short prompts) changes
+        nothing: where the model has that form, only the positions up to the last
+        end-of-text token are run (the 80 templates of a prompt several times faster on a
+        CPU), after checking once that this gives what ``encode_text`` gives.
+        """
         tokens = self.tokenizer(list(texts)).to(self.device)
-        return self.model.encode_text(tokens).float()
+        if self._cut_matches is False or not _cuttable(self.model):
+            return self.model.encode_text(tokens).float()
+        cut = _encode_cut(self.model, tokens[:, : int(tokens.argmax(-1).max()) + 1]).float()
+        if self._cut_matches is None:
+            full = self.model.encode_text(tokens[:1]).float()
+            self._cut_matches = bool(torch.allclose(cut[:1], full, rtol=1e-3, atol=1e-3 * float(full.abs().max())))
+            if not self._cut_matches:
+                return self.model.encode_text(tokens).float()
+        return cut
 
     def __repr__(self) -> str:
         return f"OpenClipEncoder({self.description}, {self.device}, {self.dtype})"
+
+
+def _cuttable(model) -> bool:
+    """Whether ``model`` is an open_clip CLIP whose text tower is causal with end-of-text pooling."""
+    return (getattr(model, "text_pool_type", None) == "argmax" and getattr(model, "attn_mask", None) is not None
+            and all(hasattr(model, name) for name in ("token_embedding", "transformer", "ln_final"))
+            and getattr(model, "positional_embedding", torch.zeros(0)).dim() == 2)
+
+
+def _encode_cut(model, tokens: torch.Tensor) -> torch.Tensor:
+    """open_clip's ``CLIP.encode_text`` run on the first ``tokens.shape[1]`` positions only."""
+    n = tokens.shape[1]
+    cast = model.transformer.get_cast_dtype()
+    x = model.token_embedding(tokens).to(cast) + model.positional_embedding[:n].to(cast)
+    x = model.ln_final(model.transformer(x, attn_mask=model.attn_mask[:n, :n]))
+    x = x[torch.arange(x.shape[0], device=x.device), tokens.argmax(dim=-1)]
+    projection = model.text_projection
+    if projection is None:
+        return x
+    return projection(x) if isinstance(projection, torch.nn.Module) else x @ projection
 
 
 def default_device() -> str:
