@@ -30,8 +30,10 @@ resvg:
 * ``cutout``: the same pipeline with VTracer's *cutout* mode (shapes that do not
   overlap, as most tracers produce): the crack fraction of one round (30 colours)
   against two rounds (10, 30). This isolates what multiple rounds do for seams.
-* ``jitter_psnr_drop_db``: PSNR of the clean render minus PSNR of the jittered render
-  (on white): how much the picture degrades, cracks or not.
+* ``jitter_psnr`` and ``jitter_psnr_drop_db``: PSNR of the jittered render (on white)
+  and how far below the clean render's it is: how much the picture degrades, cracks or
+  not. A refined result has more to lose (its edges sit to the pixel), so compare its
+  ``jitter_psnr`` too, not only the drop.
 
 Speed: ``trace_s`` is tracing without refinement; ``refine_s`` is the wall time of the
 refinement above (``refine_cpu_s`` its process CPU time, less sensitive to other load).
@@ -112,7 +114,7 @@ def jitter(layers, img: np.ndarray, clean_psnr: float, seed: int = 0) -> dict:
     rgba = render_reference(to_svg(moved, w, h), width=w, height=h)
     psnr = peak_signal_noise_ratio(img.astype(np.float64) / 255.0, on_white(rgba), data_range=1.0)
     return {"crack_fraction": round(float((rgba[..., 3] < 0.5).mean()), 6),
-            "jitter_psnr_drop_db": round(clean_psnr - float(psnr), 3)}
+            "jitter_psnr": round(float(psnr), 3), "jitter_psnr_drop_db": round(clean_psnr - float(psnr), 3)}
 
 
 def measured(layers, img: np.ndarray, **extra) -> dict:

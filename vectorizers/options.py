@@ -3,7 +3,9 @@
 DEFAULT_ROUNDS = (10, 30)
 """Colour clusters per round, coarse to fine (the reference method's two rounds)."""
 DEFAULT_BACKEND = "vtracer"
-"""Chosen by measurement: as good as ``skimage`` and about 3× faster (``benchmarks/vectorize_bench.py``)."""
+"""Chosen by measurement (``benchmarks/vectorize_bench.py``): no cracks under a 2 px jitter of every
+point (stacked shapes) where ``skimage`` opens 0.3–0.8 % of the image, 1.3–2× faster to trace;
+``skimage`` is 0.1–1 dB higher in PSNR before refinement at about the same path count."""
 DEFAULT_SIZE = 512
 """Working size: the longer side of the image while tracing and refining, in pixels."""
 BACKEND_NAMES = ("vtracer", "skimage")

@@ -96,13 +96,16 @@ def refine(
     paths = [p for layer in layers for p in layer.paths]
     if iterations <= 0 or not paths:
         return report
+    from vecedit.svg import load_svg
+
     h, w = target.shape[:2]
+    doc = load_svg(to_svg(layers, width, height))
     with _torch_threads(threads):
-        fine = _stage(layers, target, width, height, w, h, len(paths))
+        fine = _stage(doc, target, w, h, len(paths))
         coarse_size = (round(w * coarse_scale), round(h * coarse_scale))
         if min(coarse_size) >= coarse_min_side:
             report.coarse_iterations = int(iterations * coarse_fraction)
-        coarse = _stage(layers, target, width, height, *coarse_size, len(paths)) if report.coarse_iterations else None
+        coarse = _stage(doc, target, *coarse_size, len(paths)) if report.coarse_iterations else None
         points, rgb = _optimise(report, fine, coarse, iterations, seed, point_lr, color_lr, on_step, keep_on_interrupt)
     _write_back(fine.scene, paths, points.double().numpy(), rgb.double().numpy(), (width / w, height / h))
     return report
@@ -166,15 +169,14 @@ def _torch_threads(threads: Optional[int]):
         torch.set_num_threads(before)
 
 
-def _stage(layers, target: np.ndarray, width: int, height: int, out_w: int, out_h: int, n_paths: int) -> _Stage:
-    """The layers as a scene at ``out_w``×``out_h`` and the target box-filtered to that size."""
+def _stage(doc, target: np.ndarray, out_w: int, out_h: int, n_paths: int) -> _Stage:
+    """The document as a scene at ``out_w``×``out_h`` and the target box-filtered to that size."""
     import torch
 
     from vecedit.scene import from_document
-    from vecedit.svg import load_svg
     from vectorizers.image import resize
 
-    scene = from_document(load_svg(to_svg(layers, width, height)), width=out_w, height=out_h)
+    scene = from_document(doc, width=out_w, height=out_h)
     if len(scene.shapes) != n_paths:  # every path is one visible, filled scene shape
         raise RuntimeError(f"refine: {n_paths} paths became {len(scene.shapes)} scene shapes")
     goal = torch.from_numpy(np.array(resize(target, out_w, out_h), dtype=np.float32)) / 255.0
