@@ -11,7 +11,9 @@ the number of colour clusters (the reference method's "about 10 and 30 colours")
    ``min_area`` pixels, so no speckle reaches the tracer. A merged region takes the
    cluster of the region it joins. Merging by colour rather than by distance matters on
    texture (grass, hair), where small regions lie next to each other: handing them to
-   the nearest *large* region, whatever its colour, cost 5 dB on the cameraman.
+   the nearest *large* region, whatever its colour, cost 3 dB on the cameraman (the
+   two-round trace at 512 px: 22.9 dB with 662 paths then, 26.1 dB with 666 now, the
+   minimum region size doubled to keep the count).
 4. The palette is each final label's mean RGB; unused labels are dropped.
 
 >>> import numpy as np
