@@ -70,3 +70,18 @@ def build_tiny_clip(folder):
     checkpoint = folder / "tiny.pt"
     torch.save(model.state_dict(), checkpoint)
     return config, checkpoint
+
+
+def half_precision_tiny_clip(config, checkpoint):
+    """The tiny model as ``load_clip`` builds it on CUDA, here on the CPU: open_clip's "fp16"
+    (float16 conv/linear weights, float32 embeddings and norms), as an OpenClipEncoder."""
+    import open_clip
+
+    from vecedit.losses.encoders import OpenClipEncoder
+
+    open_clip.add_model_config(config)
+    model = open_clip.create_model("vecedit-tiny-clip", pretrained=None, precision="fp16", device="cpu").eval()
+    open_clip.load_checkpoint(model, str(checkpoint))
+    tokenizer = open_clip.get_tokenizer("vecedit-tiny-clip")
+    mean, std = open_clip.OPENAI_DATASET_MEAN, open_clip.OPENAI_DATASET_STD  # as load_clip's
+    return OpenClipEncoder(model, tokenizer, mean, std, TINY_CLIP["vision_cfg"]["image_size"], "tiny fp16")

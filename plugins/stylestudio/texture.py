@@ -65,8 +65,9 @@ class TokenFeatures:
         self.encoder, self.visual = encoder, visual
         self.side = int(encoder.image_size)
         self.indices = texture_blocks(visual)
-        first = next(visual.parameters())
-        self.device, self.dtype = first.device, first.dtype
+        from vecedit.losses.encoders import input_dtype
+
+        self.device, self.dtype = next(visual.parameters()).device, input_dtype(visual)
 
     def __call__(self, batch: torch.Tensor) -> list[torch.Tensor]:
         mean = torch.tensor(self.encoder.mean, dtype=batch.dtype, device=batch.device).view(1, 3, 1, 1)

@@ -14,6 +14,7 @@ from vecedit.scene import from_document
 from vecedit.svg import load_svg
 
 from editkit import TWO_DOTS
+from standins import half_precision_tiny_clip
 
 
 def test_checkpoint_loads_once_as_an_encoder(tiny_clip):
@@ -47,6 +48,18 @@ def test_text_features_run_only_up_to_the_end_token_and_equal_the_full_encoding(
         handle.remove()
     assert torch.allclose(cut, full, atol=1e-5)
     assert lengths == [17]  # up to the longest text's end token; the padding after it never ran
+
+
+def test_a_half_precision_model_takes_float32_batches_and_gives_float32_features(tiny_clip):
+    half = half_precision_tiny_clip(*tiny_clip)
+    assert next(half.model.parameters()).dtype == torch.float32  # so the input dtype cannot come from it
+    full = load_clip(str(tiny_clip[0]), checkpoint=tiny_clip[1], device="cpu")
+    batch = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    features = half.encode_image(batch)
+    assert half.dtype == torch.float16 and features.dtype == torch.float32
+    assert torch.allclose(features, full.encode_image(batch), atol=0.05)
+    features.sum().backward()
+    assert batch.grad is not None and torch.isfinite(batch.grad).all()
 
 
 def test_gradients_reach_scene_parameters(tiny_clip):

@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 from skimage.color import rgb2lab
-from standins import ColourWords
+from standins import ColourWords, half_precision_tiny_clip
 
 from plugins.stylestudio import StyleStudioPlugin, load_style, parse_elements, parse_weights
 from plugins.stylestudio.functional import (JND, adain, colour_moments, gaussian_blur, gradient_filter_bank,
@@ -370,6 +370,18 @@ def test_command_colour_only_writes_the_same_shapes_in_new_colours(scene, style,
     assert all(np.array_equal(a.points, b.points)
                for x, y in zip(before.shapes(), after.shapes()) for a, b in zip(x.subpaths, y.subpaths))
     assert any(x.fill != y.fill for x, y in zip(before.shapes(), after.shapes()))
+
+
+def test_texture_tokens_of_a_half_precision_tower_match_the_float32_ones(tiny_clip):
+    half = half_precision_tiny_clip(*tiny_clip)  # as load_clip builds it on CUDA (mixed float16)
+    full = load_clip(str(tiny_clip[0]), checkpoint=tiny_clip[1], device="cpu")
+    batch = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    maps = TokenFeatures(half, vision_tower(half))(batch)
+    reference = TokenFeatures(full, vision_tower(full))(batch)
+    assert [m.dtype for m in maps] == [torch.float32]
+    assert torch.allclose(maps[0], reference[0], atol=0.05)
+    maps[0].sum().backward()
+    assert torch.isfinite(batch.grad).all() and batch.grad.abs().sum() > 0
 
 
 def test_command_texture_with_a_tiny_open_clip_checkpoint(scene, style, tiny_clip, tmp_path, capsys):

@@ -65,8 +65,7 @@ class OpenClipEncoder:
         self.std = tuple(float(v) for v in std)
         self.image_size = int(image_size)
         self.description = description
-        first = next(model.parameters())
-        self.device, self.dtype = first.device, first.dtype
+        self.device, self.dtype = next(model.parameters()).device, input_dtype(getattr(model, "visual", model))
         self._cut_matches: Optional[bool] = None  # see encode_text
 
     def encode_image(self, batch: torch.Tensor) -> torch.Tensor:
@@ -95,6 +94,18 @@ class OpenClipEncoder:
 
     def __repr__(self) -> str:
         return f"OpenClipEncoder({self.description}, {self.device}, {self.dtype})"
+
+
+def input_dtype(tower: torch.nn.Module) -> torch.dtype:
+    """The dtype ``tower`` takes its input in: that of its first convolution or linear layer.
+
+    Not its first parameter's: open_clip's "fp16" (CUDA) is OpenAI's mixed precision, which
+    keeps embeddings and norms in float32 and only the conv/linear weights in float16.
+    """
+    for module in tower.modules():
+        if isinstance(module, (torch.nn.Conv2d, torch.nn.Linear)):
+            return module.weight.dtype
+    return next(tower.parameters()).dtype
 
 
 def _cuttable(model) -> bool:
@@ -342,4 +353,5 @@ def _how_to_get_weights(name: str, tag: Optional[str], why: str) -> str:
             f"{name} model (torch.save(model.state_dict(), FILE))")
 
 
-__all__ = ["Encoder", "OpenClipEncoder", "load_clip", "default_device", "DEFAULT_MODEL", "DEFAULT_PRETRAINED"]
+__all__ = ["Encoder", "OpenClipEncoder", "input_dtype", "load_clip", "default_device", "DEFAULT_MODEL",
+           "DEFAULT_PRETRAINED"]
