@@ -257,7 +257,7 @@ def _settings(config: EditConfig) -> dict:
     clip = config.clip
     weights = clip.checkpoint or f"{clip.pretrained}"
     return {"input": config.input, "prompt": config.prompt or "–", "ROIs": rois or "–",
-            "optimize": ",".join(config.optimize), "select": ", ".join(config.select or []) or "all",
+            "optimize": ",".join(config.optimize or ["all"]), "select": ", ".join(config.select or []) or "all",
             "iterations": config.iterations, "patches": config.patches, "seed": config.seed,
             "learning rates": f"shape {config.lr.shape}, color {config.lr.color}, stroke {config.lr.stroke_width}, "
                               f"opacity {config.lr.opacity}",

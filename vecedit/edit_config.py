@@ -78,7 +78,7 @@ class EditConfig:
     rois: list[RoiConfig] = field(default_factory=list)
     reference_text: str = "a photo"
     templates: str = "imagenet"  # "imagenet" (80 templates) or "none"
-    optimize: list[str] = field(default_factory=lambda: ["all"])
+    optimize: Optional[list[str]] = None  # kinds that move; None: all (or a plugin's choice)
     select: Optional[list[str]] = None  # ids, classes, selectors or x,y,w,h boxes; default: all
     iterations: int = 150
     seed: int = 0
@@ -117,7 +117,7 @@ class EditConfig:
     def kinds(self) -> tuple[str, ...]:
         """The parameter kinds named by ``optimize`` (see :data:`OPTIMIZE_KINDS`)."""
         out: list[str] = []
-        for item in self.optimize:
+        for item in self.optimize or ["all"]:
             for name in str(item).replace(",", " ").split():
                 key = name.strip().lower().replace("-", "_")
                 if key not in OPTIMIZE_KINDS:

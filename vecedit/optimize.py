@@ -95,7 +95,7 @@ class Editor:
             rois, loss_terms = [*rois, *extra.rois], [*loss_terms, *extra.loss_terms]
             if extra.select is not None and selection is None and not config.select:
                 selection = extra.select  # the plugin's defaults give way to the run's own choices
-            if extra.optimize and config.optimize == ["all"]:
+            if extra.optimize and not config.optimize:
                 config.optimize = list(extra.optimize)
                 config.kinds()
         self.source_digest = _digest(self.document)
@@ -148,6 +148,7 @@ class Editor:
         self.timer = Timer(sync=self.device.type == "cuda")
         self.state = EditState(self, iterations=config.iterations)
         self._good: Optional[dict] = None
+        self._prepared: set[int] = set()  # ids of the terms already prepared
         with torch.no_grad():  # the picture before any step: what the directions start from
             self.initial: torch.Tensor = self.render().detach()
 
@@ -170,9 +171,7 @@ class Editor:
     # ------------------------------------------------------------------ the loop
     def run(self) -> "EditState":
         state, config = self.state, self.config
-        context = Context(self.scene, self.initial, self.initial, 0, self.generator, self.timer, self.document)
-        for term in self.terms:
-            term.prepare(context)
+        self._prepare_terms()
         self._call("on_start")
         bar = _progress_bar(config.iterations, state.iteration, self.progress)
         try:
@@ -192,6 +191,15 @@ class Editor:
         self.write_back()
         self._call("on_end")
         return state
+
+    def _prepare_terms(self) -> None:
+        """Each term's ``prepare``, once, on the scene as built: a term measuring its reference
+        there (ACAP angles, glyph tone) must not see a checkpoint's restored parameters."""
+        context = Context(self.scene, self.initial, self.initial, 0, self.generator, self.timer, self.document)
+        for term in self.terms:
+            if id(term) not in self._prepared:
+                term.prepare(context)
+                self._prepared.add(id(term))
 
     def _iteration(self, bar) -> None:
         state, timer = self.state, self.timer
@@ -337,6 +345,7 @@ class Editor:
                 set(checkpoint["params"]) != set(self.params):
             raise InputError(f"{where} was made with another work size, --optimize or --select; "
                              "use the same options or run without --resume")
+        self._prepare_terms()  # before the parameters move to the checkpoint's
         with torch.no_grad():
             for name, t in self.params.items():
                 t.copy_(checkpoint["params"][name].to(t.device, t.dtype))
@@ -376,7 +385,7 @@ def edit(
     document_or_path,
     prompts: Union[str, Sequence[str], None] = None,
     rois: Sequence = (),
-    optimize: Union[str, Sequence[str]] = "all",
+    optimize: Union[str, Sequence[str], None] = None,
     select=None,
     iterations: int = 150,
     seed: int = 0,
@@ -401,7 +410,8 @@ def edit(
             with ``prompt``, ``box|mask|select`` and ``weight``, or resolved
             :class:`~vecedit.losses.clip_loss.ClipRoi` (with ``direction`` /
             ``target_features`` for targets in the encoder's feature space).
-        optimize: ``"all"`` or any of ``shape, color, stroke, opacity`` (comma-separated or a list).
+        optimize: ``"all"`` or any of ``shape, color, stroke, opacity`` (comma-separated or a list);
+            default: all, or what a plugin chooses.
         select: which elements may move: ids, classes, selectors, ``x,y,w,h`` boxes or a mask.
         iterations, seed: the number of steps; the seed of every random choice.
         callbacks: objects with ``on_start/on_render/on_step/on_end(state)`` or plain
@@ -415,8 +425,9 @@ def edit(
         OptionError / InputError: bad prompts, regions, selections or weights (see the message).
     """
     base = copy.deepcopy(config) if config is not None else EditConfig()
-    fields = {"iterations": iterations, "seed": seed,
-              "optimize": [optimize] if isinstance(optimize, str) else list(optimize), **options}
+    fields = {"iterations": iterations, "seed": seed, **options}
+    if optimize is not None:
+        fields["optimize"] = [optimize] if isinstance(optimize, str) else list(optimize)
     if select is not None and not isinstance(select, (np.ndarray, torch.Tensor)):
         if not isinstance(select, str) and _looks_like_box(select):
             select = ",".join(f"{float(v):g}" for v in select)

@@ -237,7 +237,7 @@ class StyleStudioPlugin:
             raise OptionError("stylestudio: every chosen element has style_weight 0; nothing would take the style")
         optimize = None if "texture" in elements else ["color"]
         if optimize:
-            notes.append("only colours move (no texture chosen); --optimize shape,color moves shapes as well")
+            notes.append("only colours move (no texture chosen); --optimize all moves shapes as well")
         select = None
         if region is not None:
             select = [self._box_tuple(region)]

@@ -99,6 +99,15 @@ def test_a_third_party_plugin_is_found_listed_and_run(third_party, dots, tmp_pat
     assert all(np.array_equal(a.points, b.points) for a, b in zip(after["left"].subpaths, before["left"].subpaths))
 
 
+def test_the_runs_own_optimize_wins_over_the_plugins_even_when_it_is_all(third_party, dots, tmp_path):
+    out = tmp_path / "dark.svg"
+    assert main(["edit", str(dots), "-o", str(out), "--plugin", third_party, "--plugin-option", "strength=20",
+                 "--optimize", "all", "--iterations", "2", "--lr-shape", "2", "-q"]) == 0
+    before, after = shapes(load_svg(dots)), shapes(load_svg(out))
+    assert not all(np.array_equal(a.points, b.points)
+                   for a, b in zip(after["left"].subpaths, before["left"].subpaths))  # shapes moved too
+
+
 def test_a_plugin_command_runs_an_edit_with_its_own_flags(third_party, dots, tmp_path):
     out = tmp_path / "dark.svg"
     assert main(["darken", str(dots), "-o", str(out), "--factor", "0.2", "--plugin-option", "strength=20",
