@@ -173,6 +173,26 @@ def test_a_short_edit_toward_red_makes_only_the_glyphs_redder():
     assert {"glyph_acap", "glyph_tone"} <= set(editor.state.history[-1])
 
 
+def test_a_resumed_edit_keeps_the_legibility_references_of_the_inserted_glyphs():
+    from vecedit.optimize import Editor
+
+    def editor(iterations):
+        config = EditConfig(iterations=iterations, patches=2, seed=0, templates="none", plugin="glyphdraw",
+                            plugin_options={"text": "Hi", "box": "40,30,200,90", "prompt": "red"})
+        return Editor(load_svg(POSTER), config, encoder=ColourWords())
+
+    first = editor(3)
+    first.run()
+    fresh, resumed = editor(5), editor(5)
+    resumed.restore(first.checkpoint())  # the glyphs have moved: the terms must still measure the placed ones
+    resumed.run()
+    fresh.run()
+    tones = [next(t for t in e.terms if t.name == "glyph_tone") for e in (fresh, resumed)]
+    angles = [next(t for t in e.terms if t.name == "glyph_acap") for e in (fresh, resumed)]
+    assert torch.equal(tones[0].target, tones[1].target) and torch.equal(angles[0].initial, angles[1].initial)
+    assert resumed.state.iteration == 5 and len(resumed.state.history) == 5
+
+
 def test_cli_runs_an_edit_with_a_tiny_open_clip_model(tiny_clip, poster, tmp_path, capsys):
     config, checkpoint = tiny_clip
     out = tmp_path / "clouds.svg"
