@@ -84,7 +84,7 @@ def run(args: argparse.Namespace, plugin) -> int:
         given = getattr(args, name) is not None or as_option
         if not given and not args.config:
             raise OptionError(f"vecedit glyphdraw needs {flag} ({example}); -h lists every option")
-    images = image_outputs(args)
+    images = image_outputs(args, plugin)
     if args.insert_only:
         code = insert_only(args, plugin)
     else:
@@ -97,24 +97,29 @@ def run(args: argparse.Namespace, plugin) -> int:
     return code
 
 
-def options_from(args: argparse.Namespace, plugin) -> dict:
-    from plugins.base import parse_options, split_option
+def effective(args: argparse.Namespace, plugin):
+    """Input, output and this plugin's parsed options as the edit would see them: the job
+    file (--config), if any, with the flags and --plugin-option values over it."""
+    from plugins.base import parse_options
+    from vecedit.edit_cli import config_from_args
 
-    given = {o.name: getattr(args, o.name) for o in plugin.options if getattr(args, o.name, None) is not None}
-    given.update(split_option(text) for text in args.plugin_option or [])
-    return parse_options(plugin, given)
+    flags = {o.name: getattr(args, o.name) for o in plugin.options if getattr(args, o.name, None) is not None}
+    config = config_from_args(argparse.Namespace(**{**vars(args), "plugin_values": flags}))
+    if config.plugin not in (None, plugin.name):
+        raise OptionError(f"--config {args.config} runs the plugin {config.plugin!r}; use vecedit edit for it")
+    return config.input, config.output, parse_options(plugin, config.plugin_options)
 
 
-def checked_input(args: argparse.Namespace) -> Path:
+def checked_input(given) -> Path:
     from vecedit.edit_setup import is_raster
 
-    if not args.input:
+    if not given:
         raise OptionError("give the SVG to write into: vecedit glyphdraw IN.svg --text TEXT --box X,Y,W,H -o OUT.svg")
-    source = Path(args.input)
+    source = Path(given)
     if not source.is_file():
-        raise InputError(f"{args.input}: no such file")
+        raise InputError(f"{given}: no such file")
     if is_raster(source):
-        raise OptionError(f"{args.input}: --insert-only, --glyph-image and --position-mask take an SVG; vectorize "
+        raise OptionError(f"{given}: --insert-only, --glyph-image and --position-mask take an SVG; vectorize "
                           "the image first (vecedit vectorize)")
     return source
 
@@ -128,17 +133,17 @@ def insert_only(args: argparse.Namespace, plugin) -> int:
     if args.prompt is not None or args.sd_model is not None:
         raise OptionError("--insert-only places the outlines only; drop -p/--sd-model, or drop --insert-only to "
                           "style the text")
-    source = checked_input(args)
-    if not args.output:
+    given, output, o = effective(args, plugin)
+    source = checked_input(given)
+    if not output:
         raise OptionError("give the SVG to write with -o OUT.svg")
-    out = Path(args.output)
+    out = Path(output)
     if out.suffix.lower() != ".svg":
-        raise OptionError(f"-o {args.output}: vecedit glyphdraw writes SVG; give a file name ending in .svg")
+        raise OptionError(f"-o {output}: vecedit glyphdraw writes SVG; give a file name ending in .svg")
     if same_file(source, out):
-        raise OptionError(f"-o {args.output} is the input file; vecedit never overwrites its input")
+        raise OptionError(f"-o {output} is the input file; vecedit never overwrites its input")
     if not (out.parent if str(out.parent) else Path(".")).is_dir():
-        raise InputError(f"-o {args.output}: the folder {out.parent} does not exist; create it or choose another")
-    o = options_from(args, plugin)
+        raise InputError(f"-o {output}: the folder {out.parent} does not exist; create it or choose another")
     placement = place_glyphs(load_svg(source), o["text"], o["box"], o["font"], color=o["color"], fit=o["fit"],
                              align=o["align"], padding=o["padding"], kerning=o["kerning"],
                              max_segment=o["max_segment"] or 0.0)
@@ -148,7 +153,7 @@ def insert_only(args: argparse.Namespace, plugin) -> int:
     return 0
 
 
-def image_outputs(args: argparse.Namespace) -> dict[str, Path]:
+def image_outputs(args: argparse.Namespace, plugin) -> dict[str, Path]:
     """The --glyph-image / --position-mask files, checked before any work."""
     from vecedit.paths import same_file
 
@@ -156,13 +161,14 @@ def image_outputs(args: argparse.Namespace) -> dict[str, Path]:
                                               ("--position-mask", args.position_mask)) if value}
     if not wanted:
         return {}
-    source = checked_input(args)
+    given, output, _ = effective(args, plugin)
+    source = checked_input(given)
     out = {}
     for flag, value in wanted.items():
         path = Path(value)
         if path.suffix.lower() != ".png":
             raise OptionError(f"{flag} {value}: give a file name ending in .png")
-        if same_file(source, path) or (args.output and same_file(Path(args.output), path)):
+        if same_file(source, path) or (output and same_file(Path(output), path)):
             raise OptionError(f"{flag} {value} is the input or the output; choose another name")
         if not (path.parent if str(path.parent) else Path(".")).is_dir():
             raise InputError(f"{flag} {value}: the folder {path.parent} does not exist; create it or choose another")
@@ -176,8 +182,8 @@ def write_images(args: argparse.Namespace, plugin, images: dict[str, Path]) -> N
     from vecedit.imageio import save_png
     from vecedit.svg import load_svg
 
-    o = options_from(args, plugin)
-    placement = place_glyphs(load_svg(Path(args.input)), o["text"], o["box"], o["font"], fit=o["fit"],
+    given, _, o = effective(args, plugin)
+    placement = place_glyphs(load_svg(Path(given)), o["text"], o["box"], o["font"], fit=o["fit"],
                              align=o["align"], padding=o["padding"], kerning=o["kerning"], max_segment=0.0)
     pictures = {"--glyph-image": lambda: 1 - placement.coverage(), "--position-mask":
                 lambda: placement.position_mask(o["mask"], o["mask_margin"])}

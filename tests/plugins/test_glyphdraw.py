@@ -222,6 +222,19 @@ def test_cli_insert_only_writes_the_outlines_and_the_conditioning_images(poster,
     assert ink.shape == inside.shape == (200, 320) and ink.any() and inside[ink].all()
 
 
+def test_insert_only_takes_input_output_and_options_from_a_job_file(poster, tmp_path, capsys):
+    job_file = tmp_path / "job.yaml"
+    job_file.write_text("input: poster.svg\noutput: sign.svg\nplugin: glyphdraw\n"
+                        "plugin_options: {text: Hello, box: '40,30,200,90', color: '#c00000'}\n")
+    mask = tmp_path / "mask.png"
+    assert main(["glyphdraw", "--config", str(job_file), "--insert-only", "--text", "Hi",
+                 "--position-mask", str(mask), "-q"]) == 0, capsys.readouterr().err
+    text = (tmp_path / "sign.svg").read_text()
+    unchanged_apart_from(text, "glyphdraw-1")
+    assert 'data-text="Hi"' in text and 'fill="#c00000"' in text  # the flag over the job file, the rest from it
+    assert mask.is_file()
+
+
 # ---------------------------------------------------------------------------- Stable Diffusion inpainting
 
 
