@@ -188,14 +188,28 @@ def _with(args: argparse.Namespace, **changes) -> argparse.Namespace:
 
 
 def _variant(args: argparse.Namespace, base, index: int) -> argparse.Namespace:
-    """Variant ``index``: its own numbered outputs, and the sample drawn with seed ``seed + index``."""
+    """Variant ``index``: its own numbered outputs, and the sample drawn with seed ``first + index``,
+    ``first`` being the ``sample_seed`` option when one is given, else ``--seed``."""
+    from plugins.base import split_option
+
     values = dict(base.plugin_options)
-    values["sample_seed"] = base.seed + index
-    changes = {"output": numbered(base.output, index), "plugin_values": values}
+    values["sample_seed"] = _first_seed(base) + index
+    kept = [text for text in args.plugin_option or [] if split_option(text)[0].replace("-", "_") != "sample_seed"]
+    changes = {"output": numbered(base.output, index), "plugin_values": values, "plugin_option": kept}
     for name in NUMBERED_OUTPUTS:
         if getattr(base, name, None):
             changes[name] = numbered(getattr(base, name), index)
     return _with(args, **changes)
+
+
+def _first_seed(base) -> int:
+    given = base.plugin_options.get("sample_seed")
+    if given is None or (isinstance(given, str) and given.strip().lower() in ("", "none")):
+        return int(base.seed)
+    try:
+        return int(given)
+    except (TypeError, ValueError):
+        raise OptionError(f"plugin dreamdistribution: option sample_seed={given!r}: give a whole number") from None
 
 
 def _check_files(options: dict) -> None:

@@ -253,6 +253,21 @@ def test_sample_command_writes_n_variants_whose_spread_follows_the_std_scale(con
                  f"distribution={concept}", "--plugin-option", "std_scale=3", "--seed", "5", *clip_flags, *QUICK_EDIT])
 
 
+def test_a_given_sample_seed_is_the_first_variant_s_and_the_next_ones_follow(concept, clip_flags, dots, tmp_path):
+    folder = tmp_path / "seeded"
+    folder.mkdir()
+    code = main(["dreamdistribution", "sample", str(dots), "--distribution", str(concept), "-n", "2", "--std-scale",
+                 "3", "--plugin-option", "sample_seed=7", "-o", str(folder / "out.svg"), *clip_flags, *QUICK_EDIT])
+    assert code == 0
+    first, second = (folder / "out-0.svg").read_text(), (folder / "out-1.svg").read_text()
+    assert first != second  # not the same sample twice
+    one = tmp_path / "one.svg"
+    code = main(["edit", str(dots), "-o", str(one), "--plugin", "dreamdistribution", "--plugin-option",
+                 f"distribution={concept}", "--plugin-option", "std_scale=3", "--plugin-option", "sample_seed=7",
+                 *clip_flags, *QUICK_EDIT])
+    assert code == 0 and one.read_text() == first
+
+
 @pytest.mark.parametrize("flags, message", [
     (["--mix", "{c}:0.6,{c}:0.3"], "sum to 1"),
     (["--mix", "{c}=0.5"], "FILE:WEIGHT"),
