@@ -181,6 +181,7 @@ def apply_once(args: argparse.Namespace) -> int:
     from plugins.deltaedit.mapper import load_mapper
     from vecedit.edit_cli import check_paths, config_from_args
     from vecedit.edit_setup import load_input
+    from vecedit.losses.encoders import default_device, load_clip
     from vecedit.svg import save_svg
 
     if args.plugin not in (None, "deltaedit"):
@@ -194,7 +195,8 @@ def apply_once(args: argparse.Namespace) -> int:
         raise OptionError("--roi needs --refine N: the mapper edits the whole picture, an edit run can add regions")
     doc = load_input(config.input)
     mapper = load_mapper(args.mapper, document=doc)  # refuse a wrong file before loading CLIP
-    encoder = load_encoder(args)
+    clip = config.clip  # the job file's model and weights, with the flags over them
+    encoder = load_clip(clip.model, clip.pretrained, clip.checkpoint, config.device or default_device())
     mapper.check_encoder(encoder, args.mapper)
     strength = 1.0 if args.strength is None else args.strength
     edited, info = mapper.apply(doc, config.prompt, encoder, strength, config.reference_text, config.templates,

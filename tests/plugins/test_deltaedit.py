@@ -186,6 +186,16 @@ def test_cli_train_apply_and_refine_with_open_clip(tiny_clip, tiny_mapper, scene
     assert refined.exists()
 
 
+def test_apply_takes_the_clip_model_from_a_job_file(tiny_clip, tiny_mapper, scene_svg, tmp_path, capsys):
+    config, checkpoint = tiny_clip
+    job = tmp_path / "job.yaml"
+    job.write_text(f"input: {scene_svg}\noutput: red.svg\nprompt: a red house\n"
+                   f"clip: {{model: {config}, checkpoint: {checkpoint}, pretrained: null}}\n")
+    code = main(["deltaedit", "apply", "--config", str(job), "--mapper", str(tiny_mapper), "-q"])
+    assert code == 0, capsys.readouterr().err
+    assert (tmp_path / "red.svg").is_file()
+
+
 def test_a_mapper_from_another_encoder_is_refused(tiny_clip, tiny_mapper, colour_mapper_file, scene_svg, tmp_path,
                                                   capsys):
     state = torch.load(tiny_clip[1], weights_only=True)
