@@ -138,6 +138,9 @@ def parse_options(plugin: Plugin, given: Optional[dict]) -> dict:
     """``{key: "value"}`` from the command line (or values from a job file) → the plugin's typed options.
 
     Unknown keys and values that do not parse raise :class:`OptionError` naming the key.
+    Numbers and booleans (from a job file or Python) are parsed as their text, so they get
+    the same checks; lists and mappings go to the parser as they are (a box, a list of
+    elements); other objects (a loaded file, a path) are kept.
     """
     known = {o.name: o for o in plugin.options}
     out = {}
@@ -148,7 +151,7 @@ def parse_options(plugin: Plugin, given: Optional[dict]) -> dict:
             raise OptionError(f"plugin {plugin.name}: unknown option {key!r} (its options: {names}; "
                               "`vecedit plugins` lists them)")
         try:
-            out[option.name] = option.parse(value) if isinstance(value, str) else value
+            out[option.name] = _parsed(option, value)
         except (TypeError, ValueError) as error:
             raise OptionError(f"plugin {plugin.name}: option {key}={value!r}: {error}") from None
     for option in plugin.options:
@@ -157,6 +160,21 @@ def parse_options(plugin: Plugin, given: Optional[dict]) -> dict:
                 raise OptionError(f"plugin {plugin.name} needs --plugin-option {option.name}=… ({option.help})")
             out[option.name] = option.default
     return out
+
+
+def _parsed(option: PluginOption, value):
+    if isinstance(value, (bool, int, float)):
+        value = str(value)  # a job file's -1 gets the check a typed -1 gets
+    if isinstance(value, str):
+        return option.parse(value)
+    if isinstance(value, (list, tuple, dict)):
+        if option.parse is str:
+            raise ValueError(f"expected one value, not a {type(value).__name__}")
+        try:
+            return option.parse(value)
+        except (TypeError, AttributeError):  # a parser of single values
+            raise ValueError(f"expected one value, not a {type(value).__name__}") from None
+    return value
 
 
 def split_option(text: str) -> tuple[str, str]:

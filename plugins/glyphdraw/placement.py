@@ -51,7 +51,9 @@ def parse_box(text: Union[str, Sequence[float]]) -> Box:
 
 def parse_text(text: str) -> str:
     """Command-line text: a typed ``\\n`` starts a new line."""
-    return str(text).replace("\\n", "\n")
+    if not isinstance(text, str):
+        raise ValueError(f"give the text as one string, not a {type(text).__name__}")
+    return text.replace("\\n", "\n")
 
 
 def check_box(box: Box, width: int, height: int) -> Box:

@@ -85,7 +85,9 @@ def _weight(text: str) -> float:
 
 
 def parse_weights(text: str):
-    """One weight for every element (``"2"``) or one per element (``"color=2,tone=0.5"``)."""
+    """One weight for every element (``"2"``) or one per element (``"color=2,tone=0.5"`` or a mapping)."""
+    if isinstance(text, dict):  # from Python or a job file
+        text = ",".join(f"{key}={weight}" for key, weight in text.items())
     text = str(text)
     if "=" not in text:
         return _weight(text)
@@ -100,10 +102,15 @@ def parse_weights(text: str):
     return weights
 
 
-def parse_region(text: str) -> tuple[float, float, float, float]:
+def parse_region(text) -> tuple[float, float, float, float]:
+    """``"x,y,w,h"`` or four numbers (from Python or a job file)."""
     from vecedit.select import parse_box
 
-    box = parse_box(str(text))
+    if isinstance(text, (list, tuple)):
+        values = tuple(float(v) for v in text)  # TypeError/ValueError: not numbers
+        box = values if len(values) == 4 else None
+    else:
+        box = parse_box(str(text))
     if box is None:
         raise ValueError("give the box as x,y,w,h in the document's pixels")
     return box

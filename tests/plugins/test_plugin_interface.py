@@ -142,6 +142,40 @@ def test_options_parse_fill_defaults_and_require():
     assert split_option("mix=a.pt:0.7,b.pt:0.3") == ("mix", "a.pt:0.7,b.pt:0.3")
 
 
+def test_numbers_and_lists_from_job_files_get_the_checks_text_gets():
+    from plugins.base import parse_bool
+
+    def scale(text):
+        if float(text) < 0:
+            raise ValueError("must be ≥ 0")
+        return float(text)
+
+    class Typed:
+        name, summary = "typed", "test"
+        options = (PluginOption("scale", "≥ 0", 1.0, scale), PluginOption("seed", "whole", 0, int),
+                   PluginOption("flag", "yes/no", True, parse_bool), PluginOption("label", "text", ""),
+                   PluginOption("box", "four numbers", None, lambda v: tuple(float(x) for x in
+                                                                            (v.split(",") if isinstance(v, str) else v))))
+
+    parsed = parse_options(Typed(), {"scale": 2, "seed": 3, "flag": False, "label": 7, "box": [1, 2, 3, 4]})
+    assert parsed == {"scale": 2.0, "seed": 3, "flag": False, "label": "7", "box": (1.0, 2.0, 3.0, 4.0)}
+    for given, message in (({"scale": -1}, "scale=-1: must be ≥ 0"), ({"seed": 1.5}, "seed=1.5"),
+                           ({"flag": 3}, "expected true or false"), ({"scale": [1]}, "not a list"),
+                           ({"label": ["a"]}, "not a list")):
+        with pytest.raises(OptionError, match=message):
+            parse_options(Typed(), given)
+
+
+def test_a_wrongly_typed_option_in_a_job_file_is_one_line(dots, tmp_path, capsys):
+    job = tmp_path / "job.yaml"
+    job.write_text(f"input: {dots}\noutput: out.svg\nprompt: red\nplugin: deltaedit\n"
+                   "plugin_options: {mapper: m.pt, strength: [1]}\n")
+    assert main(["edit", "--config", str(job), "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "strength=[1]: expected one value, not a list" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out.svg").exists()
+
+
 class FeatureTarget:
     """Feature-space target in place of text, plus an inserted element that alone may move."""
 
