@@ -199,6 +199,11 @@ def _build(cls, data: Any, where: str):
             value = [_build(RoiConfig, item, f"ROI {k} of {where}") for k, item in enumerate(value, 1)]
         elif name in ("lr", "clip"):
             value = _build(LearningRates if name == "lr" else ClipConfig, value, f"{name} in {where}")
+        elif cls is EditConfig and name == "plugin_options":
+            value = {} if value in (None, "") else value  # TOML has no null
+            if not isinstance(value, dict):
+                raise OptionError(f"plugin_options in {where} must be a mapping of option names to values, got "
+                                  f"{type(value).__name__}")
         elif cls is EditConfig and name in ("optimize", "select") and isinstance(value, str):
             value = [value]
         elif value == "" and "Optional" in str(kind):

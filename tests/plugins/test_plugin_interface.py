@@ -166,13 +166,16 @@ def test_numbers_and_lists_from_job_files_get_the_checks_text_gets():
             parse_options(Typed(), given)
 
 
-def test_a_wrongly_typed_option_in_a_job_file_is_one_line(dots, tmp_path, capsys):
+@pytest.mark.parametrize("options, message", [
+    ("{mapper: m.pt, strength: [1]}", "strength=[1]: expected one value, not a list"),
+    ("[mapper]", "plugin_options in"),
+])
+def test_a_wrongly_typed_option_in_a_job_file_is_one_line(options, message, dots, tmp_path, capsys):
     job = tmp_path / "job.yaml"
-    job.write_text(f"input: {dots}\noutput: out.svg\nprompt: red\nplugin: deltaedit\n"
-                   "plugin_options: {mapper: m.pt, strength: [1]}\n")
+    job.write_text(f"input: {dots}\noutput: out.svg\nprompt: red\nplugin: deltaedit\nplugin_options: {options}\n")
     assert main(["edit", "--config", str(job), "-q"]) == 2
     err = capsys.readouterr().err.strip()
-    assert "strength=[1]: expected one value, not a list" in err and len(err.splitlines()) == 1
+    assert message in err and len(err.splitlines()) == 1
     assert not (tmp_path / "out.svg").exists()
 
 
