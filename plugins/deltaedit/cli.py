@@ -26,6 +26,11 @@ Time goes into rendering and encoding --samples random edits (about 0.2 s each w
 ViT-B-32 on a CPU core); --steps of mapper training take a few more seconds."""
 
 
+LOOP_FLAGS = (("--iterations", "iterations"), ("--select", "select"), ("--optimize", "optimize"),
+              ("--target-image", "target_image"), ("--save-every", "save_every"), ("--animation", "animation"),
+              ("--report", "report"), ("--resume", "resume"))
+
+
 def add_command(subparsers, plugin) -> None:
     p = subparsers.add_parser(
         "deltaedit", help="train a text-free edit mapper for a document, then edit it by prompt in one pass "
@@ -193,6 +198,9 @@ def apply_once(args: argparse.Namespace) -> int:
         raise OptionError("give the prompt to edit toward with -p TEXT")
     if config.rois:
         raise OptionError("--roi needs --refine N: the mapper edits the whole picture, an edit run can add regions")
+    loop_only = [flag for flag, dest in LOOP_FLAGS if getattr(args, dest, None) not in (None, False)]
+    if loop_only:  # they would be ignored: the one-pass edit has no iterations, frames or selection
+        raise OptionError(f"{loop_only[0]} applies to an edit run: add --refine N, or drop it for the one-pass edit")
     doc = load_input(config.input)
     mapper = load_mapper(args.mapper, document=doc)  # refuse a wrong file before loading CLIP
     clip = config.clip  # the job file's model and weights, with the flags over them

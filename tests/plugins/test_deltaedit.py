@@ -213,6 +213,18 @@ def test_a_mapper_from_another_encoder_is_refused(tiny_clip, tiny_mapper, colour
         assert not out.exists()
 
 
+@pytest.mark.parametrize("flags", [["--report", "r.html"], ["--iterations", "20"], ["--select", "#sun"]])
+def test_edit_run_flags_without_refine_are_refused_not_ignored(flags, colour_mapper_file, scene_svg, tiny_clip,
+                                                               tmp_path, capsys):
+    out = tmp_path / "out.svg"
+    code = main(["deltaedit", "apply", str(scene_svg), "--mapper", str(colour_mapper_file), "-p", "red",
+                 "-o", str(out), *[f if f.startswith(("-", "#")) or f.isdigit() else str(tmp_path / f) for f in flags],
+                 *clip_flags(tiny_clip)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and f"{flags[0]} applies to an edit run: add --refine N" in err and len(err.splitlines()) == 1
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("case, message", [
     ("missing", "no such mapper file"),
     ("corrupt", "cannot read"),
