@@ -172,6 +172,10 @@ class EditConfig:
             raise OptionError(f"work_size must be auto, full or a number of pixels >= 16, got {self.work_size!r}")
         if self.image_loss not in ("mse", "l1"):
             raise OptionError(f"image_loss must be mse or l1, got {self.image_loss!r}")
+        if self.device is not None:
+            from vecedit.losses.encoders import check_device
+
+            check_device(self.device)
         if not isinstance(self.plugin_options, dict):
             raise OptionError(f"plugin_options must be a mapping of option names to values, got "
                               f"{type(self.plugin_options).__name__}")

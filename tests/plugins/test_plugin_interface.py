@@ -179,6 +179,27 @@ def test_a_wrongly_typed_option_in_a_job_file_is_one_line(options, message, dots
     assert not (tmp_path / "out.svg").exists()
 
 
+@pytest.mark.parametrize("device, message", [
+    ("tpu", "--device 'tpu': give cpu or cuda"),
+    pytest.param("cuda", "no CUDA device is available", marks=pytest.mark.skipif(
+        torch.cuda.is_available(), reason="needs a machine without CUDA to see --device cuda refused")),
+])
+@pytest.mark.parametrize("command", [["edit", "{dots}", "-p", "red", "-o", "{out}.svg"],
+                                     ["stylestudio", "{dots}", "--style", "{dots}", "-o", "{out}.svg"],
+                                     ["deltaedit", "train", "{dots}", "-o", "{out}.pt"],
+                                     ["dreamdistribution", "fit", "{png}", "{png}", "{png}", "-o", "{out}.pt"]])
+def test_a_device_torch_cannot_use_is_one_line(command, device, message, dots, tmp_path, capsys):
+    from vecedit.imageio import save_png
+
+    png = tmp_path / "ref.png"
+    save_png(np.full((8, 8, 3), 0.5, dtype=np.float32), png)
+    args = [a.format(dots=dots, png=png, out=tmp_path / "out") for a in command]
+    assert main([*args, "--device", device, "--clip-checkpoint", str(tmp_path / "none.pt")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dots.svg", "ref.png"]
+
+
 class FeatureTarget:
     """Feature-space target in place of text, plus an inserted element that alone may move."""
 

@@ -132,6 +132,19 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def check_device(device: Optional[str]) -> Optional[str]:
+    """``device`` if torch can run on it here (None stays None); else :class:`OptionError` in one line."""
+    if device is None:
+        return None
+    try:
+        kind = torch.device(str(device)).type
+    except (RuntimeError, ValueError):
+        raise OptionError(f"--device {device!r}: give cpu or cuda (or cuda:N)") from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise OptionError(f"--device {device}: no CUDA device is available on this machine; use --device cpu")
+    return str(device)
+
+
 def load_clip(
     model: str = DEFAULT_MODEL,
     pretrained: Optional[str] = DEFAULT_PRETRAINED,
@@ -157,7 +170,7 @@ def load_clip(
         InputError: no weights can be had (not cached, no network, no file) or the file does
             not fit the architecture; the message says how to provide them.
     """
-    device = device or default_device()
+    device = check_device(device) or default_device()
     if checkpoint is None and pretrained and not model.endswith(".json"):
         host = _nothing_cached_offline(cache_dir)
         if host is not None:
@@ -353,5 +366,5 @@ def _how_to_get_weights(name: str, tag: Optional[str], why: str) -> str:
             f"{name} model (torch.save(model.state_dict(), FILE))")
 
 
-__all__ = ["Encoder", "OpenClipEncoder", "input_dtype", "load_clip", "default_device", "DEFAULT_MODEL",
-           "DEFAULT_PRETRAINED"]
+__all__ = ["Encoder", "OpenClipEncoder", "check_device", "input_dtype", "load_clip", "default_device",
+           "DEFAULT_MODEL", "DEFAULT_PRETRAINED"]
