@@ -388,3 +388,20 @@ def test_console_script_reports_errors_in_one_line(tmp_path):
     assert result.stdout == "" and len(result.stderr.splitlines()) == 1
     assert result.stderr.startswith("vecedit: error: ") and "not well-formed" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.svg"]
+
+
+def test_written_files_follow_the_umask_not_the_temporary_files_0600(tmp_path):
+    import os
+    import stat
+
+    from vecedit.paths import write_atomic
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "landscape.png"
+        assert main(["render", str(LANDSCAPE), "-o", str(out), "-q"]) == 0
+        svg = write_atomic(tmp_path / "a.svg", b"<svg/>")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    assert stat.S_IMODE(svg.stat().st_mode) == 0o644

@@ -11,7 +11,6 @@ import html
 import importlib.util
 import math
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Optional, Union
@@ -20,27 +19,14 @@ import numpy as np
 import torch
 
 from vecedit.errors import InputError, OptionError
+from vecedit.paths import write_atomic
 
 ANIMATION_SUFFIXES = (".gif", ".mp4")
 MAX_ANIMATION_FRAMES = 100
 
 
 def _atomic(path: Union[str, os.PathLike], write: Callable[[str], None]) -> Path:
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"cannot write {path}: the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except OSError as error:
-        raise InputError(f"cannot write {path}: {error.strerror or error}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return write_atomic(path, write)
 
 
 def write_text_atomic(path, text: str) -> Path:

@@ -19,7 +19,6 @@ import io
 import math
 import os
 import re
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Sequence, Union
@@ -138,24 +137,9 @@ def save_png(array, path: Union[str, os.PathLike]) -> Path:
 
     Returns the path written. An unwritable destination raises :class:`InputError`.
     """
-    path = Path(path)
-    data = to_png_bytes(array)
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError(f"cannot write {path}: folder {directory} does not exist")
-    tmp_name = None
-    try:
-        with tempfile.NamedTemporaryFile(dir=directory, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:
-            tmp_name = tmp.name
-            tmp.write(data)
-        os.replace(tmp_name, path)
-        tmp_name = None
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if tmp_name is not None and os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-    return path
+    from vecedit.paths import write_atomic
+
+    return write_atomic(path, to_png_bytes(array))
 
 
 def load_image(path: Union[str, os.PathLike]) -> np.ndarray:

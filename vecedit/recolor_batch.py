@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from vecedit.errors import InputError, OptionError, VeceditError
+from vecedit.paths import write_atomic
 from vecedit.paths import same_file
 
 REPORT_NAME = "recolor-report.json"
@@ -211,24 +211,8 @@ def write_report(path: Path, results: list[FileResult], options: dict, seconds: 
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    import tempfile
-
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"cannot write {path}: the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder and a rename."""
+    write_atomic(path, text.encode("utf-8"))
 
 
 __all__ = ["FileResult", "plan_files", "recolor_file", "run_batch", "write_report", "REPORT_NAME"]

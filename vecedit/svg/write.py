@@ -31,8 +31,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
-from pathlib import Path
 from typing import Union
 from xml.etree.ElementTree import Element
 
@@ -263,31 +261,9 @@ def save_svg(doc: Document, path: Union[str, os.PathLike]) -> None:
     Raises :class:`InputError` when the folder is missing or not writable; a failed
     write never leaves a partial file behind.
     """
-    data = dumps_svg(doc).encode(_encoding(doc), errors="xmlcharrefreplace")
-    path = Path(os.fspath(path))
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"{path}: the folder {folder} does not exist; create it or choose another output path")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory; give a file name for the output")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as e:
-        raise InputError(f"{path}: cannot write in {folder} ({e.strerror}); choose a writable output folder") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(e, OSError):
-            raise InputError(f"{path}: cannot write the file ({e.strerror}); choose a writable output path") from None
-        raise
+    from vecedit.paths import write_atomic
+
+    write_atomic(path, dumps_svg(doc).encode(_encoding(doc), errors="xmlcharrefreplace"))
 
 
 _ROOT_END = re.compile(r"</((?:[A-Za-z_][\w.-]*:)?)svg\s*>$")
