@@ -53,6 +53,7 @@ class PluginOption:
     default: Any = None
     parse: Callable[[str], Any] = str
     required: bool = False
+    path: bool = False  # names a file: a job file's relative value is taken from its folder when it is there
 
 
 @dataclass

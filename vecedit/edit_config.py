@@ -15,8 +15,8 @@ A job file holds the same keys as the command's flags (``vecedit edit --config j
     clip: {model: ViT-B-32, pretrained: openai}
 
 Boxes are ``x,y,w,h`` in the document's pixels (its ``width``/``height``). Relative paths
-in a job file are taken from the job file's folder (for ``plugin_options``, a value that
-names an existing file there). TOML has no null, so an empty string
+in a job file are taken from the job file's folder (for ``plugin_options``, the options
+a plugin marks as files, when the file is there). TOML has no null, so an empty string
 stands for "not set" there (and is read back as ``None``).
 """
 
@@ -256,14 +256,34 @@ def load_config(path: Union[str, os.PathLike], resolve_paths: bool = True) -> Ed
         for roi in config.rois:
             if roi.mask and not os.path.isabs(roi.mask):
                 roi.mask = str(base / roi.mask)
-        for key, value in config.plugin_options.items():  # files a plugin reads (a style image, a .pt)
-            if isinstance(value, str) and value and not os.path.isabs(value) and (base / value).exists():
-                config.plugin_options[key] = str(base / value)
+        _resolve_plugin_paths(config, base)
         if config.clip.checkpoint and not os.path.isabs(config.clip.checkpoint):
             config.clip.checkpoint = str(base / config.clip.checkpoint)
         if config.clip.model.endswith(".json") and not os.path.isabs(config.clip.model):
             config.clip.model = str(base / config.clip.model)
     return config
+
+
+def _resolve_plugin_paths(config: EditConfig, base: Path) -> None:
+    """Take the job file's relative values of the plugin's file options from the job's folder.
+
+    Only options the plugin marks as files (``PluginOption.path``), and only when the file
+    is there (a font option may also name an installed family). A plugin that cannot be
+    loaded is reported when the run starts, not here.
+    """
+    if not config.plugin or not config.plugin_options:
+        return
+    from plugins.registry import load
+
+    try:
+        plugin = load(config.plugin)
+    except OptionError:
+        return
+    files = {o.name for o in plugin.options if getattr(o, "path", False)}
+    for key, value in config.plugin_options.items():
+        if key.replace("-", "_") in files and isinstance(value, str) and value and not os.path.isabs(value) \
+                and (base / value).exists():
+            config.plugin_options[key] = str(base / value)
 
 
 def dumps_config(config: EditConfig, fmt: str = "yaml") -> str:

@@ -64,7 +64,7 @@ class DeltaEditPlugin:
     summary = ("start from a one-pass edit predicted by a mapper trained without text on image-feature deltas "
                "(DeltaEdit); make the mapper with `vecedit deltaedit train`")
     options = (PluginOption("mapper", "a mapper file made by `vecedit deltaedit train` for this document and encoder",
-                            required=True),
+                            required=True, path=True),
                PluginOption("strength", "scale of the predicted edit (0: none, negative: the opposite)", 1.0,
                             _strength))
     command = "deltaedit"

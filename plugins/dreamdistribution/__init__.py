@@ -69,7 +69,7 @@ class DreamDistributionPlugin:
     summary = ("steer the edit toward a sample of a prompt distribution learned from a few reference images "
                "(DreamDistribution)")
     options = (
-        PluginOption("distribution", "a .pt file from `vecedit dreamdistribution fit`"),
+        PluginOption("distribution", "a .pt file from `vecedit dreamdistribution fit`", path=True),
         PluginOption("mix", "instead of distribution: FILE:WEIGHT,… whose weights sum to 1 (mixes concepts)"),
         PluginOption("std_scale", "scale on the std: 0 = the mean, larger = more diverse", 1.0, _scale),
         PluginOption("text", "text appended after the learned prompts, e.g. 'in autumn'", ""),

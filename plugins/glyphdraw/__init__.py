@@ -59,7 +59,7 @@ def _optional_float(value):
 OPTIONS = (
     PluginOption("text", "the text to insert (\\n starts a new line)", None, parse_text, required=True),
     PluginOption("box", "where it goes: x,y,w,h in document pixels", None, parse_box, required=True),
-    PluginOption("font", "font file or installed family (Chinese: 'WenQuanYi Micro Hei')", DEFAULT_FONT),
+    PluginOption("font", "font file or installed family (Chinese: 'WenQuanYi Micro Hei')", DEFAULT_FONT, path=True),
     PluginOption("color", "fill of the inserted glyphs", "#000000"),
     PluginOption("fit", "contain (keep the aspect, centred) or stretch (fill the box)", "contain", _choice(FITS)),
     PluginOption("align", "horizontal place of contained text: center, left, right", "center", _choice(ALIGNS)),
@@ -75,7 +75,8 @@ OPTIONS = (
     PluginOption("legibility", "keep the glyphs readable (ACAP and tone terms on them)", True, parse_bool),
     PluginOption("acap_weight", "weight of the as-conformal-as-possible term", ACAP_WEIGHT, float),
     PluginOption("tone_weight", "weight of the glyph tone term", TONE_WEIGHT, float),
-    PluginOption("sd_model", "folder of a local diffusers Stable Diffusion inpainting model (optional)", None),
+    PluginOption("sd_model", "folder of a local diffusers Stable Diffusion inpainting model (optional)", None,
+                 path=True),
     PluginOption("sd_steps", "inpainting denoising steps", 30, int),
     PluginOption("sd_strength", "inpainting strength in (0, 1]: lower keeps more of the glyphs", 0.8, float),
     PluginOption("sd_guidance", "classifier-free guidance scale", 7.5, float),

@@ -194,7 +194,7 @@ class StyleStudioPlugin:
     summary = "take chosen elements (color, texture, tone) of a style image's look, layout kept (StyleStudio)"
     command = "stylestudio"
     options = (
-        PluginOption("style", "the style image (PNG, JPEG…)", None, str, required=True),
+        PluginOption("style", "the style image (PNG, JPEG…)", None, str, required=True, path=True),
         PluginOption("elements", f"which style elements to take, comma-separated: {', '.join(ELEMENTS)}",
                      "color,tone", parse_elements),
         PluginOption("style_weight", "weight of the style terms: one number, or per element (color=2,tone=1)",

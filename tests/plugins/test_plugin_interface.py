@@ -259,12 +259,15 @@ def test_a_plugin_whose_command_breaks_does_not_break_the_command_line(third_par
     assert "plugin 'darken-test' could not add its command: RuntimeError: half-installed" in err
 
 
-def test_job_file_plugin_options_naming_files_are_taken_from_the_job_folder(tmp_path):
+def test_job_file_plugin_file_options_are_taken_from_the_job_folder(tmp_path):
     from vecedit.edit_config import load_config
 
     (tmp_path / "jobs").mkdir()
     (tmp_path / "jobs" / "style.png").write_bytes(b"x")
+    (tmp_path / "jobs" / "samples").mkdir()
     job = tmp_path / "jobs" / "job.yaml"
     job.write_text("plugin: stylestudio\nplugin_options: {style: style.png, elements: color}\n")
-    config = load_config(job)
-    assert config.plugin_options == {"style": str(tmp_path / "jobs" / "style.png"), "elements": "color"}
+    assert load_config(job).plugin_options == {"style": str(tmp_path / "jobs" / "style.png"), "elements": "color"}
+    # only options the plugin marks as files: text that happens to name a folder stays text
+    job.write_text("plugin: glyphdraw\nplugin_options: {text: samples, box: '0,0,10,10', font: DejaVu Sans}\n")
+    assert load_config(job).plugin_options == {"text": "samples", "box": "0,0,10,10", "font": "DejaVu Sans"}
