@@ -17,6 +17,8 @@ cosine between the predicted and the true edit for them, from the unedited docum
 
 from __future__ import annotations
 
+import functools
+
 import time
 from typing import Callable, Optional, Sequence
 
@@ -110,6 +112,16 @@ def held_out_cosine(net: DeltaMapper, features: torch.Tensor, codes: torch.Tenso
     return float(F.cosine_similarity(predicted.flatten(1), codes[index].flatten(1), dim=-1).mean())
 
 
+def _own_random_state(function):
+    """Run ``function`` with the global torch RNG forked: it may seed it, the caller's stays as it was."""
+    @functools.wraps(function)
+    def wrapped(*args, **kwargs):
+        with torch.random.fork_rng(devices=[]):
+            return function(*args, **kwargs)
+    return wrapped
+
+
+@_own_random_state
 def train_mapper(doc, encoder, samples: int = 256, steps: int = 1000, seed: int = 0, selection=None,
                  max_groups: int = 8, kinds: Sequence[str] = KINDS, background: str = "white",
                  batch_size: int = 128, hidden: int = 256, reference: str = "a photo",
@@ -127,7 +139,7 @@ def train_mapper(doc, encoder, samples: int = 256, steps: int = 1000, seed: int 
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise OptionError(f"--{name.replace('_', '-')} must be a whole number >= {low}, got {value!r}")
     started = time.perf_counter()
-    torch.manual_seed(seed)
+    torch.manual_seed(seed)  # the network's initialisation (the caller's RNG is forked: see the decorator)
     generator = np.random.default_rng(seed)
     space = EditSpace.build(doc, selection, max_groups, kinds, seed)
     bound = space.bind(doc, from_document(doc, *work_size(doc, encoder.image_size)))

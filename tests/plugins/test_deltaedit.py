@@ -267,3 +267,18 @@ def test_bad_training_options_exit_2(args, message, scene_svg, tiny_clip, tmp_pa
     err = capsys.readouterr().err.strip()
     assert code == 2 and message in err and len(err.splitlines()) == 1, err
     assert not list(tmp_path.glob("m.*"))
+
+
+def test_training_leaves_the_callers_random_state_alone():
+    from plugins.deltaedit.training import _own_random_state
+
+    @_own_random_state
+    def seeds():
+        torch.manual_seed(123)
+        return torch.rand(1)
+
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    seeds()
+    assert torch.equal(torch.rand(3), expected)

@@ -247,11 +247,6 @@ def test_sample_command_writes_n_variants_whose_spread_follows_the_std_scale(con
     assert code == 0
     assert one.read_text() == wide[0]
 
-    # `vecedit edit --plugin` draws one sample with the run's seed: the sample command's first variant
-    one = tmp_path / "one.svg"
-    code = main(["edit", str(dots), "-o", str(one), "--plugin", "dreamdistribution", "--plugin-option",
-                 f"distribution={concept}", "--plugin-option", "std_scale=3", "--seed", "5", *clip_flags, *QUICK_EDIT])
-
 
 def test_a_given_sample_seed_is_the_first_variant_s_and_the_next_ones_follow(concept, clip_flags, dots, tmp_path):
     folder = tmp_path / "seeded"
