@@ -68,66 +68,75 @@ class _OverCrops(torch.autograd.Function):
 
     @staticmethod
     def _forward(ctx, base, cover, table, boxes, kinds, *tensors):
-        # For a solid paint, C' = C + a·(paint − C) with paint = (r, g, b, 1): one fused op per
-        # crop, and the saved (paint − C) is exactly what the backward pass needs.
-        canvas = base.detach().clone()
-        paints = torch.cat([table[:, :3], torch.ones_like(table[:, 3:])], 1)
+        # The canvas is planar (4, H, W) while compositing: per-crop ops then broadcast
+        # coverage over the outer channel axis and reduce over it, which vectorises;
+        # an interleaved last axis of 4 does not (measured 2–3× slower per crop).
+        # For a solid paint, C' = C + a·(paint − C) with paint = (r, g, b, 1) and
+        # a = cover·alpha: one fused op per crop, and the saved (paint − C) is exactly
+        # what the backward pass needs.
+        canvas = base.detach().permute(2, 0, 1).contiguous()
+        paints = torch.cat([table[:, :3], torch.ones_like(table[:, 3:])], 1)[:, :, None, None]
+        alphas = table[:, 3].tolist()
         saved = []
         for (y0, x0), kind in zip(boxes, kinds):
             if isinstance(kind, Solid):
-                a = _cover(cover, kind) * table[kind.row, 3]
-                view = canvas[y0 : y0 + kind.h, x0 : x0 + kind.w]
+                view = canvas[:, y0 : y0 + kind.h, x0 : x0 + kind.w]
                 diff = paints[kind.row] - view
-                view.addcmul_(a[..., None], diff)
+                view.addcmul_(_cover(cover, kind), diff, value=alphas[kind.row])
                 saved.append(diff)
             else:
-                src = tensors[kind]
-                h, w = src.shape[:2]
-                view = canvas[y0 : y0 + h, x0 : x0 + w]
+                src = tensors[kind].permute(2, 0, 1)
+                h, w = src.shape[1:]
+                view = canvas[:, y0 : y0 + h, x0 : x0 + w]
                 saved.append(view.clone())
-                view.mul_(1 - src[..., 3:]).add_(src)
+                view.mul_(1 - src[3]).add_(src)
         ctx.boxes, ctx.kinds, ctx.n_tensors = boxes, kinds, len(tensors)
         ctx.save_for_backward(cover, table, *tensors, *saved)
-        return canvas
+        return canvas.permute(1, 2, 0)
 
     @staticmethod
     def _backward(ctx, grad):
+        # Walking the crops in reverse, ``grad`` holds G·T: the output gradient times the
+        # transmittance of everything composited above the current crop.
         saved = ctx.saved_tensors
         cover, table = saved[0], saved[1]
         tensors, kept = saved[2 : 2 + ctx.n_tensors], saved[2 + ctx.n_tensors :]
-        grad = grad.clone()
+        grad = grad.permute(2, 0, 1).contiguous()
         g_cover = torch.zeros_like(cover) if ctx.needs_input_grad[1] else None
         want_table = ctx.needs_input_grad[2]
         alphas = table[:, 3].tolist()
-        rows, g_rows = [], []
+        rows, g_rgb, g_alpha = [], [], []
         g_tensors: list[Optional[torch.Tensor]] = [None] * ctx.n_tensors
         for i in range(len(ctx.boxes) - 1, -1, -1):
             (y0, x0), kind = ctx.boxes[i], ctx.kinds[i]
             if isinstance(kind, Solid):
-                g = grad[y0 : y0 + kind.h, x0 : x0 + kind.w]
+                alpha = alphas[kind.row]
+                g = grad[:, y0 : y0 + kind.h, x0 : x0 + kind.w]
                 cov = _cover(cover, kind)
-                a = cov * alphas[kind.row]
-                g_a = (g * kept[i]).sum(-1)  # dL/da = G · (paint − C_under)
+                g_a = torch.linalg.vecdot(g, kept[i], dim=0)  # dL/da = G · (paint − C_under)
                 if g_cover is not None:
-                    _cover(g_cover, kind).add_(g_a, alpha=alphas[kind.row])
+                    _cover(g_cover, kind).add_(g_a, alpha=alpha)
                 if want_table:
                     rows.append(kind.row)
-                    g_rows.append(torch.cat([(g[..., :3] * a[..., None]).sum((0, 1)), (g_a * cov).sum()[None]]))
-                g.mul_((1 - a)[..., None])
+                    g_rgb.append((g[:3] * cov).sum((1, 2)))  # ÷ alpha: scaled once, below
+                    g_alpha.append((g_a * cov).sum())
+                g.addcmul_(g, cov, value=-alpha)  # g·(1 − a)
             else:
-                src = tensors[kind]
-                h, w = src.shape[:2]
-                g = grad[y0 : y0 + h, x0 : x0 + w]
+                src = tensors[kind].permute(2, 0, 1)
+                h, w = src.shape[1:]
+                g = grad[:, y0 : y0 + h, x0 : x0 + w]
                 gs = g.clone()
-                gs[..., 3] -= (g * kept[i]).sum(-1)
-                g_tensors[kind] = gs
-                g.mul_(1 - src[..., 3:])
+                gs[3] -= torch.linalg.vecdot(g, kept[i], dim=0)
+                g_tensors[kind] = gs.permute(1, 2, 0)
+                g.mul_(1 - src[3])
         g_table = None
         if want_table:
             g_table = torch.zeros_like(table)
             if rows:
-                g_table.index_add_(0, torch.tensor(rows, device=table.device), torch.stack(g_rows))
-        return (grad, g_cover, g_table, None, None, *g_tensors)
+                index = torch.tensor(rows, device=table.device)
+                g_row = torch.cat([torch.stack(g_rgb) * table[index, 3:].detach(), torch.stack(g_alpha)[:, None]], 1)
+                g_table.index_add_(0, index, g_row)
+        return (grad.permute(1, 2, 0), g_cover, g_table, None, None, *g_tensors)
 
 
 def over_crops(
