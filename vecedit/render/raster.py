@@ -121,15 +121,24 @@ def _subdivide(seg: torch.Tensor, item: torch.Tensor):
     return pieces, item[owner]
 
 
-def _cells(pieces: torch.Tensor, item: torch.Tensor):
-    """Cut ≤1-px pieces at the one row and one column boundary each may cross."""
+def _cell_points(pieces: torch.Tensor):
+    """Cut ≤1-px pieces at the one row and one column boundary each may cross.
+
+    Returns (N, 4, 2) points per piece: its start, its two crossings in order along
+    the piece (the end point where there is no crossing), and its end; part k of a
+    piece runs from point k to point k + 1. Also returns which of the three parts have
+    nonzero length. Each crossing is computed once for the two parts that share it.
+    """
     p0, p1 = pieces[:, 0], pieces[:, 1]
-    lo = torch.minimum(p0, p1).detach()
-    boundary = torch.floor(lo) + 1  # the only grid line a ≤1-px piece can cross, per axis
-    tx = _crossing(p0[:, 0], p1[:, 0], 0.0 * p0[:, 0] + boundary[:, 0])
-    ty = _crossing(p0[:, 1], p1[:, 1], 0.0 * p0[:, 1] + boundary[:, 1])
-    parts, owner = _split(p0, p1, [tx, ty])
-    return parts, item[owner]
+    boundary = torch.floor(torch.minimum(p0, p1).detach()) + 1  # the only grid line crossed, per axis
+    tx = _crossing(p0[:, 0], p1[:, 0], boundary[:, 0])
+    ty = _crossing(p0[:, 1], p1[:, 1], boundary[:, 1])
+    t, _ = torch.sort(torch.stack([tx, ty], dim=1), dim=1)
+    inner = _lerp(p0[:, None, :], p1[:, None, :], t[:, :, None])
+    points = torch.cat([p0[:, None], inner, p1[:, None]], dim=1)
+    t = t.detach()
+    live = torch.stack([t[:, 0] > 0, t[:, 1] > t[:, 0], t[:, 1] < 1], dim=1)
+    return points, live
 
 
 def accumulate(
@@ -162,24 +171,24 @@ def accumulate(
     buffer = segments.new_zeros(int(sizes.sum()) + 1)  # +1: a harmless slot for empty input
     if len(seg) == 0:
         return Accumulation(buffer, x0, y0, w, h, offset)
-    pieces, owner = _cells(*_subdivide(seg, it))
-    a, b = pieces[:, 0], pieces[:, 1]
-    mid = ((a + b) * 0.5).detach()
-    col = torch.floor(mid[:, 0]).long()
-    row = torch.floor(mid[:, 1]).long()
-    dy = b[:, 1] - a[:, 1]
-    m = (a[:, 0] + b[:, 0]) * 0.5 - col.to(a.dtype)
+    pieces, owner = _subdivide(seg, it)
+    points, live = _cell_points(pieces)
+    fixed = points.detach()
+    sums = fixed[:, 1:] + fixed[:, :-1]  # (N, 3, 2): twice each part's midpoint
+    col = torch.floor(sums[..., 0] * 0.5)
+    row = torch.floor(sums[..., 1] * 0.5).long()
     dev = seg.device
-    ox = torch.as_tensor(x0, device=dev)[owner]
-    oy = torch.as_tensor(y0, device=dev)[owner]
-    ow = torch.as_tensor(w, device=dev)[owner]
-    oh = torch.as_tensor(h, device=dev)[owner]
-    lc, lr = col - ox, row - oy
+    ox = torch.as_tensor(x0, device=dev)[owner, None]
+    oy = torch.as_tensor(y0, device=dev)[owner, None]
+    ow = torch.as_tensor(w, device=dev)[owner, None]
+    oh = torch.as_tensor(h, device=dev)[owner, None]
+    lc, lr = col.long() - ox, row - oy
     # lc == w: a part clamped onto the canvas' right edge; it lands in the spill
     # column, invisible, and keeps the row's total at zero for the running sum
-    keep = (lr >= 0) & (lr < oh) & (lc <= ow) & (dy.detach() != 0)
-    flat = torch.as_tensor(offset, device=dev)[owner] + lr * (ow + 1) + lc
-    flat, dy, m = flat[keep], dy[keep], m[keep]
+    keep = live & (lr >= 0) & (lr < oh) & (lc <= ow) & (fixed[:, 1:, 1] != fixed[:, :-1, 1])
+    flat = (torch.as_tensor(offset, device=dev)[owner, None] + lr * (ow + 1) + lc)[keep]
+    dy = (points[:, 1:, 1] - points[:, :-1, 1])[keep]
+    m = ((points[:, 1:, 0] + points[:, :-1, 0]) * 0.5 - col)[keep]
     index = torch.cat([flat, flat + 1])
     values = torch.cat([dy * (1 - m), dy * m])
     buffer = buffer.index_add(0, index, values)
