@@ -57,7 +57,7 @@ def _lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
 
 def _crossing(a: torch.Tensor, b: torch.Tensor, level) -> torch.Tensor:
     """Parameter in (0, 1) where a→b crosses ``level``, else 1 (no split)."""
-    lo, hi = torch.minimum(a, b), torch.maximum(a, b)
+    lo, hi = torch.minimum(a, b).detach(), torch.maximum(a, b).detach()
     level = torch.as_tensor(level, dtype=a.dtype, device=a.device)
     crosses = (lo < level) & (hi > level)
     denom = torch.where(crosses, b - a, torch.ones_like(a))
@@ -107,7 +107,10 @@ def _clip_to_canvas(seg: torch.Tensor, item: torch.Tensor, width: int, height: i
 
 
 def _subdivide(seg: torch.Tensor, item: torch.Tensor):
-    """Cut every edge into pieces no longer than one pixel along x and along y."""
+    """Cut every edge into pieces no longer than one pixel along x and along y.
+
+    Returns the pieces' start and end points, (N, 2) each, and the item of each piece.
+    """
     d = (seg[:, 1] - seg[:, 0]).detach().abs().amax(dim=1)
     n = torch.ceil(d).clamp(min=1).long()
     owner = torch.arange(len(seg), device=seg.device).repeat_interleave(n)
@@ -117,11 +120,10 @@ def _subdivide(seg: torch.Tensor, item: torch.Tensor):
     t0 = (j.to(seg.dtype) / nn)[:, None]
     t1 = ((j + 1).to(seg.dtype) / nn)[:, None]
     a, b = seg[owner, 0], seg[owner, 1]
-    pieces = torch.stack([_lerp(a, b, t0), _lerp(a, b, t1)], dim=1)
-    return pieces, item[owner]
+    return _lerp(a, b, t0), _lerp(a, b, t1), item[owner]
 
 
-def _cell_points(pieces: torch.Tensor):
+def _cell_points(p0: torch.Tensor, p1: torch.Tensor):
     """Cut ≤1-px pieces at the one row and one column boundary each may cross.
 
     Returns (N, 4, 2) points per piece: its start, its two crossings in order along
@@ -129,7 +131,6 @@ def _cell_points(pieces: torch.Tensor):
     piece runs from point k to point k + 1. Also returns which of the three parts have
     nonzero length. Each crossing is computed once for the two parts that share it.
     """
-    p0, p1 = pieces[:, 0], pieces[:, 1]
     boundary = torch.floor(torch.minimum(p0, p1).detach()) + 1  # the only grid line crossed, per axis
     tx = _crossing(p0[:, 0], p1[:, 0], boundary[:, 0])
     ty = _crossing(p0[:, 1], p1[:, 1], boundary[:, 1])
@@ -171,8 +172,8 @@ def accumulate(
     buffer = segments.new_zeros(int(sizes.sum()) + 1)  # +1: a harmless slot for empty input
     if len(seg) == 0:
         return Accumulation(buffer, x0, y0, w, h, offset)
-    pieces, owner = _subdivide(seg, it)
-    points, live = _cell_points(pieces)
+    p0, p1, owner = _subdivide(seg, it)
+    points, live = _cell_points(p0, p1)
     fixed = points.detach()
     sums = fixed[:, 1:] + fixed[:, :-1]  # (N, 3, 2): twice each part's midpoint
     col = torch.floor(sums[..., 0] * 0.5)
