@@ -151,6 +151,7 @@ class _Compositor:
         cover = _nonzero(wind)
         if evenodd.any():
             mask = torch.as_tensor(evenodd, device=dev).repeat_interleave(torch.as_tensor(sizes, device=dev))
+            mask = torch.cat([mask, mask.new_zeros(len(wind) - len(mask))])
             cover = torch.where(mask, _evenodd(wind), cover)
         self.cover = cover
         solid = np.array([isinstance(p, SolidPaint) for p in paints], dtype=bool)

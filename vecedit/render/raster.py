@@ -47,8 +47,10 @@ class Accumulation:
         A prefix sum along each crop row, done as one running sum over the whole
         buffer: every row of a closed outline sums to exactly zero (what lies right of
         the canvas lands in the row's spill column), so each row starts from zero.
+        The buffer's trailing slot is kept (slicing it off would cost a full-size
+        gradient copy in the backward pass); nothing reads it.
         """
-        return self.buffer[: int(self.sizes.sum())].cumsum(0)
+        return self.buffer.cumsum(0)
 
 
 def _lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -187,9 +189,10 @@ def accumulate(
     # lc == w: a part clamped onto the canvas' right edge; it lands in the spill
     # column, invisible, and keeps the row's total at zero for the running sum
     keep = live & (lr >= 0) & (lr < oh) & (lc <= ow) & (fixed[:, 1:, 1] != fixed[:, :-1, 1])
-    flat = (torch.as_tensor(offset, device=dev)[owner, None] + lr * (ow + 1) + lc)[keep]
-    dy = (points[:, 1:, 1] - points[:, :-1, 1])[keep]
-    m = ((points[:, 1:, 0] + points[:, :-1, 0]) * 0.5 - col)[keep]
+    kept = keep.flatten().nonzero().squeeze(1)
+    flat = (torch.as_tensor(offset, device=dev)[owner, None] + lr * (ow + 1) + lc).flatten()[kept]
+    dy = (points[:, 1:, 1] - points[:, :-1, 1]).flatten().index_select(0, kept)
+    m = ((points[:, 1:, 0] + points[:, :-1, 0]) * 0.5 - col).flatten().index_select(0, kept)
     index = torch.cat([flat, flat + 1])
     values = torch.cat([dy * (1 - m), dy * m])
     buffer = buffer.index_add(0, index, values)
