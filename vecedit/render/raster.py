@@ -195,5 +195,5 @@ def accumulate(
     m = ((points[:, 1:, 0] + points[:, :-1, 0]) * 0.5 - col).flatten().index_select(0, kept)
     index = torch.cat([flat, flat + 1])
     values = torch.cat([dy * (1 - m), dy * m])
-    buffer = buffer.index_add(0, index, values)
+    buffer.index_add_(0, index, values)  # in place: the fresh zeros need no copy
     return Accumulation(buffer, x0, y0, w, h, offset)
