@@ -147,9 +147,11 @@ class _Compositor:
         shape_of, paints, evenodd = self._item_table()
         sizes = acc.sizes
         dev = scene.device
-        wind = acc.winding()
-        cover = _nonzero(wind)
-        if evenodd.any():
+        if not evenodd.any():
+            cover = acc.nonzero_coverage()
+        else:
+            wind = acc.winding()
+            cover = _nonzero(wind)
             mask = torch.as_tensor(evenodd, device=dev).repeat_interleave(torch.as_tensor(sizes, device=dev))
             mask = torch.cat([mask, mask.new_zeros(len(wind) - len(mask))])
             cover = torch.where(mask, _evenodd(wind), cover)
