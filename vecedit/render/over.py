@@ -35,7 +35,19 @@ Source = Union[torch.Tensor, Solid]
 
 
 def _cover(flat: torch.Tensor, s: Solid) -> torch.Tensor:
-    return flat[s.offset : s.offset + s.h * s.stride].view(s.h, s.stride)[:, : s.w]
+    return flat.as_strided((s.h, s.w), (s.stride, 1), flat.storage_offset() + s.offset)
+
+
+def _crop(planes: torch.Tensor, y0: int, x0: int, h: int, w: int) -> torch.Tensor:
+    """``planes[:, y0 : y0 + h, x0 : x0 + w]`` of a contiguous (4, H, W) tensor, as one op."""
+    _, height, width = planes.shape
+    return planes.as_strided((4, h, w), (height * width, width, 1), planes.storage_offset() + y0 * width + x0)
+
+
+def _planar(image: torch.Tensor) -> torch.Tensor:
+    """A fresh contiguous (4, H, W) copy of an (H, W, 4) image (never a view of it: it is written in place)."""
+    out = image.new_empty((image.shape[2], image.shape[0], image.shape[1]))
+    return out.copy_(image.permute(2, 0, 1))
 
 
 class single_thread:
@@ -74,13 +86,13 @@ class _OverCrops(torch.autograd.Function):
         # For a solid paint, C' = C + a·(paint − C) with paint = (r, g, b, 1) and
         # a = cover·alpha: one fused op per crop, and the saved (paint − C) is exactly
         # what the backward pass needs.
-        canvas = base.detach().permute(2, 0, 1).contiguous()
+        canvas = _planar(base.detach())
         paints = torch.cat([table[:, :3], torch.ones_like(table[:, 3:])], 1)[:, :, None, None]
         alphas = table[:, 3].tolist()
         saved = []
         for (y0, x0), kind in zip(boxes, kinds):
             if isinstance(kind, Solid):
-                view = canvas[:, y0 : y0 + kind.h, x0 : x0 + kind.w]
+                view = _crop(canvas, y0, x0, kind.h, kind.w)
                 diff = paints[kind.row] - view
                 view.addcmul_(_cover(cover, kind), diff, value=alphas[kind.row])
                 saved.append(diff)
@@ -101,7 +113,7 @@ class _OverCrops(torch.autograd.Function):
         saved = ctx.saved_tensors
         cover, table = saved[0], saved[1]
         tensors, kept = saved[2 : 2 + ctx.n_tensors], saved[2 + ctx.n_tensors :]
-        grad = grad.permute(2, 0, 1).contiguous()
+        grad = _planar(grad)
         g_cover = torch.zeros_like(cover) if ctx.needs_input_grad[1] else None
         want_table = ctx.needs_input_grad[2]
         alphas = table[:, 3].tolist()
@@ -111,7 +123,7 @@ class _OverCrops(torch.autograd.Function):
             (y0, x0), kind = ctx.boxes[i], ctx.kinds[i]
             if isinstance(kind, Solid):
                 alpha = alphas[kind.row]
-                g = grad[:, y0 : y0 + kind.h, x0 : x0 + kind.w]
+                g = _crop(grad, y0, x0, kind.h, kind.w)
                 cov = _cover(cover, kind)
                 g_a = torch.linalg.vecdot(g, kept[i], dim=0)  # dL/da = G · (paint − C_under)
                 if g_cover is not None:
@@ -162,6 +174,7 @@ def over_crops(
             kinds.append(s)
     if cover is None:
         cover = base.new_zeros(0)
+    cover = cover.contiguous()  # crops are read as strided views of the flat buffer
     if table is None:
         table = base.new_zeros((0, 4))
     return _OverCrops.apply(base, cover, table, list(boxes), kinds, *tensors)
