@@ -63,7 +63,7 @@ class _NonzeroCoverage(torch.autograd.Function):
     Autograd's own chain (cumsum → abs → clamp) allocates six buffer-sized tensors in the
     backward pass, and each fresh one costs its page faults (measured: more than the
     arithmetic). This backward pass allocates one: dcover/dwind = sign(wind) where
-    |wind| ≤ 1 (the clamp passes its bound, like autograd's), else 0; the reverse running
+    |wind| < 1 (as autograd's clamp: none at the bound), else 0; the reverse running
     sum is the total minus the exclusive prefix sum, computed in place.
     """
 
@@ -79,7 +79,7 @@ class _NonzeroCoverage(torch.autograd.Function):
         out = wind.new_empty(len(wind) + 1)
         out[0] = 0
         slope = torch.clamp(wind, -1.0, 1.0, out=out[1:])
-        outside = slope != wind  # |wind| > 1
+        outside = slope.abs() >= 1  # |wind| ≥ 1: torch's clamp passes no gradient at its bound either
         slope.sign_().masked_fill_(outside, 0).mul_(grad)
         prefix = out.cumsum_(0)  # prefix[k] = Σ_{j<k} slope[j]
         return prefix[:-1].neg_().add_(prefix[-1])
