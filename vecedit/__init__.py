@@ -29,7 +29,15 @@ working as ordinary module access.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 import types
+
+# PyTorch's OpenMP threads spin while they wait; on a machine where anything else runs,
+# the renderer's thousands of small ops then take 3–5× longer. Waiting passively costs
+# nothing measurable for the encoder. It only takes effect before torch is loaded.
+if "torch" not in sys.modules:
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from vecedit import api as _api
 from vecedit.api import load_svg, save_svg

@@ -39,7 +39,7 @@ from vecedit.edit_setup import choose_shapes, load_input, resolve_regions, work_
 from vecedit.errors import InputError, OptionError
 from vecedit.losses.clip_loss import Augmentation, ClipLoss, ClipRoi
 from vecedit.losses.terms import Context, Timer
-from vecedit.render.over import single_thread
+from vecedit.render.over import render_threads
 from vecedit.select import parameter_groups, trainable
 
 CLAMPED = {"colors": (0.0, 1.0), "stop_colors": (0.0, 1.0), "stop_offsets": (0.0, 1.0),
@@ -207,7 +207,7 @@ class Editor:
         self._started = (k, self.generator.get_state())
         self.optimizer.zero_grad(set_to_none=True)
         started = timer.now()
-        with single_thread():  # thousands of small ops: threads cost more than they give
+        with render_threads():  # one thread where spinning OpenMP threads would fight
             image = self.render()
         rendered = timer.now()
         state.image = image.detach()
@@ -221,7 +221,7 @@ class Editor:
         total.backward()
         losses_back = timer.now()
         if leaf.grad is not None:
-            with single_thread():
+            with render_threads():
                 image.backward(leaf.grad)
         back = timer.now()
         self._step(k, total)
