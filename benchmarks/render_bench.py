@@ -17,6 +17,7 @@ import resource
 import statistics
 import time
 
+import vecedit  # noqa: F401  (before torch, as in the vecedit command: passive OpenMP waiting)
 import numpy as np
 import torch
 
