@@ -37,7 +37,7 @@ A plugin may also add its own subcommand with ``add_command(subparsers)``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Optional, Protocol, Sequence, Union, runtime_checkable
 
 import numpy as np
 
@@ -53,7 +53,10 @@ class PluginOption:
     default: Any = None
     parse: Callable[[str], Any] = str
     required: bool = False
-    path: bool = False  # names a file: a job file's relative value is taken from its folder when it is there
+    # Names files, whose relative values in a job file are taken from the job's folder (when the file is
+    # there). True: the value is one file name. A function ``(value, resolve) → value``: the value holds
+    # several (e.g. ``a.pt:0.7,b.pt:0.3``), and the function passes each name through ``resolve``.
+    path: Union[bool, Callable[[Any, Callable[[str], str]], Any]] = False
 
 
 @dataclass

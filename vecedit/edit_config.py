@@ -267,9 +267,10 @@ def load_config(path: Union[str, os.PathLike], resolve_paths: bool = True) -> Ed
 def _resolve_plugin_paths(config: EditConfig, base: Path) -> None:
     """Take the job file's relative values of the plugin's file options from the job's folder.
 
-    Only options the plugin marks as files (``PluginOption.path``), and only when the file
-    is there (a font option may also name an installed family). A plugin that cannot be
-    loaded is reported when the run starts, not here.
+    Only options the plugin marks as files (``PluginOption.path``: ``True`` for one file name,
+    or a function that maps a value naming several through the resolver), and only the names
+    whose file is there (a font option may also name an installed family). A plugin that
+    cannot be loaded is reported when the run starts, not here.
     """
     if not config.plugin or not config.plugin_options:
         return
@@ -279,11 +280,17 @@ def _resolve_plugin_paths(config: EditConfig, base: Path) -> None:
         plugin = load(config.plugin)
     except OptionError:
         return
-    files = {o.name for o in plugin.options if getattr(o, "path", False)}
+
+    def resolve(name: str) -> str:
+        if name and not os.path.isabs(name) and (base / name).exists():
+            return str(base / name)
+        return name
+
+    file_options = {o.name: o.path for o in plugin.options if getattr(o, "path", False)}
     for key, value in config.plugin_options.items():
-        if key.replace("-", "_") in files and isinstance(value, str) and value and not os.path.isabs(value) \
-                and (base / value).exists():
-            config.plugin_options[key] = str(base / value)
+        path = file_options.get(key.replace("-", "_"))
+        if path and isinstance(value, str):
+            config.plugin_options[key] = path(value, resolve) if callable(path) else resolve(value)
 
 
 def dumps_config(config: EditConfig, fmt: str = "yaml") -> str:

@@ -64,13 +64,24 @@ def _optional_int(text: str):
     return None if text.strip().lower() in ("", "none") else int(text)
 
 
+def _mix_files(text: str, resolve) -> str:
+    """``A.pt:0.7,B.pt:0.3`` with each file name passed through ``resolve``; an item that is not
+    FILE:WEIGHT is kept as written, for the run to report."""
+    items = []
+    for item in text.split(","):
+        name, sep, weight = item.strip().rpartition(":")
+        items.append(f"{resolve(name)}:{weight}" if sep and name else item)
+    return ",".join(items)
+
+
 class DreamDistributionPlugin:
     name = "dreamdistribution"
     summary = ("steer the edit toward a sample of a prompt distribution learned from a few reference images "
                "(DreamDistribution)")
     options = (
         PluginOption("distribution", "a .pt file from `vecedit dreamdistribution fit`", path=True),
-        PluginOption("mix", "instead of distribution: FILE:WEIGHT,… whose weights sum to 1 (mixes concepts)"),
+        PluginOption("mix", "instead of distribution: FILE:WEIGHT,… whose weights sum to 1 (mixes concepts)",
+                     path=_mix_files),
         PluginOption("std_scale", "scale on the std: 0 = the mean, larger = more diverse", 1.0, _scale),
         PluginOption("text", "text appended after the learned prompts, e.g. 'in autumn'", ""),
         PluginOption("sample_seed", "seed of the sample (default: the run's --seed)", None, _optional_int),

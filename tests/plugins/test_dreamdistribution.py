@@ -334,3 +334,30 @@ def test_a_distribution_centred_on_red_turns_every_variant_red(dots, target):
         for dot in ("left", "right"):
             r, g, b = edited[dot]
             assert r - g > 0.2 and r - b > 0.2, (scale, seed, dot)  # grey dots moved toward the concept
+
+
+def test_a_job_file_s_mix_takes_its_files_from_the_job_folder(concept, clip_flags, dots, tmp_path, monkeypatch):
+    from vecedit.edit_config import load_config
+
+    jobs = tmp_path / "jobs"
+    jobs.mkdir()
+    (jobs / "a.pt").write_bytes(concept.read_bytes())
+    (jobs / "b.pt").write_bytes(concept.read_bytes())
+    job = jobs / "job.yaml"
+    job.write_text(f"plugin: dreamdistribution\nplugin_options: {{mix: 'a.pt:0.7, b.pt:0.3', "
+                   f"distribution: a.pt}}\n")
+    options = load_config(job).plugin_options
+    assert options["mix"] == f"{jobs / 'a.pt'}:0.7,{jobs / 'b.pt'}:0.3"
+    assert options["distribution"] == str(jobs / "a.pt")
+    # names with no file there, absolute names and malformed items stay as written
+    job.write_text(f"plugin: dreamdistribution\nplugin_options: {{mix: 'missing.pt:0.5,{concept}:0.5,junk'}}\n")
+    assert load_config(job).plugin_options["mix"] == f"missing.pt:0.5,{concept}:0.5,junk"
+    # and the run finds them from another working folder
+    job.write_text("plugin: dreamdistribution\nplugin_options: {mix: 'a.pt:1,b.pt:0'}\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    out = tmp_path / "out.svg"
+    assert main(["dreamdistribution", "sample", str(dots), "--config", str(job), "-n", "1", "-o", str(out),
+                 *clip_flags, *QUICK_EDIT]) == 0
+    assert (tmp_path / "out-0.svg").is_file()
