@@ -81,9 +81,11 @@ def add_apply(steps, plugin) -> None:
     from plugins.cli import add_edit_command
 
     def own(group) -> None:
-        group.add_argument("--mapper", metavar="MAPPER.pt", required=True, help="a mapper from deltaedit train")
+        group.add_argument("--mapper", metavar="MAPPER.pt",
+                           help="a mapper from deltaedit train (required here or as mapper: in the job file)")
         group.add_argument("--strength", type=float, metavar="S",
-                           help="scale of the predicted edit (default 1; negative: the opposite)")
+                           help="scale of the predicted edit (default: the job file's, else 1; negative: the "
+                                "opposite)")
         group.add_argument("--refine", type=int, default=0, metavar="N",
                            help="then run N iterations of vecedit edit toward the prompt from the predicted edit "
                                 "(default 0: the one-pass edit only); the edit flags below apply to that run")
@@ -178,19 +180,24 @@ def run_apply(args: argparse.Namespace, plugin) -> int:
             raise OptionError("--refine N sets the number of edit iterations; drop --iterations")
         args.iterations = args.refine
         return run_as_edit(args, plugin)
-    return apply_once(args)
+    return apply_once(args, plugin)
 
 
-def apply_once(args: argparse.Namespace) -> int:
-    """The one-pass edit, without the edit loop."""
+def apply_once(args: argparse.Namespace, plugin) -> int:
+    """The one-pass edit, without the edit loop; ``mapper`` and ``strength`` as an edit run takes
+    them: the flags over the job file's ``plugin_options``."""
+    from plugins.base import parse_options
     from plugins.deltaedit.mapper import load_mapper
     from vecedit.edit_cli import check_paths, config_from_args
     from vecedit.edit_setup import load_input
     from vecedit.losses.encoders import default_device, load_clip
     from vecedit.svg import save_svg
 
-    if args.plugin not in (None, "deltaedit"):
+    if args.plugin not in (None, plugin.name):
         raise OptionError(f"--plugin {args.plugin}: deltaedit apply runs the deltaedit plugin only")
+    args.plugin = plugin.name
+    args.plugin_values = {o.name: getattr(args, o.name) for o in plugin.options
+                          if getattr(args, o.name, None) is not None}
     config = config_from_args(args)
     config.validate()
     check_paths(config)
@@ -201,14 +208,17 @@ def apply_once(args: argparse.Namespace) -> int:
     loop_only = [flag for flag, dest in LOOP_FLAGS if getattr(args, dest, None) not in (None, False)]
     if loop_only:  # they would be ignored: the one-pass edit has no iterations, frames or selection
         raise OptionError(f"{loop_only[0]} applies to an edit run: add --refine N, or drop it for the one-pass edit")
+    if not config.plugin_options.get("mapper"):
+        raise OptionError("give the mapper from deltaedit train with --mapper MAPPER.pt (or mapper: in the job "
+                          "file's plugin_options)")
+    options = parse_options(plugin, config.plugin_options)
     doc = load_input(config.input)
-    mapper = load_mapper(args.mapper, document=doc)  # refuse a wrong file before loading CLIP
+    mapper = load_mapper(options["mapper"], document=doc)  # refuse a wrong file before loading CLIP
     clip = config.clip  # the job file's model and weights, with the flags over them
     encoder = load_clip(clip.model, clip.pretrained, clip.checkpoint, config.device or default_device())
-    mapper.check_encoder(encoder, args.mapper)
-    strength = 1.0 if args.strength is None else args.strength
-    edited, info = mapper.apply(doc, config.prompt, encoder, strength, config.reference_text, config.templates,
-                                config.background)
+    mapper.check_encoder(encoder, options["mapper"])
+    edited, info = mapper.apply(doc, config.prompt, encoder, options["strength"], config.reference_text,
+                                config.templates, config.background)
     save_svg(edited, config.output)
     if not args.quiet:
         ms = info["ms"]

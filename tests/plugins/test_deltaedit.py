@@ -196,6 +196,37 @@ def test_apply_takes_the_clip_model_from_a_job_file(tiny_clip, tiny_mapper, scen
     assert (tmp_path / "red.svg").is_file()
 
 
+def test_one_pass_apply_takes_mapper_and_strength_from_a_job_file_under_the_flags(tiny_clip, tiny_mapper,
+                                                                                   scene_svg, tmp_path, monkeypatch,
+                                                                                   capsys):
+    jobs = tmp_path / "jobs"
+    jobs.mkdir()
+    (jobs / "m.pt").write_bytes(tiny_mapper.read_bytes())
+    job = jobs / "job.yaml"
+    job.write_text(f"input: {scene_svg}\nprompt: a red house\nplugin: deltaedit\n"
+                   "plugin_options: {mapper: m.pt, strength: 1.5}\n")
+    monkeypatch.chdir(tmp_path)  # the job's m.pt is found from its folder, not from here
+
+    def apply(name, *flags):
+        code = main(["deltaedit", "apply", *flags, "-o", str(tmp_path / name), "-q", *clip_flags(tiny_clip)])
+        assert code == 0, capsys.readouterr().err
+        return (tmp_path / name).read_text()
+
+    from_job = apply("job.svg", "--config", str(job))
+    assert from_job == apply("flags.svg", str(scene_svg), "-p", "a red house", "--mapper", str(tiny_mapper),
+                             "--strength", "1.5")
+    assert from_job != apply("default.svg", str(scene_svg), "-p", "a red house", "--mapper", str(tiny_mapper))
+    # a flag wins over the job file
+    assert apply("job-3.svg", "--config", str(job), "--strength", "3") == apply(
+        "flags-3.svg", str(scene_svg), "-p", "a red house", "--mapper", str(tiny_mapper), "--strength", "3")
+    # no mapper anywhere: one line, exit 2, nothing written
+    code = main(["deltaedit", "apply", str(scene_svg), "-p", "red", "-o", str(tmp_path / "none.svg"),
+                 *clip_flags(tiny_clip)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "--mapper MAPPER.pt" in err and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "none.svg").exists()
+
+
 def test_a_mapper_from_another_encoder_is_refused(tiny_clip, tiny_mapper, colour_mapper_file, scene_svg, tmp_path,
                                                   capsys):
     state = torch.load(tiny_clip[1], weights_only=True)
