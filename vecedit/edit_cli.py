@@ -115,6 +115,8 @@ CLIP_FLAGS = {"clip": "model", "clip_pretrained": "pretrained", "clip_checkpoint
 
 def config_from_args(args: argparse.Namespace) -> EditConfig:
     config = load_config(args.config) if args.config else EditConfig()
+    if args.config and getattr(args, "read_job", None):  # a plugin command's own meaning of a job file's keys
+        args.read_job(config)
     for flag, name in FLAG_FIELDS.items():
         value = getattr(args, flag, None)
         if value is not None:

@@ -1,8 +1,9 @@
 """``vecedit glyphdraw``: text into a box of an SVG as real glyph paths, styled toward a prompt.
 
 Every ``vecedit edit`` flag works here too; ``-p`` is the prompt of the glyphs' region
-(what the inserted text should look like), not of the whole picture. ``--insert-only``
-places the outlines and stops: no CLIP, no optimisation.
+(what the inserted text should look like), not of the whole picture, and so is a job
+file's ``prompt:`` here (``vecedit edit --config`` keeps the edit's whole-canvas meaning).
+``--insert-only`` places the outlines and stops: no CLIP, no optimisation.
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ EXAMPLES = """examples:
 The box is x,y,w,h in the document's pixels and must lie inside it. The text is fitted into
 the box (keeping its aspect unless --fit stretch) as <g id="glyphdraw-N" class="glyphdraw">
 of one <path class="glyph"> per glyph; only those paths move, everything else is written
-back unchanged. Chinese needs a CJK font (apt-get install fonts-wqy-microhei)."""
+back unchanged. Chinese needs a CJK font (apt-get install fonts-wqy-microhei).
+
+A job file (--config job.yaml) means here what the flags mean: its prompt: is the glyphs'
+prompt, like -p (and like plugin_options: {prompt: …}, so give one of the two); -p wins over
+it. The same file run with `vecedit edit --config job.yaml` (plugin: glyphdraw) keeps the
+edit's meaning: prompt: is the whole picture's, plugin_options.prompt the glyphs'."""
 
 
 def add_command(subparsers, plugin) -> argparse.ArgumentParser:
@@ -79,6 +85,7 @@ def own_arguments(g) -> None:
 def run(args: argparse.Namespace, plugin) -> int:
     from plugins.cli import run_as_edit
 
+    args.read_job = glyph_prompt_from_job
     for flag, name, example in (("--text", "text", "--text SALE"), ("--box", "box", "--box 40,40,200,80")):
         as_option = any(o.split("=")[0].strip() == name for o in args.plugin_option or [])
         given = getattr(args, name) is not None or as_option
@@ -95,6 +102,17 @@ def run(args: argparse.Namespace, plugin) -> int:
     if code == 0 and images:
         write_images(args, plugin, images)
     return code
+
+
+def glyph_prompt_from_job(config) -> None:
+    """A job file's ``prompt`` is the glyphs' here, as ``-p`` is: it becomes the ``prompt`` option
+    (the flags, read after, still win) and the picture gets no whole-canvas prompt from it."""
+    if config.prompt is None:
+        return
+    if config.plugin_options.get("prompt") is not None:
+        raise OptionError("the job file gives both prompt and plugin_options.prompt; for vecedit glyphdraw both are "
+                          "the glyphs' prompt: keep one (vecedit edit --config reads prompt as the whole picture's)")
+    config.plugin_options["prompt"], config.prompt = config.prompt, None
 
 
 def effective(args: argparse.Namespace, plugin):

@@ -235,6 +235,43 @@ def test_insert_only_takes_input_output_and_options_from_a_job_file(poster, tmp_
     assert mask.is_file()
 
 
+def test_a_job_file_s_prompt_means_what_p_means_in_glyphdraw_and_keeps_the_edit_s_meaning_in_edit(poster, tmp_path,
+                                                                                                    capsys):
+    from vecedit.edit_config import load_config
+
+    job_file = tmp_path / "job.yaml"
+    job_file.write_text("input: poster.svg\noutput: out.svg\nprompt: red\nplugin: glyphdraw\n"
+                        "plugin_options: {text: Hi, box: '40,30,200,90'}\n")
+
+    def written(*command):
+        """The configuration the edit would run (vecedit writes it with --write-config and stops)."""
+        target = tmp_path / f"written-{len(list(tmp_path.glob('written-*')))}.yaml"
+        assert main([*command, "--write-config", str(target), "-q"]) == 0, capsys.readouterr().err
+        config = load_config(target)
+        return config.prompt, config.plugin_options
+
+    from_flags = written("glyphdraw", str(poster), "--text", "Hi", "--box", "40,30,200,90", "-p", "red",
+                         "-o", str(tmp_path / "out.svg"))
+    assert from_flags == (None, {"text": "Hi", "box": "40,30,200,90", "prompt": "red"})
+    assert written("glyphdraw", "--config", str(job_file)) == from_flags
+    assert written("glyphdraw", "--config", str(job_file), "-p", "blue") == (
+        None, {"text": "Hi", "box": "40,30,200,90", "prompt": "blue"})  # the flag wins, and no canvas prompt stays
+    assert written("edit", "--config", str(job_file)) == ("red", {"text": "Hi", "box": "40,30,200,90"})
+    # the job file may not give the glyphs two prompts
+    job_file.write_text("input: poster.svg\noutput: out.svg\nprompt: red\nplugin: glyphdraw\n"
+                        "plugin_options: {text: Hi, box: '40,30,200,90', prompt: gold}\n")
+    assert main(["glyphdraw", "--config", str(job_file), "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "both prompt and plugin_options.prompt" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out.svg").exists()
+    assert "prompt: is the glyphs'" in " ".join(main_help(capsys, "glyphdraw").split())
+
+
+def main_help(capsys, command) -> str:
+    assert main([command, "-h"]) == 0
+    return capsys.readouterr().out
+
+
 # ---------------------------------------------------------------------------- Stable Diffusion inpainting
 
 
