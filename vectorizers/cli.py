@@ -48,7 +48,7 @@ def add_parser(commands) -> argparse.ArgumentParser:
                         f"(default: {DEFAULT_BACKEND})")
     p.add_argument("--refine", type=_whole, default=0, metavar="N",
                    help="iterations fitting points and colours to the image with the differentiable renderer "
-                        "(default: 0; 200 take 40-100 s at 512 px with 400-900 paths on 2 CPU cores, "
+                        "(default: 0; 200 take 20-40 s at 512 px with 400-900 paths on 2 idle CPU cores, "
                         "the first 3/4 at half size)")
     p.add_argument("--max-paths", type=_whole, metavar="K", help="keep at most K paths (the largest)")
     p.add_argument("--size", type=_whole, default=DEFAULT_SIZE, metavar="S",
