@@ -35,14 +35,11 @@ def work_size(doc, image_size: int) -> tuple[int, int]:
 
 def encoder_view(image: torch.Tensor, encoder) -> torch.Tensor:
     """``(H, W, 3)`` render → ``(3, S, S)`` normalised encoder input of the whole canvas."""
-    from vecedit.losses.clip_loss import crop_square, resize, square_region
+    from vecedit.losses.clip_loss import crop_square, normalise, resize, square_region
 
     chw = image[..., :3].permute(2, 0, 1)
     square = crop_square(chw, square_region((0.0, 0.0, float(chw.shape[2]), float(chw.shape[1]))))
-    view = resize(square, int(encoder.image_size))
-    mean = torch.as_tensor(encoder.mean, dtype=view.dtype, device=view.device).view(3, 1, 1)
-    std = torch.as_tensor(encoder.std, dtype=view.dtype, device=view.device).view(3, 1, 1)
-    return (view - mean) / std
+    return normalise(resize(square, int(encoder.image_size))[None], encoder)[0]
 
 
 @torch.no_grad()
@@ -52,11 +49,11 @@ def image_features(views: Sequence[torch.Tensor], encoder) -> torch.Tensor:
     return F.normalize(features, dim=-1).cpu()
 
 
-@torch.no_grad()
 def text_features(encoder, text: str, templates: Sequence[str]) -> torch.Tensor:
-    """``(D,)``: normalised mean over the templates of the normalised text features."""
-    features = F.normalize(encode_texts(encoder, [t.format(text) for t in templates]), dim=-1)
-    return F.normalize(features.mean(0), dim=0).cpu()
+    """``(D,)`` on the CPU: normalised mean over the templates of the normalised text features."""
+    from vecedit.losses.clip_loss import template_text_features
+
+    return template_text_features(encoder, text, templates).cpu()
 
 
 @torch.no_grad()
@@ -89,11 +86,10 @@ def probe_image(size: int) -> torch.Tensor:
 @torch.no_grad()
 def encoder_identity(encoder) -> dict:
     """Name, feature size, input side and probe features of an encoder (for saved mappers)."""
+    from vecedit.losses.clip_loss import normalise
+
     size = int(encoder.image_size)
-    image = probe_image(size)
-    mean = torch.as_tensor(encoder.mean).view(3, 1, 1)
-    std = torch.as_tensor(encoder.std).view(3, 1, 1)
-    image_probe = image_features([(image - mean) / std], encoder)[0]
+    image_probe = image_features([normalise(probe_image(size)[None], encoder)[0]], encoder)[0]
     text_probe = F.normalize(encode_texts(encoder, [PROBE_TEXT]), dim=-1)[0].cpu()
     return {"name": encoder_name(encoder), "dim": int(image_probe.numel()), "image_size": size,
             "probe_image": image_probe, "probe_text": text_probe}

@@ -219,6 +219,14 @@ def sample_views(base_image: torch.Tensor, views: Views, size: int, mean: Option
     return batch.add_(white)
 
 
+@torch.no_grad()
+def template_text_features(encoder: Encoder, text: str, templates: Sequence[str]) -> torch.Tensor:
+    """``(D,)``: the normalised mean over ``templates`` (``str.format`` patterns) of the
+    normalised text features of ``text`` (CLIP's prompt ensembling)."""
+    features = F.normalize(encoder.encode_text([t.format(text) for t in templates]).float(), dim=-1)
+    return F.normalize(features.mean(0), dim=0)
+
+
 def normalise(batch: torch.Tensor, encoder: Encoder) -> torch.Tensor:
     mean = torch.as_tensor(encoder.mean, dtype=batch.dtype, device=batch.device).view(1, 3, 1, 1)
     std = torch.as_tensor(encoder.std, dtype=batch.dtype, device=batch.device).view(1, 3, 1, 1)
@@ -255,8 +263,7 @@ class ClipLoss:
     def text_features(self, text: str) -> torch.Tensor:
         """Normalised mean over the templates of the normalised text features, (D,)."""
         if text not in self._text_cache:
-            feats = F.normalize(self.encoder.encode_text([t.format(text) for t in self.templates]).float(), dim=-1)
-            self._text_cache[text] = F.normalize(feats.mean(0), dim=0).detach()
+            self._text_cache[text] = template_text_features(self.encoder, text, self.templates)
         return self._text_cache[text]
 
     # -- images
@@ -323,4 +330,5 @@ class ClipLoss:
 __all__ = [
     "Augmentation", "ClipLoss", "ClipRoi", "REFERENCE_TEXT", "imagenet_templates", "templates_named",
     "square_region", "crop_square", "resize", "draw_views", "sample_views", "identity_view", "normalise",
+    "template_text_features",
 ]
