@@ -50,9 +50,9 @@ def load_references(images: Sequence[ImageLike]) -> list[np.ndarray]:
 
 def reference_features(encoder, images: Sequence[np.ndarray]) -> torch.Tensor:
     """CLIP's preprocessing (shorter side to the input size, centre crop, normalise) → features, ``(R, D)``."""
+    from vecedit.losses.clip_loss import normalise
+
     size = int(encoder.image_size)
-    mean = torch.tensor(encoder.mean).view(3, 1, 1)
-    std = torch.tensor(encoder.std).view(3, 1, 1)
     batch = []
     for image in images:
         chw = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float()
@@ -61,9 +61,9 @@ def reference_features(encoder, images: Sequence[np.ndarray]) -> torch.Tensor:
         shape = (max(size, round(height * scale)), max(size, round(width * scale)))
         chw = F.interpolate(chw[None], size=shape, mode="bicubic", antialias=True, align_corners=False)[0]
         top, left = (shape[0] - size) // 2, (shape[1] - size) // 2
-        batch.append((chw[:, top : top + size, left : left + size].clamp(0, 1) - mean) / std)
+        batch.append(chw[:, top : top + size, left : left + size].clamp(0, 1))
     with torch.no_grad():
-        return F.normalize(encoder.encode_image(torch.stack(batch)).float(), dim=-1)
+        return F.normalize(encoder.encode_image(normalise(torch.stack(batch), encoder)).float(), dim=-1)
 
 
 def losses(features: torch.Tensor, references: torch.Tensor, noise: torch.Tensor,

@@ -70,9 +70,9 @@ class TokenFeatures:
         self.device, self.dtype = next(visual.parameters()).device, input_dtype(visual)
 
     def __call__(self, batch: torch.Tensor) -> list[torch.Tensor]:
-        mean = torch.tensor(self.encoder.mean, dtype=batch.dtype, device=batch.device).view(1, 3, 1, 1)
-        std = torch.tensor(self.encoder.std, dtype=batch.dtype, device=batch.device).view(1, 3, 1, 1)
-        normalised = ((batch - mean) / std).to(self.device, self.dtype)
+        from vecedit.losses.clip_loss import normalise
+
+        normalised = normalise(batch, self.encoder).to(self.device, self.dtype)
         out = self.visual.forward_intermediates(normalised, indices=self.indices, stop_early=True,
                                                 intermediates_only=True, output_fmt="NCHW")
         return [maps.float().to(batch.device) for maps in out["image_intermediates"]]
