@@ -13,7 +13,7 @@ import math
 import os
 import time
 from pathlib import Path
-from typing import Callable, Optional, Union
+from typing import Optional, Union
 
 import numpy as np
 import torch
@@ -25,16 +25,12 @@ ANIMATION_SUFFIXES = (".gif", ".mp4")
 MAX_ANIMATION_FRAMES = 100
 
 
-def _atomic(path: Union[str, os.PathLike], write: Callable[[str], None]) -> Path:
-    return write_atomic(path, write)
-
-
 def write_text_atomic(path, text: str) -> Path:
-    return _atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return write_atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def save_torch_atomic(path, data) -> Path:
-    return _atomic(path, lambda tmp: torch.save(data, tmp))
+    return write_atomic(path, lambda tmp: torch.save(data, tmp))
 
 
 def to_uint8(image) -> np.ndarray:
@@ -107,8 +103,8 @@ class AnimationWriter:
 
             images = [Image.fromarray(f) for f in frames]
             durations = [1000 // self.fps] * (len(images) - 1) + [1500]  # rest on the result
-            _atomic(self.path, lambda tmp: images[0].save(tmp, format="GIF", save_all=True,
-                                                          append_images=images[1:], duration=durations, loop=0))
+            write_atomic(self.path, lambda tmp: images[0].save(tmp, format="GIF", save_all=True,
+                                                               append_images=images[1:], duration=durations, loop=0))
         else:
             import imageio.v2 as imageio
 
@@ -118,7 +114,7 @@ class AnimationWriter:
                         h, w_ = f.shape[0] // 2 * 2, f.shape[1] // 2 * 2
                         w.append_data(f[:h, :w_])
 
-            _atomic(self.path, write)
+            write_atomic(self.path, write)
 
 
 # ------------------------------------------------------------------------ checkpoints
