@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from vecedit.errors import InputError, OptionError, VeceditError
-from vecedit.paths import write_atomic
-from vecedit.paths import same_file
+from vecedit.paths import same_file, write_atomic
 
 REPORT_NAME = "recolor-report.json"
 
