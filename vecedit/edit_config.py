@@ -312,7 +312,7 @@ def save_config(config: EditConfig, path: Union[str, os.PathLike]) -> None:
     fmt = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json"}.get(path.suffix.lower())
     if fmt is None:
         raise OptionError(f"{path}: use a .yaml, .toml or .json file name")
-    from vecedit.edit_outputs import write_text_atomic
+    from vecedit.paths import write_text_atomic
 
     write_text_atomic(path, dumps_config(config, fmt))
 

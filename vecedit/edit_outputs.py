@@ -19,14 +19,10 @@ import numpy as np
 import torch
 
 from vecedit.errors import InputError, OptionError
-from vecedit.paths import write_atomic
+from vecedit.paths import write_atomic, write_text_atomic
 
 ANIMATION_SUFFIXES = (".gif", ".mp4")
 MAX_ANIMATION_FRAMES = 100
-
-
-def write_text_atomic(path, text: str) -> Path:
-    return write_atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def save_torch_atomic(path, data) -> Path:

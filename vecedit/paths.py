@@ -77,3 +77,8 @@ def write_atomic(path: Union[str, os.PathLike], data: Union[bytes, Callable[[str
             raise InputError(f"cannot write {path}: {error.strerror or error}; choose a writable output path") from None
         raise
     return path
+
+
+def write_text_atomic(path: Union[str, os.PathLike], text: str) -> Path:
+    """Write ``text`` as UTF-8 to ``path`` atomically (see :func:`write_atomic`)."""
+    return write_atomic(path, text.encode("utf-8"))

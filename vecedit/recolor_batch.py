@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from vecedit.errors import InputError, OptionError, VeceditError
-from vecedit.paths import same_file, write_atomic
+from vecedit.paths import same_file, write_text_atomic
 
 REPORT_NAME = "recolor-report.json"
 
@@ -207,11 +207,6 @@ def write_report(path: Path, results: list[FileResult], options: dict, seconds: 
         "files": {r.file: {k: v for k, v in asdict(r).items() if k != "file"} for r in results},
     }
     write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder and a rename."""
-    write_atomic(path, text.encode("utf-8"))
 
 
 __all__ = ["FileResult", "plan_files", "recolor_file", "run_batch", "write_report", "REPORT_NAME"]
