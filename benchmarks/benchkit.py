@@ -32,6 +32,19 @@ def random_vit_b32(device: str = "cpu"):
                            open_clip.OPENAI_DATASET_STD, 224, "ViT-B-32, RANDOM weights (timing only)")
 
 
+def random_blob(rng, size: int):
+    """Control points ``(3k, 2)`` of one closed cubic path: 4–8 segments around a random centre
+    (radius 2–25 % of ``size``), jittered. Draws from ``rng`` in a fixed order."""
+    import numpy as np
+
+    k = int(rng.integers(4, 9))
+    centre = rng.uniform(0, size, 2)
+    radius = rng.uniform(0.02, 0.25) * size
+    angles = np.sort(rng.uniform(0, 2 * np.pi, 3 * k))
+    r = radius * rng.uniform(0.5, 1.2, 3 * k)
+    return centre + np.stack([r * np.cos(angles), r * np.sin(angles)], 1)
+
+
 def timed(function: Callable, repeats: int = 3) -> tuple[float, object]:
     """Median seconds over ``repeats`` calls after one warm-up call, and the last result."""
     result = function()

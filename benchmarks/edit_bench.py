@@ -29,7 +29,7 @@ import time
 import vecedit  # noqa: F401  (before torch, as in the vecedit command: passive OpenMP waiting)
 import numpy as np
 import torch
-from benchkit import random_vit_b32
+from benchkit import random_blob, random_vit_b32
 
 BAR = 0.25
 
@@ -55,12 +55,8 @@ def random_svg(n: int, size: int, seed: int) -> str:
     rng = np.random.default_rng(seed)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}">']
     for i in range(n):
-        k = int(rng.integers(4, 9))
-        centre = rng.uniform(0, size, 2)
-        radius = rng.uniform(0.02, 0.25) * size
-        angles = np.sort(rng.uniform(0, 2 * np.pi, 3 * k))
-        r = radius * rng.uniform(0.5, 1.2, 3 * k)
-        pts = centre + np.stack([r * np.cos(angles), r * np.sin(angles)], 1)
+        pts = random_blob(rng, size)
+        k = len(pts) // 3
         d = f"M{pts[0, 0]:.2f} {pts[0, 1]:.2f}" + "".join(
             f" C{pts[j, 0]:.2f} {pts[j, 1]:.2f} {pts[j + 1, 0]:.2f} {pts[j + 1, 1]:.2f} "
             f"{pts[(j + 2) % (3 * k), 0]:.2f} {pts[(j + 2) % (3 * k), 1]:.2f}" for j in range(1, 3 * k, 3)) + " Z"

@@ -21,6 +21,7 @@ import vecedit  # noqa: F401  (before torch, as in the vecedit command: passive 
 import numpy as np
 import torch
 
+from benchkit import random_blob
 from vecedit.render.composite import render_scene
 from vecedit.scene import Scene, SceneGroup, SceneShape, SolidPaint
 
@@ -37,12 +38,8 @@ def random_scene(n_paths: int, size: int, seed: int = 0) -> Scene:
     points, shapes = [], []
     start = 0
     for i in range(n_paths):
-        k = int(rng.integers(4, 9))
-        centre = rng.uniform(0, size, 2)
-        radius = rng.uniform(0.02, 0.25) * size
-        angles = np.sort(rng.uniform(0, 2 * np.pi, 3 * k))
-        r = radius * rng.uniform(0.5, 1.2, 3 * k)
-        pts = centre + np.stack([r * np.cos(angles), r * np.sin(angles)], 1)
+        pts = random_blob(rng, size)
+        k = len(pts) // 3
         points.append(pts)
         shapes.append(
             SceneShape(
