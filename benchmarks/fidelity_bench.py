@@ -1,13 +1,13 @@
 """Fidelity of the builtin renderer and of the parse/write round trip, against resvg.
 
-For every SVG in tests/corpus/ (plus every *.svg under the folders given as arguments,
+For every SVG under tests/corpus/ (subfolders are feature families; plus every *.svg under the folders given as arguments,
 for real-world sets), at 256 px wide with the aspect kept, both images flattened on white:
 
 * ``psnr_builtin``: builtin ``render_document(load_svg(f))`` vs resvg(f);
 * ``psnr_roundtrip``: resvg(``dumps_svg(load_svg(f))``) vs resvg(f);
 * ``ms``: wall time of the builtin ``render_document`` call.
 
-PSNR is capped at 100 dB (100 means identical). A file that fails to parse or render
+``families`` summarises per feature family. PSNR is capped at 100 dB (100 means identical). A file that fails to parse or render
 gets ``null`` scores and an ``error``. Prints one JSON object.
 
     python benchmarks/fidelity_bench.py [DIR ...] [--width 256] [--no-corpus] [--save-diffs DIR]
@@ -42,7 +42,7 @@ def capped_psnr(a, b) -> float:
 
 
 def measure(path: Path, width: int, diffs: Path | None = None, verbose: bool = False) -> dict:
-    row: dict = {"file": str(path), "psnr_builtin": None, "psnr_roundtrip": None, "ms": None}
+    row: dict = {"file": str(path), "family": family(path), "psnr_builtin": None, "psnr_roundtrip": None, "ms": None}
     try:
         from vecedit.svg import dumps_svg, load_svg
 
@@ -66,6 +66,22 @@ def measure(path: Path, width: int, diffs: Path | None = None, verbose: bool = F
         if verbose:
             traceback.print_exc(file=sys.stderr)
     return row
+
+
+def family(path: Path) -> str:
+    """A corpus file's feature family: its subfolder (masks/, text/, …); top-level files are "basic"."""
+    try:
+        parts = path.resolve().relative_to(CORPUS).parts
+    except ValueError:
+        return path.parent.name
+    return parts[0] if len(parts) > 1 else "basic"
+
+
+def by_family(rows: list[dict]) -> dict:
+    families: dict[str, list[dict]] = {}
+    for row in rows:
+        families.setdefault(row["family"], []).append(row)
+    return {name: summarize(members) for name, members in sorted(families.items())}
 
 
 def summarize(rows: list[dict]) -> dict:
@@ -93,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="print tracebacks of failures to stderr")
     args = parser.parse_args(argv)
 
-    files = [] if args.no_corpus else sorted(CORPUS.glob("*.svg"))
+    files = [] if args.no_corpus else sorted(CORPUS.rglob("*.svg"))
     for folder in args.dirs:
         files += sorted(folder.rglob("*.svg"))
     if args.save_diffs:
@@ -101,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     if files:  # warm up (imports, kernels) so the first file's time is not inflated
         measure(files[0], args.width)
     rows = [measure(path, args.width, args.save_diffs, args.verbose) for path in files]
-    print(json.dumps({"width": args.width, "files": rows, "summary": summarize(rows)}, indent=1))
+    print(json.dumps({"width": args.width, "files": rows, "families": by_family(rows), "summary": summarize(rows)},
+                     indent=1))
     return 0
 
 

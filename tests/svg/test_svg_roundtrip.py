@@ -11,7 +11,7 @@ from vecedit.errors import InputError, SVGError
 from vecedit.svg import GradientRef, Stop, dumps_svg, load_svg, path_to_subpaths, save_svg
 from svgkit import svg
 
-CORPUS = sorted((Path(__file__).resolve().parents[1] / "corpus").glob("*.svg")) + sorted(
+CORPUS = sorted((Path(__file__).resolve().parents[1] / "corpus").rglob("*.svg")) + sorted(
     (Path(__file__).resolve().parents[1] / "corpus_unsupported").glob("*.svg"))
 
 INKSCAPE = """<?xml version="1.0" encoding="UTF-8" standalone="no"?>
