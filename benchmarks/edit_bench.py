@@ -40,7 +40,7 @@ def make_document(paths: int, seed: int = 0):
 
     try:
         import skimage.data
-        from vectorizers.api import vectorize
+        from vecedit.vectorizers.api import vectorize
 
         doc = vectorize(skimage.data.astronaut(), rounds=(12, 36, 72), max_paths=paths, seed=seed)
         from vecedit.svg import dumps_svg
@@ -67,8 +67,8 @@ def random_svg(n: int, size: int, seed: int) -> str:
 
 
 def measure(doc, encoder, patches: int, work_size: str, iterations: int, device: str) -> dict:
-    from vecedit.edit_config import EditConfig
-    from vecedit.optimize import Editor
+    from vecedit.edit.config import EditConfig
+    from vecedit.edit.loop import Editor
 
     config = EditConfig(prompt="a photo of an astronaut on the moon", patches=patches, iterations=1 + iterations,
                         work_size=work_size, device=device)
@@ -108,8 +108,8 @@ def measure(doc, encoder, patches: int, work_size: str, iterations: int, device:
 
 
 def cuda_total(doc, iterations: int = 150) -> dict:
-    from vecedit.edit_config import EditConfig
-    from vecedit.optimize import Editor
+    from vecedit.edit.config import EditConfig
+    from vecedit.edit.loop import Editor
 
     encoder = random_vit_b32("cuda")
     config = EditConfig(prompt="a photo of an astronaut on the moon", patches=64, iterations=iterations,

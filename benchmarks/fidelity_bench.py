@@ -26,7 +26,7 @@ import time
 import traceback
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout, uninstalled
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout first (vecedit.plugins and vecedit.vectorizers come from `pip install -e .`)
 
 from vecedit.imageio import composite_on, psnr, save_png, side_by_side
 from vecedit.render.reference import render_reference

@@ -39,7 +39,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout, uninstalled
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout first (vecedit.plugins and vecedit.vectorizers come from `pip install -e .`)
 
 LATIN_SANS = ["TIGER", "Ocean", "Music", "Coffee", "Dragon", "Rocket", "Garden"]
 LATIN_SERIF = ["Winter", "Candle", "Pirate", "Violin", "Castle", "Planet", "Forest"]
@@ -98,8 +98,8 @@ def random_prompt(rng: random.Random) -> str:
 
 
 def legibility(args) -> dict:
-    from vecedit.font_stylize import glyph_document, stylize_font
-    from vecedit.ocr import check_legibility
+    from vecedit.fonts.stylize import glyph_document, stylize_font
+    from vecedit.fonts.ocr import check_legibility
 
     encoder = random_encoder(args.encoder, args.seed)
     rng = random.Random(args.seed)
@@ -150,7 +150,7 @@ def legibility(args) -> dict:
 
 
 def timing(args) -> dict:
-    from vecedit.font_stylize import stylize_font
+    from vecedit.fonts.stylize import stylize_font
 
     encoder = random_encoder("vit-b-32", args.seed)
     stamps: list[float] = []

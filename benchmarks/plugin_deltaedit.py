@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run from a checkout, uninstalled
+sys.path.insert(0, str(ROOT))  # this checkout first (vecedit.plugins and vecedit.vectorizers come from `pip install -e .`)
 from benchkit import random_vit_b32  # noqa: E402
 
 import torch  # noqa: E402
@@ -46,7 +46,7 @@ def median_ms(runs: list[dict], key: str) -> float:
 
 
 def measure() -> dict:
-    from plugins.deltaedit import load_mapper, train_mapper
+    from vecedit.plugins.deltaedit import load_mapper, train_mapper
     from vecedit.losses.clip_loss import imagenet_templates
     from vecedit.svg import load_svg
 

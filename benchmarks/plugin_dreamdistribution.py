@@ -26,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout, uninstalled
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout first (vecedit.plugins and vecedit.vectorizers come from `pip install -e .`)
 from benchkit import random_vit_b32, timed  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -41,11 +41,11 @@ def references(n: int = REFERENCES) -> list[np.ndarray]:
 
 
 def measure() -> dict:
-    from plugins.dreamdistribution import distribution as dist
-    from plugins.dreamdistribution.fit import losses, reference_features
-    from plugins.dreamdistribution.text_tower import SoftPromptTower
-    from plugins.registry import run_plugin
-    from vecedit.edit_config import EditConfig
+    from vecedit.plugins.dreamdistribution import distribution as dist
+    from vecedit.plugins.dreamdistribution.fit import losses, reference_features
+    from vecedit.plugins.dreamdistribution.text_tower import SoftPromptTower
+    from vecedit.plugin.registry import run_plugin
+    from vecedit.edit.config import EditConfig
     from vecedit.svg import load_svg
 
     encoder = random_vit_b32()

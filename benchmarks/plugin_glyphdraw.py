@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run from a checkout, uninstalled
+sys.path.insert(0, str(ROOT))  # this checkout first (vecedit.plugins and vecedit.vectorizers come from `pip install -e .`)
 from benchkit import random_vit_b32, timed  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "landscape.svg"
@@ -47,7 +47,7 @@ LATIN, CHINESE, CJK_FONT = "SUMMER SALE", "天空晴朗", "WenQuanYi Micro Hei"
 
 def has_cjk_font() -> bool:
     from vecedit.errors import InputError
-    from vecedit.fonts import resolve_font
+    from vecedit.fonts.layout import resolve_font
 
     try:
         resolve_font(CJK_FONT)
@@ -60,7 +60,7 @@ def legibility_cost(placement) -> float:
     """Seconds of the ACAP + glyph-tone terms' forward and backward, one step, at document pixels."""
     import torch
 
-    from plugins.glyphdraw import legibility_terms, OPTIONS
+    from vecedit.plugins.glyphdraw import legibility_terms, OPTIONS
     from vecedit.losses.terms import Context, Timer
     from vecedit.render.composite import render_scene
     from vecedit.scene import from_document
@@ -85,8 +85,8 @@ def legibility_cost(placement) -> float:
 
 
 def edit_step(iterations: int) -> dict:
-    from vecedit.edit_config import EditConfig
-    from vecedit.optimize import Editor
+    from vecedit.edit.config import EditConfig
+    from vecedit.edit.loop import Editor
     from vecedit.svg import load_svg
 
     encoder = random_vit_b32()
@@ -113,9 +113,9 @@ def edit_step(iterations: int) -> dict:
 def measure(edit_iterations: int = 2) -> dict:
     import torch
 
-    from plugins.base import Job, parse_options
-    from plugins.glyphdraw import GlyphDrawPlugin, place_glyphs
-    from vecedit.edit_config import EditConfig
+    from vecedit.plugin.contract import Job, parse_options
+    from vecedit.plugins.glyphdraw import GlyphDrawPlugin, place_glyphs
+    from vecedit.edit.config import EditConfig
     from vecedit.svg import load_svg
 
     doc = load_svg(SAMPLE)
@@ -195,8 +195,8 @@ def stress(iterations: int = 100, seed: int = 0) -> dict:
     import string
 
     from vecedit import edit
-    from vecedit.edit_config import LearningRates
-    from vecedit.ocr import check_legibility
+    from vecedit.edit.config import LearningRates
+    from vecedit.fonts.ocr import check_legibility
 
     encoder = random_small_encoder(seed)
     rng = random.Random(seed)

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run from a checkout, uninstalled
+sys.path.insert(0, str(ROOT))  # this checkout first (vecedit.plugins and vecedit.vectorizers come from `pip install -e .`)
 from benchkit import random_vit_b32  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -54,9 +54,9 @@ def median_ms(function, repeats: int = REPEATS) -> float:
 
 
 def term_timings(encoder) -> dict:
-    from plugins.stylestudio import load_style
-    from plugins.stylestudio.terms import KeepTerm, LayoutTerm, StatisticsTerm, TextureTerm
-    from plugins.stylestudio.texture import FilterBankFeatures, TokenFeatures, vision_tower
+    from vecedit.plugins.stylestudio import load_style
+    from vecedit.plugins.stylestudio.terms import KeepTerm, LayoutTerm, StatisticsTerm, TextureTerm
+    from vecedit.plugins.stylestudio.texture import FilterBankFeatures, TokenFeatures, vision_tower
     from vecedit.losses.terms import Context
 
     style = load_style(STYLE)
@@ -94,10 +94,10 @@ def cielab_chroma(rgb) -> np.ndarray:
 
 
 def style_run(elements: str) -> dict:
-    from plugins.stylestudio import load_style
-    from plugins.stylestudio.functional import JND, colour_moments, tone_moments
-    from vecedit.edit_config import EditConfig
-    from vecedit.optimize import Editor
+    from vecedit.plugins.stylestudio import load_style
+    from vecedit.plugins.stylestudio.functional import JND, colour_moments, tone_moments
+    from vecedit.edit.config import EditConfig
+    from vecedit.edit.loop import Editor
 
     config = EditConfig(iterations=ITERATIONS, seed=0, plugin="stylestudio",
                         plugin_options={"style": str(STYLE), "elements": elements})
@@ -127,8 +127,8 @@ def style_run(elements: str) -> dict:
 
 
 def texture_run(encoder) -> dict:
-    from vecedit.edit_config import EditConfig
-    from vecedit.optimize import Editor
+    from vecedit.edit.config import EditConfig
+    from vecedit.edit.loop import Editor
 
     config = EditConfig(iterations=TEXTURE_ITERATIONS, seed=0, plugin="stylestudio", work_size="224",
                         plugin_options={"style": str(STYLE), "elements": "texture,color"})

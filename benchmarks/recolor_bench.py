@@ -4,7 +4,7 @@ The set: the real-world-looking icons and small illustrations of tests/corpus (6
 stroke icons, filled icons, an icon sheet, a logo with gradients, a flag, an emoji, a
 chart, a map, a badge), each copied ``--copies`` times with its colours shifted (so the
 files differ) into a temporary folder. Then, as ``vecedit recolor DIR --palette … -o OUT``
-does it (:func:`vecedit.recolor_batch.run_batch`: read, recolour, write atomically):
+does it (:func:`vecedit.recolor.batch.run_batch`: read, recolour, write atomically):
 
 * ``jobs_1``: one process — files per second is files per second per core;
 * ``jobs_N``: ``N`` worker processes (default: the machine's cores), the folder speed-up.
@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout, uninstalled
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout first (vecedit.plugins and vecedit.vectorizers come from `pip install -e .`)
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
 ICONS = [p for p in sorted(CORPUS.glob("*.svg")) if 62 <= int(p.name[:2]) <= 73]
@@ -58,7 +58,7 @@ def make_set(folder: Path, copies: int) -> list[Path]:
 
 
 def run(files: list[Path], out: Path, jobs: int, palette) -> dict:
-    from vecedit.recolor_batch import run_batch
+    from vecedit.recolor.batch import run_batch
 
     out.mkdir(parents=True, exist_ok=True)
     pairs = [(f, out / f.name) for f in files]
@@ -79,7 +79,7 @@ def main() -> None:
     parser.add_argument("--palette", default=PALETTE)
     parser.add_argument("--repeat", type=int, default=3, help="single-process runs; the median is reported")
     args = parser.parse_args()
-    from vecedit.recoloring import parse_palette
+    from vecedit.recolor.palette import parse_palette
 
     palette = parse_palette(args.palette)
     tmp = Path(tempfile.mkdtemp(prefix="recolor-bench-"))

@@ -12,7 +12,7 @@ so its longer side is 512 px:
   layer_difference 8, 16 (default) and 32, each with the largest filter_speckle whose
   trace has at least as many paths, capped to exactly the multi-round count by dropping
   the smallest paths. ``single_vtracer_fitted``: that trace with our per-path colour fit
-  (:func:`vectorizers.recolor.fit_colors`), a still stronger baseline.
+  (:func:`vecedit.vectorizers.recolor.fit_colors`), a still stronger baseline.
 * ``single_ours``: ``vectorize(rounds=(30,))``, the fine round alone.
 * ``skimage_multi``: the multi-round trace with the scikit-image backend (for the choice
   of default backend).
@@ -103,7 +103,7 @@ def jitter(layers, img: np.ndarray, clean_psnr: float, seed: int = 0) -> dict:
     from skimage.metrics import peak_signal_noise_ratio
 
     from vecedit.render.reference import render_reference
-    from vectorizers.stack import to_svg
+    from vecedit.vectorizers.stack import to_svg
 
     h, w = img.shape[:2]
     rng = np.random.default_rng(seed)
@@ -118,7 +118,7 @@ def jitter(layers, img: np.ndarray, clean_psnr: float, seed: int = 0) -> dict:
 
 
 def measured(layers, img: np.ndarray, **extra) -> dict:
-    from vectorizers.stack import to_svg
+    from vecedit.vectorizers.stack import to_svg
 
     h, w = img.shape[:2]
     q = quality(to_svg(layers, w, h), img)
@@ -127,8 +127,8 @@ def measured(layers, img: np.ndarray, **extra) -> dict:
 
 def single_vtracer(img: np.ndarray, n_paths: int):
     """The best (PSNR) plain VTracer trace over :data:`VTRACER_SETTINGS`, capped to ``n_paths``."""
-    from vectorizers.stack import Layer, cap, to_svg
-    from vectorizers.vtracer_backend import VtracerTracer
+    from vecedit.vectorizers.stack import Layer, cap, to_svg
+    from vecedit.vectorizers.vtracer_backend import VtracerTracer
 
     h, w = img.shape[:2]
     tracer = VtracerTracer()
@@ -155,8 +155,8 @@ def single_vtracer(img: np.ndarray, n_paths: int):
 
 def cutout_rounds(img: np.ndarray) -> dict:
     """Cracks under jitter with non-overlapping (cutout) shapes: one round against two."""
-    from vectorizers import api
-    from vectorizers.vtracer_backend import VtracerTracer
+    from vecedit.vectorizers import api
+    from vecedit.vectorizers.vtracer_backend import VtracerTracer
 
     tracer = VtracerTracer(hierarchical="cutout")
     single = api.run(img, rounds=(30,), backend=tracer)
@@ -168,9 +168,9 @@ def cutout_rounds(img: np.ndarray) -> dict:
 
 
 def bench_image(name: str, iterations: int) -> dict:
-    from vectorizers import api
-    from vectorizers.recolor import fit_colors
-    from vectorizers.refine import refine
+    from vecedit.vectorizers import api
+    from vecedit.vectorizers.recolor import fit_colors
+    from vecedit.vectorizers.refine import refine
 
     img = load(name)
     h, w = img.shape[:2]

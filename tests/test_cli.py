@@ -20,7 +20,8 @@ import pytest
 
 import vecedit
 import vecedit.api
-from vecedit.cli import format_paint, main
+from vecedit.cli import main
+from vecedit.cli.info import format_paint
 from vecedit.imageio import composite_on, load_image, psnr
 from vecedit.render.reference import render_reference
 

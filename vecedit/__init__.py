@@ -17,13 +17,14 @@ can cause raise :class:`VeceditError` (see :mod:`vecedit.errors`).
 Importing ``vecedit`` imports neither PyTorch nor the SVG parser; they load on the
 first call that needs them.
 
-``vecedit.render`` is also the name of the renderer subpackage (``vecedit/render/``).
-Python binds a subpackage to its parent's attribute whenever it is imported, so a
-plain function named ``render`` would be replaced by the module as soon as anyone ran
-``import vecedit.render.api``. Instead the subpackage itself is made callable:
-``vecedit.render(doc)`` calls :func:`vecedit.api.render`, while
-``from vecedit.render.api import render_document`` and ``vecedit.render.api`` keep
-working as ordinary module access.
+Three workflows are packages named like their function: ``vecedit/render/``,
+``vecedit/edit/`` and ``vecedit/recolor/``. Python binds a subpackage to its parent's
+attribute whenever it is imported, so a plain function ``vecedit.edit`` would be replaced
+by the package as soon as anyone imported ``vecedit.edit.loop``. Instead each of these
+packages is itself callable: ``vecedit.edit(...)`` calls :func:`vecedit.edit.loop.edit`,
+``vecedit.recolor(...)`` :func:`vecedit.recolor.api.recolor`, ``vecedit.render(...)``
+:func:`vecedit.api.render`, while their modules stay ordinary module access. Their
+``__init__`` files import nothing, so this costs nothing at import time.
 """
 
 from __future__ import annotations
@@ -39,36 +40,47 @@ import types
 if "torch" not in sys.modules:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from vecedit import api as _api
 from vecedit.api import load_svg, save_svg
 from vecedit.errors import InputError, OptionError, SVGError, VeceditError
 
 __version__ = "0.1.0"
 
 
-class _CallableRenderPackage(types.ModuleType):
-    """The ``vecedit.render`` subpackage, callable as :func:`vecedit.api.render`."""
+class _CallablePackage(types.ModuleType):
+    """A workflow subpackage that is also its workflow's function (see the module docstring)."""
+
+    _function_at: tuple[str, str]  # (module, attribute), imported on the first call
+
+    def _function(self):
+        module, attribute = self._function_at
+        return getattr(importlib.import_module(module), attribute)
 
     def __call__(self, *args, **kwargs):
-        return _api.render(*args, **kwargs)
+        return self._function()(*args, **kwargs)
 
     @property
-    def __signature__(self):  # lets inspect.signature / help() show render's parameters
+    def __signature__(self):  # lets inspect.signature / help() show the function's parameters
         import inspect
 
-        return inspect.signature(_api.render)
+        return inspect.signature(self._function())
 
 
-# The subpackage's __init__ is empty (it imports no torch); loading it here costs nothing.
-render = importlib.import_module("vecedit.render")
-render.__class__ = _CallableRenderPackage
+_CALLABLE_PACKAGES = {
+    "render": ("vecedit.api", "render"),
+    "edit": ("vecedit.edit.loop", "edit"),
+    "recolor": ("vecedit.recolor.api", "recolor"),
+}
+for _name, _function_at in _CALLABLE_PACKAGES.items():
+    _package = importlib.import_module(f"vecedit.{_name}")
+    _package.__class__ = _CallablePackage
+    _package._function_at = _function_at
+del _name, _function_at, _package
+render, edit, recolor = (sys.modules[f"vecedit.{name}"] for name in _CALLABLE_PACKAGES)
 
-# The workflows load on first use (they bring in PyTorch, CLIP, fontTools, …).
+# The other workflows load on first use (they bring in PyTorch, CLIP, fontTools, …).
 _LAZY = {
-    "vectorize": ("vectorizers.api", "vectorize"),
-    "edit": ("vecedit.optimize", "edit"),
-    "recolor": ("vecedit.recoloring", "recolor"),
-    "stylize_font": ("vecedit.font_stylize", "stylize_font"),
+    "vectorize": ("vecedit.vectorizers.api", "vectorize"),
+    "stylize_font": ("vecedit.fonts.stylize", "stylize_font"),
 }
 
 
@@ -84,6 +96,8 @@ __all__ = [
     "load_svg",
     "save_svg",
     "render",
+    "edit",
+    "recolor",
     *_LAZY,
     "VeceditError",
     "InputError",

@@ -38,6 +38,11 @@ import torch
 from vecedit.svg.model import Document, Gradient, GradientRef, Group, Shape, Stop, Subpath
 
 
+def document_pixels(doc: Document) -> tuple[int, int]:
+    """The document's size in whole pixels (at least 1×1): the edit loop's canvas and ROI space."""
+    return max(1, round(doc.width)), max(1, round(doc.height))
+
+
 @dataclass
 class SolidPaint:
     color: int  # row of Scene.colors

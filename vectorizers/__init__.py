@@ -1,15 +1,19 @@
 """Raster → layered, editable SVG: the multi-round vectorizer and its tracing backends.
 
-* :mod:`vectorizers.api` — :func:`~vectorizers.api.vectorize` (the public entry point,
-  also ``vecedit vectorize``) and :func:`~vectorizers.api.run` (the same, with a report).
-* :mod:`vectorizers.base` — the :class:`~vectorizers.base.Tracer` interface and the
-  backend registry; :mod:`vectorizers.vtracer_backend` and
-  :mod:`vectorizers.skimage_backend` are the two backends.
-* :mod:`vectorizers.quantize` (k-means colour rounds), :mod:`vectorizers.bezier`
-  (Schneider curve fitting), :mod:`vectorizers.stack` (pruning, capping, SVG layers),
-  :mod:`vectorizers.recolor` (per-path colours), :mod:`vectorizers.refine`
-  (differentiable refinement), :mod:`vectorizers.image` (input checks),
-  :mod:`vectorizers.cli` (the subcommand).
+Installed as ``vecedit.vectorizers`` (the repository keeps it in ``vectorizers/``).
+
+* :mod:`~vecedit.vectorizers.api` — :func:`~vecedit.vectorizers.api.vectorize` (the public
+  entry point, also ``vecedit vectorize``) and :func:`~vecedit.vectorizers.api.run` (the
+  same, with a report); :mod:`~vecedit.vectorizers.cli` — the subcommand.
+* :mod:`~vecedit.vectorizers.base` — the :class:`~vecedit.vectorizers.base.Tracer` interface
+  and shared geometry; :mod:`~vecedit.vectorizers.tracers` — the backends by name;
+  :mod:`~vecedit.vectorizers.vtracer_backend` and :mod:`~vecedit.vectorizers.skimage_backend`.
+* :mod:`~vecedit.vectorizers.quantize` (k-means colour rounds),
+  :mod:`~vecedit.vectorizers.bezier` (Schneider curve fitting),
+  :mod:`~vecedit.vectorizers.stack` (pruning, capping, SVG layers),
+  :mod:`~vecedit.vectorizers.recolor` (per-path colours),
+  :mod:`~vecedit.vectorizers.refine` (differentiable refinement),
+  :mod:`~vecedit.vectorizers.image` (input checks).
 
 Importing this package imports nothing heavy.
 """

@@ -6,11 +6,11 @@ the bottom, each as ``<g id="round-i">`` of closed filled paths. Finer rounds co
 seams that open between coarse shapes when an edit moves them, and give the edit more
 elements to work with. Optional extra rounds trace only a box (the reference method adds
 one for a face). After pruning and capping, every path takes the mean input colour of
-the pixels where it is on top (:mod:`vectorizers.recolor`). Optional refinement fits
+the pixels where it is on top (:mod:`vecedit.vectorizers.recolor`). Optional refinement fits
 points and colours to the image with the differentiable renderer.
 
 >>> import numpy as np, vecedit
->>> from vectorizers.api import vectorize
+>>> from vecedit.vectorizers.api import vectorize
 >>> img = np.full((32, 48, 3), 255, np.uint8); img[8:24, 8:40] = (30, 90, 200)
 >>> doc = vectorize(img, rounds=(2, 4), backend="skimage", size=64)
 >>> [g.id for g in doc.root.children], doc.width, doc.height
@@ -28,11 +28,11 @@ from typing import Callable, Optional, Sequence, Union
 import numpy as np
 
 from vecedit.errors import OptionError
-from vectorizers.base import BACKENDS, get_tracer
-from vectorizers.image import ImageSource, read_image, resize, working_size
-from vectorizers.recolor import fit_colors
-from vectorizers.options import DEFAULT_BACKEND, DEFAULT_ROUNDS, DEFAULT_SIZE, MAX_COLORS, MAX_ROUNDS
-from vectorizers.stack import Layer, cap, prune, to_svg, transform_paths
+from vecedit.vectorizers.tracers import BACKENDS, get_tracer
+from vecedit.vectorizers.image import ImageSource, read_image, resize, working_size
+from vecedit.vectorizers.recolor import fit_colors
+from vecedit.vectorizers.options import DEFAULT_BACKEND, DEFAULT_ROUNDS, DEFAULT_SIZE, MAX_COLORS, MAX_ROUNDS
+from vecedit.vectorizers.stack import Layer, cap, prune, to_svg, transform_paths
 
 BLEED = 4
 """Pixels (working size) by which shapes on the image border reach past it, so that moving
@@ -58,7 +58,7 @@ class VectorizeResult:
     seconds: dict = field(default_factory=dict)  # "trace", "refine"
     pruned: int = 0
     capped: int = 0
-    refine: object = None  # vectorizers.refine.RefineReport or None
+    refine: object = None  # vecedit.vectorizers.refine.RefineReport or None
 
     @property
     def paths(self) -> int:
@@ -83,7 +83,7 @@ def vectorize(
             Transparency is flattened onto white.
         rounds: colour clusters per round, coarse to fine (default ``(10, 30)``).
         backend: ``"vtracer"`` (default) or ``"skimage"``, or a
-            :class:`~vectorizers.base.Tracer` instance.
+            :class:`~vecedit.vectorizers.base.Tracer` instance.
         refine: iterations of differentiable refinement (0: none).
         max_paths: keep at most this many paths (the largest).
         size: working size: the image is traced (and refined) with its longer side
@@ -191,7 +191,7 @@ def run(
 
     report = None
     if refine:
-        from vectorizers.refine import refine as run_refine
+        from vecedit.vectorizers.refine import refine as run_refine
 
         start = time.perf_counter()
         report = run_refine(

@@ -1,13 +1,13 @@
 """The tracing backend interface: one colour-quantised round of an image → closed filled paths.
 
 A backend is any object with a ``name`` and a :meth:`Tracer.trace` method; the
-registry :data:`BACKENDS` maps names to factories. Backends see pixels only (an
+registry (:mod:`vecedit.vectorizers.tracers`) maps names to factories. Backends see pixels only (an
 ``(H, W, 3)`` uint8 array at the size they should trace) and answer in that image's
 pixel coordinates (x right, y down, pixel ``(i, j)`` covering ``[j, j+1] × [i, i+1]``);
-:mod:`vectorizers.api` scales, offsets, stacks and prunes.
+:mod:`vecedit.vectorizers.api` scales, offsets, stacks and prunes.
 
 >>> import numpy as np
->>> from vectorizers.base import get_tracer
+>>> from vecedit.vectorizers.tracers import get_tracer
 >>> img = np.full((16, 16, 3), 255, np.uint8); img[4:12, 4:12] = (200, 30, 30)
 >>> paths = get_tracer("skimage").trace(img, n_colors=2)
 >>> len(paths), paths[-1].color        # the white ground first (bottom), then the square
@@ -17,11 +17,10 @@ pixel coordinates (x right, y down, pixel ``(i, j)`` covering ``[j, j+1] × [i, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
-from vecedit.errors import OptionError
 
 
 @dataclass
@@ -40,30 +39,6 @@ class Tracer(Protocol):
     name: str
 
     def trace(self, rgb: np.ndarray, n_colors: int, seed: int = 0) -> list[TracedPath]: ...
-
-
-def _vtracer() -> Tracer:
-    from vectorizers.vtracer_backend import VtracerTracer
-
-    return VtracerTracer()
-
-
-def _skimage() -> Tracer:
-    from vectorizers.skimage_backend import SkimageTracer
-
-    return SkimageTracer()
-
-
-BACKENDS: dict[str, Callable[[], Tracer]] = {"vtracer": _vtracer, "skimage": _skimage}
-"""Backend name → factory. Add a backend by adding an entry (and its name to
-:data:`vectorizers.options.BACKEND_NAMES`, which the command line offers)."""
-
-
-def get_tracer(name: str) -> Tracer:
-    """The backend called ``name``; :class:`OptionError` for an unknown name."""
-    if name not in BACKENDS:
-        raise OptionError(f"unknown vectorizer backend {name!r}; choose one of {', '.join(BACKENDS)}")
-    return BACKENDS[name]()
 
 
 def min_region_area(width: int, height: int, n_colors: int) -> int:

@@ -1,4 +1,4 @@
-"""``vecedit vectorize``: the command-line layer over :func:`vectorizers.api.vectorize`.
+"""``vecedit vectorize``: the command-line layer over :func:`vecedit.vectorizers.api.vectorize`.
 
 ``vecedit/cli.py`` registers it with ``add_parser(commands)``; :func:`run` does the work
 and returns the exit code. Problems with the input or options raise
@@ -29,7 +29,7 @@ EXAMPLES = (
 
 def add_parser(commands) -> argparse.ArgumentParser:
     """Add the ``vectorize`` subcommand to an ``add_subparsers()`` object."""
-    from vectorizers.options import BACKEND_NAMES, DEFAULT_BACKEND, DEFAULT_ROUNDS, DEFAULT_SIZE
+    from vecedit.vectorizers.options import BACKEND_NAMES, DEFAULT_BACKEND, DEFAULT_ROUNDS, DEFAULT_SIZE
 
     p = commands.add_parser(
         "vectorize",
@@ -71,7 +71,7 @@ def _whole(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     import time
 
-    from vectorizers import api
+    from vecedit.vectorizers import api
 
     source, output = Path(args.input), Path(args.output)
     check_output(source, output, args.output, ".svg", "vectorize", "SVG files")
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 class _Bar:
-    """A tqdm bar fed by :func:`vectorizers.api.run`'s ``progress(stage, steps, loss)``."""
+    """A tqdm bar fed by :func:`vecedit.vectorizers.api.run`'s ``progress(stage, steps, loss)``."""
 
     def __init__(self, total: int):
         from tqdm import tqdm

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from vectorizers.stack import Layer
+from vecedit.vectorizers.stack import Layer
 
 
 def visible_ids(layers: list[Layer], width: int, height: int, out_w: int, out_h: int) -> np.ndarray:
     """``(out_h, out_w)`` int map: index (in stacking order) of the topmost path per pixel, -1 for none."""
     from vecedit.render.reference import render_reference
-    from vectorizers.stack import to_svg
+    from vecedit.vectorizers.stack import to_svg
 
     paths = [p for layer in layers for p in layer.paths]
     index = 0
@@ -38,7 +38,7 @@ def visible_ids(layers: list[Layer], width: int, height: int, out_w: int, out_h:
 
 
 def _with_color(path, index: int):
-    from vectorizers.base import TracedPath
+    from vecedit.vectorizers.base import TracedPath
 
     return TracedPath(path.subpaths, ((index >> 16) & 255, (index >> 8) & 255, index & 255), path.fill_rule, path.area)
 

@@ -31,7 +31,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from vectorizers.stack import Layer, to_svg
+from vecedit.vectorizers.stack import Layer, to_svg
 
 POINT_LR = 0.4
 """Adam step for control points, in refinement-canvas pixels (decays to 10% by the end)."""
@@ -177,7 +177,7 @@ def _stage(doc, target: np.ndarray, out_w: int, out_h: int, n_paths: int) -> _St
     import torch
 
     from vecedit.scene import from_document
-    from vectorizers.image import resize
+    from vecedit.vectorizers.image import resize
 
     scene = from_document(doc, width=out_w, height=out_h)
     if len(scene.shapes) != n_paths:  # every path is one visible, filled scene shape
@@ -201,7 +201,7 @@ def _loss(stage: _Stage, points, rgb, alpha):
 
 def _write_back(scene, paths, points: np.ndarray, rgb: np.ndarray, scale: tuple[float, float]) -> None:
     """Scene rows → the paths they came from (every path is one visible scene shape, in order)."""
-    from vectorizers.base import path_area
+    from vecedit.vectorizers.base import path_area
 
     factor = np.array(scale)
     color_of = {shape: row for row, (shape, kind) in enumerate(scene.color_owner) if kind == "fill"}

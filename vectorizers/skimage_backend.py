@@ -1,11 +1,11 @@
 """The ``skimage`` backend: quantised regions → contours → least-squares cubic Béziers.
 
-1. Quantise to ``n_colors`` colours (:mod:`vectorizers.quantize`).
+1. Quantise to ``n_colors`` colours (:mod:`vecedit.vectorizers.quantize`).
 2. Split every colour into 4-connected regions (``skimage.measure.label``).
 3. Fill each region's holes and trace its outer boundary with marching squares
    (``skimage.measure.find_contours`` at level 0.5, so the polygon runs along pixel edges).
 4. Resample the boundary at 1 px, smooth it lightly (circular Gaussian) to remove the
-   pixel staircase, and fit cubics within ``tolerance`` px (:mod:`vectorizers.bezier`),
+   pixel staircase, and fit cubics within ``tolerance`` px (:mod:`vecedit.vectorizers.bezier`),
    keeping corners sharper than ``corner_angle``.
 5. Paint regions by decreasing filled area: a region's holes are covered by its own
    colour and the regions inside them are drawn on top, so a seam that opens when a
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from vectorizers.base import TracedPath, min_region_area, path_area
-from vectorizers.bezier import fit_closed
-from vectorizers.quantize import quantize
+from vecedit.vectorizers.base import TracedPath, min_region_area, path_area
+from vecedit.vectorizers.bezier import fit_closed
+from vecedit.vectorizers.quantize import quantize
 
 
 class SkimageTracer:

@@ -16,7 +16,7 @@ import numpy as np
 
 from vecedit.svg.geometry import subpaths_to_d
 from vecedit.svg.model import Subpath
-from vectorizers.base import TracedPath, cubic_outline
+from vecedit.vectorizers.base import TracedPath, cubic_outline
 
 DECIMALS = 2
 """Digits after the point in path data (1/100 px of the original image)."""

@@ -1,6 +1,6 @@
 """The ``vtracer`` backend: the colour-quantised image traced by visioncortex VTracer (Rust).
 
-The round's image is first quantised to ``n_colors`` colours (:mod:`vectorizers.quantize`,
+The round's image is first quantised to ``n_colors`` colours (:mod:`vecedit.vectorizers.quantize`,
 the same clusters the scikit-image backend traces), then handed to VTracer's in-memory
 API in its *stacked* hierarchical mode with spline fitting: each cluster is drawn as
 a shape whose holes are left filled, larger clusters first, so a seam between two
@@ -17,8 +17,8 @@ import io
 
 import numpy as np
 
-from vectorizers.base import TracedPath, min_region_area, path_area
-from vectorizers.quantize import quantize
+from vecedit.vectorizers.base import TracedPath, min_region_area, path_area
+from vecedit.vectorizers.quantize import quantize
 
 
 class VtracerTracer:

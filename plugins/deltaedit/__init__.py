@@ -8,15 +8,15 @@ differences, so at inference a text difference, CLIP(prompt) − CLIP(reference)
 instead, and the edit comes out of one forward pass, with no optimisation per prompt.
 
 In the vector domain the generator is the document itself and its "style space" is a
-small edit space (:mod:`plugins.deltaedit.space`): for each of at most eight groups of
+small edit space (:mod:`vecedit.plugins.deltaedit.space`): for each of at most eight groups of
 shapes, a layout change (move, scale, rotate about the group's centre) and an OKLab
 colour change (lightness, contrast, tint, saturation): a few dozen numbers, split into
 coarse (layout), medium (tone) and fine (colour scheme) levels.
 
-* Training (:func:`plugins.deltaedit.training.train_mapper`): random edits of the
+* Training (:func:`vecedit.plugins.deltaedit.training.train_mapper`): random edits of the
   document are rendered and encoded; every pair of renders gives (source features,
   source edit, unit image-feature delta) → edit delta. No text is used.
-* Inference (:meth:`plugins.deltaedit.mapper.TrainedMapper.apply`): the unit text delta
+* Inference (:meth:`vecedit.plugins.deltaedit.mapper.TrainedMapper.apply`): the unit text delta
   (prompt vs. reference text "a photo", each averaged over the 80 ImageNet templates as
   the edit loss does) goes through the mapper from the unedited document; the predicted
   edit is written into a copy of the document. Text and image deltas have different
@@ -36,7 +36,7 @@ Usage::
     vecedit deltaedit apply logo.svg --mapper logo-mapper.pt -p "autumn" -o autumn.svg --refine 30 …
     vecedit edit logo.svg -p "autumn" -o autumn.svg --plugin deltaedit --plugin-option mapper=logo-mapper.pt
 
-    from plugins.deltaedit import train_mapper, load_mapper
+    from vecedit.plugins.deltaedit import train_mapper, load_mapper
     mapper = train_mapper(doc, encoder, samples=256)     # encoder: vecedit.losses.encoders.load_clip(…)
     mapper.save("logo-mapper.pt")
     edited, info = load_mapper("logo-mapper.pt", encoder, doc).apply(doc, "red", encoder)
@@ -44,7 +44,7 @@ Usage::
 
 from __future__ import annotations
 
-from plugins.base import Contribution, PluginOption
+from vecedit.plugin.contract import Contribution, PluginOption
 from vecedit.errors import OptionError
 
 
@@ -70,7 +70,7 @@ class DeltaEditPlugin:
     command = "deltaedit"
 
     def contribute(self, job) -> Contribution:
-        from plugins.deltaedit.mapper import load_mapper
+        from vecedit.plugins.deltaedit.mapper import load_mapper
 
         prompt = job.prompt
         if prompt is None or not prompt.strip():
@@ -86,21 +86,21 @@ class DeltaEditPlugin:
         return Contribution(document=edited, notes=[note])
 
     def add_command(self, subparsers) -> None:
-        from plugins.deltaedit.cli import add_command
+        from vecedit.plugins.deltaedit.cli import add_command
 
         add_command(subparsers, self)
 
 
 def train_mapper(*args, **kwargs):
-    """See :func:`plugins.deltaedit.training.train_mapper`."""
-    from plugins.deltaedit.training import train_mapper as train
+    """See :func:`vecedit.plugins.deltaedit.training.train_mapper`."""
+    from vecedit.plugins.deltaedit.training import train_mapper as train
 
     return train(*args, **kwargs)
 
 
 def load_mapper(*args, **kwargs):
-    """See :func:`plugins.deltaedit.mapper.load_mapper`."""
-    from plugins.deltaedit.mapper import load_mapper as load
+    """See :func:`vecedit.plugins.deltaedit.mapper.load_mapper`."""
+    from vecedit.plugins.deltaedit.mapper import load_mapper as load
 
     return load(*args, **kwargs)
 

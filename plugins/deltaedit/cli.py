@@ -78,7 +78,7 @@ def add_clip_arguments(p) -> None:
 
 
 def add_apply(steps, plugin) -> None:
-    from plugins.cli import add_edit_command
+    from vecedit.plugin.cli import add_edit_command
 
     def own(group) -> None:
         group.add_argument("--mapper", metavar="MAPPER.pt",
@@ -100,7 +100,7 @@ def add_apply(steps, plugin) -> None:
 
 
 def load_encoder(args):
-    from vecedit.edit_config import ClipConfig
+    from vecedit.edit.config import ClipConfig
     from vecedit.losses.encoders import default_device, load_clip
 
     clip = ClipConfig()
@@ -111,9 +111,9 @@ def load_encoder(args):
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from plugins.deltaedit.space import parse_kinds
-    from plugins.deltaedit.training import train_mapper
-    from vecedit.edit_setup import is_raster
+    from vecedit.plugins.deltaedit.space import parse_kinds
+    from vecedit.plugins.deltaedit.training import train_mapper
+    from vecedit.edit.setup import is_raster
     from vecedit.imageio import to_rgba
     from vecedit.paths import check_output
     from vecedit.svg import load_svg
@@ -171,7 +171,7 @@ class _Progress:
 
 
 def run_apply(args: argparse.Namespace, plugin) -> int:
-    from plugins.cli import run_as_edit
+    from vecedit.plugin.cli import run_as_edit
 
     if args.refine < 0:
         raise OptionError(f"--refine must be a whole number >= 0, got {args.refine}")
@@ -186,10 +186,10 @@ def run_apply(args: argparse.Namespace, plugin) -> int:
 def apply_once(args: argparse.Namespace, plugin) -> int:
     """The one-pass edit, without the edit loop; ``mapper`` and ``strength`` as an edit run takes
     them: the flags over the job file's ``plugin_options``."""
-    from plugins.base import parse_options
-    from plugins.deltaedit.mapper import load_mapper
-    from vecedit.edit_cli import check_paths, config_from_args
-    from vecedit.edit_setup import load_input
+    from vecedit.plugin.contract import parse_options
+    from vecedit.plugins.deltaedit.mapper import load_mapper
+    from vecedit.edit.cli import check_paths, config_from_args
+    from vecedit.edit.setup import load_input
     from vecedit.losses.encoders import default_device, load_clip
     from vecedit.svg import save_svg
 

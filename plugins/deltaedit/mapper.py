@@ -1,11 +1,11 @@
 """The delta mapper: (source features, source edit, unit feature delta) → edit delta.
 
 As in DeltaEdit, one sub-network per level (coarse, medium, fine; see
-:mod:`plugins.deltaedit.space`), each made of a *condition* module on the feature delta
+:mod:`vecedit.plugins.deltaedit.space`), each made of a *condition* module on the feature delta
 and the source's image features, a *style* module on the source's own code (here: the
 source's edit vector, the counterpart of its StyleGAN style code), and a *fusion* module
 that maps both to the level's part of the edit delta. Trained with L2 + cosine losses
-(:func:`plugins.deltaedit.training.train_mapper`); saved with :meth:`TrainedMapper.save`
+(:func:`vecedit.plugins.deltaedit.training.train_mapper`); saved with :meth:`TrainedMapper.save`
 as plain tensors, strings and numbers, so ``torch.load(weights_only=True)`` reads it.
 """
 
@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from plugins.deltaedit.space import COLUMNS, SCALES, EditSpace, structure_signature
+from vecedit.plugins.deltaedit.space import COLUMNS, SCALES, EditSpace, structure_signature
 from vecedit.errors import InputError, OptionError
 
 FORMAT = "vecedit-deltaedit-mapper/1"
@@ -49,7 +49,7 @@ class LevelMapper(nn.Module):
 class DeltaMapper(nn.Module):
     """``(B, D)`` source features, ``(B, D)`` unit deltas, ``(B, G, 9)`` codes → ``(B, G, 9)`` Δcode.
 
-    Codes and outputs are normalised edits (:data:`~plugins.deltaedit.space.SCALES`);
+    Codes and outputs are normalised edits (:data:`~vecedit.plugins.deltaedit.space.SCALES`);
     columns of levels the space does not use stay zero.
     """
 
@@ -151,7 +151,7 @@ class TrainedMapper:
                              "differ); train a mapper for this one with vecedit deltaedit train")
 
     def check_encoder(self, encoder, where: str = "the mapper") -> None:
-        from plugins.deltaedit.features import check_encoder
+        from vecedit.plugins.deltaedit.features import check_encoder
 
         check_encoder(self.encoder, encoder, where)
 
@@ -159,7 +159,7 @@ class TrainedMapper:
     @torch.no_grad()
     def predict(self, source: torch.Tensor, delta: torch.Tensor, code: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Normalised edit deltas ``(B, G, 9)`` for ``(B, D)`` sources and feature deltas (any length)."""
-        from plugins.deltaedit.features import direction
+        from vecedit.plugins.deltaedit.features import direction
 
         source = source.float().reshape(-1, source.shape[-1])
         delta = direction(delta.float().reshape(-1, delta.shape[-1]), source)
@@ -172,7 +172,7 @@ class TrainedMapper:
         """The document's image features: stored when it is the training document, else rendered."""
         if document_digest(doc) == self.document["digest"] and background == self.document["background"]:
             return self.source_features.float()
-        from plugins.deltaedit.features import encoder_view, image_features, work_size
+        from vecedit.plugins.deltaedit.features import encoder_view, image_features, work_size
         from vecedit.imageio import to_rgba
         from vecedit.render.composite import render_scene
         from vecedit.scene import from_document
@@ -184,7 +184,7 @@ class TrainedMapper:
     def text_direction(self, encoder, prompt: str, reference: str = "a photo",
                        templates: Union[str, list, None] = "imagenet") -> torch.Tensor:
         """ΔT = T(prompt) − T(reference), the reference taken from the file when it was cached there."""
-        from plugins.deltaedit.features import text_features
+        from vecedit.plugins.deltaedit.features import text_features
         from vecedit.losses.clip_loss import templates_named
 
         patterns = templates_named(templates)

@@ -4,7 +4,7 @@
    edit), render each at the encoder's side, encode: ``N`` normalised features.
 2. Every ordered pair (i, j) of renders is a training example, as DeltaEdit's pairs of
    images are: input = (features_i, edit_i, features_j − features_i as a unit vector along
-   the sphere at features_i, see :func:`~plugins.deltaedit.features.direction`), target =
+   the sphere at features_i, see :func:`~vecedit.plugins.deltaedit.features.direction`), target =
    edit_j − edit_i (normalised units). ``N`` renders give ``N(N−1)`` pairs, so rendering,
    the slow part on a CPU, stays linear. Half of each batch starts from the unedited
    document (the source at inference). Pairs whose features barely differ (an edit the
@@ -26,10 +26,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from plugins.deltaedit.features import (direction, encoder_identity, encoder_view, image_features, text_features,
+from vecedit.plugins.deltaedit.features import (direction, encoder_identity, encoder_view, image_features, text_features,
                                         work_size)
-from plugins.deltaedit.mapper import DeltaMapper, TrainedMapper, document_digest, one_thread, reference_key
-from plugins.deltaedit.space import KINDS, SCALES, EditSpace, sample_edits, structure_signature
+from vecedit.plugins.deltaedit.mapper import DeltaMapper, TrainedMapper, document_digest, one_thread, reference_key
+from vecedit.plugins.deltaedit.space import KINDS, SCALES, EditSpace, sample_edits, structure_signature
 from vecedit.errors import OptionError
 
 ENCODE_BATCH = 32

@@ -30,7 +30,7 @@ Command line::
 
 Python::
 
-    from plugins.dreamdistribution import fit_distribution, load_distribution
+    from vecedit.plugins.dreamdistribution import fit_distribution, load_distribution
     concept = fit_distribution(load_clip("ViT-B-32", "openai"), ["a.png", "b.png", "c.png"], steps=300)
     concept.save("concept.pt")
     vecedit.edit("in.svg", plugin="dreamdistribution", seed=3,
@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 
-from plugins.base import PluginOption
+from vecedit.plugin.contract import PluginOption
 
 
 def _scale(text: str) -> float:
@@ -92,27 +92,27 @@ class DreamDistributionPlugin:
     command = "dreamdistribution"
 
     def contribute(self, job):
-        from plugins.dreamdistribution.sampling import contribution
+        from vecedit.plugins.dreamdistribution.sampling import contribution
 
         return contribution(job)
 
     def add_command(self, subparsers):
-        from plugins.dreamdistribution.cli import add_command
+        from vecedit.plugins.dreamdistribution.cli import add_command
 
         return add_command(subparsers, self)
 
 
 def __getattr__(name):  # the Python API, imported on first use (it needs torch)
     if name == "fit_distribution":
-        from plugins.dreamdistribution.fit import fit_distribution
+        from vecedit.plugins.dreamdistribution.fit import fit_distribution
 
         return fit_distribution
     if name in ("PromptDistribution", "mix"):
-        from plugins.dreamdistribution import distribution
+        import vecedit.plugins.dreamdistribution.distribution as distribution
 
         return getattr(distribution, name)
     if name == "load_distribution":
-        from plugins.dreamdistribution.distribution import load
+        from vecedit.plugins.dreamdistribution.distribution import load
 
         return load
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -47,7 +47,7 @@ def add_command(subparsers, plugin) -> argparse.ArgumentParser:
 
 
 def _add_fit(commands) -> None:
-    from plugins.dreamdistribution.settings import FitSettings
+    from vecedit.plugins.dreamdistribution.settings import FitSettings
 
     d = FitSettings()
     p = commands.add_parser("fit", help="learn a prompt distribution from 3 or more reference images",
@@ -79,8 +79,8 @@ def _add_fit(commands) -> None:
 def run_fit(args: argparse.Namespace) -> int:
     from vecedit.paths import check_output, same_file
 
-    from plugins.dreamdistribution.fit import fit_distribution, load_references
-    from plugins.dreamdistribution.settings import FitSettings
+    from vecedit.plugins.dreamdistribution.fit import fit_distribution, load_references
+    from vecedit.plugins.dreamdistribution.settings import FitSettings
     from vecedit.losses.encoders import default_device, load_clip
 
     output = Path(args.output)
@@ -127,7 +127,7 @@ def _bar(total: int):
 
 
 def _add_sample(commands, plugin) -> None:
-    from vecedit.edit_cli import add_arguments
+    from vecedit.edit.cli import add_arguments
 
     p = commands.add_parser("sample", help="edit an SVG once per sample of a distribution: N variants",
                             description="Draw N samples of a learned distribution (or a mix) and run one edit "
@@ -153,7 +153,7 @@ def numbered(path: str, index: int) -> str:
 
 
 def run_sample(args: argparse.Namespace, plugin) -> int:
-    from vecedit.edit_cli import check_paths, config_from_args, run as run_edit
+    from vecedit.edit.cli import check_paths, config_from_args, run as run_edit
 
     if args.plugin not in (None, plugin.name):
         raise OptionError(f"--plugin {args.plugin}: this command runs the {plugin.name} plugin")
@@ -190,7 +190,7 @@ def _with(args: argparse.Namespace, **changes) -> argparse.Namespace:
 def _variant(args: argparse.Namespace, base, index: int) -> argparse.Namespace:
     """Variant ``index``: its own numbered outputs, and the sample drawn with seed ``first + index``,
     ``first`` being the ``sample_seed`` option when one is given, else ``--seed``."""
-    from plugins.base import split_option
+    from vecedit.plugin.contract import split_option
 
     values = dict(base.plugin_options)
     values["sample_seed"] = _first_seed(base) + index
@@ -214,7 +214,7 @@ def _first_seed(base) -> int:
 
 def _check_files(options: dict) -> None:
     """Read the distribution files once before any edit, so a bad one stops everything with nothing written."""
-    from plugins.dreamdistribution import distribution as dist
+    import vecedit.plugins.dreamdistribution.distribution as dist
 
     if options.get("mix"):
         for path, _ in dist.parse_mix(str(options["mix"])):

@@ -73,7 +73,7 @@ class PromptDistribution:
 
     def save(self, path: Union[str, Path]) -> Path:
         """Write atomically (temporary file, then rename)."""
-        from vecedit.edit_outputs import save_torch_atomic
+        from vecedit.edit.outputs import save_torch_atomic
 
         return save_torch_atomic(path, self.to_dict())
 

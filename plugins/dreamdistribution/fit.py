@@ -22,9 +22,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from plugins.dreamdistribution.distribution import PromptDistribution, encoder_identity, features_of, gaussian_of
-from plugins.dreamdistribution.settings import MIN_REFERENCES, FitSettings
-from plugins.dreamdistribution.text_tower import SoftPromptTower
+from vecedit.plugins.dreamdistribution.distribution import PromptDistribution, encoder_identity, features_of, gaussian_of
+from vecedit.plugins.dreamdistribution.settings import MIN_REFERENCES, FitSettings
+from vecedit.plugins.dreamdistribution.text_tower import SoftPromptTower
 from vecedit.errors import InputError
 
 ImageLike = Union[str, Path, np.ndarray]

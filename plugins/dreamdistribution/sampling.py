@@ -14,8 +14,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from plugins.base import Contribution
-from plugins.dreamdistribution import distribution as dist
+from vecedit.plugin.contract import Contribution
+import vecedit.plugins.dreamdistribution.distribution as dist
 from vecedit.errors import OptionError
 
 
@@ -37,7 +37,7 @@ def resolve(options: dict, encoder) -> tuple[dist.PromptDistribution, str]:
 
 
 def _tower(encoder):
-    from plugins.dreamdistribution.text_tower import SoftPromptTower
+    from vecedit.plugins.dreamdistribution.text_tower import SoftPromptTower
 
     return SoftPromptTower(encoder)
 

@@ -6,7 +6,7 @@ font) and a **position mask** (where the text goes), while the prompt says what 
 picture and the text should look like. A vector editor does not need to teach a model
 to draw glyphs: it has the glyphs. So here
 
-1. the text is laid out in a real font (:mod:`vecedit.fonts`: advances, pair kerning,
+1. the text is laid out in a real font (:mod:`vecedit.fonts.layout`: advances, pair kerning,
    TrueType/CFF outlines) and fitted into the box, and the outlines are **inserted into
    the document as editable paths** — ``<g id="glyphdraw-N" class="glyphdraw">`` of
    ``<path class="glyph">``, on top, ids unused in the document; nothing else changes;
@@ -31,11 +31,11 @@ Use it as ``vecedit glyphdraw IN.svg --text 天空 --box 40,40,200,80 -p "made o
 
 from __future__ import annotations
 
-from plugins.base import Contribution, PluginOption, parse_bool
-from plugins.glyphdraw.placement import (ALIGNS, DEFAULT_FONT, FITS, MASKS, GlyphPlacement, mask_bounds,
-                                         parse_box, parse_text, place_glyphs)
+from vecedit.plugin.contract import Contribution, PluginOption, parse_bool
+from vecedit.plugins.glyphdraw.placement import (ALIGNS, DEFAULT_FONT, FITS, MASKS, GlyphPlacement, describe,
+                                                 mask_bounds, parse_box, parse_text, place_glyphs)
 from vecedit.errors import OptionError
-from vecedit.font_stylize import ACAP_WEIGHT, TONE_WEIGHT
+from vecedit.fonts.stylize import ACAP_WEIGHT, TONE_WEIGHT
 
 TONE_SIGMA_EM = 0.03  # the tone term's blur, in ems: a stroke's width is about 0.1 em
 
@@ -97,7 +97,7 @@ class GlyphDrawPlugin:
         o = job.options
         check_numbers(o)
         if o["sd_model"]:
-            from plugins.glyphdraw.inpaint import check_model_folder
+            from vecedit.plugins.glyphdraw.inpaint import check_model_folder
 
             check_model_folder(o["sd_model"])
         placement = place_glyphs(job.document, o["text"], o["box"], o["font"], color=o["color"], fit=o["fit"],
@@ -123,7 +123,7 @@ class GlyphDrawPlugin:
         return out
 
     def add_command(self, subparsers) -> None:
-        from plugins.glyphdraw.command import add_command
+        from vecedit.plugins.glyphdraw.command import add_command
 
         add_command(subparsers, self)
 
@@ -162,8 +162,8 @@ def legibility_terms(placement: GlyphPlacement, o: dict, kinds) -> list:
     """ACAP and tone terms on the inserted glyphs (only when their shapes may move)."""
     if not o["legibility"] or "shape" not in kinds:
         return []
-    from plugins.glyphdraw.legibility import GlyphAcap, GlyphTone
-    from plugins.glyphdraw.placement import glyph_markup
+    from vecedit.plugins.glyphdraw.legibility import GlyphAcap, GlyphTone
+    from vecedit.plugins.glyphdraw.placement import glyph_markup
 
     acap, tone = o["acap_weight"], o["tone_weight"]
     outlines = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{placement.width}" height="{placement.height}">'
@@ -177,7 +177,7 @@ def legibility_terms(placement: GlyphPlacement, o: dict, kinds) -> list:
 
 
 def inpainted(job, placement: GlyphPlacement, mask, prompt, o: dict):
-    from plugins.glyphdraw.inpaint import inpaint_target
+    from vecedit.plugins.glyphdraw.inpaint import inpaint_target
     from vecedit.losses.encoders import default_device
 
     image = job.render_initial(placement.document)
@@ -185,12 +185,6 @@ def inpainted(job, placement: GlyphPlacement, mask, prompt, o: dict):
     return inpaint_target(o["sd_model"], image, mask, prompt, steps=o["sd_steps"], strength=o["sd_strength"],
                           guidance=o["sd_guidance"], seed=seed, size=o["sd_size"],
                           device=job.config.device or default_device())
-
-
-def describe(placement: GlyphPlacement) -> str:
-    x, y, w, h = placement.box
-    return (f"inserted {placement.text!r} ({placement.family}, {len(placement.outlines)} glyph paths) as "
-            f"{placement.selector} in the box {x:g},{y:g},{w:g},{h:g}")
 
 
 __all__ = ["GlyphDrawPlugin", "GlyphPlacement", "place_glyphs", "OPTIONS"]

@@ -32,7 +32,7 @@ edit's meaning: prompt: is the whole picture's, plugin_options.prompt the glyphs
 
 
 def add_command(subparsers, plugin) -> argparse.ArgumentParser:
-    from plugins.cli import add_edit_command
+    from vecedit.plugin.cli import add_edit_command
 
     p = add_edit_command(
         subparsers, plugin, "glyphdraw", help="insert text as glyph paths into a box and style it (GlyphDraw)",
@@ -83,7 +83,7 @@ def own_arguments(g) -> None:
 
 
 def run(args: argparse.Namespace, plugin) -> int:
-    from plugins.cli import run_as_edit
+    from vecedit.plugin.cli import run_as_edit
 
     args.read_job = glyph_prompt_from_job
     for flag, name, example in (("--text", "text", "--text SALE"), ("--box", "box", "--box 40,40,200,80")):
@@ -118,8 +118,8 @@ def glyph_prompt_from_job(config) -> None:
 def effective(args: argparse.Namespace, plugin):
     """Input, output and this plugin's parsed options as the edit would see them: the job
     file (--config), if any, with the flags and --plugin-option values over it."""
-    from plugins.base import parse_options
-    from vecedit.edit_cli import config_from_args
+    from vecedit.plugin.contract import parse_options
+    from vecedit.edit.cli import config_from_args
 
     flags = {o.name: getattr(args, o.name) for o in plugin.options if getattr(args, o.name, None) is not None}
     config = config_from_args(argparse.Namespace(**{**vars(args), "plugin_values": flags}))
@@ -129,7 +129,7 @@ def effective(args: argparse.Namespace, plugin):
 
 
 def checked_input(given) -> Path:
-    from vecedit.edit_setup import is_raster
+    from vecedit.edit.setup import is_raster
 
     if not given:
         raise OptionError("give the SVG to write into: vecedit glyphdraw IN.svg --text TEXT --box X,Y,W,H -o OUT.svg")
@@ -143,8 +143,7 @@ def checked_input(given) -> Path:
 
 
 def insert_only(args: argparse.Namespace, plugin) -> int:
-    from plugins.glyphdraw import describe
-    from plugins.glyphdraw.placement import place_glyphs
+    from vecedit.plugins.glyphdraw.placement import describe, place_glyphs
     from vecedit.paths import same_file
     from vecedit.svg import load_svg, save_svg
 
@@ -196,7 +195,7 @@ def image_outputs(args: argparse.Namespace, plugin) -> dict[str, Path]:
 
 def write_images(args: argparse.Namespace, plugin, images: dict[str, Path]) -> None:
     """The conditioning images of the placement (recomputed: it is deterministic and cheap)."""
-    from plugins.glyphdraw.placement import place_glyphs
+    from vecedit.plugins.glyphdraw.placement import place_glyphs
     from vecedit.imageio import save_png
     from vecedit.svg import load_svg
 

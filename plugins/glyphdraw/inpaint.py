@@ -109,7 +109,7 @@ def load_pipeline(path, device: str):
 
 def crop_around(mask: np.ndarray, context: float = 0.5) -> tuple[int, int, int, int]:
     """x0, y0, x1, y1 of the mask's bounds grown by ``context`` × their size on every side (in the canvas)."""
-    from plugins.glyphdraw.placement import mask_bounds
+    from vecedit.plugins.glyphdraw.placement import mask_bounds
 
     height, width = mask.shape
     x0, y0, x1, y1 = mask_bounds(mask)

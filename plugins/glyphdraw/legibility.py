@@ -64,7 +64,7 @@ class GlyphTone:
         self.target: Optional[torch.Tensor] = None
 
     def prepare(self, context: Context) -> None:
-        from vecedit.edit_setup import document_pixels
+        from vecedit.scene import document_pixels
         from vecedit.scene import from_document
         from vecedit.svg import load_svg
 

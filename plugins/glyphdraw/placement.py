@@ -7,7 +7,7 @@ GlyphDraw's two conditioning images come out of the same outlines:
 * the **position mask** (:meth:`GlyphPlacement.position_mask`): where the text may be
   styled — the glyph coverage dilated by a margin (``"glyphs"``) or the whole box (``"box"``).
 
-The outlines are the font's real ones (:mod:`vecedit.fonts`: fontTools pens, advances and
+The outlines are the font's real ones (:mod:`vecedit.fonts.layout`: fontTools pens, advances and
 pair kerning), scaled into the box by their control-point bounds, so the drawn text can
 never leave the box: a cubic lies inside the hull of its control points.
 """
@@ -186,8 +186,8 @@ def place_glyphs(document, text: str, box: Union[str, Box], font=DEFAULT_FONT, *
             optimiser points to move); ``0`` keeps the font's own segments, ``None`` picks
             a tenth of an em.
     """
-    from vecedit.edit_setup import document_pixels
-    from vecedit.fonts import glyph_id, glyph_subpaths, layout, load_font, outline_set
+    from vecedit.scene import document_pixels
+    from vecedit.fonts.layout import glyph_id, glyph_subpaths, layout, load_font, outline_set
     from vecedit.svg import load_svg, parse_color
     from vecedit.svg.model import Document
 
@@ -255,7 +255,7 @@ def _fit(points: np.ndarray, box: Box, fit: str, align: str, padding: float, upe
 
 
 def _outline(k: int, char: str, subs, transform, segment: float, path_id: str) -> PlacedOutline:
-    from vecedit.fonts import subdivide
+    from vecedit.fonts.layout import subdivide
     from vecedit.svg.model import Subpath
 
     return PlacedOutline(char, path_id, [Subpath(subdivide(transform(p), closed, segment), closed)
@@ -291,5 +291,11 @@ def render_coverage(outlines: Sequence[PlacedOutline], width: int, height: int) 
     return alpha
 
 
-__all__ = ["GlyphPlacement", "PlacedOutline", "place_glyphs", "parse_box", "parse_text", "check_box",
+def describe(placement: GlyphPlacement) -> str:
+    x, y, w, h = placement.box
+    return (f"inserted {placement.text!r} ({placement.family}, {len(placement.outlines)} glyph paths) as "
+            f"{placement.selector} in the box {x:g},{y:g},{w:g},{h:g}")
+
+
+__all__ = ["GlyphPlacement", "PlacedOutline", "describe", "place_glyphs", "parse_box", "parse_text", "check_box",
            "free_group_id", "glyph_markup", "render_coverage", "box_mask", "mask_bounds", "DEFAULT_FONT"]

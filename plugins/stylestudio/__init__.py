@@ -51,7 +51,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from plugins.base import Contribution, PluginOption
+from vecedit.plugin.contract import Contribution, PluginOption
 from vecedit.errors import InputError, OptionError
 
 ELEMENTS = ("color", "texture", "tone")
@@ -160,7 +160,7 @@ PARSERS = {"elements": parse_elements, "style_weight": parse_weights, "layout_we
 
 def checked_options(options: dict) -> dict:
     """The options, each (again) through its parser: values given from Python or a job file
-    (numbers, lists, mappings) get the checks that :func:`plugins.base.parse_options` gives text."""
+    (numbers, lists, mappings) get the checks that :func:`vecedit.plugin.contract.parse_options` gives text."""
     out = dict(options)
     for name, parse in PARSERS.items():
         value = out.get(name)
@@ -212,7 +212,7 @@ class StyleStudioPlugin:
     )
 
     def contribute(self, job):
-        from plugins.stylestudio.terms import KeepTerm, LayoutTerm, StatisticsTerm, TextureTerm
+        from vecedit.plugins.stylestudio.terms import KeepTerm, LayoutTerm, StatisticsTerm, TextureTerm
 
         options = checked_options(job.options)
         style = load_style(options["style"])
@@ -232,7 +232,7 @@ class StyleStudioPlugin:
             elif element not in elements and keep > 0:
                 terms.append(KeepTerm(element, keep, document_size, region, options["tone_scale"]))
         if "texture" in elements and weights["texture"] > 0:
-            from plugins.stylestudio.texture import texture_features
+            from vecedit.plugins.stylestudio.texture import texture_features
 
             encoder = job.encoder if options["texture_source"] == "encoder" else None
             features, fallback = texture_features(encoder, options["texture_source"])
@@ -255,7 +255,7 @@ class StyleStudioPlugin:
     def _region(box, job):
         if box is None:
             return None
-        from vecedit.edit_setup import parse_roi_box
+        from vecedit.edit.setup import parse_roi_box
 
         return parse_roi_box(tuple(box), job.document, "stylestudio region")
 
@@ -265,7 +265,7 @@ class StyleStudioPlugin:
         return (x0, y0, x1 - x0, y1 - y0)
 
     def add_command(self, subparsers):
-        from plugins.cli import add_edit_command
+        from vecedit.plugin.cli import add_edit_command
 
         def own(group):
             group.add_argument("--style", metavar="IMAGE", help="the style image (required)")

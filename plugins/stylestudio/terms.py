@@ -1,4 +1,4 @@
-"""StyleStudio's loss terms: thin objects over :mod:`plugins.stylestudio.functional`.
+"""StyleStudio's loss terms: thin objects over :mod:`vecedit.plugins.stylestudio.functional`.
 
 Each term follows :mod:`vecedit.losses.terms` (``prepare(context)`` once with the first
 render, then ``__call__(context)`` every step) and works at the working canvas: regions
@@ -13,9 +13,9 @@ from typing import Optional
 
 import torch
 
-from plugins.stylestudio.functional import (JND, anchor_loss, colour_moments, layout_loss, layout_teacher,
+from vecedit.plugins.stylestudio.functional import (JND, anchor_loss, colour_moments, layout_loss, layout_teacher,
                                             lowpass_oklab, map_moments, moment_loss, tone_moments)
-from plugins.stylestudio.texture import square_tiles
+from vecedit.plugins.stylestudio.texture import square_tiles
 from vecedit.losses.terms import Context
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in document pixels
@@ -122,7 +122,7 @@ class TextureTerm:
     """Pulls the per-channel mean/std of texture feature maps toward the style image's (AdaIN's style loss).
 
     ``features`` maps ``(B, 3, S, S)`` in [0, 1] to a list of ``(B, C, h, w)`` maps and has a
-    ``side`` (S); see :mod:`plugins.stylestudio.texture`. Each layer's loss is measured in
+    ``side`` (S); see :mod:`vecedit.plugins.stylestudio.texture`. Each layer's loss is measured in
     units of the style's own typical channel spread, so layers of any scale count alike.
     """
 

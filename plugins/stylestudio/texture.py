@@ -20,7 +20,7 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
-from plugins.stylestudio.functional import gradient_filter_bank
+from vecedit.plugins.stylestudio.functional import gradient_filter_bank
 
 BLOCK_FRACTIONS = (1 / 6, 1 / 3, 1 / 2)  # of the tower's depth: blocks 2, 4 and 6 of ViT-B-32's 12
 RESNET_STAGES = [1, 2, 3]  # ModifiedResNet: stem=0, layer1…layer4=1…4

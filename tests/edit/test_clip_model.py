@@ -145,7 +145,7 @@ def _tiny_args(tiny_clip):
 
 
 def test_ctrl_c_keeps_the_last_good_svg_and_resume_continues(tiny_clip, two_dots, tmp_path, monkeypatch, capsys):
-    from vecedit.optimize import Editor
+    from vecedit.edit.loop import Editor
 
     out = tmp_path / "out.svg"
     real = Editor._iteration
@@ -167,7 +167,7 @@ def test_ctrl_c_keeps_the_last_good_svg_and_resume_continues(tiny_clip, two_dots
 
 
 def test_raster_input_is_vectorized_first(tiny_clip, tmp_path, capsys):
-    pytest.importorskip("vectorizers.api")
+    pytest.importorskip("vecedit.vectorizers.api")
     from vecedit.imageio import save_png
 
     image = np.ones((32, 48, 4), np.float32)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-import vecedit.optimize as optimize
+import vecedit.edit.loop as optimize
 from vecedit.cli import main
-from vecedit.edit_config import EditConfig, RoiConfig, dumps_config, load_config
+from vecedit.edit.config import EditConfig, RoiConfig, dumps_config, load_config
 from vecedit.errors import InputError, OptionError
-from vecedit.optimize import EditWarning, Editor
+from vecedit.edit.loop import EditWarning, Editor
 from vecedit.scene import from_document
 from vecedit.svg import dumps_svg, load_svg
 
@@ -166,7 +166,7 @@ def test_cli_job_file_and_write_config(two_dots, tmp_path, capsys):
 
 
 def test_interrupt_keeps_the_last_good_svg_and_resume_finishes_the_same(encoder, tmp_path, monkeypatch):
-    from vecedit.edit_outputs import Checkpointer, load_checkpoint
+    from vecedit.edit.outputs import Checkpointer, load_checkpoint
     from vecedit.svg import save_svg
 
     config = EditConfig(prompt="red", patches=2, templates="none", iterations=6, seed=3)

@@ -3,8 +3,8 @@
 import numpy as np
 import torch
 
-import vecedit.optimize as optimize
-from vecedit.edit_config import LearningRates
+import vecedit.edit.loop as optimize
+from vecedit.edit.config import LearningRates
 from vecedit.render.reference import render_reference
 from vecedit.scene import from_document
 from vecedit.svg import dumps_svg, load_svg

@@ -8,7 +8,7 @@ import pytest
 
 from fontkit import build_font
 from vecedit.errors import InputError, OptionError
-from vecedit.fonts import layout, load_font, resolve_font, text_to_svg
+from vecedit.fonts.layout import layout, load_font, resolve_font, text_to_svg
 from vecedit.svg import load_svg
 
 CJK_FAMILY = "WenQuanYi Micro Hei"

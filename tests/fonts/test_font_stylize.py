@@ -8,7 +8,7 @@ import pytest
 
 from fontkit import build_font
 from vecedit.cli import main
-from vecedit.font_stylize import stylize_font
+from vecedit.fonts.stylize import stylize_font
 from vecedit.svg import dumps_svg, load_svg
 
 FAST = {"iterations": 6, "patches": 2, "templates": "none", "seed": 3}
@@ -28,7 +28,7 @@ def ink_centre_y(doc):
 
 
 def test_shape_only_edit_keeps_colours_bit_identical(ttf, ink_encoder):
-    from vecedit.font_stylize import glyph_document
+    from vecedit.fonts.stylize import glyph_document
 
     start = glyph_document("AV", ttf, size=64, color="#336699")
     before = dumps_svg(start)
@@ -42,7 +42,7 @@ def test_shape_only_edit_keeps_colours_bit_identical(ttf, ink_encoder):
 
 
 def test_only_the_chosen_glyph_moves(ttf, ink_encoder):
-    from vecedit.font_stylize import glyph_document
+    from vecedit.fonts.stylize import glyph_document
 
     before = paths(dumps_svg(glyph_document("AVB", ttf, size=64)))
     after = paths(dumps_svg(stylize_font("AVB", ttf, "top", size=64, glyphs="V", encoder=ink_encoder, **FAST)))
@@ -51,7 +51,7 @@ def test_only_the_chosen_glyph_moves(ttf, ink_encoder):
 
 
 def test_glyph_prompts_make_regions(ttf, ink_encoder):
-    from vecedit.font_stylize import glyph_document
+    from vecedit.fonts.stylize import glyph_document
 
     before = paths(dumps_svg(glyph_document("AVB", ttf, size=64)))
     seen = []

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from fontkit import build_font
-from vecedit.fonts import load_font, text_to_svg
+from vecedit.fonts.layout import load_font, text_to_svg
 from vecedit.losses.shape_regularizers import (AcapLoss, ToneLoss, delaunay_triangles, gaussian_blur,
                                                 triangle_angles)
 from vecedit.losses.terms import Context, LossTerm

@@ -12,12 +12,12 @@ import pytest
 import torch
 from standins import ColourWords
 
-from plugins.deltaedit import DeltaEditPlugin, load_mapper, train_mapper
-from plugins.deltaedit.space import EditSpace, sample_edits
+from vecedit.plugins.deltaedit import DeltaEditPlugin, load_mapper, train_mapper
+from vecedit.plugins.deltaedit.space import EditSpace, sample_edits
 from vecedit.cli import main
-from vecedit.edit_config import EditConfig
+from vecedit.edit.config import EditConfig
 from vecedit.errors import InputError, OptionError
-from vecedit.optimize import Editor
+from vecedit.edit.loop import Editor
 from vecedit.render.composite import render_scene
 from vecedit.scene import from_document
 from vecedit.svg import dumps_svg, load_svg
@@ -147,7 +147,7 @@ def test_edit_space_groups_and_random_edits():
 
 
 def test_text_encoding_cut_after_the_end_token_equals_encode_text(tiny_clip):
-    from plugins.deltaedit.features import encode_texts
+    from vecedit.plugins.deltaedit.features import encode_texts
     from vecedit.losses.encoders import load_clip
 
     encoder = load_clip(str(tiny_clip[0]), None, str(tiny_clip[1]), "cpu")
@@ -301,7 +301,7 @@ def test_bad_training_options_exit_2(args, message, scene_svg, tiny_clip, tmp_pa
 
 
 def test_training_leaves_the_callers_random_state_alone():
-    from plugins.deltaedit.training import _own_random_state
+    from vecedit.plugins.deltaedit.training import _own_random_state
 
     @_own_random_state
     def seeds():

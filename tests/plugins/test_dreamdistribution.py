@@ -8,14 +8,14 @@ import torch
 from PIL import Image
 from standins import ColourWords
 
-from plugins.dreamdistribution import distribution as dist
-from plugins.dreamdistribution.fit import fit_distribution
-from plugins.dreamdistribution.text_tower import SoftPromptTower
+from vecedit.plugins.dreamdistribution import distribution as dist
+from vecedit.plugins.dreamdistribution.fit import fit_distribution
+from vecedit.plugins.dreamdistribution.text_tower import SoftPromptTower
 from vecedit.cli import main
-from vecedit.edit_config import EditConfig
+from vecedit.edit.config import EditConfig
 from vecedit.errors import InputError, OptionError
 from vecedit.losses.encoders import load_clip
-from vecedit.optimize import Editor
+from vecedit.edit.loop import Editor
 from vecedit.render.composite import render_scene
 from vecedit.scene import from_document
 from vecedit.svg import load_svg
@@ -337,7 +337,7 @@ def test_a_distribution_centred_on_red_turns_every_variant_red(dots, target):
 
 
 def test_a_job_file_s_mix_takes_its_files_from_the_job_folder(concept, clip_flags, dots, tmp_path, monkeypatch):
-    from vecedit.edit_config import load_config
+    from vecedit.edit.config import load_config
 
     jobs = tmp_path / "jobs"
     jobs.mkdir()

@@ -10,10 +10,10 @@ import pytest
 import torch
 from standins import ColourWords
 
-from plugins.base import Job, parse_options
-from plugins.glyphdraw import GlyphDrawPlugin, place_glyphs
+from vecedit.plugin.contract import Job, parse_options
+from vecedit.plugins.glyphdraw import GlyphDrawPlugin, place_glyphs
 from vecedit.cli import main
-from vecedit.edit_config import EditConfig
+from vecedit.edit.config import EditConfig
 from vecedit.errors import InputError, OptionError
 from vecedit.scene import from_document
 from vecedit.svg import dumps_svg, load_svg
@@ -38,7 +38,7 @@ def poster(tmp_path):
 
 
 def cjk_font():
-    from vecedit.fonts import resolve_font
+    from vecedit.fonts.layout import resolve_font
 
     try:
         return str(resolve_font(CJK_FAMILY).path)
@@ -121,7 +121,7 @@ def test_the_rest_of_the_document_is_byte_identical_and_ids_stay_unique(poster):
 
 
 def test_ocr_reads_the_inserted_latin_text():
-    from vecedit.ocr import check_legibility
+    from vecedit.fonts.ocr import check_legibility
 
     placement = place_glyphs(load_svg(POSTER), "Hello", BOX)
     reading = check_legibility(placement.document, "Hello")
@@ -129,7 +129,7 @@ def test_ocr_reads_the_inserted_latin_text():
 
 
 def test_ocr_reads_the_inserted_chinese_text():
-    from vecedit.ocr import check_legibility
+    from vecedit.fonts.ocr import check_legibility
 
     placement = place_glyphs(load_svg(POSTER), "天空", BOX, font=cjk_font())
     assert placement.glyph_ids == ["glyphdraw-1-glyph-0-u5929", "glyphdraw-1-glyph-1-u7a7a"]
@@ -159,7 +159,7 @@ def test_contribution_roi_mask_covers_the_glyphs_and_carries_the_prompt():
 
 
 def test_a_short_edit_toward_red_makes_only_the_glyphs_redder():
-    from vecedit.optimize import Editor
+    from vecedit.edit.loop import Editor
 
     config = EditConfig(iterations=8, patches=2, seed=0, templates="none", plugin="glyphdraw",
                         plugin_options={"text": "Hi", "box": "40,30,200,90", "prompt": "red"})
@@ -174,7 +174,7 @@ def test_a_short_edit_toward_red_makes_only_the_glyphs_redder():
 
 
 def test_a_resumed_edit_keeps_the_legibility_references_of_the_inserted_glyphs():
-    from vecedit.optimize import Editor
+    from vecedit.edit.loop import Editor
 
     def editor(iterations):
         config = EditConfig(iterations=iterations, patches=2, seed=0, templates="none", plugin="glyphdraw",
@@ -237,7 +237,7 @@ def test_insert_only_takes_input_output_and_options_from_a_job_file(poster, tmp_
 
 def test_a_job_file_s_prompt_means_what_p_means_in_glyphdraw_and_keeps_the_edit_s_meaning_in_edit(poster, tmp_path,
                                                                                                     capsys):
-    from vecedit.edit_config import load_config
+    from vecedit.edit.config import load_config
 
     job_file = tmp_path / "job.yaml"
     job_file.write_text("input: poster.svg\noutput: out.svg\nprompt: red\nplugin: glyphdraw\n"
@@ -309,7 +309,7 @@ def tiny_inpainting(tmp_path_factory):
 
 
 def test_the_inpainting_target_has_the_document_size_and_feeds_the_image_loss(tiny_inpainting):
-    from vecedit.optimize import Editor
+    from vecedit.edit.loop import Editor
 
     options = {"text": "Hi", "box": "40,30,200,90", "sd_model": str(tiny_inpainting), "sd_steps": "2",
                "sd_size": "64", "image_weight": "5"}
@@ -377,7 +377,7 @@ def test_bad_input_fails_in_one_line_and_writes_nothing(poster, tmp_path, capsys
 
 
 def test_a_model_folder_that_diffusers_cannot_load_is_one_line(tiny_inpainting, tmp_path):
-    from plugins.glyphdraw.inpaint import load_pipeline
+    from vecedit.plugins.glyphdraw.inpaint import load_pipeline
 
     broken = fake_model(tmp_path / "broken")  # looks like an inpainting model, holds no weights
     with pytest.raises(InputError, match="cannot load it as a diffusers inpainting pipeline") as caught:
@@ -386,7 +386,7 @@ def test_a_model_folder_that_diffusers_cannot_load_is_one_line(tiny_inpainting, 
 
 
 def test_without_diffusers_the_sd_path_says_what_to_install(tmp_path, monkeypatch):
-    from plugins.glyphdraw.inpaint import load_pipeline
+    from vecedit.plugins.glyphdraw.inpaint import load_pipeline
 
     monkeypatch.setitem(sys.modules, "diffusers", None)  # as if the extra were not installed
     with pytest.raises(InputError, match=r"needs diffusers and transformers: pip install 'vecedit\[diffusion\]'"):

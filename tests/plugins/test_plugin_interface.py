@@ -9,13 +9,13 @@ import pytest
 import torch
 from standins import ColourWords
 
-from plugins.base import Contribution, PluginOption, parse_options, split_option
-from plugins.registry import available, load
+from vecedit.plugin.contract import Contribution, PluginOption, parse_options, split_option
+from vecedit.plugin.registry import available, load
 from vecedit.cli import main
 from vecedit.errors import OptionError
 from vecedit.losses.clip_loss import ClipRoi
-from vecedit.optimize import Editor
-from vecedit.edit_config import EditConfig
+from vecedit.edit.loop import Editor
+from vecedit.edit.config import EditConfig
 from vecedit.svg import dumps_svg, load_svg
 
 DOTS = """<svg xmlns="http://www.w3.org/2000/svg" width="64" height="48">
@@ -26,7 +26,7 @@ DOTS = """<svg xmlns="http://www.w3.org/2000/svg" width="64" height="48">
 
 THIRD_PARTY = textwrap.dedent('''
     import numpy as np
-    from plugins.base import Contribution, PluginOption
+    from vecedit.plugin.contract import Contribution, PluginOption
 
     class DarkenPlugin:
         """A third party's plugin: pull the whole picture toward a darker copy of itself."""
@@ -44,7 +44,7 @@ THIRD_PARTY = textwrap.dedent('''
         command = "darken"
 
         def add_command(self, subparsers):
-            from plugins.cli import add_edit_command
+            from vecedit.plugin.cli import add_edit_command
 
             def own(group):
                 group.add_argument("--factor", type=float, help="brightness of the target")
@@ -143,7 +143,7 @@ def test_options_parse_fill_defaults_and_require():
 
 
 def test_numbers_and_lists_from_job_files_get_the_checks_text_gets():
-    from plugins.base import parse_bool
+    from vecedit.plugin.contract import parse_bool
 
     def scale(text):
         if float(text) < 0:
@@ -260,7 +260,7 @@ def test_a_plugin_whose_command_breaks_does_not_break_the_command_line(third_par
 
 
 def test_job_file_plugin_file_options_are_taken_from_the_job_folder(tmp_path):
-    from vecedit.edit_config import load_config
+    from vecedit.edit.config import load_config
 
     (tmp_path / "jobs").mkdir()
     (tmp_path / "jobs" / "style.png").write_bytes(b"x")

@@ -8,18 +8,18 @@ from PIL import Image
 from skimage.color import rgb2lab
 from standins import ColourWords, half_precision_tiny_clip
 
-from plugins.stylestudio import StyleStudioPlugin, load_style, parse_elements, parse_weights
-from plugins.stylestudio.functional import (JND, adain, colour_moments, gaussian_blur, gradient_filter_bank,
+from vecedit.plugins.stylestudio import StyleStudioPlugin, load_style, parse_elements, parse_weights
+from vecedit.plugins.stylestudio.functional import (JND, adain, colour_moments, gaussian_blur, gradient_filter_bank,
                                             layout_loss, layout_teacher, map_moments, moment_loss, rgb_to_oklab, structure_map,
                                             tone_moments, weighted_moments)
-from plugins.stylestudio.terms import LayoutTerm, StatisticsTerm, canvas_bounds
-from plugins.stylestudio.texture import TokenFeatures, square_tiles, texture_blocks, vision_tower
+from vecedit.plugins.stylestudio.terms import LayoutTerm, StatisticsTerm, canvas_bounds
+from vecedit.plugins.stylestudio.texture import TokenFeatures, square_tiles, texture_blocks, vision_tower
 from vecedit.cli import main
-from vecedit.edit_config import EditConfig
+from vecedit.edit.config import EditConfig
 from vecedit.errors import InputError, OptionError
 from vecedit.losses.encoders import load_clip
 from vecedit.losses.terms import Context
-from vecedit.optimize import Editor
+from vecedit.edit.loop import Editor
 from vecedit.svg import load_svg
 
 SCENE = """<svg xmlns="http://www.w3.org/2000/svg" width="64" height="48">
@@ -139,7 +139,7 @@ def test_separable_blur_equals_torchvisions_gaussian_blur():
 def test_lowpass_at_a_reduced_size_matches_the_full_size_blur():
     import torch.nn.functional as F
 
-    from plugins.stylestudio.functional import lowpass, lowpass_oklab
+    from vecedit.plugins.stylestudio.functional import lowpass, lowpass_oklab
 
     image = two_squares(colours=((0.9, 0.1, 0.1), (0.1, 0.1, 0.9))).permute(2, 0, 1).double()
     weights = torch.zeros(32, 32, dtype=torch.float64)
@@ -450,7 +450,7 @@ def test_plugin_module_imports_no_torch():
     import subprocess
     import sys
 
-    code = "import sys, plugins.stylestudio; print('torch' in sys.modules)"
+    code = "import sys, vecedit.plugins.stylestudio; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False", result.stderr
     assert StyleStudioPlugin.command == "stylestudio"

@@ -104,7 +104,7 @@ def test_palette_mode_never_imports_torch(tmp_path):
         f"rc += main(['recolor', {str(CORPUS / '64-icon-filled-heart-check.svg')!r}, '--map', '#e11d48=#000', "
         f"'-o', {str(tmp_path / 'heart.svg')!r}, '-q'])\n"
         "import vecedit\n"
-        "vecedit.recoloring.recolor(open(sys.argv[1]).read(), palette='#000,#fff')\n"
+        "vecedit.recolor(open(sys.argv[1]).read(), palette='#000,#fff')\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'open_clip', 'torchvision'))\n"
         "print(rc, heavy)\n"
     )

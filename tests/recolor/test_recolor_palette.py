@@ -7,7 +7,8 @@ import pytest
 
 from vecedit.colorspace import delta_e2000, oklab_to_srgb, srgb_to_lab, srgb_to_oklab
 from vecedit.errors import OptionError
-from vecedit.recoloring import parse_mapping, parse_palette, recolor
+from vecedit.recolor.api import recolor
+from vecedit.recolor.palette import parse_mapping, parse_palette
 from vecedit.svg import dumps_svg, format_color, load_svg
 
 PALETTE = "#264653,#2a9d8f,#e9c46a,#f4a261,#e76f51"
@@ -65,10 +66,10 @@ def test_neighbours_stay_apart_when_the_palette_allows(monkeypatch, penalty, apa
     # lilac tile far away. Three palette colours for four source colours: two runs must merge. By
     # colour distance alone the neighbours merge (penalty 0, the control); with the neighbour
     # penalty the far tile merges instead and the circles stay apart.
-    import vecedit.recoloring
+    import vecedit.recolor.palette
 
     if penalty is not None:
-        monkeypatch.setattr(vecedit.recoloring, "NEIGHBOUR_PENALTY", penalty)
+        monkeypatch.setattr(vecedit.recolor.palette, "NEIGHBOUR_PENALTY", penalty)
     svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="100">'
            '<rect id="card" width="100" height="100" fill="#ffffff"/>'
            '<circle id="red" cx="35" cy="50" r="22" fill="#d62728"/>'

@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 
-from vecedit.recoloring import recolor
+from vecedit.recolor.api import recolor
 from vecedit.svg import dumps_svg, load_svg
 
 SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">

@@ -8,7 +8,7 @@ from PIL import Image
 
 from vecedit.cli import main
 from vecedit.errors import InputError
-from vectorizers.image import MAX_SIDE, read_image
+from vecedit.vectorizers.image import MAX_SIDE, read_image
 
 from .conftest import png_bytes
 

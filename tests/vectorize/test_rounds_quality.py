@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from vecedit.render.reference import render_reference
-from vectorizers import api
-from vectorizers.quantize import quantize
-from vectorizers.refine import refine
-from vectorizers.stack import Layer, to_svg
-from vectorizers.vtracer_backend import VtracerTracer
+from vecedit.vectorizers import api
+from vecedit.vectorizers.quantize import quantize
+from vecedit.vectorizers.refine import refine
+from vecedit.vectorizers.stack import Layer, to_svg
+from vecedit.vectorizers.vtracer_backend import VtracerTracer
 
 from .conftest import scene_image
 

@@ -7,9 +7,9 @@ import pytest
 
 from vecedit.errors import OptionError
 from vecedit.render.reference import render_reference
-from vectorizers import api
-from vectorizers.base import TracedPath, cubic_outline, path_area
-from vectorizers.stack import Layer, cap, prune, to_svg
+from vecedit.vectorizers import api
+from vecedit.vectorizers.base import TracedPath, cubic_outline, path_area
+from vecedit.vectorizers.stack import Layer, cap, prune, to_svg
 
 from .conftest import scene_image
 

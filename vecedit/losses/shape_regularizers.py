@@ -97,7 +97,7 @@ def gaussian_blur(image: torch.Tensor, sigma: float) -> torch.Tensor:
 class AcapLoss:
     """As-conformal-as-possible term over each shape's control points (see the module docstring).
 
-    The font recipe's weight is :data:`vecedit.font_stylize.ACAP_WEIGHT`.
+    The font recipe's weight is :data:`vecedit.fonts.stylize.ACAP_WEIGHT`.
 
     Args:
         weight: multiplies the mean squared angle change (radians²).
@@ -138,7 +138,7 @@ class AcapLoss:
 class ToneLoss:
     """Low-pass tone term: blurred grey render vs blurred initial render (see the module docstring).
 
-    The font recipe's weight is :data:`vecedit.font_stylize.TONE_WEIGHT`.
+    The font recipe's weight is :data:`vecedit.fonts.stylize.TONE_WEIGHT`.
 
     Args:
         weight: multiplies the mean squared difference (grey levels in [0, 1]).

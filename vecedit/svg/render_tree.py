@@ -18,7 +18,7 @@ from xml.etree.ElementTree import Element
 import numpy as np
 
 from vecedit.errors import SVGError
-from vecedit.svg import properties as props
+import vecedit.svg.properties as props
 from vecedit.svg.color import BLACK, parse_color, split_paint
 from vecedit.svg.css import Cascade, local_name
 from vecedit.svg.geometry import path_to_subpaths

@@ -1,7 +1,7 @@
 """``vecedit font``: draw text with a font and stylise its glyph outlines toward a prompt.
 
-A thin layer over :func:`vecedit.font_stylize.stylize_font`; ``--check-legibility`` reads
-the result back with OCR (:mod:`vecedit.ocr`).
+A thin layer over :func:`vecedit.fonts.stylize.stylize_font`; ``--check-legibility`` reads
+the result back with OCR (:mod:`vecedit.fonts.ocr`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ Chinese needs a CJK font, e.g. apt-get install fonts-wqy-microhei."""
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from vecedit.font_stylize import ACAP_WEIGHT, TONE_WEIGHT
+    from vecedit.fonts.stylize import ACAP_WEIGHT, TONE_WEIGHT
 
     p = subparsers.add_parser(
         "font", help="stylise text (glyph outlines from a font) toward a prompt, keeping it legible",
@@ -79,7 +79,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vecedit.font_stylize import glyph_document, stylize_font
+    from vecedit.fonts.stylize import glyph_document, stylize_font
     from vecedit.svg import save_svg
 
     output = Path(args.output)
@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
 def _check(args, output: Path, text) -> int:
     if not args.check_legibility:
         return 0
-    from vecedit.ocr import check_legibility
+    from vecedit.fonts.ocr import check_legibility
 
     reading = check_legibility(output, expected=text)
     print(f"legibility: {reading.summary()}")

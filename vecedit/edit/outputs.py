@@ -1,5 +1,5 @@
 """What an edit run leaves behind besides the SVG: frames, an animation, an HTML report,
-checkpoints. Each is a callback for :class:`vecedit.optimize.Editor` (``on_render``,
+checkpoints. Each is a callback for :class:`vecedit.edit.loop.Editor` (``on_render``,
 ``on_step``, ``on_end``), so the loop knows nothing about files. Every file is written
 atomically (temporary file in the same folder, then rename).
 """

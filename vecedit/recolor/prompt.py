@@ -1,6 +1,6 @@
 """Colour-only optimisation toward a text prompt (``vecedit recolor --prompt``).
 
-The edit loop of :mod:`vecedit.optimize` with only colour parameters trainable
+The edit loop of :mod:`vecedit.edit.loop` with only colour parameters trainable
 (``optimize="color"``: fill and stroke RGBA, gradient stop colours; stop offsets are
 frozen too) at CLIPVG's recolouring learning rate 0.02. Points are never handed to the
 optimiser, so every shape is written back bit-identical. This module imports PyTorch;
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from vecedit.errors import OptionError
-from vecedit.recoloring import RecolorResult, hex_of, inventory
+from vecedit.recolor.palette import RecolorResult, hex_of, inventory
 from vecedit.svg.model import Document
 
 DEFAULT_COLOR_LR = 0.02
@@ -23,13 +23,13 @@ def recolor_prompt(doc: Document, prompt: str, *, iterations: int = 150, seed: i
                    progress: bool = False, **options) -> RecolorResult:
     """Recolour ``doc`` in place toward ``prompt``; return old → new colours (a colour may split in several).
 
-    ``clip`` is a :class:`~vecedit.edit_config.ClipConfig` or a dict of its fields
+    ``clip`` is a :class:`~vecedit.edit.config.ClipConfig` or a dict of its fields
     (``model``, ``pretrained``, ``checkpoint``); ``encoder`` any object of the
     :class:`~vecedit.losses.encoders.Encoder` protocol (wins over ``clip``). Other keyword
-    arguments are :class:`~vecedit.edit_config.EditConfig` fields (``patches``, ``device``…).
+    arguments are :class:`~vecedit.edit.config.EditConfig` fields (``patches``, ``device``…).
     """
-    from vecedit.edit_config import ClipConfig, LearningRates
-    from vecedit.optimize import edit
+    from vecedit.edit.config import ClipConfig, LearningRates
+    from vecedit.edit.loop import edit
 
     if not isinstance(prompt, str) or not prompt.strip():
         raise OptionError("the prompt is empty; give the colours' theme, e.g. --prompt 'autumn leaves'")

@@ -274,7 +274,7 @@ def _resolve_plugin_paths(config: EditConfig, base: Path) -> None:
     """
     if not config.plugin or not config.plugin_options:
         return
-    from plugins.registry import load
+    from vecedit.plugin.registry import load
 
     try:
         plugin = load(config.plugin)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Optional
 
-from plugins.base import Contribution, Job, Plugin, parse_options
+from vecedit.plugin.contract import Contribution, Job, Plugin, parse_options
 from vecedit.errors import OptionError
 
 GROUP = "vecedit.plugins"
@@ -33,7 +33,7 @@ def load(name: str) -> Plugin:
     for attribute in ("name", "summary", "options", "contribute"):
         if not hasattr(plugin, attribute):
             raise OptionError(f"plugin {name!r} ({found[name].value}) has no {attribute!r}; it does not follow "
-                              "the plugin interface (plugins/base.py)")
+                              "the plugin interface (vecedit/plugin/contract.py)")
     return plugin
 
 

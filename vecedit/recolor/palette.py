@@ -1,9 +1,7 @@
 """Recolouring an SVG: to a palette, by an exact colour map, or toward a text prompt.
 
-``vecedit.recolor(svg_or_path, palette=…|mapping=…|prompt=…) -> Document`` (this module is
-``vecedit.recoloring`` so that the function name stays free).
-
-Palette and map modes need no model and import neither PyTorch nor CLIP: the document's
+Palette and map modes (``vecedit.recolor(svg, palette=…|mapping=…)``, see
+:mod:`vecedit.recolor.api`) need no model and import neither PyTorch nor CLIP: the document's
 solid fills and strokes, gradient stops and paint fallbacks are read from the
 :class:`~vecedit.svg.Document`, one new colour is chosen per distinct colour, and the
 writer rewrites only the paints that changed (alpha and opacities are kept).
@@ -31,7 +29,7 @@ Palette mode (deterministic, no randomness at all):
 Map mode replaces listed colours; ``tolerance`` (CIEDE2000) also catches near matches,
 each document colour taking its nearest listed source.
 
->>> from vecedit.recoloring import recolor
+>>> from vecedit.recolor.api import recolor
 >>> from vecedit.svg import format_color
 >>> svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8">'
 ...        '<rect width="8" height="8" fill="#fff"/><circle cx="4" cy="4" r="3" fill="#333"/></svg>')
@@ -49,7 +47,7 @@ import numpy as np
 
 from vecedit.colorspace import delta_e2000, oklab_to_srgb, srgb_to_lab, srgb_to_oklab
 from vecedit.errors import OptionError, VeceditError
-from vecedit.recolor_parse import Color, hex_of, key_of, parse_mapping, parse_palette
+from vecedit.recolor.options import Color, hex_of, key_of, parse_mapping, parse_palette
 from vecedit.svg.model import Document, GradientRef, Stop
 
 MAX_CLUSTERED = 384  # distinct colours segmented exactly; more are pre-merged by lightness quantiles
@@ -424,56 +422,5 @@ def _is_pairs(value) -> bool:
 # ------------------------------------------------------------------ public API
 
 
-def recolor(svg_or_path, prompt: Optional[str] = None, palette=None, mapping=None, *, tolerance: float = 0.0,
-            shading: bool = False, keep=None, **edit_options) -> Document:
-    """Recolour an SVG; return the recoloured :class:`~vecedit.svg.Document` (the input file is untouched).
-
-    Give exactly one of:
-
-    * ``palette``: ``"#264653,#2a9d8f,…"``, a list of CSS colours, or a palette file —
-      deterministic, no model (see the module docstring). ``shading=True`` keeps each
-      colour's offset from its cluster; ``keep`` lists colours left alone (e.g. ``"#fff"``).
-    * ``mapping``: ``"#ff0000=#00aa00,…"`` or ``{"red": "#00aa00"}``; ``tolerance`` (CIEDE2000)
-      also replaces colours that close to a listed source.
-    * ``prompt``: colour-only optimisation toward a text prompt through the edit loop
-      (:func:`vecedit.optimize.edit` with ``optimize="color"``, colour learning rate 0.02);
-      shapes stay bit-identical. ``edit_options`` go to :func:`~vecedit.optimize.edit`
-      (``iterations``, ``seed``, ``encoder``, ``clip=ClipConfig(…)``, ``patches``, …).
-
-    The :class:`RecolorResult` of the last call is kept on the returned document as
-    ``doc.recolor_result``.
-
-    >>> from vecedit.recoloring import recolor
-    >>> from vecedit.svg import dumps_svg
-    >>> doc = recolor('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4">'
-    ...               '<rect width="4" height="4" fill="red"/></svg>', mapping="red=#00aa00")
-    >>> dumps_svg(doc)
-    '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4" style="fill:#00aa00"/></svg>'
-    """
-    given = [name for name, value in (("prompt", prompt), ("palette", palette), ("mapping", mapping))
-             if value is not None]
-    if len(given) != 1:
-        raise OptionError(f"recolor needs exactly one of prompt, palette or mapping (got {', '.join(given) or 'none'})")
-    if edit_options and prompt is None:
-        raise OptionError(f"{', '.join(sorted(edit_options))}: only used with prompt=")
-    doc = _load(svg_or_path)
-    if prompt is not None:
-        from vecedit.recolor_prompt import recolor_prompt
-
-        result = recolor_prompt(doc, prompt, **edit_options)
-    else:
-        result = recolor_document(doc, palette, mapping, tolerance=tolerance, shading=shading, keep=keep)
-    doc.recolor_result = result  # type: ignore[attr-defined]
-    return doc
-
-
-def _load(source) -> Document:
-    if isinstance(source, Document):
-        return source
-    from vecedit.svg import load_svg
-
-    return load_svg(source)
-
-
-__all__ = ["recolor", "recolor_document", "RecolorResult", "parse_palette", "parse_mapping", "inventory",
+__all__ = ["recolor_document", "RecolorResult", "parse_palette", "parse_mapping", "inventory",
            "plan_palette", "plan_map", "apply_plan", "ColorInventory", "hex_of", "key_of"]

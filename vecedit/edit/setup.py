@@ -1,4 +1,4 @@
-"""Turning an :class:`~vecedit.edit_config.EditConfig` and a document into what the loop needs.
+"""Turning an :class:`~vecedit.edit.config.EditConfig` and a document into what the loop needs.
 
 The working canvas size, the regions of interest in canvas pixels, the selection of
 elements that may move, and the input itself (SVG, or a raster image through the
@@ -15,9 +15,10 @@ from typing import Optional, Sequence, Union
 import numpy as np
 import torch
 
-from vecedit.edit_config import EditConfig
+from vecedit.edit.config import EditConfig
 from vecedit.errors import InputError, OptionError
 from vecedit.losses.clip_loss import ClipRoi, base_size
+from vecedit.scene import document_pixels
 from vecedit.select import parse_box, select_shapes, shape_boxes
 from vecedit.svg.model import Document
 
@@ -40,7 +41,7 @@ def load_input(source, vectorized_path: Optional[Union[str, Path]] = None) -> Do
         if not path.is_file():
             raise InputError(f"image file not found: {path}")
         try:
-            from vectorizers.api import vectorize
+            from vecedit.vectorizers.api import vectorize
         except ImportError:
             raise InputError(f"{path} is a raster image and the vectorizer is not available in this installation; "
                              "vectorize it to SVG first and edit the SVG") from None
@@ -50,10 +51,6 @@ def load_input(source, vectorized_path: Optional[Union[str, Path]] = None) -> Do
             doc = load_svg(Path(vectorized_path))  # edit what was saved, so ids and write-back match the file
         return doc
     return load_svg(source)
-
-
-def document_pixels(doc: Document) -> tuple[int, int]:
-    return max(1, round(doc.width)), max(1, round(doc.height))
 
 
 # ------------------------------------------------------------------------ regions

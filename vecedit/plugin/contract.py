@@ -64,20 +64,20 @@ class Job:
     """What a plugin is given. ``document`` is in document pixels (``width × height``)."""
 
     document: Any  # vecedit.svg.Document
-    config: Any  # vecedit.edit_config.EditConfig: prompt, rois, seed, device, clip …
+    config: Any  # vecedit.edit.config.EditConfig: prompt, rois, seed, device, clip …
     options: dict = field(default_factory=dict)  # this plugin's options, parsed, defaults filled in
     encoder_loader: Optional[Callable[[], Any]] = None
     _encoder: Any = None
 
     @property
     def width(self) -> int:
-        from vecedit.edit_setup import document_pixels
+        from vecedit.scene import document_pixels
 
         return document_pixels(self.document)[0]
 
     @property
     def height(self) -> int:
-        from vecedit.edit_setup import document_pixels
+        from vecedit.scene import document_pixels
 
         return document_pixels(self.document)[1]
 

@@ -2,9 +2,9 @@
 
 ``vecedit.stylize_font("Tiger", font="DejaVu Serif", prompt="a tiger") -> Document``
 
-1. The text is laid out and drawn as one ``<path>`` per glyph (:mod:`vecedit.fonts`), or a
+1. The text is laid out and drawn as one ``<path>`` per glyph (:mod:`vecedit.fonts.layout`), or a
    designer's lettering is loaded from an SVG (``from_svg``; each shape is a glyph).
-2. The edit loop (:func:`vecedit.optimize.edit`) moves control points only
+2. The edit loop (:func:`vecedit.edit.loop.edit`) moves control points only
    (``optimize="shape"``, CLIPVG's font recipe: shape lr 0.4, colour lr 0): colours,
    strokes and opacities are never handed to the optimiser and stay bit-identical.
    ROIs: the whole canvas with ``prompt``; ``per_glyph`` adds one ROI per glyph with the
@@ -13,7 +13,7 @@
    (:mod:`vecedit.losses.shape_regularizers`): as-conformal-as-possible angles over a
    Delaunay triangulation of each glyph's points (``acap_weight``), and a low-pass tone
    term against the initial render (``tone_weight``, blur ``tone_sigma``).
-4. Optionally, OCR reads the result (:func:`vecedit.ocr.check_legibility`).
+4. Optionally, OCR reads the result (:func:`vecedit.fonts.ocr.check_legibility`).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ TONE_WEIGHT = 1000.0
 
 def glyph_document(text: Optional[str] = None, font=None, *, from_svg=None, size: int = 256,
                    color: str = "#000000", kerning: bool = True, max_segment: Optional[float] = None):
-    """The starting Document: ``text`` in ``font`` (see :func:`vecedit.fonts.text_to_svg`) or ``from_svg``."""
-    from vecedit.fonts import load_font, text_to_svg
+    """The starting Document: ``text`` in ``font`` (see :func:`vecedit.fonts.layout.text_to_svg`) or ``from_svg``."""
+    from vecedit.fonts.layout import load_font, text_to_svg
     from vecedit.svg import load_svg
 
     if from_svg is not None:
@@ -85,7 +85,7 @@ def pick_glyphs(doc, spec: Union[str, Sequence, None]) -> Optional[list[str]]:
             k = int(item)
             found = [glyphs[k]] if -len(glyphs) <= k < len(glyphs) else []
         else:
-            from vecedit.fonts import glyph_id
+            from vecedit.fonts.layout import glyph_id
 
             suffix = glyph_id(0, item[0]).split("-", 2)[2] if len(item) == 1 else item
             found = [g for g in glyphs if g.id and g.id.split("-", 2)[-1] == suffix]
@@ -123,13 +123,13 @@ def stylize_font(text: Optional[str] = None, font=None, prompt: Optional[str] = 
         acap_weight, tone_weight, tone_sigma: the legibility regularisers (0 turns one off;
             ``tone_sigma`` in document pixels, default 2% of the canvas).
         encoder / clip: an :class:`~vecedit.losses.encoders.Encoder`, or a
-            :class:`~vecedit.edit_config.ClipConfig` (or dict) naming open_clip weights.
+            :class:`~vecedit.edit.config.ClipConfig` (or dict) naming open_clip weights.
         document: a Document to stylise directly (as built by :func:`glyph_document`).
-        **edit_options: other :class:`~vecedit.edit_config.EditConfig` fields (``patches``…).
+        **edit_options: other :class:`~vecedit.edit.config.EditConfig` fields (``patches``…).
     """
-    from vecedit.edit_config import ClipConfig, LearningRates
+    from vecedit.edit.config import ClipConfig, LearningRates
     from vecedit.losses.shape_regularizers import AcapLoss, ToneLoss
-    from vecedit.optimize import edit
+    from vecedit.edit.loop import edit
 
     for name in ("optimize", "lr", "select", "rois"):
         if name in edit_options:

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Callable
 
-from plugins.registry import available, load
+from vecedit.plugin.registry import available, load
 from vecedit.errors import OptionError
 
 
@@ -49,7 +49,7 @@ def add_edit_command(subparsers, plugin, name: str, help: str, description: str,
     plugin's option names becomes that option (``--text`` → ``text``). The command then
     runs exactly as ``vecedit edit … --plugin NAME --plugin-option …`` would.
     """
-    from vecedit.edit_cli import add_arguments
+    from vecedit.edit.cli import add_arguments
 
     p = subparsers.add_parser(name, help=help, description=description, epilog=examples,
                               formatter_class=argparse.RawDescriptionHelpFormatter, argument_default=None)
@@ -61,7 +61,7 @@ def add_edit_command(subparsers, plugin, name: str, help: str, description: str,
 
 
 def run_as_edit(args: argparse.Namespace, plugin) -> int:
-    from vecedit.edit_cli import run as run_edit
+    from vecedit.edit.cli import run as run_edit
 
     if args.plugin not in (None, plugin.name):
         raise OptionError(f"--plugin {args.plugin}: this command runs the {plugin.name} plugin; use vecedit edit "

@@ -1,8 +1,8 @@
 """``vecedit recolor``: recolour an SVG or a folder of SVGs (palette, colour map, or prompt).
 
-A thin layer over :func:`vecedit.recoloring.recolor_document` (palette / map, no model)
-and :func:`vecedit.recolor_prompt.recolor_prompt` (colour-only CLIP optimisation), with
-folder handling from :mod:`vecedit.recolor_batch`. Options are checked before any file
+A thin layer over :func:`vecedit.recolor.palette.recolor_document` (palette / map, no model)
+and :func:`vecedit.recolor.prompt.recolor_prompt` (colour-only CLIP optimisation), with
+folder handling from :mod:`vecedit.recolor.batch`. Options are checked before any file
 is touched; inputs are never overwritten unless ``--in-place`` is given.
 """
 
@@ -72,7 +72,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def options_from(args: argparse.Namespace) -> dict:
     """The worker options, every value checked (raises :class:`OptionError` naming the bad one)."""
-    from vecedit.recoloring import parse_mapping, parse_palette
+    from vecedit.recolor.palette import parse_mapping, parse_palette
 
     options: dict = {"dry_run": bool(args.dry_run)}
     if args.tolerance < 0 or args.tolerance != args.tolerance:
@@ -95,7 +95,7 @@ def options_from(args: argparse.Namespace) -> dict:
         edit = {"iterations": args.iterations, "seed": args.seed, "lr_color": args.lr_color,
                 "progress": not args.quiet and sys.stderr.isatty()}
         if clip:
-            from vecedit.edit_config import ClipConfig
+            from vecedit.edit.config import ClipConfig
 
             edit["clip"] = ClipConfig(**clip)
         for name in ("patches", "work_size", "device"):
@@ -113,7 +113,7 @@ def options_from(args: argparse.Namespace) -> dict:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    from vecedit.recolor_batch import REPORT_NAME, plan_files, run_batch, write_report
+    from vecedit.recolor.batch import REPORT_NAME, plan_files, run_batch, write_report
 
     options = options_from(args)
     pairs, folder = plan_files(args.input, args.output, args.in_place, args.dry_run)
@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     if folder and args.output is not None and not args.dry_run:
         Path(args.output).mkdir(parents=True, exist_ok=True)
     if options.get("prompt") is not None:  # load CLIP once, before any file: no weights fails fast, in one line
-        from vecedit.edit_config import ClipConfig
+        from vecedit.edit.config import ClipConfig
         from vecedit.losses.encoders import load_clip
 
         edit = options["edit"]

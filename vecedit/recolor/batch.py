@@ -115,7 +115,7 @@ def _work(item: tuple[str, str, str]) -> FileResult:
 def recolor_file(source: Path, output: Optional[Path], options: dict, label: Optional[str] = None) -> FileResult:
     """Recolour one file per ``options`` (``palette``/``mapping``/``prompt`` and their settings); never raises
     for a problem with the file itself: it comes back as ``status="error"`` with the message."""
-    from vecedit.recoloring import recolor_document
+    from vecedit.recolor.palette import recolor_document
     from vecedit.svg import load_svg, save_svg
 
     start = time.perf_counter()
@@ -124,7 +124,7 @@ def recolor_file(source: Path, output: Optional[Path], options: dict, label: Opt
     try:
         doc = load_svg(source)
         if options.get("prompt") is not None:
-            from vecedit.recolor_prompt import recolor_prompt
+            from vecedit.recolor.prompt import recolor_prompt
 
             done = recolor_prompt(doc, options["prompt"], **options.get("edit", {}))
         else:

@@ -1,7 +1,7 @@
 """``vecedit edit``: text-guided editing of an SVG (or a raster image, vectorized first).
 
-A thin layer over :class:`vecedit.optimize.Editor`: flags and job files become an
-:class:`~vecedit.edit_config.EditConfig`; outputs (frames, animation, report,
+A thin layer over :class:`vecedit.edit.loop.Editor`: flags and job files become an
+:class:`~vecedit.edit.config.EditConfig`; outputs (frames, animation, report,
 checkpoints) are callbacks. Flags given on the command line override the job file.
 """
 
@@ -13,7 +13,7 @@ import time
 import warnings
 from pathlib import Path
 
-from vecedit.edit_config import EditConfig, RoiConfig, load_config
+from vecedit.edit.config import EditConfig, RoiConfig, load_config
 from vecedit.errors import InputError, OptionError
 from vecedit.paths import same_file
 
@@ -133,7 +133,7 @@ def config_from_args(args: argparse.Namespace) -> EditConfig:
         config.plugin = args.plugin
     config.plugin_options.update(getattr(args, "plugin_values", None) or {})  # set by plugin commands
     for text in args.plugin_option or []:
-        from plugins.base import split_option
+        from vecedit.plugin.contract import split_option
 
         key, value = split_option(text)
         config.plugin_options[key] = value
@@ -146,7 +146,7 @@ def config_from_args(args: argparse.Namespace) -> EditConfig:
 
 
 def _roi(region: str, prompt: str, weight: float) -> RoiConfig:
-    from vecedit.edit_setup import is_raster
+    from vecedit.edit.setup import is_raster
     from vecedit.select import parse_box
 
     if parse_box(region) is not None:
@@ -177,7 +177,7 @@ def check_paths(config: EditConfig) -> None:
                 raise OptionError(f"{flag} {value}: give a file name ending in {' or '.join(suffixes)}")
             named[flag] = Path(value)
     if config.animation:
-        from vecedit.edit_outputs import check_animation_path
+        from vecedit.edit.outputs import check_animation_path
 
         check_animation_path(config.animation)
     for flag, path in named.items():
@@ -193,7 +193,7 @@ def check_paths(config: EditConfig) -> None:
 def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     if args.write_config:
-        from vecedit.edit_config import save_config
+        from vecedit.edit.config import save_config
 
         save_config(config.validate(), args.write_config)
         if not args.quiet:
@@ -201,9 +201,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     config.validate()
     check_paths(config)
-    from vecedit.edit_outputs import AnimationWriter, Checkpointer, FrameWriter, HtmlReport, load_checkpoint
-    from vecedit.edit_setup import is_raster
-    from vecedit.optimize import EditWarning, Editor
+    from vecedit.edit.outputs import AnimationWriter, Checkpointer, FrameWriter, HtmlReport, load_checkpoint
+    from vecedit.edit.setup import is_raster
+    from vecedit.edit.loop import EditWarning, Editor
 
     out = Path(config.output)
     checkpoint = Path(config.checkpoint or str(out) + ".ckpt")

@@ -14,7 +14,7 @@
   per visible glyph, ``K`` its position among the glyphs and ``C`` the character (ASCII
   letters and digits as themselves, anything else as ``uXXXX``, e.g. ``glyph-1-u5929``).
 
->>> from vecedit.fonts import text_to_svg, glyph_id
+>>> from vecedit.fonts.layout import text_to_svg, glyph_id
 >>> glyph_id(0, "A"), glyph_id(1, "天"), glyph_id(2, "!")
 ('glyph-0-A', 'glyph-1-u5929', 'glyph-2-u0021')
 """

@@ -1,7 +1,7 @@
 """The edit loop: render → losses → gradients → Adam per parameter group → SVG.
 
 :class:`Editor` holds named, swappable components, built from an
-:class:`~vecedit.edit_config.EditConfig`:
+:class:`~vecedit.edit.config.EditConfig`:
 
 * ``renderer``: ``scene → (H, W, 4)`` (default :func:`vecedit.render.composite.render_scene`),
 * ``encoder``: an image/text encoder (:mod:`vecedit.losses.encoders`; default open_clip),
@@ -34,8 +34,8 @@ from typing import Any, Callable, Optional, Sequence, Union
 import numpy as np
 import torch
 
-from vecedit.edit_config import EditConfig, RoiConfig
-from vecedit.edit_setup import choose_shapes, load_input, resolve_regions, work_canvas
+from vecedit.edit.config import EditConfig, RoiConfig
+from vecedit.edit.setup import choose_shapes, load_input, resolve_regions, work_canvas
 from vecedit.errors import InputError, OptionError
 from vecedit.losses.clip_loss import Augmentation, ClipLoss, ClipRoi
 from vecedit.losses.terms import Context, Timer
@@ -88,7 +88,7 @@ class Editor:
         self.document = load_input(document, vectorized_path)
         self.plugin_notes: list[str] = []
         if config.plugin or plugin is not None:
-            from plugins.registry import run_plugin
+            from vecedit.plugin.registry import run_plugin
 
             extra = run_plugin(config, self.document, encoder, plugin)
             self.document, encoder, self.plugin_notes = extra.document, encoder or extra.encoder, extra.notes

@@ -1,0 +1,111 @@
+"""The ``vecedit`` command: assembles the subcommands, each a thin layer over one public API call.
+
+Each workflow package holds its own subcommand (``vecedit/edit/cli.py``,
+``vecedit/recolor/cli.py``, ``vecedit/fonts/cli.py``, ``vectorizers/cli.py``,
+``vecedit/plugin/cli.py`` and the plugins' own); ``render`` and ``info`` are here in
+:mod:`vecedit.cli.render` and :mod:`vecedit.cli.info`.
+
+Exit codes: 0 success; 2 a problem the user can fix (a :class:`VeceditError`, printed as
+one ``vecedit: error: …`` line with nothing written, or a usage error); 130 interrupted.
+Internal bugs keep their traceback. :func:`main` takes an argument list and returns
+the exit code, so tests run the command in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Optional, Sequence
+
+from vecedit import __version__
+from vecedit.errors import VeceditError
+
+PROG = "vecedit"
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    _tolerant_stdout()
+    try:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exit_:  # --help, --version, usage errors (argparse exits 2)
+            return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
+        return args.run(args)
+    except VeceditError as error:
+        _error(" ".join(str(error).split("\n")).strip() or type(error).__name__)
+        return 2
+    except KeyboardInterrupt:
+        _error("interrupted; nothing was written", prefix="")
+        return 130
+    except BrokenPipeError:  # `vecedit info x.svg | head`: the reader went away, not an error
+        _silence_stdout()
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Vector-graphics editing through differentiable rendering: SVG in, SVG out.",
+        epilog="examples:\n"
+        "  vecedit render samples/landscape.svg -o landscape.png\n"
+        "  vecedit render logo.svg -o logo.png --width 1024 --background white\n"
+        "  vecedit info samples/logo.svg\n\n"
+        "Problems with the input or options exit with code 2 and one 'vecedit: error:' line.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(title="commands", dest="command", required=True, metavar="COMMAND")
+    from vecedit.cli.render import add_parser as add_render  # vecedit render: vecedit/cli/render.py
+
+    add_render(commands)
+    from vecedit.cli.info import add_parser as add_info  # vecedit info: vecedit/cli/info.py
+
+    add_info(commands)
+    from vecedit.vectorizers.cli import add_parser as add_vectorize  # vecedit vectorize: vectorizers/cli.py
+
+    add_vectorize(commands)
+    from vecedit.edit.cli import add_parser as add_edit  # vecedit edit: vecedit/edit/cli.py
+
+    add_edit(commands)
+    from vecedit.recolor.cli import add_parser as add_recolor  # vecedit recolor: vecedit/recolor/cli.py
+
+    add_recolor(commands)
+    from vecedit.fonts.cli import add_parser as add_font  # vecedit font: vecedit/fonts/cli.py
+
+    add_font(commands)
+    from vecedit.plugin.cli import add_parser as add_plugins, add_plugin_commands  # vecedit/plugin/cli.py
+
+    add_plugins(commands)
+    add_plugin_commands(commands)
+    return parser
+
+
+# ----------------------------------------------------------------------------- plumbing
+
+
+def _error(message: str, prefix: str = "error: ") -> None:
+    print(f"{PROG}: {prefix}{message}", file=sys.stderr)
+
+
+def _tolerant_stdout() -> None:
+    """Ids and paths may hold characters the terminal's encoding lacks: escape, don't crash."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(errors="backslashreplace")
+        except (ValueError, OSError):
+            pass
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+if __name__ == "__main__":  # python -m vecedit.cli
+    sys.exit(main())
