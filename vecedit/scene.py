@@ -15,6 +15,9 @@ tensor                shape         meaning
 ``stop_offsets``      (K,)          gradient stop offsets in [0, 1]
 ``stop_colors``       (K, 4)        gradient stop colours, straight RGBA
 ``gradient_geometry`` (G, 6)        linear: x1 y1 x2 y2 · ·; radial: cx cy r fx fy fr
+``filter_params``     (F,)          filter primitives' numbers (stdDeviation, dx,
+                                    matrix values, flood colours, …) in the
+                                    attribute's own units
 ====================  ============  =============================================
 
 Subpath point layout follows :mod:`vecedit.svg.model` (closed subpaths have ``3k``
@@ -89,6 +92,7 @@ class SceneGroup:
     opacity: float
     children: list[Union["SceneGroup", int]]  # int = index into Scene.shapes
     clip: Optional[list[int]] = None  # shapes (not drawn themselves) whose union clips the group
+    filters: list = field(default_factory=list)  # vecedit.render.filters.graph.Program, applied in order
 
 
 @dataclass
@@ -107,6 +111,13 @@ class Scene:
     root: SceneGroup
     color_owner: list[tuple[int, str]] = field(default_factory=list)  # (shape, "fill"|"stroke")
     initial: dict[str, np.ndarray] = field(default_factory=dict)  # tensors as built, for write_back
+    filter_params: Optional[torch.Tensor] = None  # (F,), see the module docstring; None: no filters
+    filter_slots: list = field(default_factory=list)  # (vecedit.svg.filters.Numbers, first row)
+    filter_users: list = field(default_factory=list)  # (shape indices, rows of filter_params) per filtered group
+
+    def __post_init__(self):
+        if self.filter_params is None:
+            self.filter_params = self.points.new_zeros(0)
 
     @property
     def device(self) -> torch.device:
@@ -122,6 +133,7 @@ class Scene:
             "stop_offsets": self.stop_offsets,
             "stop_colors": self.stop_colors,
             "gradient_geometry": self.gradient_geometry,
+            "filter_params": self.filter_params,
         }
 
 
@@ -145,6 +157,9 @@ class _Builder:
         self.gradient_index: dict[str, int] = {}
         self.shapes: list[SceneShape] = []
         self.element_index = {id(s): i for i, s in enumerate(doc.shapes())}
+        self.filter_table = None  # vecedit.render.filters.resolve.ParamTable, made when a filter is met
+        self.filter_users: list[tuple[list[int], list[int]]] = []
+        self.viewport = (doc.viewbox[2], doc.viewbox[3])
 
     def group(self, group: Group) -> SceneGroup:
         children: list[Union[SceneGroup, int]] = []
@@ -156,7 +171,32 @@ class _Builder:
         clip = None
         if group.clip is not None:
             clip = [self.shape(s) for s in group.clip.children if s.visible and s.subpaths]
-        return SceneGroup(opacity=group.opacity, children=children, clip=clip)
+        out = SceneGroup(opacity=group.opacity, children=children, clip=clip)
+        if group.filters:
+            out.filters = self.filters(group)
+            if out.filters is None:  # the filter cannot apply to this element: it is not drawn
+                return SceneGroup(opacity=group.opacity, children=[])
+        return out
+
+    def filters(self, group: Group):
+        """The group's filter chain resolved to canvas pixels (None: the group is not drawn)."""
+        from vecedit.render.filters.resolve import ParamTable, resolve
+
+        if self.filter_table is None:
+            self.filter_table = ParamTable()
+        table = self.filter_table
+        bbox = group_bbox(group)
+        ctm = self.scale @ group.user_ctm
+        programs = []
+        for f in group.filters:
+            program = resolve(f, bbox, ctm, self.viewport, table)
+            if program is None:
+                return None
+            programs.append(program)
+        rows = sorted({r for program in programs for r in _ref_rows(program)})
+        shapes = [self.element_index[id(s)] for s in _model_shapes(group) if id(s) in self.element_index]
+        self.filter_users.append((shapes, rows))
+        return programs
 
     def shape(self, shape: Shape) -> int:
         index = len(self.shapes)
@@ -222,6 +262,48 @@ class _Builder:
         )
         self.gradient_index[gradient.id] = len(self.gradients) - 1
         return len(self.gradients) - 1
+
+
+def _model_shapes(group: Group) -> list[Shape]:
+    out = []
+    for child in group.children:
+        out += _model_shapes(child) if isinstance(child, Group) else [child]
+    return out
+
+
+def _ref_rows(program) -> list[int]:
+    from vecedit.render.filters.graph import Ref
+
+    rows: list[int] = []
+
+    def walk(value):
+        if isinstance(value, Ref):
+            rows.extend(range(value.start, value.start + value.count))
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+
+    for step in program.steps:
+        walk(step.params)
+    return rows
+
+
+def group_bbox(group: Group) -> Optional[tuple[float, float, float, float]]:
+    """Object bounding box of a group's shapes in its own user space (``user_ctm``); None if empty."""
+    inverse = np.linalg.inv(group.user_ctm)
+    boxes = []
+    for shape in _model_shapes(group):
+        m = inverse @ shape.ctm
+        subs = [Subpath(sub.points @ m[:2, :2].T + m[:2, 2], sub.closed) for sub in shape.subpaths if sub.num_segments]
+        if subs:
+            boxes.append(subpaths_bbox(subs))
+    if not boxes:
+        return None
+    b = np.array(boxes)
+    return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
 
 
 def _units_transform(gradient: Gradient, shape: Shape) -> np.ndarray:
@@ -307,6 +389,10 @@ def from_document(
         root=root,
         color_owner=builder.color_owner,
     )
+    if builder.filter_table is not None:
+        scene.filter_params = tensor(builder.filter_table.values, ())
+        scene.filter_slots = builder.filter_table.slots
+        scene.filter_users = builder.filter_users
     scene.initial = {name: t.detach().cpu().numpy().copy() for name, t in scene.tensors().items()}
     return scene
 

@@ -309,7 +309,7 @@ def test_paint_edge_cases():
 def test_kept_elements_are_noted():
     doc = load_svg(svg(
         '<title>t</title><desc>d</desc><metadata><x/></metadata><text id="t">hi</text><image id="i" href="a.png"/>'
-        '<foreignObject/><defs><filter id="f"/><mask id="m"/><clipPath id="cp"/><pattern id="pp"/>'
+        '<foreignObject/><defs><filter id="f"><feOffset dx="1"/></filter><mask id="m"/><clipPath id="cp"/><pattern id="pp"/>'
         '<marker id="mk"/><filter id="unused"/></defs><blink id="b"/><animate/>'
         '<sodipodi:namedview xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"/>'
         '<g filter="url(#f)" mask="url(#m)" clip-path="url(#cp)"><path d="M0 0 L1 1" marker-end="url(#mk)"'
@@ -318,9 +318,10 @@ def test_kept_elements_are_noted():
     assert notes[("text", "t")].affects_picture and "text is kept but not editable" in notes[("text", "t")].message
     assert notes[("image", "i")].affects_picture
     assert notes[("foreignObject", None)].affects_picture
-    for tag, i in (("filter", "f"), ("mask", "m"), ("pattern", "pp"), ("marker", "mk")):
+    for tag, i in (("mask", "m"), ("pattern", "pp"), ("marker", "mk")):
         assert notes[(tag, i)].affects_picture, tag
     assert not notes[("clipPath", "cp")].affects_picture  # the builtin renderer clips by it
+    assert not notes[("filter", "f")].affects_picture  # the builtin renderer applies it
     assert not notes[("filter", "unused")].affects_picture
     for tag, i in (("title", None), ("desc", None), ("metadata", None), ("blink", "b"), ("animate", None),
                    ("namedview", None)):
@@ -329,7 +330,7 @@ def test_kept_elements_are_noted():
     assert group.clip_path == "cp" and group.mask == "m"
     messages = [n.message for n in doc.notes if n.tag in ("g", "path")]
     assert any("clip-path on a <g> is drawn" in m for m in messages)
-    assert any("filter" in m for m in messages) and any("markers" in m for m in messages)
+    assert not any("filter" in m for m in messages) and any("markers" in m for m in messages)
 
 
 def test_clip_path_on_a_shape_wraps_it_in_a_group():

@@ -15,6 +15,7 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
+from vecedit.render.filters.layer import filtered_ops
 from vecedit.render.flatten import flatten
 from vecedit.render.paint import gradient_colors
 from vecedit.render.raster import Accumulation, accumulate
@@ -204,6 +205,8 @@ class _Compositor:
         for child in group.children:
             if not isinstance(child, SceneGroup):
                 out.extend(self.shape(child))
+            elif child.filters:  # the filter step: a layer the size of the filter region
+                out.extend(filtered_ops(self, child))
             elif child.opacity >= 1.0 and child.clip is None:
                 out.extend(self.ops(child))
             elif child.opacity > 0.0:

@@ -46,6 +46,7 @@ INHERITED: dict[str, str] = {
     "marker-mid": "none",
     "marker-end": "none",
     "font-size": "16px",
+    "color-interpolation-filters": "linearRGB",
 }
 NOT_INHERITED: dict[str, str] = {
     "opacity": "1",
@@ -59,6 +60,9 @@ NOT_INHERITED: dict[str, str] = {
     "overflow": "visible",
     "vector-effect": "none",
     "mix-blend-mode": "normal",
+    "flood-color": "black",
+    "flood-opacity": "1",
+    "lighting-color": "white",
 }
 INITIAL: dict[str, str] = {**INHERITED, **NOT_INHERITED}
 

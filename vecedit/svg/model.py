@@ -129,6 +129,10 @@ class Group:
     # The resolved <clipPath> content: non-editable shapes, white, with the clip-rule
     # as fill rule, their CTMs in canvas pixels. The builtin renderer clips by it.
     clip: Optional["Group"] = None
+    # The ``filter`` chain (vecedit.svg.filters.Filter, in order) and the CTM of the user
+    # space it is defined in (the element's own, its transform included).
+    filters: list = field(default_factory=list)
+    user_ctm: Optional[np.ndarray] = None
 
 
 @dataclass
@@ -156,6 +160,8 @@ class Document:
     # Raw source spans of the parsed XML (vecedit.svg.xmltree.SourceMap), so the
     # writer reproduces unedited parts byte for byte; None for documents built in code.
     source: Optional["SourceMap"] = None
+    # <filter> elements that something uses, by id (vecedit.svg.filters.Filter; None: invalid)
+    filters: dict = field(default_factory=dict)
 
     def shapes(self) -> list[Shape]:
         """Every shape in render (document) order."""

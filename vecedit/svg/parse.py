@@ -49,7 +49,7 @@ KEPT = {
     "text": ("text is kept but not editable and not drawn by the builtin renderer", True),
     "image": ("image is kept but not editable and not drawn by the builtin renderer", True),
     "foreignObject": ("foreignObject is kept but not drawn by the builtin renderer", True),
-    "filter": ("filter is kept; filters are not applied by the builtin renderer", None),
+    "filter": ("filter is kept; the builtin renderer applies it", False),
     "mask": ("mask is kept; masks are not applied by the builtin renderer", None),
     "clipPath": ("clipPath is kept; the builtin renderer clips by it, its content is not editable", False),
     "pattern": ("pattern is kept; pattern fills are not drawn by the builtin renderer", None),
@@ -265,6 +265,7 @@ def _load(text: str, name: str, codec: str) -> Document:
         prolog=prolog,
         epilog=epilog,
         source=source_map,
+        filters=builder.filters.parsed,
     )
 
 

@@ -21,6 +21,7 @@ from vecedit.errors import SVGError
 import vecedit.svg.properties as props
 from vecedit.svg.color import BLACK, parse_color, split_paint
 from vecedit.svg.css import Cascade, local_name
+from vecedit.svg.filters import FilterParser
 from vecedit.svg.geometry import path_to_subpaths
 from vecedit.svg.gradients import href_of
 from vecedit.svg.model import Gradient, GradientRef, Group, Note, Paint, Shape
@@ -58,6 +59,7 @@ class RenderTreeBuilder:
         self.instanced = 0  # shapes created through use, counted before they are built
         self._expansions: dict[Element, int] = {}
         self._source_styles: dict[Element, dict] = {}
+        self.filters = FilterParser(ids, self.source_style, lambda el, m: self._note(el, m, True), self._is_svg)
 
     # --- styles ---------------------------------------------------------------------
 
@@ -139,11 +141,20 @@ class RenderTreeBuilder:
                 self._note(el, f"clip-path on {label} is drawn; its clip content is kept but not editable", False)
             else:
                 self._note(el, f"{prop} on {label} is not applied by the builtin renderer", True)
-        if style["filter"].strip().lower() != "none":
-            self._note(el, f"filter on {label} is not applied by the builtin renderer", True)
         if style["mix-blend-mode"].strip().lower() != "normal":
             self._note(el, f"mix-blend-mode on {label} is not applied by the builtin renderer", True)
         return clip_path, mask
+
+    def _filter(self, group: Group, el: Element, style: dict, ctm: np.ndarray) -> bool:
+        """Attach *el*'s ``filter`` chain (its user space is ``ctm``); False: do not draw *el*."""
+        value = style["filter"]
+        if value.strip().lower() == "none":
+            return True
+        chain = self.filters.chain(el, value, parse_color(style["color"]) or BLACK)
+        if chain is None:
+            return False
+        group.filters, group.user_ctm = chain, ctm
+        return True
 
     # --- the walk -------------------------------------------------------------------
 
@@ -151,6 +162,8 @@ class RenderTreeBuilder:
         style = self.style(root, None, viewport)
         ctx = Context(ctm=ctm, style=style, viewport=viewport, hidden=style["display"].strip() == "none")
         group = self._new_group(root, style, ctx)
+        if not self._filter(group, root, style, ctm):
+            return group
         self._children(root, ctx, group)
         self._resolve_clip(group, ctx)
         return group
@@ -178,6 +191,8 @@ class RenderTreeBuilder:
             return self._viewport(el, el, style, ctx, self._transform(el, style))
         group = self._new_group(el, style, ctx)
         sub = replace(ctx, ctm=ctx.ctm @ self._transform(el, style))
+        if not self._filter(group, el, style, sub.ctm):
+            return group
         if local == "switch":
             chosen = self._switch_choice(el)
             if chosen is not None:
@@ -270,6 +285,8 @@ class RenderTreeBuilder:
             label = f"#{content.get('id')}" if content.get("id") else f"a nested <{local_name(content.tag)}>"
             self._note(content, f"the viewport clipping of {label} is not applied by the builtin renderer", True)
         sub = replace(ctx, ctm=ctx.ctm @ transform @ inner, viewport=viewport)
+        if not self._filter(group, el, style, ctx.ctm @ transform):
+            return group
         self._children(content, sub, group)
         return group
 
@@ -302,6 +319,8 @@ class RenderTreeBuilder:
         tid = target.get("id")
         sub = replace(ctx, ctm=ctm, use_chain=ctx.use_chain + (target,),
                       reason=ctx.reason or f"instance of #{tid} through <use>")
+        if not self._filter(group, el, style, ctm):
+            return group
         if self._is_svg(target, "symbol") or self._is_svg(target, "svg"):
             target_style = self.style(target, style, ctx.viewport)
             sub = replace(sub, style=target_style, hidden=sub.hidden or target_style["display"].strip() == "none")
@@ -394,9 +413,15 @@ class RenderTreeBuilder:
         if style["vector-effect"].strip().lower() == "non-scaling-stroke":
             self._note(el, f"vector-effect on {label} is not applied by the builtin renderer", True)
         clip_path, mask = self._effects(el, style)
-        if clip_path is not None or mask is not None:
-            # The model keeps clips and masks on groups: wrap the shape (node = the shape's element).
+        filtered = style["filter"].strip().lower() != "none"
+        if clip_path is not None or mask is not None or filtered:
+            # The model keeps clips, masks and filters on groups: wrap the shape (node = the shape's element).
             group = Group(node=el, id=None, clip_path=clip_path, mask=mask, children=[shape])
+            if not self._filter(group, el, style, ctm):
+                group.children = []
+                return group
+            if group.filters:  # opacity applies after the filter (Filter Effects 1 §9)
+                group.opacity, shape.opacity = shape.opacity, 1.0
             self._resolve_clip(group, replace(ctx, ctm=ctm))
             return group
         return shape

@@ -1,0 +1,215 @@
+"""Evaluate a resolved filter over one layer: the ``in`` / ``in2`` / ``result`` graph.
+
+A :class:`Program` is one ``<filter>`` (or CSS filter function) resolved for one
+element at canvas resolution: its region in canvas pixels and its primitives
+(:class:`Step`) with subregions in region pixels, working colour space and numbers.
+Numbers that may be optimised are :class:`Ref` rows of the scene's ``filter_params``
+tensor (in the attribute's own units; ``scale`` turns them into pixels), so gradients
+reach them. Everything else is plain data.
+
+Evaluation follows Filter Effects 1 §15.3-15.7: ``SourceGraphic`` is the layer (sRGB),
+``SourceAlpha`` its alpha; each primitive converts its inputs into its
+``color-interpolation-filters`` space, computes over the whole region, and is cleared
+outside its subregion; the last result, back in sRGB, replaces the layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+import torch
+
+from vecedit.render.filters import blur, color, combine, lighting, neighbourhood
+from vecedit.render.filters.space import color_in_space, convert, srgb_to_linear
+from vecedit.render.filters.turbulence import turbulence_layer
+from vecedit.render.filters.image import place_image
+
+Box = tuple[int, int, int, int]  # y0, x0, y1, x1
+TRANSPARENT_INPUTS = ("BackgroundImage", "BackgroundAlpha", "FillPaint", "StrokePaint")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """``count`` numbers at ``start`` in the scene's ``filter_params``, each times ``scale``."""
+
+    start: int
+    count: int
+    scale: Any = 1.0  # float or tuple of floats (per number)
+
+
+@dataclass
+class Step:
+    kind: str  # the primitive's element name: feGaussianBlur, feOffset, …
+    inputs: tuple[str, ...]  # SourceGraphic, SourceAlpha or an earlier result
+    result: str
+    box: Box  # subregion, region pixels
+    linear: bool  # color-interpolation-filters: linearRGB
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Program:
+    box: Box  # the filter region on the canvas (pixels, may reach beyond it)
+    steps: list[Step]
+    to_user: np.ndarray = field(default_factory=lambda: np.eye(3))  # canvas pixels → filter user space
+
+    def cropped(self, box: Box) -> "Program":
+        """The same filter evaluated over ``box`` (inside its region) only."""
+        dy, dx = box[0] - self.box[0], box[1] - self.box[1]
+        h, w = box[2] - box[0], box[3] - box[1]
+        steps = []
+        for s in self.steps:
+            y0, x0, y1, x1 = s.box
+            clipped = (min(max(y0 - dy, 0), h), min(max(x0 - dx, 0), w), min(max(y1 - dy, 0), h), min(max(x1 - dx, 0), w))
+            steps.append(Step(s.kind, s.inputs, s.result, clipped, s.linear, s.params))
+        return Program(box, steps, self.to_user)
+
+    def reach(self) -> float:
+        """How far (pixels) content outside the canvas can move into it through this filter."""
+        total = 0.0
+        for step in self.steps:
+            p = step.params
+            if step.kind in ("feTile", "feImage", "feTurbulence", "feFlood"):
+                return float("inf") if step.kind == "feTile" else total
+            total += p.get("reach", 0.0)
+        return total
+
+
+@dataclass
+class _Image:
+    pixels: torch.Tensor
+    linear: bool
+    box: Box
+
+
+def bind(value, table: Optional[torch.Tensor], like: torch.Tensor):
+    """Replace every :class:`Ref` in ``value`` (dicts, lists, tuples) by its tensor."""
+    if isinstance(value, Ref):
+        rows = table[value.start : value.start + value.count].to(like.dtype)
+        rows = rows[0] if value.count == 1 else rows
+        return rows * torch.as_tensor(value.scale, dtype=like.dtype, device=like.device)
+    if isinstance(value, dict):
+        return {k: bind(v, table, like) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(bind(v, table, like) for v in value)
+    return value
+
+
+class _Graph:
+    def __init__(self, program: Program, source: torch.Tensor, table: Optional[torch.Tensor]):
+        self.program, self.table = program, table
+        _, h, w = source.shape
+        self.h, self.w = h, w
+        full = (0, 0, h, w)
+        alpha = torch.cat([torch.zeros_like(source[:3]), source[3:]])
+        self.results = {"SourceGraphic": _Image(source, False, full), "SourceAlpha": _Image(alpha, False, full)}
+        for name in TRANSPARENT_INPUTS:  # not available to this renderer (noted when parsed)
+            self.results[name] = _Image(torch.zeros_like(source), False, full)
+        self._converted: dict[tuple[str, bool], torch.Tensor] = {}
+
+    def input(self, name: str, linear: bool) -> torch.Tensor:
+        image = self.results[name]
+        if image.linear == linear or name == "SourceAlpha":
+            return image.pixels
+        key = (name, linear)
+        if key not in self._converted:
+            self._converted[key] = convert(image.pixels, linear)
+        return self._converted[key]
+
+    def run(self) -> torch.Tensor:
+        last = self.results["SourceGraphic"]
+        for step in self.program.steps:
+            pixels, linear = self.evaluate(step)
+            y0, x0, y1, x1 = step.box
+            if (y0, x0, y1, x1) != (0, 0, self.h, self.w):
+                inside = pixels[:, y0:y1, x0:x1]
+                pixels = torch.nn.functional.pad(inside, (x0, self.w - x1, y0, self.h - y1))
+            last = _Image(pixels, linear, step.box)
+            self.results[step.result] = last
+            self._converted = {k: v for k, v in self._converted.items() if k[0] != step.result}
+        return convert(last.pixels, False) if last.linear else last.pixels
+
+    def evaluate(self, step: Step) -> tuple[torch.Tensor, bool]:
+        like = self.results["SourceGraphic"].pixels
+        p = bind(step.params, self.table, like)
+        kind, lin = step.kind, step.linear
+        ins = [self.input(name, lin) for name in step.inputs]
+        if kind == "feGaussianBlur":
+            return blur.gaussian_blur(ins[0], p["std"][0], p["std"][1], p.get("edgeMode", "none")), lin
+        if kind == "feOffset":  # colour-space neutral: keeps its input's space
+            image = self.results[step.inputs[0]]
+            return blur.shift(image.pixels, p["dx"], p["dy"]), image.linear
+        if kind == "feDropShadow":
+            shadow = color_in_space(p["color"], lin, like)
+            return blur.drop_shadow(ins[0], p["std"][0], p["std"][1], p["dx"], p["dy"], shadow), lin
+        if kind == "feFlood":
+            return color.flood(color_in_space(p["color"], lin, like), self.h, self.w), lin
+        if kind == "feBlend":
+            return combine.blend(ins[0], ins[1], p.get("mode", "normal")), lin
+        if kind == "feComposite":
+            return combine.composite(ins[0], ins[1], p.get("operator", "over"), p.get("k")), lin
+        if kind == "feMerge":
+            return combine.merge(ins, like), lin
+        if kind == "feColorMatrix":
+            return color.color_matrix(ins[0], _matrix(p, like)), lin
+        if kind == "feComponentTransfer":
+            return color.component_transfer(ins[0], p["funcs"]), lin
+        if kind == "feMorphology":
+            return neighbourhood.morphology(ins[0], p["rx"], p["ry"], p["operator"]), lin
+        if kind == "feConvolveMatrix":
+            kernel = p["kernel"].reshape(p["order"][1], p["order"][0])
+            return neighbourhood.convolve(ins[0], kernel, p["target"], p["divisor"], p["bias"], p["edgeMode"],
+                                          p["preserveAlpha"]), lin
+        if kind == "feDisplacementMap":
+            scale = p["scale"]
+            return neighbourhood.displace(ins[0], ins[1], scale[0], scale[1], p["xChannel"], p["yChannel"]), lin
+        if kind == "feTile":
+            image = self.results[step.inputs[0]]
+            return neighbourhood.tile(image.pixels, image.box), image.linear
+        if kind == "feTurbulence":
+            origin = self.program.box[:2]
+            return turbulence_layer(self.h, self.w, origin, self.program.to_user, p, like), lin
+        if kind == "feImage":
+            image = place_image(p["pixels"], p["target"], self.program.box, like)
+            return (convert(image, True) if lin else image), lin
+        if kind in ("feDiffuseLighting", "feSpecularLighting"):
+            rgb = p["color"][:3].clamp(0, 1)
+            rgb = srgb_to_linear(rgb) if lin else rgb
+            light = _light(p["light"], self.program.box)
+            which = "diffuse" if kind == "feDiffuseLighting" else "specular"
+            return lighting.lighting(ins[0], which, light, rgb, p), lin
+        raise ValueError(f"unknown filter primitive {kind}")
+
+
+def _matrix(p: dict, like: torch.Tensor) -> torch.Tensor:
+    kind = p["type"]
+    if kind == "saturate":
+        return color.saturate_matrix(p["values"])
+    if kind == "hueRotate":
+        return color.hue_rotate_matrix(p["values"])
+    if kind == "luminanceToAlpha":
+        return color.luminance_to_alpha_matrix(like)
+    return p["values"].reshape(4, 5)
+
+
+def _light(light: dict, box: Box) -> dict:
+    """Light positions from user units into region pixels (``map``: user → canvas, and a z scale)."""
+    if light["type"] == "distant":
+        return light
+    out = dict(light)
+    m, zs = light["map"], light["zscale"]
+    for x, y, z in (("x", "y", "z"), ("pointsAtX", "pointsAtY", "pointsAtZ")):
+        if x in light:
+            out[x] = m[0][0] * light[x] + m[0][1] * light[y] + m[0][2] - box[1]
+            out[y] = m[1][0] * light[x] + m[1][1] * light[y] + m[1][2] - box[0]
+            out[z] = light[z] * zs
+    return out
+
+
+def apply_program(program: Program, source: torch.Tensor, table: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """The filtered (4, H, W) premultiplied sRGB layer for a region-sized ``source``."""
+    if not program.steps:
+        return source
+    return _Graph(program, source, table).run()
