@@ -457,6 +457,7 @@ def write_back(scene: Scene, doc: Document) -> list[int]:
         shape.edited.update({kind, f"{kind}_opacity"})
         changed.add(sshape.element)
     _write_gradients(scene, doc, now, before)
+    _write_filters(scene, now, before)
     return sorted(changed)
 
 
@@ -464,6 +465,22 @@ def _changed_rows(now: np.ndarray, before: np.ndarray) -> np.ndarray:
     if now.ndim == 1:
         return now != before
     return (now != before).any(axis=tuple(range(1, now.ndim)))
+
+
+def _write_filters(scene: Scene, now: dict, before: dict) -> None:
+    """Moved filter numbers back into their :class:`~vecedit.svg.filter_primitives.Numbers` (marked edited)."""
+    moved = _changed_rows(now["filter_params"], before["filter_params"])
+    for numbers, start in scene.filter_slots:
+        rows = slice(start, start + len(numbers.values))
+        if numbers.node is None or not moved[rows].any():
+            continue
+        values = now["filter_params"][rows]
+        if numbers.attr in ("flood-color", "lighting-color"):
+            values = np.clip(values, 0, 1)
+        elif numbers.attr == "stdDeviation":
+            values = np.maximum(values, 0)
+        numbers.values = tuple(float(v) for v in values)
+        numbers.edited = True
 
 
 def _write_gradients(scene: Scene, doc: Document, now: dict, before: dict) -> None:

@@ -5,7 +5,8 @@ matching every shape inside a group with that id), class (``.leaf``), element na
 (``path``), a simple CSS selector (``g#tree .leaf``), a canvas box (``x,y,w,h`` in
 canvas pixels) or a mask image (H×W booleans): shapes whose bounding box intersects
 the box or a set pixel. :func:`parameter_groups` turns a selection plus the kinds to
-optimise (``shape``, ``color``, ``stroke_width``, ``opacity``) into per-tensor row
+optimise (``shape``, ``color``, ``stroke_width``, ``opacity``, ``filter``: the numbers of
+the filters on groups holding a chosen shape) into per-tensor row
 masks; :func:`trainable` makes those tensors require gradients and zeroes the
 gradient of every row outside the masks, so an optimiser leaves them bit-identical.
 """
@@ -24,7 +25,7 @@ from vecedit.scene import GradientPaint, Scene, SolidPaint
 from vecedit.svg.css import parse_selector
 from vecedit.svg.model import Document, Group
 
-KINDS = ("shape", "color", "stroke_width", "opacity")
+KINDS = ("shape", "color", "stroke_width", "opacity", "filter")
 _BOX = re.compile(r"^\s*(-?[\d.eE+-]+)\s*,\s*(-?[\d.eE+-]+)\s*,\s*([\d.eE+-]+)\s*,\s*([\d.eE+-]+)\s*$")
 
 Selection = Union[None, str, Sequence[str], np.ndarray, tuple[float, float, float, float]]
@@ -176,6 +177,14 @@ def parameter_groups(
                 elif isinstance(paint, GradientPaint):
                     masks["stop_colors"][scene.gradients[paint.gradient].stops] = True
                     masks["stop_offsets"][scene.gradients[paint.gradient].stops] = True
+    if "filter" in kinds:
+        writable = np.zeros(len(scene.filter_params), dtype=bool)
+        for numbers, start in scene.filter_slots:
+            writable[start : start + len(numbers.values)] = numbers.node is not None
+        chosen_elements = {s.element for s, c in zip(scene.shapes, chosen) if c}
+        for elements, rows in scene.filter_users:
+            if any(e in chosen_elements for e in elements):
+                masks["filter_params"][rows] = writable[rows]
     return ParameterGroups({k: torch.as_tensor(v, device=dev) for k, v in masks.items() if v.any()})
 
 

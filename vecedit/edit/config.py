@@ -38,7 +38,8 @@ OPTIMIZE_KINDS = {
     "stroke": ("stroke_width",),
     "stroke_width": ("stroke_width",),
     "opacity": ("opacity",),
-    "all": ("shape", "color", "stroke_width", "opacity"),
+    "filter": ("filter",),
+    "all": ("shape", "color", "stroke_width", "opacity", "filter"),
 }
 PATH_KEYS = ("input", "output", "animation", "report", "frames", "checkpoint", "target_image")
 
@@ -68,6 +69,7 @@ class LearningRates:
     stroke_width: float = 0.1  # in each element's user units
     opacity: float = 0.01
     stops: float = 0.01  # gradient stop offsets
+    filter: float = 0.05  # filter numbers (stdDeviation, dx, matrix values …) in their own units
 
 
 @dataclass

@@ -157,7 +157,8 @@ class Editor:
         lr = self.config.lr
         shape_lr = lr.shape * math.sqrt(self.scale[0] * self.scale[1])  # document px → canvas px
         rates = {"points": shape_lr, "colors": lr.color, "stop_colors": lr.color, "stop_offsets": lr.stops,
-                 "stroke_widths": lr.stroke_width, "opacities": lr.opacity, "gradient_geometry": lr.shape}
+                 "stroke_widths": lr.stroke_width, "opacities": lr.opacity, "gradient_geometry": lr.shape,
+                 "filter_params": lr.filter}
         groups = [{"params": [t], "lr": rates[name], "name": name, "base_lr": rates[name]}
                   for name, t in self.params.items() if rates[name] > 0]
         if not groups:

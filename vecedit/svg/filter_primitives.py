@@ -1,4 +1,4 @@
-"""One filter primitive element → :class:`~vecedit.svg.filters.Primitive` (its inputs and numbers).
+"""One filter primitive element → a :class:`Primitive` (its inputs and numbers).
 
 Attribute defaults are the spec's (Filter Effects 1 §15); invalid values fall back as
 resvg does: a bad ``stdDeviation`` is 0, a colour matrix with the wrong count is the
@@ -9,15 +9,64 @@ transparent flood. Lengths are in primitiveUnits; the resolver scales them.
 from __future__ import annotations
 
 import math
-from typing import Callable, Optional
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
 from xml.etree.ElementTree import Element
 
 from vecedit.errors import SVGError
 from vecedit.svg.color import parse_color
 from vecedit.svg.css import local_name
-from vecedit.svg.filters import Numbers, Primitive, number, numbers
 
 BLACK, WHITE = (0.0, 0.0, 0.0, 1.0), (1.0, 1.0, 1.0, 1.0)
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+BLEND_MODES = ("normal", "multiply", "screen", "overlay", "darken", "lighten", "color-dodge", "color-burn",
+               "hard-light", "soft-light", "difference", "exclusion", "hue", "saturation", "color", "luminosity")
+
+
+@dataclass
+class Numbers:
+    """Numbers an edit may move, with the element and attribute they are written back to.
+
+    ``attr`` is the attribute (``stdDeviation``, ``dx``, ``values``, ``k1``, …) or, for
+    colours, the property (``flood-color`` holds r, g, b and the alpha that
+    ``flood-opacity`` multiplies in; ``lighting-color`` r, g, b). ``node`` is None for
+    CSS filter functions (not written back).
+    """
+
+    node: Optional[Element]
+    attr: str
+    values: tuple[float, ...]
+    edited: bool = False
+
+
+@dataclass
+class Primitive:
+    kind: str  # element name: feGaussianBlur, …
+    node: Optional[Element]
+    inputs: tuple[str, ...]
+    result: str
+    subregion: tuple[Optional[float], ...]  # x, y, width, height in primitiveUnits (None: default)
+    linear: bool  # color-interpolation-filters is linearRGB
+    params: dict[str, Any] = field(default_factory=dict)  # plain values and Numbers
+
+
+def numbers(text: Optional[str]) -> Optional[list[float]]:
+    """A list of numbers (commas or spaces); None when absent or not all numbers."""
+    if text is None:
+        return None
+    pieces = [p for p in re.split(r"[\s,]+", text.strip()) if p]
+    if not all(_NUMBER.fullmatch(p) for p in pieces):
+        return None
+    values = [float(p) for p in pieces]
+    return values if all(math.isfinite(v) for v in values) else None
+
+
+def number(el: Element, attr: str, default: float) -> float:
+    values = numbers(el.get(attr))
+    return values[0] if values and len(values) == 1 else default
+
+
 CHANNELS = {"R": 0, "G": 1, "B": 2, "A": 3}
 TRANSFER_TYPES = ("identity", "table", "discrete", "linear", "gamma")
 
@@ -75,8 +124,6 @@ def parse_primitive(kind: str, el: Element, style: dict, inputs: Callable[[Eleme
     if kind == "feFlood":
         return Primitive(kind, el, (), "", (), True, {"color": _flood(el, style)})
     if kind == "feBlend":
-        from vecedit.render.filters.combine import BLEND_MODES
-
         mode = (el.get("mode") or "normal").strip()
         return Primitive(kind, el, two(), "", (), True, {"mode": mode if mode in BLEND_MODES else "normal"})
     if kind == "feComposite":
@@ -94,6 +141,8 @@ def parse_primitive(kind: str, el: Element, style: dict, inputs: Callable[[Eleme
         return Primitive(kind, el, one(), "", (), True, {})
     if kind == "feImage":
         href = el.get("href") or el.get("{http://www.w3.org/1999/xlink}href") or ""
+        if not href.strip().startswith("data:"):
+            note(el, "feImage of an element or a file is drawn as transparent by the builtin renderer")
         return Primitive(kind, el, (), "", (), True, {"href": href.strip(),
                                                       "preserveAspectRatio": el.get("preserveAspectRatio")})
     if kind == "feColorMatrix":

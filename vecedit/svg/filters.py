@@ -26,6 +26,7 @@ from xml.etree.ElementTree import Element
 from vecedit.errors import SVGError
 from vecedit.svg.color import parse_color
 from vecedit.svg.css import local_name, split_top_level
+from vecedit.svg.filter_primitives import Numbers, Primitive, parse_primitive
 from vecedit.svg.units import parse_length
 
 PRIMITIVES = (
@@ -35,35 +36,7 @@ PRIMITIVES = (
 )
 TRANSPARENT_INPUTS = ("BackgroundImage", "BackgroundAlpha", "FillPaint", "StrokePaint")
 STANDARD_INPUTS = ("SourceGraphic", "SourceAlpha") + TRANSPARENT_INPUTS
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _FUNCTION = re.compile(r"\s*([a-zA-Z-]+)\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*")
-
-
-@dataclass
-class Numbers:
-    """Numbers an edit may move, with the element and attribute they are written back to.
-
-    ``attr`` is the attribute (``stdDeviation``, ``dx``, ``values``, ``k1``, …) or, for
-    colours, the property (``flood-color`` holds r, g, b and the alpha that
-    ``flood-opacity`` multiplies in; ``lighting-color`` r, g, b). ``node`` is None for
-    CSS filter functions (not written back).
-    """
-
-    node: Optional[Element]
-    attr: str
-    values: tuple[float, ...]
-    edited: bool = False
-
-
-@dataclass
-class Primitive:
-    kind: str  # element name: feGaussianBlur, …
-    node: Optional[Element]
-    inputs: tuple[str, ...]
-    result: str
-    subregion: tuple[Optional[float], ...]  # x, y, width, height in primitiveUnits (None: default)
-    linear: bool  # color-interpolation-filters is linearRGB
-    params: dict[str, Any] = field(default_factory=dict)  # plain values and Numbers
 
 
 @dataclass
@@ -323,8 +296,6 @@ class FilterParser:
         return Filter(node.get("id"), node, units, primitive_units, tuple(region), primitives)
 
     def _primitives(self, holder: Element, units: str) -> list[Primitive]:
-        from vecedit.svg.filter_primitives import parse_primitive
-
         out: list[Primitive] = []
         names: set[str] = set()
         counter = 1
@@ -383,19 +354,3 @@ def _unit_length(text: Optional[str], units: str, default, what: str):
         return parse_length(text, None, what) if units != "objectBoundingBox" else float(text)
     except (SVGError, ValueError):
         return default
-
-
-def numbers(text: Optional[str]) -> Optional[list[float]]:
-    """A list of numbers (commas or spaces); None when absent or not all numbers."""
-    if text is None:
-        return None
-    pieces = [p for p in re.split(r"[\s,]+", text.strip()) if p]
-    if not all(_NUMBER.fullmatch(p) for p in pieces):
-        return None
-    values = [float(p) for p in pieces]
-    return values if all(math.isfinite(v) for v in values) else None
-
-
-def number(el: Element, attr: str, default: float) -> float:
-    values = numbers(el.get(attr))
-    return values[0] if values and len(values) == 1 else default

@@ -16,6 +16,10 @@ byte. Edits applied to the XML tree (idempotent, so writing twice gives the same
     ``!important`` is added when a stylesheet rule for that property is important.
     SVG 1.1 colours have no alpha: a colour with alpha < 1 is written as ``#rrggbb``
     and its alpha folded into ``fill-opacity`` / ``stroke-opacity``.
+* ``Numbers.edited`` (filter primitives' numbers): the attribute (``stdDeviation``,
+  ``dx``, ``values``, ``k1`` …) on its element, one value kept one where both moved
+  alike; ``flood-color``/``flood-opacity`` and ``lighting-color`` where they were
+  written (attribute, or ``style`` when a declaration sets them).
 * ``Gradient.edited``: ``"stops"`` → ``offset``, ``stop-color``, ``stop-opacity``
   attributes of the stop nodes (conflicting inline declarations removed; inline
   style instead where a stylesheet rule sets them; stops added or removed to match
@@ -38,7 +42,7 @@ import numpy as np
 
 from vecedit.errors import InputError, SVGError
 from vecedit.svg.color import format_color
-from vecedit.svg.css import INHERITED, INITIAL, Cascade, split_top_level, local_name, parse_stylesheet
+from vecedit.svg.css import INHERITED, INITIAL, Cascade, split_top_level, local_name, parse_style, parse_stylesheet
 from vecedit.svg.geometry import format_number, subpaths_to_d
 from vecedit.svg.model import Document, Gradient, GradientRef, Paint, Shape
 from vecedit.svg.shapes import GEOMETRY_ATTRIBUTES
@@ -194,6 +198,30 @@ class _Editor:
             values = " ".join(_num(v, f"gradientTransform of #{g.id}") for v in (m[0, 0], m[1, 0], m[0, 1], m[1, 1], m[0, 2], m[1, 2]))
             g.node.set("gradientTransform", f"matrix({values})")
 
+    # filters ---------------------------------------------------------------------
+
+    def filter_numbers(self, numbers) -> None:
+        """An edited filter number back into its attribute (or property, where it was written as one)."""
+        el, attr = numbers.node, numbers.attr
+        what = f"{attr} of <{local_name(el.tag)}>"
+        if attr in ("flood-color", "lighting-color"):
+            r, g, b = numbers.values[:3]
+            values = {attr: format_color((r, g, b, 1.0))}
+            if attr == "flood-color":
+                values["flood-opacity"] = _num(numbers.values[3], what)
+            for name, value in values.items():
+                if self.cascade.sheet_declares(el, name) is not None or name in parse_style(el.get("style") or ""):
+                    self._set(el, name, value)
+                else:
+                    el.set(name, value)
+            self.cascade._specified.pop(el, None)
+            return
+        values = list(numbers.values)
+        if attr == "stdDeviation" and len(values) == 2 and values[0] == values[1] \
+                and len((el.get(attr) or "").replace(",", " ").split()) < 2:
+            values = values[:1]
+        el.set(attr, " ".join(_num(v, what) for v in values))
+
     def _stops(self, g: Gradient) -> None:
         nodes = list(g.stop_nodes)
         owner = self.parent.get(nodes[0]) if nodes else g.node
@@ -234,6 +262,10 @@ def apply_edits(doc: Document) -> None:
     for gradient in doc.gradients.values():
         if gradient.edited:
             editor.gradient(gradient)
+    for f in doc.filters.values():
+        for numbers in f.numbers() if f is not None else ():
+            if numbers.edited and numbers.node is not None:
+                editor.filter_numbers(numbers)
 
 
 def dumps_svg(doc: Document) -> str:

@@ -28,6 +28,11 @@ BOX_WIDTH = 3 * math.sqrt(2 * math.pi) / 4
 Number = Union[float, torch.Tensor]
 
 
+def value(x: Number) -> float:
+    """A number's plain value (no autograd warning for tensors that require gradients)."""
+    return float(x.detach()) if isinstance(x, torch.Tensor) else float(x)
+
+
 def gaussian_blur(img: torch.Tensor, sigma_x: Number, sigma_y: Number, edge: str = "none") -> torch.Tensor:
     """Blur a (C, H, W) image; σ in pixels per axis; ``edge``: none | duplicate | wrap."""
     out = _blur_axis(img, sigma_x, 2, edge)
@@ -35,7 +40,7 @@ def gaussian_blur(img: torch.Tensor, sigma_x: Number, sigma_y: Number, edge: str
 
 
 def _blur_axis(img: torch.Tensor, sigma: Number, dim: int, edge: str) -> torch.Tensor:
-    s = float(sigma)
+    s = value(sigma)
     if not s >= MIN_SIGMA or img.shape[dim] == 0:
         return img
     x = img.transpose(dim, -1)
@@ -58,7 +63,7 @@ def pad_last(x: torch.Tensor, left: int, right: int, edge: str) -> torch.Tensor:
 
 
 def _gaussian_last(x: torch.Tensor, sigma: Number, edge: str) -> torch.Tensor:
-    radius = max(1, math.ceil(3 * float(sigma)))
+    radius = max(1, math.ceil(3 * value(sigma)))
     k = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
     sigma = torch.as_tensor(sigma, dtype=x.dtype, device=x.device)
     weights = torch.exp(-(k * k) / (2 * sigma * sigma))
@@ -76,12 +81,12 @@ def _box_last(x: torch.Tensor, width: Number, edge: str) -> torch.Tensor:
     """
     n = x.shape[-1]
     half = width / 2
-    pad = math.ceil(float(half)) + 1
+    pad = math.ceil(value(half)) + 1
     xp = pad_last(x, pad, pad, edge)
     run = torch.cat([xp.new_zeros(x.shape[:-1] + (1,)), xp.cumsum(-1)], -1)
 
     def at(end: Number) -> torch.Tensor:  # running sum at (pixel centre + end) for every pixel
-        start = math.floor(0.5 + float(end))
+        start = math.floor(0.5 + value(end))
         frac = 0.5 + end - start
         lo = run[..., pad + start : pad + start + n]
         hi = run[..., pad + start + 1 : pad + start + 1 + n]
@@ -96,10 +101,10 @@ def shift(img: torch.Tensor, dx: Number, dy: Number) -> torch.Tensor:
 
 
 def _shift_axis(x: torch.Tensor, d: Number, dim: int) -> torch.Tensor:
-    whole = math.floor(float(d))
+    whole = math.floor(value(d))
     frac = d - whole
     a = _whole_shift(x, whole, dim)
-    if float(frac) == 0.0 and not (isinstance(frac, torch.Tensor) and frac.requires_grad):
+    if value(frac) == 0.0 and not (isinstance(frac, torch.Tensor) and frac.requires_grad):
         return a
     return a + (_whole_shift(x, whole + 1, dim) - a) * frac
 

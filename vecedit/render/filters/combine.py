@@ -9,11 +9,10 @@ from __future__ import annotations
 import torch
 
 from vecedit.render.filters.space import EPS, unpremultiply
+from vecedit.svg.filter_primitives import BLEND_MODES
 
-SEPARABLE = ("normal", "multiply", "screen", "overlay", "darken", "lighten", "color-dodge", "color-burn",
-             "hard-light", "soft-light", "difference", "exclusion")
-NON_SEPARABLE = ("hue", "saturation", "color", "luminosity")
-BLEND_MODES = SEPARABLE + NON_SEPARABLE
+SEPARABLE = BLEND_MODES[:12]
+NON_SEPARABLE = BLEND_MODES[12:]
 
 
 def _safe_div(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

@@ -18,15 +18,15 @@ def pad2d(img: torch.Tensor, top: int, bottom: int, left: int, right: int, edge:
 
 
 def morphology(img: torch.Tensor, rx: float, ry: float, operator: str) -> torch.Tensor:
-    """Erode (minimum) or dilate (maximum) over a (2rx+1)×(2ry+1) window; pixels beyond the
-    region do not take part (as resvg)."""
-    kx, ky = max(0, math.ceil(rx - 1e-6)), max(0, math.ceil(ry - 1e-6))
-    kx, ky = min(kx, img.shape[2]), min(ky, img.shape[1])
-    if kx == 0 and ky == 0:
-        return img
+    """Erode (minimum) or dilate (maximum) over the spec's 2·rx × 2·ry window.
+
+    With whole-pixel radii ``k`` (rounded up, as resvg) the window spans
+    x − k … x + k − 1; pixels beyond the region do not take part (as resvg).
+    """
+    kx, ky = max(1, math.ceil(rx - 1e-6)), max(1, math.ceil(ry - 1e-6))
     sign = -1.0 if operator == "erode" else 1.0
-    pooled = F.max_pool2d((sign * img)[None], (2 * ky + 1, 2 * kx + 1), stride=1, padding=(ky, kx))[0]
-    return sign * pooled
+    padded = F.pad(sign * img, (kx, kx - 1, ky, ky - 1), value=-math.inf)
+    return sign * F.max_pool2d(padded[None], (2 * ky, 2 * kx), stride=1)[0]
 
 
 def convolve(img: torch.Tensor, kernel: torch.Tensor, target: tuple[int, int], divisor, bias,

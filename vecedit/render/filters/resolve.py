@@ -24,7 +24,8 @@ import numpy as np
 from PIL import Image
 
 from vecedit.render.filters.graph import Program, Ref, Step
-from vecedit.svg.filters import Filter, Numbers, Primitive
+from vecedit.svg.filter_primitives import Numbers, Primitive
+from vecedit.svg.filters import Filter
 from vecedit.svg.transform import parse_preserve_aspect_ratio, viewbox_transform
 
 BBox = tuple[float, float, float, float]  # x0, y0, x1, y1 in user units
