@@ -90,7 +90,7 @@ def _box_last(x: torch.Tensor, width: Number, edge: str) -> torch.Tensor:
         frac = 0.5 + end - start
         lo = run[..., pad + start : pad + start + n]
         hi = run[..., pad + start + 1 : pad + start + 1 + n]
-        return lo + (hi - lo) * frac
+        return torch.lerp(lo, hi, frac)
 
     return (at(half) - at(-half)) / width
 

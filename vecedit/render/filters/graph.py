@@ -15,6 +15,7 @@ outside its subregion; the last result, back in sRGB, replaces the layer.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -66,15 +67,73 @@ class Program:
             steps.append(Step(s.kind, s.inputs, s.result, clipped, s.linear, s.params))
         return Program(box, steps, self.to_user)
 
-    def reach(self) -> float:
-        """How far (pixels) content outside the canvas can move into it through this filter."""
+    def reach(self, table: np.ndarray) -> float:
+        """How far (pixels) this filter can move content, with the numbers as they are now (inf: anywhere)."""
         total = 0.0
         for step in self.steps:
-            p = step.params
-            if step.kind in ("feTile", "feImage", "feTurbulence", "feFlood"):
-                return float("inf") if step.kind == "feTile" else total
-            total += p.get("reach", 0.0)
+            if step.kind == "feTile":
+                return math.inf
+            total += _step_reach(step, _values(step.params, table))
         return total
+
+    def keeps_clear(self, table: np.ndarray) -> bool:
+        """Whether transparent input stays transparent (so only content, grown by the reach, needs computing)."""
+        return all(_step_keeps_clear(step, _values(step.params, table)) for step in self.steps)
+
+
+def _values(params, table: np.ndarray):
+    """The params with every :class:`Ref` read as plain floats from ``table`` (a numpy copy of filter_params)."""
+    if isinstance(params, Ref):
+        rows = table[params.start : params.start + params.count]
+        if params.count == 0:
+            return []
+        values = (rows[0] if params.count == 1 else rows) * np.asarray(params.scale, dtype=np.float64)
+        return [float(v) for v in np.atleast_1d(values)]
+    if isinstance(params, dict):
+        return {k: _values(v, table) for k, v in params.items()}
+    if isinstance(params, (list, tuple)):
+        return type(params)(_values(v, table) for v in params)
+    return params
+
+
+def _step_reach(step: Step, p: dict) -> float:
+    kind = step.kind
+    if kind in ("feGaussianBlur", "feDropShadow"):
+        r = 3 * max(abs(v) for v in p["std"])
+        return r + (abs(p["dx"][0]) + abs(p["dy"][0]) if kind == "feDropShadow" else 0)
+    if kind == "feOffset":
+        return abs(p["dx"][0]) + abs(p["dy"][0])
+    if kind == "feMorphology":
+        return max(p["rx"], p["ry"])
+    if kind == "feConvolveMatrix":
+        return float(max(p["order"]))
+    if kind == "feDisplacementMap":
+        return max(abs(v) for v in p["scale"]) / 2
+    if kind in ("feDiffuseLighting", "feSpecularLighting"):
+        return 1.0
+    return 0.0
+
+
+def _step_keeps_clear(step: Step, p: dict) -> bool:
+    kind = step.kind
+    if kind in ("feGaussianBlur", "feOffset", "feDropShadow", "feMerge", "feBlend", "feMorphology", "feDisplacementMap"):
+        return True
+    if kind == "feComposite":
+        return p.get("operator") != "arithmetic" or p["k"][3][0] <= 0
+    if kind == "feColorMatrix":
+        return p["type"] != "matrix" or p["values"][19] <= 0
+    if kind == "feComponentTransfer":
+        alpha_kind, alpha = p["funcs"][3]
+        if alpha_kind in ("table", "discrete"):
+            return not alpha["tableValues"] or alpha["tableValues"][0] <= 0
+        if alpha_kind == "linear":
+            return alpha["intercept"][0] <= 0
+        if alpha_kind == "gamma":
+            return alpha["offset"][0] <= 0
+        return True
+    if kind == "feConvolveMatrix":
+        return p["bias"][0] <= 0 or p["preserveAlpha"]
+    return False  # flood, turbulence, image, tile and lighting draw where there was nothing
 
 
 @dataclass

