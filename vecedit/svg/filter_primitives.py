@@ -260,7 +260,8 @@ def _turbulence(el: Element) -> dict:
         fx = fy = 0.0
     octaves = number(el, "numOctaves", 1.0)
     kind = "fractalNoise" if (el.get("type") or "").strip() == "fractalNoise" else "turbulence"
-    return {"baseFrequency": (fx, fy), "numOctaves": max(0, int(round(octaves))),
+    # octaves past 24 add less than float precision (each halves), so they are not computed
+    return {"baseFrequency": (fx, fy), "numOctaves": min(24, max(0, int(round(octaves)))),
             "seed": int(math.trunc(number(el, "seed", 0.0))), "type": kind,
             "stitchTiles": (el.get("stitchTiles") or "").strip() == "stitch"}
 

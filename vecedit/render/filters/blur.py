@@ -43,6 +43,10 @@ def _blur_axis(img: torch.Tensor, sigma: Number, dim: int, edge: str) -> torch.T
     s = value(sigma)
     if not s >= MIN_SIGMA or img.shape[dim] == 0:
         return img
+    longest = 4.0 * img.shape[dim]  # wider blurs change nothing visible but would pad without bound
+    if s > longest:
+        sigma = sigma * (longest / s)
+        s = longest
     x = img.transpose(dim, -1)
     if s < BOX_FROM:
         x = _gaussian_last(x, sigma, edge)

@@ -74,6 +74,15 @@ def _apply_in(program: Program, planes: torch.Tensor, box: Box, table: torch.Ten
     return F.pad(result, (left, w - left - result.shape[2], top, h - top - result.shape[1]))
 
 
+def apply_filters(programs: list[Program], planes: torch.Tensor, box: Box, table: torch.Tensor) -> torch.Tensor:
+    """The filter step of a group layer: ``planes`` (4, h, w, premultiplied) covering canvas ``box``
+    through each filter of the chain in turn. A compositor's layer mechanism calls this between
+    drawing the group and its clip, mask and opacity."""
+    for program in programs:
+        planes = _apply_in(program, planes, box, table)
+    return planes
+
+
 def filtered_ops(comp, group) -> list:
     """The compositor's ops for a group with filters: one region-sized source (or none)."""
     scene = comp.scene
@@ -88,10 +97,7 @@ def filtered_ops(comp, group) -> list:
     base = scene.points.new_zeros((h, w, 4))
     ops = shift_ops(content, y0, x0, h, w)
     layer = over_crops(base, [b for b, _ in ops], [s for _, s in ops], comp.cover, comp.table)
-    planes = layer.permute(2, 0, 1)
-    for program in group.filters:
-        planes = _apply_in(program, planes, box, scene.filter_params)
-    layer = planes.permute(1, 2, 0)
+    layer = apply_filters(group.filters, layer.permute(2, 0, 1), box, scene.filter_params).permute(1, 2, 0)
     if group.clip is not None:
         clip_ops = shift_ops([op for index in group.clip for op in comp.shape(index)], y0, x0, h, w)
         clip = over_crops(base, [b for b, _ in clip_ops], [s for _, s in clip_ops], comp.cover, comp.table)

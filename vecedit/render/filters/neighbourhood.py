@@ -24,9 +24,18 @@ def morphology(img: torch.Tensor, rx: float, ry: float, operator: str) -> torch.
     x − k … x + k − 1; pixels beyond the region do not take part (as resvg).
     """
     kx, ky = max(1, math.ceil(rx - 1e-6)), max(1, math.ceil(ry - 1e-6))
+    kx, ky = min(kx, img.shape[2]), min(ky, img.shape[1])  # a wider window already covers the region
     sign = -1.0 if operator == "erode" else 1.0
-    padded = F.pad(sign * img, (kx, kx - 1, ky, ky - 1), value=-math.inf)
-    return sign * F.max_pool2d(padded[None], (2 * ky, 2 * kx), stride=1)[0]
+    # a rectangle's maximum is the maximum over its rows' maxima: two 1-D passes
+    # (a window as wide as the region is the whole row or column)
+    signed = sign * img
+    if kx >= img.shape[2]:
+        rows = signed.amax(2, keepdim=True).expand_as(signed)
+    else:
+        rows = F.max_pool2d(F.pad(signed, (kx, kx - 1), value=-math.inf)[None], (1, 2 * kx), stride=1)[0]
+    if ky >= img.shape[1]:
+        return sign * rows.amax(1, keepdim=True).expand_as(signed)
+    return sign * F.max_pool2d(F.pad(rows, (0, 0, ky, ky - 1), value=-math.inf)[None], (2 * ky, 1), stride=1)[0]
 
 
 def convolve(img: torch.Tensor, kernel: torch.Tensor, target: tuple[int, int], divisor, bias,
