@@ -102,3 +102,29 @@ def test_filtered_shape_opacity_applies_after_the_filter():
     with torch.no_grad():
         image = render_scene(from_document(load_svg(svg)))
     assert torch.allclose(image[4, 4], torch.tensor([0.0, 0.0, 1.0, 0.5]), atol=1e-6)
+
+
+def _render(svg):
+    with torch.no_grad():
+        return render_scene(from_document(load_svg(svg)))
+
+
+def test_user_space_region_defaults_to_the_viewport_so_a_flat_line_is_filtered():
+    image = _render('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><filter id="f" filterUnits="userSpaceOnUse">'
+                    '<feGaussianBlur stdDeviation="2"/></filter><line x1="5" y1="20" x2="35" y2="20" stroke="black" '
+                    'stroke-width="4" filter="url(#f)"/></svg>')
+    assert image[20, 20, 3] > 0.5 and image[25, 20, 3] > 0.01  # drawn, and blurred past the stroke
+
+
+def test_a_filter_on_the_root_applies():
+    image = _render('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20" filter="url(#f)"><filter id="f" x="0" '
+                    'y="0" width="1" height="1"><feFlood flood-color="#00ff00"/></filter><rect width="20" height="20"/></svg>')
+    assert torch.allclose(image[10, 10], torch.tensor([0.0, 1.0, 0.0, 1.0]))
+
+
+def test_offsets_follow_the_user_space_rotation():
+    image = _render('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><filter id="f" x="-1" y="-1" width="3" '
+                    'height="3"><feOffset dx="6"/></filter><g transform="rotate(90 20 20)" filter="url(#f)">'
+                    '<rect x="15" y="15" width="10" height="10"/></g></svg>')
+    rows = torch.nonzero(image[..., 3].amax(1) > 0.5).flatten()
+    assert rows.min() == 21 and rows.max() == 30  # dx along the rotated x axis is down the canvas

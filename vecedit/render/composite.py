@@ -191,8 +191,11 @@ class _Compositor:
 
     def layer(self, group: SceneGroup) -> torch.Tensor:
         s = self.scene
-        ops = self.ops(group)
         base = s.points.new_zeros((s.height, s.width, 4))
+        if group.filters:  # the root with a filter: its filtered layer (clip and opacity included)
+            ops = filtered_ops(self, group)
+            return over_crops(base, [box for box, _ in ops], [src for _, src in ops], self.cover, self.table)
+        ops = self.ops(group)
         layer = over_crops(base, [box for box, _ in ops], [src for _, src in ops], self.cover, self.table)
         if group.clip is not None:
             clip_ops = [op for index in group.clip for op in self.shape(index)]

@@ -281,8 +281,10 @@ class FilterParser:
         primitive_units = _units(self._chain_attr(node, "primitiveUnits"), "userSpaceOnUse")
         region = []
         for attr, default in (("x", -0.1), ("y", -0.1), ("width", 1.2), ("height", 1.2)):
+            default = default if units == "objectBoundingBox" else ("%", default)  # -10 % / 120 % of the viewport
             region.append(_unit_length(self._chain_attr(node, attr), units, default, attr))
-        if region[2] <= 0 or region[3] <= 0:
+        if any(not isinstance(v, tuple) and v <= 0 for v in region[2:]) or any(
+                isinstance(v, tuple) and v[1] <= 0 for v in region[2:]):
             self.note(node, "filter region has no area; elements using it are not drawn")
             return None
         holder, seen = node, set()

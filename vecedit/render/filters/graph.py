@@ -100,9 +100,9 @@ def _step_reach(step: Step, p: dict) -> float:
     kind = step.kind
     if kind in ("feGaussianBlur", "feDropShadow"):
         r = 3 * max(abs(v) for v in p["std"])
-        return r + (abs(p["dx"][0]) + abs(p["dy"][0]) if kind == "feDropShadow" else 0)
+        return r + (sum(abs(v) for v in _offset({**p, "dx": p["dx"][0], "dy": p["dy"][0]})) if kind == "feDropShadow" else 0)
     if kind == "feOffset":
-        return abs(p["dx"][0]) + abs(p["dy"][0])
+        return sum(abs(v) for v in _offset({**p, "dx": p["dx"][0], "dy": p["dy"][0]}))
     if kind == "feMorphology":
         return max(p["rx"], p["ry"])
     if kind == "feConvolveMatrix":
@@ -199,10 +199,10 @@ class _Graph:
             return blur.gaussian_blur(ins[0], p["std"][0], p["std"][1], p.get("edgeMode", "none")), lin
         if kind == "feOffset":  # colour-space neutral: keeps its input's space
             image = self.results[step.inputs[0]]
-            return blur.shift(image.pixels, p["dx"], p["dy"]), image.linear
+            return blur.shift(image.pixels, *_offset(p)), image.linear
         if kind == "feDropShadow":
             shadow = color_in_space(p["color"], lin, like)
-            return blur.drop_shadow(ins[0], p["std"][0], p["std"][1], p["dx"], p["dy"], shadow), lin
+            return blur.drop_shadow(ins[0], p["std"][0], p["std"][1], *_offset(p), shadow), lin
         if kind == "feFlood":
             return color.flood(color_in_space(p["color"], lin, like), self.h, self.w), lin
         if kind == "feBlend":
@@ -240,6 +240,12 @@ class _Graph:
             which = "diffuse" if kind == "feDiffuseLighting" else "specular"
             return lighting.lighting(ins[0], which, light, rgb, p), lin
         raise ValueError(f"unknown filter primitive {kind}")
+
+
+def _offset(p: dict):
+    """(dx, dy) in user units → pixels through ``to_px``, the CTM's linear part."""
+    (a, c), (b, d) = p["to_px"]
+    return a * p["dx"] + c * p["dy"], b * p["dx"] + d * p["dy"]
 
 
 def _matrix(p: dict, like: torch.Tensor) -> torch.Tensor:

@@ -3,10 +3,10 @@
 Filter Effects 1 §11-12: the filter region and each primitive subregion are rectangles
 in the element's user space (or fractions of its bounding box, by ``filterUnits`` /
 ``primitiveUnits``); mapped through the CTM to canvas pixels they become whole-pixel
-boxes (left/top floored, sizes rounded up, as resvg). Lengths (stdDeviation, dx, …)
-scale by the CTM's scale per axis. Filters are evaluated in canvas axes: under a
-rotation or skew the region is the bounding box of the mapped one and a per-axis blur
-stays axis-aligned (resvg renders such layers in a rotated space instead).
+boxes (left/top floored, sizes rounded up, as resvg). Lengths (stdDeviation, radii …)
+scale by the CTM's scale per axis; offsets (dx, dy) are vectors, mapped by the CTM's
+linear part. Filters are evaluated in canvas axes: under a rotation or skew the
+region is the bounding box of the mapped one and a per-axis blur stays axis-aligned.
 
 Numbers an edit may move become :class:`Ref` rows of the scene's ``filter_params``,
 collected by :class:`ParamTable` once per ``Numbers`` (a filter shared by several
@@ -108,7 +108,8 @@ def resolve(f: Filter, bbox: Optional[BBox], ctm: np.ndarray, viewport: tuple[fl
         sub = _rect(p.subregion, f.primitive_units, bbox, viewport, defaults)
         sub_box = pixel_box(sub, ctm) if sub is not None else box
         rel = _relative(sub_box, box)
-        context = dict(sx=sx * ux, sy=sy * uy, ctm=ctm, bbox=bbox, units=f.primitive_units, sub=sub)
+        to_px = tuple(tuple(float(v) for v in row) for row in ctm[:2, :2] @ np.diag([ux, uy]))
+        context = dict(sx=sx * ux, sy=sy * uy, ctm=ctm, bbox=bbox, units=f.primitive_units, sub=sub, to_px=to_px)
         kind, params = _params(p, context, table)
         steps.append(Step(kind, p.inputs, p.result, rel, p.linear, params))
     return Program(box, steps, np.linalg.inv(ctm))
@@ -132,10 +133,10 @@ def _params(p: Primitive, c: dict, table: ParamTable) -> tuple[str, dict]:
     if kind in ("feGaussianBlur", "feDropShadow"):
         out = {"std": ref(q["std"], (sx, sy)), "edgeMode": q.get("edgeMode", "none")}
         if kind == "feDropShadow":
-            out.update(dx=ref(q["dx"], sx), dy=ref(q["dy"], sy), color=ref(q["color"]))
+            out.update(dx=ref(q["dx"]), dy=ref(q["dy"]), to_px=c["to_px"], color=ref(q["color"]))
         return kind, out
-    if kind == "feOffset":
-        return kind, {"dx": ref(q["dx"], sx), "dy": ref(q["dy"], sy)}
+    if kind == "feOffset":  # (dx, dy) is a vector of the user space: mapped by the CTM's linear part
+        return kind, {"dx": ref(q["dx"]), "dy": ref(q["dy"]), "to_px": c["to_px"]}
     if kind == "feFlood":
         return kind, {"color": ref(q["color"])}
     if kind in ("feBlend", "feMerge", "feTile"):
