@@ -17,12 +17,13 @@ can cause raise :class:`VeceditError` (see :mod:`vecedit.errors`).
 Importing ``vecedit`` imports neither PyTorch nor the SVG parser; they load on the
 first call that needs them.
 
-Three workflows are packages named like their function: ``vecedit/render/``,
-``vecedit/edit/`` and ``vecedit/recolor/``. Python binds a subpackage to its parent's
+Four workflows are packages named like their function: ``vecedit/render/``,
+``vecedit/edit/``, ``vecedit/recolor/`` and ``vecedit/batch/``. Python binds a subpackage to its parent's
 attribute whenever it is imported, so a plain function ``vecedit.edit`` would be replaced
 by the package as soon as anyone imported ``vecedit.edit.loop``. Instead each of these
 packages is itself callable: ``vecedit.edit(...)`` calls :func:`vecedit.edit.loop.edit`,
-``vecedit.recolor(...)`` :func:`vecedit.recolor.api.recolor`, ``vecedit.render(...)``
+``vecedit.recolor(...)`` :func:`vecedit.recolor.api.recolor`, ``vecedit.batch(...)``
+:func:`vecedit.batch.api.batch`, ``vecedit.render(...)``
 :func:`vecedit.api.render`, while their modules stay ordinary module access. Their
 ``__init__`` files import nothing, so this costs nothing at import time.
 """
@@ -69,13 +70,14 @@ _CALLABLE_PACKAGES = {
     "render": ("vecedit.api", "render"),
     "edit": ("vecedit.edit.loop", "edit"),
     "recolor": ("vecedit.recolor.api", "recolor"),
+    "batch": ("vecedit.batch.api", "batch"),
 }
 for _name, _function_at in _CALLABLE_PACKAGES.items():
     _package = importlib.import_module(f"vecedit.{_name}")
     _package.__class__ = _CallablePackage
     _package._function_at = _function_at
 del _name, _function_at, _package
-render, edit, recolor = (sys.modules[f"vecedit.{name}"] for name in _CALLABLE_PACKAGES)
+render, edit, recolor, batch = (sys.modules[f"vecedit.{name}"] for name in _CALLABLE_PACKAGES)
 
 # The other workflows load on first use (they bring in PyTorch, CLIP, fontTools, …).
 _LAZY = {
@@ -98,6 +100,7 @@ __all__ = [
     "render",
     "edit",
     "recolor",
+    "batch",
     *_LAZY,
     "VeceditError",
     "InputError",

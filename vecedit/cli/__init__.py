@@ -1,7 +1,7 @@
 """The ``vecedit`` command: assembles the subcommands, each a thin layer over one public API call.
 
 Each workflow package holds its own subcommand (``vecedit/edit/cli.py``,
-``vecedit/recolor/cli.py``, ``vecedit/fonts/cli.py``, ``vectorizers/cli.py``,
+``vecedit/recolor/cli.py``, ``vecedit/fonts/cli.py``, ``vectorizers/cli.py``, ``vecedit/batch/cli.py``,
 ``vecedit/plugin/cli.py`` and the plugins' own); ``render`` and ``info`` are here in
 :mod:`vecedit.cli.render` and :mod:`vecedit.cli.info`.
 
@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     from vecedit.fonts.cli import add_parser as add_font  # vecedit font: vecedit/fonts/cli.py
 
     add_font(commands)
+    from vecedit.batch.cli import add_parser as add_batch  # vecedit batch: vecedit/batch/cli.py
+
+    add_batch(commands)
     from vecedit.plugin.cli import add_parser as add_plugins, add_plugin_commands  # vecedit/plugin/cli.py
 
     add_plugins(commands)

@@ -226,43 +226,50 @@ def _build(cls, data: Any, where: str):
 def load_config(path: Union[str, os.PathLike], resolve_paths: bool = True) -> EditConfig:
     """Read a job file (``.yaml``/``.yml``, ``.toml`` or ``.json``) into an :class:`EditConfig`."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"--config {path}: no such job file")
-    text = path.read_text(encoding="utf-8")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".yaml", ".yml"):
-            import yaml
+    config = EditConfig.from_dict(read_job_file(path), where=str(path))
+    if resolve_paths:
+        resolve_config_paths(config, path.parent)
+    return config
 
-            data = yaml.safe_load(text) or {}
-        elif suffix == ".toml":
+
+def read_job_file(path: Union[str, os.PathLike], flag: str = "--config") -> Any:
+    """The data of a ``.yaml``/``.yml``, ``.toml`` or ``.json`` job file; one-line errors naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{flag} {path}: no such job file")
+    suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".toml", ".json"):
+        raise OptionError(f"{flag} {path}: use a .yaml, .toml or .json job file")
+    try:
+        text = path.read_text(encoding="utf-8")
+        if suffix == ".toml":
             import tomllib
 
-            data = tomllib.loads(text)
-        elif suffix == ".json":
-            data = json.loads(text)
-        else:
-            raise OptionError(f"--config {path}: use a .yaml, .toml or .json job file")
-    except OptionError:
-        raise
+            return tomllib.loads(text)
+        if suffix == ".json":
+            return json.loads(text)
+        import yaml
+
+        return yaml.safe_load(text) or {}
     except Exception as error:  # the parsers' own errors: say where, in one line
         first = " ".join(str(error).split())[:200]
         raise InputError(f"cannot read the job file {path}: {first}") from None
-    config = EditConfig.from_dict(data, where=str(path))
-    if resolve_paths:
-        base = path.parent
-        for key in PATH_KEYS:
-            value = getattr(config, key)
-            if value and not os.path.isabs(value):
-                setattr(config, key, str(base / value))
-        for roi in config.rois:
-            if roi.mask and not os.path.isabs(roi.mask):
-                roi.mask = str(base / roi.mask)
-        _resolve_plugin_paths(config, base)
-        if config.clip.checkpoint and not os.path.isabs(config.clip.checkpoint):
-            config.clip.checkpoint = str(base / config.clip.checkpoint)
-        if config.clip.model.endswith(".json") and not os.path.isabs(config.clip.model):
-            config.clip.model = str(base / config.clip.model)
+
+
+def resolve_config_paths(config: EditConfig, base: Path) -> EditConfig:
+    """Take a job file's relative paths (files, ROI masks, CLIP files, plugin files) from its folder ``base``."""
+    for key in PATH_KEYS:
+        value = getattr(config, key)
+        if value and not os.path.isabs(value):
+            setattr(config, key, str(base / value))
+    for roi in config.rois:
+        if roi.mask and isinstance(roi.mask, str) and not os.path.isabs(roi.mask):
+            roi.mask = str(base / roi.mask)
+    _resolve_plugin_paths(config, base)
+    if config.clip.checkpoint and not os.path.isabs(config.clip.checkpoint):
+        config.clip.checkpoint = str(base / config.clip.checkpoint)
+    if config.clip.model.endswith(".json") and not os.path.isabs(config.clip.model):
+        config.clip.model = str(base / config.clip.model)
     return config
 
 
@@ -355,4 +362,4 @@ def replace(config: EditConfig, **changes) -> EditConfig:
 
 
 __all__ = ["EditConfig", "RoiConfig", "ClipConfig", "LearningRates", "OPTIMIZE_KINDS", "load_config",
-           "dumps_config", "save_config"]
+           "read_job_file", "resolve_config_paths", "dumps_config", "save_config"]

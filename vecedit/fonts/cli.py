@@ -90,16 +90,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"cannot write {args.output}: the folder {folder} does not exist")
     if args.from_svg and Path(args.from_svg).exists() and output.resolve() == Path(args.from_svg).resolve():
         raise OptionError(f"-o {args.output} is the input file; vecedit never overwrites its input")
-    if args.from_svg is None and (args.text is None or not args.text.strip()):
-        raise OptionError("the text is empty; give the word(s) to draw, e.g. vecedit font \"Tiger\" --font …")
-    if args.from_svg is None and not args.font:
-        raise OptionError("give --font FILE|FAMILY (e.g. --font 'DejaVu Serif'), or --from-svg GLYPHS.svg")
-    if args.from_svg is not None and (args.text is not None or args.font):
-        raise OptionError("give either TEXT with --font, or --from-svg, not both")
-    if not args.layout_only and args.prompt is None and not args.glyph_prompts:
-        raise OptionError("give -p PROMPT (or --glyph-prompts), or --layout-only to write the outlines unchanged")
-    if args.iterations < 1:
-        raise OptionError(f"--iterations must be >= 1, got {args.iterations}")
+    check_args(args)
     text = args.text.replace("\\n", "\n") if args.text is not None else None
     doc = glyph_document(text, args.font, from_svg=args.from_svg, size=args.size, color=args.color,
                          kerning=not args.no_kerning, max_segment=args.max_segment)
@@ -133,6 +124,27 @@ def run(args: argparse.Namespace) -> int:
     return _check(args, output, text)
 
 
+def check_args(args: argparse.Namespace) -> None:
+    """Refuse options no run can use, before any work (also used by ``vecedit batch``'s font step)."""
+    if args.from_svg is None and (args.text is None or not args.text.strip()):
+        raise OptionError("the text is empty; give the word(s) to draw, e.g. vecedit font \"Tiger\" --font …")
+    if args.from_svg is None and not args.font:
+        raise OptionError("give --font FILE|FAMILY (e.g. --font 'DejaVu Serif'), or --from-svg GLYPHS.svg")
+    if args.from_svg is not None and (args.text is not None or args.font):
+        raise OptionError("give either TEXT with --font, or --from-svg, not both")
+    if not args.layout_only and args.prompt is None and not args.glyph_prompts:
+        raise OptionError("give -p PROMPT (or --glyph-prompts), or --layout-only to write the outlines unchanged")
+    if args.iterations < 1:
+        raise OptionError(f"--iterations must be >= 1, got {args.iterations}")
+    if not args.lr_shape > 0:
+        raise OptionError(f"--lr-shape must be > 0, got {args.lr_shape}")
+    for name in ("acap_weight", "tone_weight"):
+        if not getattr(args, name) >= 0:
+            raise OptionError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
+    if args.tone_sigma is not None and not args.tone_sigma > 0:
+        raise OptionError(f"--tone-sigma must be > 0 (document pixels), got {args.tone_sigma}")
+
+
 def _check(args, output: Path, text) -> int:
     if not args.check_legibility:
         return 0
@@ -143,4 +155,4 @@ def _check(args, output: Path, text) -> int:
     return 0
 
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "check_args"]

@@ -295,7 +295,12 @@ def save_svg(doc: Document, path: Union[str, os.PathLike]) -> None:
     """
     from vecedit.paths import write_atomic
 
-    write_atomic(path, dumps_svg(doc).encode(_encoding(doc), errors="xmlcharrefreplace"))
+    write_atomic(path, svg_bytes(doc))
+
+
+def svg_bytes(doc: Document) -> bytes:
+    """The bytes :func:`save_svg` writes: :func:`dumps_svg` in the source's encoding."""
+    return dumps_svg(doc).encode(_encoding(doc), errors="xmlcharrefreplace")
 
 
 _ROOT_END = re.compile(r"</((?:[A-Za-z_][\w.-]*:)?)svg\s*>$")
