@@ -1,7 +1,7 @@
 """The ``local`` engine: a pool of ``-j N`` worker processes on this machine.
 
-Workers are started once (``spawn``: a fresh interpreter, safe whatever the driver has
-loaded) and run item after item, so what a worker loads (CLIP encoders, parsed options)
+Workers are started once (forked from a ``forkserver`` that loaded vecedit and torch once:
+safe whatever the driver has loaded) and run item after item, so what a worker loads (CLIP encoders, parsed options)
 serves all its items. At most ``2 × N`` items are in flight, so a batch of 100,000 files
 holds 2N futures, not 100,000. A worker that dies (killed, out of memory, a crash in a
 native library) breaks the pool: the pool is started again and the items that were in
@@ -29,7 +29,7 @@ def run_local(items, steps, job_digest: str, workers: int, on_result: Callable[[
     """Run every item; ``on_result(line)`` once per item, in the order they finish."""
     pending, attempts = deque(items), {}
     workers = max(1, min(int(workers), len(items) or 1))
-    context = multiprocessing.get_context("spawn")
+    context = _context()
     while pending:
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                    initargs=(tuple(steps), job_digest))
@@ -64,6 +64,15 @@ def run_local(items, steps, job_digest: str, workers: int, on_result: Callable[[
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
+
+
+def _context():
+    """``forkserver``: workers fork from one clean server process that has loaded vecedit and torch once, so
+    starting (and restarting) workers costs no imports, and nothing of the driver's state (threads, CUDA) is
+    inherited. The server lives as long as this process: later batches start their workers at once."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["vecedit.batch.runner", "torch", "vecedit.render.api", "vecedit.svg"])
+    return context
 
 
 def _start_worker(steps: tuple, job_digest: str) -> None:

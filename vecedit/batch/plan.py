@@ -77,11 +77,13 @@ def find_inputs(spec: str, base: Path, suffixes: tuple, output: Path) -> list[tu
             f"inputs: the list {spec} names no file"
     else:
         raise InputError(f"inputs: {spec}: no such folder, file or matching glob (paths start at {base})")
-    output = output.resolve()
+    output, root = output.resolve(), root.resolve()
+    if output == root or output in root.parents:
+        raise OptionError(f"output: {output} holds the inputs; vecedit never writes among its inputs; choose "
+                          "another folder")
     files = sorted({f.resolve() for f in files if output not in f.resolve().parents})
     if not files:
         raise InputError(what)
-    root = root.resolve()
     return [(f, f.relative_to(root).as_posix()) for f in files]
 
 
