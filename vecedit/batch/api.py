@@ -7,6 +7,7 @@ holding a run in progress; items already done (their record matches, see
 marked finished. A run that stopped before the end (a crash, ``kill -9``, Ctrl-C) leaves
 the mark: the next run over that folder must say ``resume=True`` (``--resume``), which
 removes the temporary files the interrupted writes left and redoes only unfinished items.
+A finished run removes those of workers that died mid-write (one walk of the output folder).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def batch(job: Union[str, os.PathLike, dict], engine: str = "local", *, address:
         try:
             todo = _skip_done(items, job, record)
             _run(engine, todo, job, workers, address, record)
+            _remove_temporaries(job.output)  # of writes a dying worker left; its item was run again
             summary = report.summary(engine, workers or "cluster")
             lock.finish()
         finally:

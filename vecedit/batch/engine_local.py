@@ -29,7 +29,7 @@ def run_local(items, steps, job_digest: str, workers: int, on_result: Callable[[
     """Run every item; ``on_result(line)`` once per item, in the order they finish."""
     pending, attempts = deque(items), {}
     workers = max(1, min(int(workers), len(items) or 1))
-    context = _context()
+    context = _context(any(step.uses_clip for step in steps))
     while pending:
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                    initargs=(tuple(steps), job_digest))
@@ -66,12 +66,13 @@ def run_local(items, steps, job_digest: str, workers: int, on_result: Callable[[
         pool.shutdown(wait=True)
 
 
-def _context():
+def _context(clip: bool):
     """``forkserver``: workers fork from one clean server process that has loaded vecedit and torch once, so
     starting (and restarting) workers costs no imports, and nothing of the driver's state (threads, CUDA) is
     inherited. The server lives as long as this process: later batches start their workers at once."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["vecedit.batch.runner", "torch", "vecedit.render.api", "vecedit.svg"])
+    modules = ["vecedit.batch.runner", "torch", "vecedit.render.api", "vecedit.svg"]
+    context.set_forkserver_preload(modules + (["open_clip", "vecedit.edit.loop"] if clip else []))
     return context
 
 

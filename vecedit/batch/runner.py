@@ -179,12 +179,14 @@ def _font(args, doc):
 
 
 def _edit(step: Step, source):
-    from vecedit.edit.loop import edit
+    from vecedit.edit.loop import Editor  # as `vecedit edit --config` runs a job file
 
     config = edit_config(step)
     clip = config.clip
     encoder, loaded = encoder_for(clip.model, clip.pretrained, clip.checkpoint, config.device)
-    return edit(source, config=config, encoder=encoder), loaded
+    editor = Editor(source, config, encoder=encoder)
+    editor.run()
+    return editor.document, loaded
 
 
 def _prepare_process() -> None:
