@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from batchkit import PALETTE, RECOLOR_RENDER, children_running, make_icons, outputs_of, parent_of, report_lines, write_job
+from batchkit import (PALETTE, RECOLOR_RENDER, children_running, make_icons, outputs_of, parent_of, report_lines,
+                      write_job)
 from PIL import Image
 
 from vecedit.cli import main

@@ -4,6 +4,8 @@ the local engine, a killed worker's items still done once, and an edit step with
 import logging
 import os
 import signal
+import subprocess
+import sys
 
 import pytest
 from batchkit import RECOLOR_RENDER, children_running, make_icons, outputs_of, report_lines, write_job
@@ -60,8 +62,9 @@ def test_a_ray_worker_killed_mid_batch_every_item_is_still_done_once(tmp_path, r
 def test_an_edit_step_with_the_tiny_clip_model_through_both_engines(tmp_path, tiny_clip, ray_instance):
     config, checkpoint = tiny_clip
     make_icons(tmp_path / "icons", 4, size=64)
+    clip = {"model": str(config), "checkpoint": str(checkpoint), "pretrained": None}
     steps = [{"edit": {"prompt": "a red circle", "iterations": 3, "patches": 2, "optimize": "color",
-                       "templates": "none", "clip": {"model": str(config), "checkpoint": str(checkpoint), "pretrained": None}}}]
+                       "templates": "none", "clip": clip}}]
     local = vecedit.batch(write_job(tmp_path / "local.yaml", "icons", "local", steps), jobs=2)
     lines, _ = report_lines(tmp_path / "local" / "batch-report.jsonl")
     assert local.summary["done"] == 4, local.failures
@@ -75,3 +78,15 @@ def test_an_edit_step_with_the_tiny_clip_model_through_both_engines(tmp_path, ti
     assert far.summary["done"] == 4, far.failures
     assert sum(line["encoder_loaded"] for line in lines) == len({line["worker"] for line in lines}) <= 2  # actors
     assert outputs_of(tmp_path / "ray") == edited
+
+
+def test_the_command_joins_a_running_cluster_with_address_auto(tmp_path, ray_instance):
+    make_icons(tmp_path / "icons", 3)
+    job = write_job(tmp_path / "job.yaml", "icons", "out", RECOLOR_RENDER)
+    run = subprocess.run([sys.executable, "-m", "vecedit", "batch", str(job), "--engine", "ray", "--address", "auto"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "3 done, 0 skipped, 0 failed of 3 items" in run.stdout
+    lines, summary = report_lines(tmp_path / "out" / "batch-report.jsonl")
+    assert summary["engine"] == "ray" and summary["workers"] == "cluster"
+    assert ray.get(ray.put(7)) == 7  # the command left the cluster it joined running (it stops only its own)

@@ -41,8 +41,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from vecedit.batch.api import batch
 
-    result = batch(args.job, engine=args.engine, address=args.address, jobs=args.jobs, resume=args.resume,
-                   dry_run=args.dry_run)
+    try:
+        result = batch(args.job, engine=args.engine, address=args.address, jobs=args.jobs, resume=args.resume,
+                       dry_run=args.dry_run)
+    except KeyboardInterrupt:
+        print(f"vecedit: interrupted; finished items are kept, `vecedit batch {args.job} --resume` does the rest",
+              file=sys.stderr)
+        return 130
     summary = result.summary
     if args.dry_run:
         for item, what in result.planned:

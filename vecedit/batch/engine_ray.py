@@ -27,6 +27,7 @@ from typing import Callable, Optional
 import ray
 
 from vecedit.batch.runner import run_item
+from vecedit.errors import OptionError
 
 RETRIES = 3
 
@@ -76,11 +77,16 @@ def _connect(address: Optional[str], workers: Optional[int]) -> bool:
     """Join ``address`` or start a local instance; whether this call started Ray (and must stop it)."""
     if ray.is_initialized():
         return False
-    options = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
-    if address:
-        ray.init(address=address, **options)
+    if address:  # an existing cluster: its resources and dashboard are its own
+        try:
+            ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+        except (ConnectionError, ValueError, RuntimeError) as error:
+            first = " ".join(str(error).split())[:200]
+            raise OptionError(f"--address {address}: cannot join a Ray cluster ({first}); start one with "
+                              "`ray start --head`, or leave --address out to start Ray on this machine") from None
     else:
-        ray.init(num_cpus=workers or None, **options)
+        ray.init(num_cpus=workers or None, include_dashboard=False, log_to_driver=False,
+                 logging_level=logging.WARNING)
     return True
 
 

@@ -88,8 +88,9 @@ class Progress:
             self.last = now
             rate = done / max(now - self.start, 1e-9)
             eta = (self.total - done) / rate if rate > 0 else float("inf")
-            print(f"batch: {done}/{self.total} items, {rate:.1f} items/s, about {eta:.0f} s left",
-                  file=sys.stderr, flush=True)
+            shown = f"{rate:.1f}" if rate >= 1 else f"{rate:.2f}"
+            print(f"batch: {done}/{self.total} items, {shown} items/s, about {eta:.0f} s left", file=sys.stderr,
+                  flush=True)
 
     def close(self) -> None:
         if self.bar is not None:

@@ -15,7 +15,8 @@ kept file, default the workflow's name)::
   ``font`` stylises each input as lettering (``vecedit font --from-svg``).
 * ``edit`` takes the keys of an edit job file (``vecedit edit --config``), read by
   :class:`~vecedit.edit.config.EditConfig`.
-* any installed plugin by its name takes edit job-file keys plus its own options.
+* any installed plugin by its name takes edit job-file keys plus its own options (an
+  option named like an edit key goes under ``plugin_options:``).
 
 Relative file names are taken from the job file's folder. Everything is checked here,
 before any item runs; every error is one line naming the step.
@@ -41,7 +42,7 @@ FLAG_STEPS = {  # workflow → (module with add_parser, what it takes, what it m
 SET_BY_BATCH = {"input", "output", "in_place", "jobs", "report", "dry_run", "quiet", "text", "font", "from_svg",
                 "save_initial", "check_legibility", "layout_only", "config", "write_config"}
 EDIT_SET_BY_BATCH = {"input", "output", "frames", "animation", "report", "checkpoint", "checkpoint_every",
-                     "resume", "save_every", "plugin"}
+                     "resume", "save_every"}
 PATH_FLAGS = {"palette", "keep", "clip", "clip_checkpoint"}  # taken from the job's folder when the file is there
 
 
@@ -208,39 +209,35 @@ def _check(kind: str, args: argparse.Namespace) -> None:
 
 
 def _edit_step(kind: str, name: str, keep: bool, options: dict, base: Path, where: str) -> Step:
+    """An ``edit`` step (edit job-file keys, ``plugin:`` included) or a plugin's (edit keys + its options)."""
     from vecedit.edit.config import EditConfig, resolve_config_paths
+    from vecedit.plugin.registry import available, load
 
-    plugin = None
+    fields = set(EditConfig.__dataclass_fields__)
+    for key in sorted(set(options) & (EDIT_SET_BY_BATCH | ({"plugin"} if kind != "edit" else set()))):
+        raise OptionError(f"{key} is set by the batch (inputs:, output:, the step's workflow); leave it out")
+    own = {key: value for key, value in options.items() if key in fields}
     if kind != "edit":
-        from vecedit.plugin.registry import available, load
-
         if kind not in available():
             raise OptionError(f"unknown workflow {kind!r}; steps are vectorize, recolor, edit, font, render or a "
                               f"plugin ({', '.join(available()) or 'none installed'})")
-        plugin = load(kind)
-    fields = set(EditConfig.__dataclass_fields__)
-    own = {key: value for key, value in options.items() if key in fields}
-    for key in sorted(set(own) & EDIT_SET_BY_BATCH):
-        raise OptionError(f"{key} is set by the batch (inputs:, output:, the step's workflow); leave it out")
-    if plugin is not None:
+        plugin_keys = {o.name for o in load(kind).options}
         given = dict(own.pop("plugin_options", None) or {})
-        plugin_keys = {o.name for o in plugin.options}
-        for key, value in options.items():
-            if key not in fields:
-                if key not in plugin_keys:
-                    raise OptionError(f"unknown option {key!r}; a {kind} step takes edit job-file keys and the "
-                                      f"plugin's options ({', '.join(sorted(plugin_keys)) or 'none'})")
-                given[key] = value
+        for key in sorted(set(options) - fields):
+            if key not in plugin_keys:
+                raise OptionError(f"unknown option {key!r}; a {kind} step takes edit job-file keys and the "
+                                  f"plugin's options ({', '.join(sorted(plugin_keys)) or 'none'})")
+            given[key] = options[key]
         own.update(plugin=kind, plugin_options=given)
     elif set(options) - fields:
         unknown = sorted(set(options) - fields)
         raise OptionError(f"unknown key(s) {', '.join(map(repr, unknown))}; an edit step takes the keys of an edit "
                           "job file (see `vecedit edit --write-config`)")
     config = resolve_config_paths(EditConfig.from_dict(own, where=where), base).validate()
-    if plugin is not None:
+    if config.plugin:
         from vecedit.plugin.contract import parse_options
 
-        parse_options(plugin, config.plugin_options)
+        parse_options(load(config.plugin), config.plugin_options)
     elif not config.prompt and not config.rois and not config.target_image:
         raise OptionError("nothing to aim for: give prompt, rois with prompts, or target_image")
     if config.clip.checkpoint and not os.path.isfile(config.clip.checkpoint):
