@@ -106,3 +106,16 @@ def test_engine_options_are_checked(tmp_path, capsys):
     assert "--address is for --engine ray" in capsys.readouterr().err
     assert main(["batch", str(job), "-j", "-1"]) == 2
     assert not (tmp_path / "out").exists()
+
+
+def test_clip_steps_are_known_and_take_their_options(tmp_path, tiny_clip):
+    config, checkpoint = tiny_clip
+    make_icons(tmp_path / "icons", 1)
+    job = load_job({"inputs": str(tmp_path / "icons"), "output": str(tmp_path / "out"), "steps": [
+        {"font": {"prompt": "vines", "iterations": 2, "clip": str(config), "clip_checkpoint": str(checkpoint)}},
+        {"recolor": {"prompt": "autumn", "iterations": 2, "lr_color": 0.05, "clip_checkpoint": str(checkpoint)}},
+        {"edit": {"prompt": "a cat", "rois": [{"prompt": "a hat", "box": "0,0,8,8"}], "seed": 3}}]})
+    font, recolor, edit = job.steps
+    assert font.uses_clip and recolor.uses_clip and edit.uses_clip
+    assert font.argv[:2] == ("--from-svg", "ITEM.svg") and "--lr-color" in recolor.argv
+    assert edit.config["seed"] == 3 and edit.config["rois"][0]["box"] == "0,0,8,8"

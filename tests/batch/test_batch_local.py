@@ -138,3 +138,24 @@ def test_two_drivers_on_one_output_folder_the_second_is_refused(tmp_path, capsys
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         assert main(["batch", str(job)]) == 2
     assert "another vecedit batch is writing" in capsys.readouterr().err
+
+
+def test_vectorize_then_render_over_photos(tmp_path):
+    import numpy as np
+
+    import vecedit
+
+    rng = np.random.default_rng(0)
+    for k in range(2):
+        pixels = np.full((40, 56, 3), 240, np.uint8)
+        pixels[8:30, 10 + 10 * k:40] = rng.integers(0, 255, 3)
+        Image.fromarray(pixels).save(tmp_path / f"photo{k}.png")
+    (tmp_path / "notes.txt").write_text("not an image, not picked up by the folder search")
+    job = {"inputs": str(tmp_path), "output": str(tmp_path / "out"),
+           "steps": [{"vectorize": {"rounds": [2, 4], "backend": "skimage"}, "keep": True}, {"render": {}}]}
+    result = vecedit.batch(job)
+    assert result.summary["done"] == 2, result.failures
+    files = outputs_of(tmp_path / "out")
+    assert sorted(files) == ["photo0.png", "photo0.vectorize.svg", "photo1.png", "photo1.vectorize.svg"]
+    assert b'<g id="round-1"' in files["photo1.vectorize.svg"]
+    assert Image.open(io.BytesIO(files["photo0.png"])).size == (56, 40)  # the document's own size
