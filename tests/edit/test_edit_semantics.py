@@ -135,3 +135,19 @@ def test_image_loss_pulls_toward_a_raster_target(encoder, tmp_path):
                         iterations=15)
     left = mean_rgb(render_reference(dumps_svg(doc)), LEFT_BOX)
     assert left[0] > left[1] + 0.05
+
+
+def test_edit_loop_optimises_filter_numbers_and_writes_them_back(encoder, tmp_path):
+    import re
+
+    from vecedit.imageio import save_png
+    from vecedit.render.api import render_document
+
+    shadow = ('<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48"><filter id="s" x="-50%" y="-50%" '
+              'width="200%" height="200%"><feDropShadow dx="2" dy="2" stdDeviation="{}"/></filter>'
+              '<rect x="14" y="14" width="20" height="20" fill="#f0c040" filter="url(#s)"/></svg>')
+    save_png(render_document(load_svg(shadow.format(4)), background=(1, 1, 1)).numpy(), tmp_path / "soft.png")
+    doc = optimize.edit(load_svg(shadow.format(1)), optimize="filter", target_image=str(tmp_path / "soft.png"),
+                        iterations=25, lr=LearningRates(filter=0.3))
+    written = re.search(r'stdDeviation="([^"]*)"', dumps_svg(doc)).group(1)
+    assert all(float(v) > 2.0 for v in written.split())  # moved from 1 toward 4, in its own attribute

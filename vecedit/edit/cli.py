@@ -56,7 +56,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--roi-weight", type=float, action="append", metavar="W",
                    help="weight of each --roi, in order (default 1)")
     g.add_argument("--optimize", metavar="KINDS",
-                   help="all (default) or any of shape, color, stroke, opacity, comma-separated")
+                   help="all (default) or any of shape, color, stroke, opacity, filter, comma-separated")
     g.add_argument("--select", action="append", metavar="SEL",
                    help="only these elements move: ids, classes, selectors or a box x,y,w,h (repeatable)")
     g = p.add_argument_group("optimisation")
