@@ -85,6 +85,8 @@ class SceneShape:
     paint_order: tuple[str, str] = ("fill", "stroke")
     visible: bool = True
     editable: bool = True
+    dasharray: Optional[tuple[float, ...]] = None  # user units, even length
+    dashoffset: float = 0.0
 
 
 @dataclass
@@ -225,6 +227,8 @@ class _Builder:
                 paint_order=tuple(shape.paint_order),
                 visible=shape.visible,
                 editable=shape.editable,
+                dasharray=shape.dasharray,
+                dashoffset=shape.dashoffset,
             )
         )
         return index

@@ -15,6 +15,7 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
+from vecedit.render.dash import dash
 from vecedit.render.filters.layer import filtered_ops
 from vecedit.render.flatten import flatten
 from vecedit.render.paint import gradient_colors
@@ -74,13 +75,27 @@ def _build_edges(scene: Scene, items: _Items, tolerance: float):
     # strokes: outline polygons built per polyline
     stroked = np.nonzero(items.stroke[line_shape] >= 0)[0] if len(line_shape) else np.zeros(0, np.int64)
     if len(stroked):
-        style = _stroke_style(scene, [scene.shapes[k] for k in line_shape[stroked]])
-        edges, owner = outline(lines.subset(stroked), style, tolerance)
+        stroked_shapes = [scene.shapes[k] for k in line_shape[stroked]]
+        style = _stroke_style(scene, stroked_shapes)
+        strokes = lines.subset(stroked)
+        stroke_shape = line_shape[stroked]
+        if any(s.dasharray is not None for s in stroked_shapes):
+            strokes, kept = _dashed(strokes, style, stroked_shapes)
+            style, stroke_shape = style.take(kept), stroke_shape[kept]
+        edges, owner = outline(strokes, style, tolerance)
         segs.append(edges)
-        owners.append(items.stroke[line_shape[stroked]][owner])
+        owners.append(items.stroke[stroke_shape][owner])
     if not segs:
         return scene.points.new_zeros((0, 2, 2)), torch.zeros(0, dtype=torch.long, device=scene.device)
     return torch.cat(segs), torch.as_tensor(np.concatenate(owners), device=scene.device)
+
+
+def _dashed(lines, style: StrokeStyle, shapes):
+    """Stroked polylines cut into dashes; also the input polyline of each output one."""
+    sub_of_vertex = torch.as_tensor(np.repeat(np.arange(len(lines.counts)), lines.counts), device=lines.vertices.device)
+    m = style.to_user[sub_of_vertex]
+    user = torch.einsum("vij,vj->vi", m[..., :2], lines.vertices) + m[..., 2]
+    return dash(lines, user, [s.dasharray for s in shapes], np.array([s.dashoffset for s in shapes]))
 
 
 def _stroke_style(scene: Scene, shapes) -> StrokeStyle:

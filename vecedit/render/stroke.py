@@ -36,6 +36,12 @@ class StrokeStyle:
     linejoin: list[str]
     miterlimit: np.ndarray  # (n,)
 
+    def take(self, rows: np.ndarray) -> "StrokeStyle":
+        """The settings of the polylines at ``rows`` (one entry per row)."""
+        t = torch.as_tensor(rows, device=self.half_width.device)
+        return StrokeStyle(self.half_width[t], self.to_user[t], self.to_canvas[t], self.scale[rows],
+                           [self.linecap[r] for r in rows], [self.linejoin[r] for r in rows], self.miterlimit[rows])
+
 
 def _affine(m: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
     """Apply per-point (…, 2, 3) affine maps to (…, 2) points."""

@@ -406,8 +406,6 @@ class RenderTreeBuilder:
             reason=ctx.reason,
         )
         label = f"#{shape.id}" if shape.id else f"a <{local}>"
-        if shape.dasharray is not None and shape.stroke is not None:
-            self._note(el, f"stroke-dasharray on {label} is kept; dashes are drawn solid by the builtin renderer", True)
         if any(style[m].strip().lower() != "none" for m in ("marker-start", "marker-mid", "marker-end")):
             self._note(el, f"markers on {label} are not drawn by the builtin renderer", True)
         if style["vector-effect"].strip().lower() == "non-scaling-stroke":
