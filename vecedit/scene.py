@@ -436,8 +436,8 @@ def write_back(scene: Scene, doc: Document) -> list[int]:
         if any(moved[r].any() for r in rows):
             inverse = np.linalg.inv(sshape.ctm)
             shape.subpaths = [
-                Subpath(now["points"][r] @ inverse[:2, :2].T + inverse[:2, 2], closed)
-                for r, (_, _, closed) in zip(rows, sshape.subpaths)
+                Subpath(now["points"][r] @ inverse[:2, :2].T + inverse[:2, 2], closed, old.segment_starts, old.close_line)
+                for r, (_, _, closed), old in zip(rows, sshape.subpaths, shape.subpaths)
             ]
             shape.edited.add("geometry")
             changed.add(sshape.element)

@@ -140,7 +140,11 @@ class _Compositor:
     def __init__(self, scene: Scene, acc: Accumulation, items: _Items):
         self.scene, self.acc, self.items = scene, acc, items
         opacities = scene.opacities.detach().cpu().numpy()
-        both = (items.fill >= 0) & (items.stroke >= 0)
+        def drawn(item: np.ndarray) -> np.ndarray:  # an item with an empty crop (a zero-area fill) draws nothing
+            safe = np.maximum(item, 0)
+            return (item >= 0) & (acc.h[safe] > 0) & (acc.w[safe] > 0) if len(acc.h) else item >= 0
+
+        both = drawn(items.fill) & drawn(items.stroke)
         varies = scene.opacities.requires_grad
         self.layered = np.array(
             [both[i] and (varies or opacities[s.opacity] != 1.0) for i, s in enumerate(scene.shapes)], dtype=bool

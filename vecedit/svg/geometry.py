@@ -240,6 +240,7 @@ class SubpathBuilder:
     def __init__(self) -> None:
         self.subpaths: list[Subpath] = []
         self._rows: list[np.ndarray] = []
+        self._segments: list[int] = []  # first cubic of each segment added (the marker vertices)
         self._closed_here = False  # nothing drawn since the last close
 
     @property
@@ -253,10 +254,13 @@ class SubpathBuilder:
     def move_to(self, p: np.ndarray) -> None:
         self._finish_open()
         self._rows = [np.asarray(p, dtype=np.float64)]
+        self._segments = []
         self._closed_here = False
 
     def add(self, rows: list[np.ndarray]) -> None:
-        """Append cubic rows ``c1, c2, end`` (any multiple of three)."""
+        """Append one segment's cubic rows ``c1, c2, end`` (any multiple of three)."""
+        if rows:
+            self._segments.append((len(self._rows) - 1) // 3)
         self._rows.extend(rows)
         self._closed_here = self._closed_here and not rows
 
@@ -266,18 +270,24 @@ class SubpathBuilder:
         if not rows or self._closed_here:  # "Z Z": the second one closes nothing
             return
         start, last = rows[0], rows[-1]
-        if len(rows) > 1 and _same_point(start, last):
+        segments, added = list(self._segments), not (len(rows) > 1 and _same_point(start, last))
+        if not added:
             rows = rows[:-1]
         else:
+            segments.append((len(rows) - 1) // 3)
             rows = rows + line_controls(last, start)[:2]
-        self.subpaths.append(Subpath(np.array(rows, dtype=np.float64), closed=True))
+        self.subpaths.append(Subpath(np.array(rows, dtype=np.float64), closed=True,
+                                     segment_starts=np.array(segments, dtype=np.int64), close_line=added))
         self._rows = [start]  # drawing may continue from the start point (§8.3.3)
+        self._segments = []
         self._closed_here = True
 
     def _finish_open(self) -> None:
         if len(self._rows) > 1:
-            self.subpaths.append(Subpath(np.array(self._rows, dtype=np.float64), closed=False))
+            self.subpaths.append(Subpath(np.array(self._rows, dtype=np.float64), closed=False,
+                                         segment_starts=np.array(self._segments, dtype=np.int64)))
         self._rows = []
+        self._segments = []
 
     def finish(self) -> list[Subpath]:
         self._finish_open()

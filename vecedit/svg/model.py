@@ -78,6 +78,11 @@ class Gradient:
 class Subpath:
     points: np.ndarray  # (N, 2) float64, layout described in the module docstring
     closed: bool
+    # The vertex list of the segments as written (markers sit on it, SVG 2 §11.6): the
+    # first cubic of each original segment (an arc becomes several cubics); None: one
+    # segment per cubic. ``close_line``: the last segment is the line ``Z`` added.
+    segment_starts: Optional[np.ndarray] = None
+    close_line: bool = False
 
     @property
     def num_segments(self) -> int:

@@ -53,7 +53,7 @@ KEPT = {
     "mask": ("mask is kept; masks are not applied by the builtin renderer", None),
     "clipPath": ("clipPath is kept; the builtin renderer clips by it, its content is not editable", False),
     "pattern": ("pattern is kept; pattern fills are not drawn by the builtin renderer", None),
-    "marker": ("marker is kept; markers are not drawn by the builtin renderer", None),
+    "marker": ("marker is kept; the builtin renderer draws it where it is used (its content is not editable)", False),
     "metadata": ("metadata is kept", False),
     "title": ("title is kept", False),
     "desc": ("desc is kept", False),

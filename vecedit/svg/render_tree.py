@@ -18,6 +18,7 @@ from xml.etree.ElementTree import Element
 import numpy as np
 
 from vecedit.errors import SVGError
+import vecedit.svg.markers as markers
 import vecedit.svg.properties as props
 from vecedit.svg.color import BLACK, parse_color, split_paint
 from vecedit.svg.css import Cascade, local_name
@@ -44,6 +45,9 @@ class Context:
     hidden: bool = False  # inside display:none
     use_chain: tuple = ()  # elements being instanced, outermost first
     reason: Optional[str] = None  # set inside use instances (not editable)
+    markers: tuple = ()  # markers being instanced (a marker inside its own content is not drawn)
+    context: Optional[tuple] = None  # (fill, stroke) for context-fill / context-stroke (marker content)
+    in_clip: bool = False  # clip path content: markers are not drawn there
 
 
 class RenderTreeBuilder:
@@ -218,7 +222,7 @@ class RenderTreeBuilder:
             x0, y0, x1, y1 = _bbox_in_user_space(group, ctx.ctm)
             base = base @ np.array([[x1 - x0, 0, x0], [0, y1 - y0, y0], [0, 0, 1.0]])
         clip_ctx = Context(ctm=base @ self._transform(clip_el, style), style=style, viewport=ctx.viewport,
-                           reason=f"clip path content of #{group.clip_path}")
+                           reason=f"clip path content of #{group.clip_path}", in_clip=True)
         clip = Group(node=clip_el, id=clip_el.get("id"))
         for child in clip_el:
             node = self.render(child, clip_ctx)
@@ -336,6 +340,13 @@ class RenderTreeBuilder:
         self._resolve_clip(group, replace(ctx, ctm=ctm))
         return group
 
+    def count_instances(self, target: Element, times: int) -> None:
+        """Count the shapes instancing *target* ``times`` creates; refuse a file that expands absurdly."""
+        self.instanced += times * self._expansion(target, 1)
+        if self.instanced > MAX_INSTANCED_SHAPES:
+            raise SVGError(f"{self.name}: <use> elements and markers expand to more than {MAX_INSTANCED_SHAPES} "
+                           "shapes; simplify the file")
+
     def _too_deep(self, href: str) -> SVGError:
         return SVGError(f"{self.name}: <use> elements nest more than {MAX_USE_DEPTH} levels deep at {href!r}; "
                         "flatten the file")
@@ -388,8 +399,8 @@ class RenderTreeBuilder:
             classes=tuple((el.get("class") or "").split()),
             subpaths=subpaths,
             ctm=ctm,
-            fill=self._paint(el, style, "fill"),
-            stroke=self._paint(el, style, "stroke"),
+            fill=self._paint(el, style, "fill", ctx),
+            stroke=self._paint(el, style, "stroke", ctx),
             fill_opacity=props.fraction(style["fill-opacity"]),
             stroke_opacity=props.fraction(style["stroke-opacity"]),
             opacity=props.fraction(style["opacity"]),
@@ -406,31 +417,37 @@ class RenderTreeBuilder:
             reason=ctx.reason,
         )
         label = f"#{shape.id}" if shape.id else f"a <{local}>"
-        if any(style[m].strip().lower() != "none" for m in ("marker-start", "marker-mid", "marker-end")):
-            self._note(el, f"markers on {label} are not drawn by the builtin renderer", True)
         if style["vector-effect"].strip().lower() == "non-scaling-stroke":
             self._note(el, f"vector-effect on {label} is not applied by the builtin renderer", True)
+        drawn = local in markers.MARKABLE and shape.visible and not ctx.in_clip
+        marks = markers.instances(self, el, style, ctx, shape) if drawn else []
         clip_path, mask = self._effects(el, style)
         filtered = style["filter"].strip().lower() != "none"
-        if clip_path is not None or mask is not None or filtered:
-            # The model keeps clips, masks and filters on groups: wrap the shape (node = the shape's element).
-            group = Group(node=el, id=None, clip_path=clip_path, mask=mask, children=[shape])
-            if not self._filter(group, el, style, ctm):
-                group.children = []
-                return group
-            if group.filters:  # opacity applies after the filter (Filter Effects 1 §9)
-                group.opacity, shape.opacity = shape.opacity, 1.0
-            self._resolve_clip(group, replace(ctx, ctm=ctm))
+        if clip_path is None and mask is None and not filtered and not marks:
+            return shape
+        # The model keeps clips, masks, filters and markers on groups: wrap the shape (node = the shape's element).
+        children = marks + [shape] if markers.markers_first(style["paint-order"]) else [shape] + marks
+        group = Group(node=el, id=None, clip_path=clip_path, mask=mask, children=children)
+        if not self._filter(group, el, style, ctm):
+            group.children = []
             return group
-        return shape
+        if group.filters:  # opacity applies after the filter (Filter Effects 1 §9), to the markers too
+            group.opacity, shape.opacity = shape.opacity, 1.0
+            for mark in marks:
+                mark.opacity = 1.0
+        if clip_path is not None or mask is not None:
+            self._resolve_clip(group, replace(ctx, ctm=ctm))
+        return group
 
-    def _paint(self, el: Element, style: dict, prop: str) -> Paint:
-        """SVG 2 §13.2: ``none``, a colour, or ``url(#id) [fallback]``."""
+    def _paint(self, el: Element, style: dict, prop: str, ctx: Optional[Context] = None) -> Paint:
+        """SVG 2 §13.2: ``none``, a colour, ``url(#id) [fallback]``, or the context element's paint."""
         current = parse_color(style["color"]) or BLACK
         url, rest = split_paint(style[prop])
         fallback = parse_color(rest, current) if rest and rest.lower() not in ("context-fill", "context-stroke") else None
         label = f"#{el.get('id')}" if el.get("id") else f"a <{local_name(el.tag)}>"
         if url is None:
+            if rest.lower() in ("context-fill", "context-stroke") and ctx is not None and ctx.context is not None:
+                return ctx.context[0 if rest.lower() == "context-fill" else 1]
             if rest.lower() in ("context-fill", "context-stroke"):
                 self._note(el, f"{prop}: {rest} on {label} is drawn as none by the builtin renderer", True)
                 return None
