@@ -38,8 +38,10 @@ from typing import Optional, Union
 import numpy as np
 import torch
 
-from vecedit.svg.model import Document, Gradient, GradientRef, Group, Shape, Stop, Subpath
+from vecedit.svg.model import Document, Gradient, GradientRef, Group, PatternRef, Shape, Stop, Subpath
+from vecedit.svg.shapes import rect_subpath
 
+MAX_TILE_PIXELS = 2048 * 2048
 
 def document_pixels(doc: Document) -> tuple[int, int]:
     """The document's size in whole pixels (at least 1×1): the edit loop's canvas and ROI space."""
@@ -58,7 +60,14 @@ class GradientPaint:
     opacity: float  # fill-/stroke-opacity applied on top of the stops
 
 
-ScenePaint = Union[SolidPaint, GradientPaint, None]
+@dataclass
+class PatternPaint:
+    frame: int  # index into Scene.frames: the tile, drawn in its own raster
+    to_raster: np.ndarray  # (3, 3) canvas pixels -> tile raster pixels (wrapped by the tile size)
+    opacity: float  # fill-/stroke-opacity
+
+
+ScenePaint = Union[SolidPaint, GradientPaint, PatternPaint, None]
 
 
 @dataclass
@@ -87,6 +96,7 @@ class SceneShape:
     editable: bool = True
     dasharray: Optional[tuple[float, ...]] = None  # user units, even length
     dashoffset: float = 0.0
+    frame: int = -1  # -1: drawn on the canvas; else the pattern tile (Scene.frames) it is drawn in
 
 
 @dataclass
@@ -95,6 +105,21 @@ class SceneGroup:
     children: list[Union["SceneGroup", int]]  # int = index into Scene.shapes
     clip: Optional[list[int]] = None  # shapes (not drawn themselves) whose union clips the group
     filters: list = field(default_factory=list)  # vecedit.render.filters.graph.Program, applied in order
+
+
+@dataclass
+class SceneFrame:
+    """A pattern tile: ``root`` drawn in its own (height, width) raster, then folded to ``tile`` and repeated.
+
+    The raster is one pixel larger than the tile each way: the tile is drawn at a
+    sub-pixel phase (so canvas pixels land on raster pixels where the pattern is not
+    rotated) and what spills over the last column/row wraps onto the first.
+    """
+
+    width: int
+    height: int
+    tile: tuple[int, int]  # (tile width, tile height) in raster pixels
+    root: "SceneGroup"
 
 
 @dataclass
@@ -112,6 +137,7 @@ class Scene:
     gradients: list[SceneGradient]
     root: SceneGroup
     color_owner: list[tuple[int, str]] = field(default_factory=list)  # (shape, "fill"|"stroke")
+    frames: list[SceneFrame] = field(default_factory=list)  # pattern tiles
     initial: dict[str, np.ndarray] = field(default_factory=dict)  # tensors as built, for write_back
     filter_params: Optional[torch.Tensor] = None  # (F,), see the module docstring; None: no filters
     filter_slots: list = field(default_factory=list)  # (vecedit.svg.filters.Numbers, first row)
@@ -158,21 +184,22 @@ class _Builder:
         self.gradients: list[SceneGradient] = []
         self.gradient_index: dict[str, int] = {}
         self.shapes: list[SceneShape] = []
+        self.frames: list[SceneFrame] = []
         self.element_index = {id(s): i for i, s in enumerate(doc.shapes())}
         self.filter_table = None  # vecedit.render.filters.resolve.ParamTable, made when a filter is met
         self.filter_users: list[tuple[list[int], list[int]]] = []
         self.viewport = (doc.viewbox[2], doc.viewbox[3])
 
-    def group(self, group: Group) -> SceneGroup:
+    def group(self, group: Group, to_frame: Optional[np.ndarray] = None, frame: int = -1) -> SceneGroup:
         children: list[Union[SceneGroup, int]] = []
         for child in group.children:
             if isinstance(child, Group):
-                children.append(self.group(child))
+                children.append(self.group(child, to_frame, frame))
             elif child.visible and child.subpaths:
-                children.append(self.shape(child))
+                children.append(self.shape(child, to_frame, frame))
         clip = None
         if group.clip is not None:
-            clip = [self.shape(s) for s in group.clip.children if s.visible and s.subpaths]
+            clip = [self.shape(s, to_frame, frame) for s in group.clip.children if s.visible and s.subpaths]
         out = SceneGroup(opacity=group.opacity, children=children, clip=clip)
         if group.filters:
             out.filters = self.filters(group)
@@ -200,9 +227,11 @@ class _Builder:
         self.filter_users.append((shapes, rows))
         return programs
 
-    def shape(self, shape: Shape) -> int:
+    def shape(self, shape: Shape, to_frame: Optional[np.ndarray] = None, frame: int = -1) -> int:
+        """Add a shape drawn on the canvas (``frame`` -1) or in a pattern tile's raster (``to_frame``)."""
         index = len(self.shapes)
-        ctm = self.scale @ shape.ctm
+        self.shapes.append(None)  # reserved: a pattern paint adds its tile's shapes first
+        ctm = (self.scale if to_frame is None else to_frame) @ shape.ctm
         subpaths = []
         for sub in shape.subpaths:
             pts = sub.points @ ctm[:2, :2].T + ctm[:2, 2]
@@ -211,31 +240,33 @@ class _Builder:
             self.n_points += len(pts)
         self.widths.append(shape.stroke_width)
         self.opacities.append(shape.opacity)
-        self.shapes.append(
-            SceneShape(
-                element=self.element_index.get(id(shape), -1),  # -1: clip content
-                subpaths=subpaths,
-                fill=self.paint(shape, shape.fill, shape.fill_opacity, index, "fill", ctm),
-                stroke=self.paint(shape, shape.stroke, shape.stroke_opacity, index, "stroke", ctm),
-                stroke_width=len(self.widths) - 1,
-                opacity=len(self.opacities) - 1,
-                ctm=ctm,
-                fill_rule=shape.fill_rule,
-                linecap=shape.linecap,
-                linejoin=shape.linejoin,
-                miterlimit=shape.miterlimit,
-                paint_order=tuple(shape.paint_order),
-                visible=shape.visible,
-                editable=shape.editable,
-                dasharray=shape.dasharray,
-                dashoffset=shape.dashoffset,
-            )
+        width_row, opacity_row = len(self.widths) - 1, len(self.opacities) - 1
+        self.shapes[index] = SceneShape(
+            element=self.element_index.get(id(shape), -1),  # -1: clip, marker or pattern content
+            subpaths=subpaths,
+            fill=self.paint(shape, shape.fill, shape.fill_opacity, index, "fill", ctm),
+            stroke=self.paint(shape, shape.stroke, shape.stroke_opacity, index, "stroke", ctm),
+            stroke_width=width_row,
+            opacity=opacity_row,
+            ctm=ctm,
+            fill_rule=shape.fill_rule,
+            linecap=shape.linecap,
+            linejoin=shape.linejoin,
+            miterlimit=shape.miterlimit,
+            paint_order=tuple(shape.paint_order),
+            visible=shape.visible,
+            editable=shape.editable,
+            dasharray=shape.dasharray,
+            dashoffset=shape.dashoffset,
+            frame=frame,
         )
         return index
 
     def paint(self, shape, paint, opacity, index, kind, ctm) -> ScenePaint:
         if paint is None:
             return None
+        if isinstance(paint, PatternRef):
+            return self.pattern(paint, opacity, ctm)
         if isinstance(paint, GradientRef):
             gradient = self.doc.gradients.get(paint.id)
             if gradient is None or not gradient.stops:
@@ -245,6 +276,42 @@ class _Builder:
                 return None  # zero-size bounding box: the spec says the element is not painted
             return GradientPaint(self.gradient(gradient), to_canvas, float(opacity))
         return self.solid(paint, opacity, index, kind)
+
+    def pattern(self, paint: PatternRef, opacity: float, ctm: np.ndarray) -> Optional[PatternPaint]:
+        """A tile raster at about the canvas's density (as resvg: the tile's size × the scale, rounded)."""
+        tile = paint.tile
+        if tile is None:
+            return None
+        to_canvas = ctm @ tile.to_user  # pattern space -> canvas (or the enclosing tile's raster)
+        if not np.all(np.isfinite(to_canvas)) or abs(np.linalg.det(to_canvas[:2, :2])) < 1e-12:
+            return None
+        x, y, w, h = tile.rect
+        sx, sy = float(np.hypot(*to_canvas[:2, 0])), float(np.hypot(*to_canvas[:2, 1]))
+        tw, th = round(w * sx), round(h * sy)
+        if tw < 1 or th < 1:
+            return None
+        if tw * th > MAX_TILE_PIXELS:  # a huge tile is drawn coarser, not refused
+            k = math.sqrt(MAX_TILE_PIXELS / (tw * th))
+            tw, th = max(1, int(tw * k)), max(1, int(th * k))
+        # Content at the canvas's density; the tile repeats every tw (th) raster pixels, i.e.
+        # every tw / sx pattern units: resvg's rounding, kept so the pictures agree.
+        kx, ky = (sx, sy) if (tw, th) == (round(w * sx), round(h * sy)) else (tw / w, th / h)
+        origin = to_canvas @ np.array([x, y, 1.0])
+        phase = origin[:2] - np.floor(origin[:2])
+        to_raster = np.array([[kx, 0, phase[0] - x * kx], [0, ky, phase[1] - y * ky], [0, 0, 1.0]])
+        frame = len(self.frames)
+        self.frames.append(None)  # reserved: nested patterns add their frames while this one is built
+        first = len(self.shapes)
+        content = self.group(tile.content, to_raster, frame)
+        root = SceneGroup(1.0, [content])
+        if not _inside(self.shapes[first:], self.points, self.widths, (phase[0], phase[1], phase[0] + tw, phase[1] + th)):
+            # content reaching out of the tile is clipped to it (a clip edge on a content edge
+            # would count that pixel's coverage twice, so only where needed)
+            clip = Shape(node=None, tag="rect", id=None, classes=(), subpaths=[rect_subpath(phase[0], phase[1], tw, th)],
+                         ctm=np.eye(3), fill=(1.0, 1.0, 1.0, 1.0), stroke=None, editable=False)
+            root.clip = [self.shape(clip, np.eye(3), frame)]
+        self.frames[frame] = SceneFrame(tw + 1, th + 1, (tw, th), root)
+        return PatternPaint(frame, to_raster @ np.linalg.inv(to_canvas), float(opacity))
 
     def solid(self, rgba, opacity, index, kind) -> SolidPaint:
         r, g, b, a = rgba
@@ -308,6 +375,24 @@ def group_bbox(group: Group) -> Optional[tuple[float, float, float, float]]:
         return None
     b = np.array(boxes)
     return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
+
+
+def _inside(shapes: list[SceneShape], points: list[np.ndarray], widths: list[float], box) -> bool:
+    """Whether the shapes (control points, widened by their strokes' reach) lie inside ``box``."""
+    rows = np.concatenate(points) if points else np.zeros((0, 2))
+    x0, y0, x1, y1 = box
+    for s in shapes:
+        if s.frame < 0 or not s.subpaths:
+            continue
+        pts = np.concatenate([rows[a : a + n] for a, n, _ in s.subpaths])
+        reach = 0.0
+        if s.stroke is not None:
+            mitre = max(s.miterlimit, math.sqrt(2)) if s.linejoin == "miter" else math.sqrt(2)  # square caps: √2
+            reach = 0.5 * widths[s.stroke_width] * np.linalg.norm(s.ctm[:2, :2], 2) * mitre
+        lo, hi = pts.min(axis=0) - reach, pts.max(axis=0) + reach
+        if lo[0] < x0 - 1e-9 or lo[1] < y0 - 1e-9 or hi[0] > x1 + 1e-9 or hi[1] > y1 + 1e-9:
+            return False
+    return True
 
 
 def _units_transform(gradient: Gradient, shape: Shape) -> np.ndarray:
@@ -392,6 +477,7 @@ def from_document(
         gradients=builder.gradients,
         root=root,
         color_owner=builder.color_owner,
+        frames=builder.frames,
     )
     if builder.filter_table is not None:
         scene.filter_params = tensor(builder.filter_table.values, ())

@@ -22,7 +22,8 @@ from vecedit.render.paint import gradient_colors
 from vecedit.render.raster import Accumulation, accumulate
 from vecedit.render.over import Solid, over_crops
 from vecedit.render.stroke import StrokeStyle, outline
-from vecedit.scene import GradientPaint, Scene, SceneGroup, SolidPaint
+from vecedit.render import pattern
+from vecedit.scene import GradientPaint, PatternPaint, Scene, SceneGroup, SolidPaint
 
 
 @dataclass
@@ -37,14 +38,14 @@ def _inverse_affine(m: np.ndarray) -> np.ndarray:
     return np.linalg.inv(m)[:2]
 
 
-def _assign_items(scene: Scene) -> tuple[_Items, int]:
-    """Number the visible fills and strokes (the items) in document order."""
+def _assign_items(scene: Scene, frame: int = -1) -> tuple[_Items, int]:
+    """Number the visible fills and strokes (the items) drawn in ``frame`` in document order."""
     n = len(scene.shapes)
     fill_item, stroke_item = np.full(n, -1), np.full(n, -1)
     widths = scene.stroke_widths.detach().cpu().numpy()
     n_items = 0
     for i, s in enumerate(scene.shapes):
-        if not s.visible:
+        if not s.visible or s.frame != frame:
             continue
         if s.fill is not None:
             fill_item[i] = n_items
@@ -137,8 +138,10 @@ class _Compositor:
     accumulation buffer; only gradients and the compositing itself go item by item.
     """
 
-    def __init__(self, scene: Scene, acc: Accumulation, items: _Items):
+    def __init__(self, scene: Scene, acc: Accumulation, items: _Items, size: tuple[int, int], tiles):
         self.scene, self.acc, self.items = scene, acc, items
+        self.size = size  # (height, width) of the raster drawn into
+        self.tiles = tiles  # frame index -> folded premultiplied tile (pattern paints)
         opacities = scene.opacities.detach().cpu().numpy()
         def drawn(item: np.ndarray) -> np.ndarray:  # an item with an empty crop (a zero-area fill) draws nothing
             safe = np.maximum(item, 0)
@@ -197,8 +200,20 @@ class _Compositor:
                 out.append(Solid(int(acc.offset[it]), h, w, w + 1, it))
             else:
                 crop = cover[int(acc.offset[it]) : int(acc.offset[it]) + h * (w + 1)].view(h, w + 1)[:, :w]
-                out.append(self._gradient_source(it, paint, crop, unlayered[it], shape_of[it]))
+                if isinstance(paint, PatternPaint):
+                    out.append(self._pattern_source(it, paint, crop, unlayered[it], shape_of[it]))
+                else:
+                    out.append(self._gradient_source(it, paint, crop, unlayered[it], shape_of[it]))
         return out
+
+    def _pattern_source(self, it, paint, cover, unlayered, shape) -> torch.Tensor:
+        acc = self.acc
+        rgba = pattern.sample(self.tiles(paint.frame), paint.to_raster, int(acc.x0[it]), int(acc.y0[it]),
+                              int(acc.w[it]), int(acc.h[it]))
+        alpha = cover[..., None] * paint.opacity
+        if unlayered:
+            alpha = alpha * self.scene.opacities[self.scene.shapes[shape].opacity]
+        return rgba * alpha
 
     def _gradient_source(self, it, paint, cover, unlayered, shape) -> torch.Tensor:
         acc = self.acc
@@ -210,7 +225,7 @@ class _Compositor:
 
     def layer(self, group: SceneGroup) -> torch.Tensor:
         s = self.scene
-        base = s.points.new_zeros((s.height, s.width, 4))
+        base = s.points.new_zeros((*self.size, 4))
         if group.filters:  # the root with a filter: its filtered layer (clip and opacity included)
             ops = filtered_ops(self, group)
             return over_crops(base, [box for box, _ in ops], [src for _, src in ops], self.cover, self.table)
@@ -259,6 +274,22 @@ class _Compositor:
         return [((y0, x0), layer * opacity)]
 
 
+def _draw(scene: Scene, frame: int, root: SceneGroup, size: tuple[int, int], tolerance: float, tiles: dict):
+    """The premultiplied (height, width, 4) picture of ``root``, whose shapes are drawn in ``frame``."""
+
+    def tile(index: int) -> torch.Tensor:  # each pattern tile drawn once per render
+        if index not in tiles:
+            f = scene.frames[index]
+            raster = _draw(scene, index, f.root, (f.height, f.width), tolerance, tiles)
+            tiles[index] = pattern.fold(raster, f.tile)
+        return tiles[index]
+
+    items, n_items = _assign_items(scene, frame)
+    segments, item = _build_edges(scene, items, tolerance)
+    acc = accumulate(segments, item, n_items, size[1], size[0])
+    return _Compositor(scene, acc, items, size, tile).layer(root)
+
+
 def render_scene(
     scene: Scene,
     background: Optional[Sequence[float]] = None,
@@ -269,10 +300,7 @@ def render_scene(
     ``background`` is an RGB or RGBA colour composited under the drawing (None keeps
     the canvas transparent). ``tolerance`` bounds the curve flattening error in pixels.
     """
-    items, n_items = _assign_items(scene)
-    segments, item = _build_edges(scene, items, tolerance)
-    acc = accumulate(segments, item, n_items, scene.width, scene.height)
-    canvas = _Compositor(scene, acc, items).layer(scene.root)
+    canvas = _draw(scene, -1, scene.root, (scene.height, scene.width), tolerance, {})
     if background is not None:
         bg = torch.as_tensor(list(background), dtype=canvas.dtype, device=canvas.device)
         if len(bg) == 3:

@@ -187,6 +187,7 @@ def _instance(builder, marker, vertex: Vertex, is_start: bool, ctx, shape):
 
     from vecedit.errors import SVGError
     from vecedit.svg.model import Group, Shape
+    from vecedit.svg.shapes import rect_subpath
     from vecedit.svg.transform import parse_preserve_aspect_ratio, parse_viewbox, viewbox_transform
 
     vw, vh = ctx.viewport
@@ -229,10 +230,7 @@ def _instance(builder, marker, vertex: Vertex, is_start: bool, ctx, shape):
     overflow = builder.cascade.specified(marker).get("overflow")
     if (overflow.value.strip().lower() if overflow else "hidden") not in ("visible", "auto"):
         x, y, w, h = clip_rect
-        rows = np.array([[x, y], [x + w / 3, y], [x + 2 * w / 3, y], [x + w, y], [x + w, y + h / 3],
-                         [x + w, y + 2 * h / 3], [x + w, y + h], [x + 2 * w / 3, y + h], [x + w / 3, y + h],
-                         [x, y + h], [x, y + 2 * h / 3], [x, y + h / 3]], dtype=np.float64)
-        clip = Shape(node=marker, tag="rect", id=None, classes=(), subpaths=[Subpath(rows, True)], ctm=ctm,
+        clip = Shape(node=marker, tag="rect", id=None, classes=(), subpaths=[rect_subpath(x, y, w, h)], ctm=ctm,
                      fill=WHITE, stroke=None, editable=False, reason=reason)
         group.clip = Group(node=marker, id=None, children=[clip])
     return group

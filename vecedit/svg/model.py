@@ -43,8 +43,32 @@ class GradientRef:
     fallback: Optional[RGBA] = None
 
 
-Paint = Union[RGBA, GradientRef, None]
-"""A resolved fill or stroke: a colour, a gradient reference, or ``None`` (no paint)."""
+@dataclass
+class PatternTile:
+    """A ``pattern`` resolved for the element it paints (SVG 1.1 §13.3, ``href`` inheritance applied).
+
+    ``rect`` is the tile (x, y, width, height) in pattern space; ``to_user`` maps pattern
+    space into the painted element's user space (``patternTransform``, and the bounding
+    box for ``objectBoundingBox`` units). ``content`` holds non-editable shapes whose
+    ``ctm`` maps their user space into *pattern space* (not canvas pixels).
+    """
+
+    rect: tuple[float, float, float, float]
+    to_user: np.ndarray  # (3, 3)
+    content: "Group"
+
+
+@dataclass
+class PatternRef:
+    """A paint that points at a ``pattern``; ``tile`` is None when it paints nothing (empty or zero-sized)."""
+
+    id: str
+    fallback: Optional[RGBA] = None
+    tile: Optional[PatternTile] = None
+
+
+Paint = Union[RGBA, GradientRef, PatternRef, None]
+"""A resolved fill or stroke: a colour, a gradient or pattern reference, or ``None`` (no paint)."""
 
 
 @dataclass

@@ -52,7 +52,7 @@ KEPT = {
     "filter": ("filter is kept; the builtin renderer applies it", False),
     "mask": ("mask is kept; masks are not applied by the builtin renderer", None),
     "clipPath": ("clipPath is kept; the builtin renderer clips by it, its content is not editable", False),
-    "pattern": ("pattern is kept; pattern fills are not drawn by the builtin renderer", None),
+    "pattern": ("pattern is kept; the builtin renderer draws it where it paints (its content is not editable)", False),
     "marker": ("marker is kept; the builtin renderer draws it where it is used (its content is not editable)", False),
     "metadata": ("metadata is kept", False),
     "title": ("title is kept", False),

@@ -19,13 +19,14 @@ import numpy as np
 
 from vecedit.errors import SVGError
 import vecedit.svg.markers as markers
+import vecedit.svg.patterns as patterns
 import vecedit.svg.properties as props
 from vecedit.svg.color import BLACK, parse_color, split_paint
 from vecedit.svg.css import Cascade, local_name
 from vecedit.svg.filters import FilterParser
 from vecedit.svg.geometry import path_to_subpaths
 from vecedit.svg.gradients import href_of
-from vecedit.svg.model import Gradient, GradientRef, Group, Note, Paint, Shape
+from vecedit.svg.model import Gradient, GradientRef, Group, Note, Paint, PatternRef, Shape
 from vecedit.svg.shapes import BASIC_SHAPES
 from vecedit.svg.transform import max_scale, parse_preserve_aspect_ratio, parse_transform, parse_viewbox
 from vecedit.svg.transform import translate, viewbox_transform
@@ -48,6 +49,7 @@ class Context:
     markers: tuple = ()  # markers being instanced (a marker inside its own content is not drawn)
     context: Optional[tuple] = None  # (fill, stroke) for context-fill / context-stroke (marker content)
     in_clip: bool = False  # clip path content: markers are not drawn there
+    patterns: tuple = ()  # patterns whose content is being built (one used inside itself paints nothing)
 
 
 class RenderTreeBuilder:
@@ -399,8 +401,8 @@ class RenderTreeBuilder:
             classes=tuple((el.get("class") or "").split()),
             subpaths=subpaths,
             ctm=ctm,
-            fill=self._paint(el, style, "fill", ctx),
-            stroke=self._paint(el, style, "stroke", ctx),
+            fill=self._paint(el, style, "fill", ctx, subpaths, ctm),
+            stroke=self._paint(el, style, "stroke", ctx, subpaths, ctm),
             fill_opacity=props.fraction(style["fill-opacity"]),
             stroke_opacity=props.fraction(style["stroke-opacity"]),
             opacity=props.fraction(style["opacity"]),
@@ -439,7 +441,8 @@ class RenderTreeBuilder:
             self._resolve_clip(group, replace(ctx, ctm=ctm))
         return group
 
-    def _paint(self, el: Element, style: dict, prop: str, ctx: Optional[Context] = None) -> Paint:
+    def _paint(self, el: Element, style: dict, prop: str, ctx: Optional[Context] = None, subpaths=(),
+               ctm: Optional[np.ndarray] = None) -> Paint:
         """SVG 2 §13.2: ``none``, a colour, ``url(#id) [fallback]``, or the context element's paint."""
         current = parse_color(style["color"]) or BLACK
         url, rest = split_paint(style[prop])
@@ -462,9 +465,8 @@ class RenderTreeBuilder:
             if not self.gradients[url[1:]].stops:  # SVG 1.1 §13.2.4: no stops paints nothing
                 return None
             return GradientRef(url[1:], fallback)
-        if tlocal == "pattern":
-            self._note(el, f"{prop} of {label} is a pattern, not drawn by the builtin renderer (drawn as none)", True)
-            return None
+        if tlocal == "pattern" and ctx is not None:
+            return PatternRef(url[1:], fallback, patterns.resolve(self, target, el, ctx, subpaths, ctm))
         self._note(el, f"{prop} of {label} refers to a <{tlocal}>, which is not a paint server; drawn as none", True)
         return fallback
 

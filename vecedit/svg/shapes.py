@@ -165,3 +165,13 @@ BASIC_SHAPES = {
     "polyline": polyline,
     "polygon": polygon,
 }
+
+
+def rect_subpath(x: float, y: float, w: float, h: float) -> Subpath:
+    """A closed axis-aligned rectangle, corners at (x, y) and (x + w, y + h)."""
+    pen = SubpathBuilder()
+    pen.move_to(_point(x, y))
+    for px, py in ((x + w, y), (x + w, y + h), (x, y + h)):
+        pen.add(line_controls(pen.current, _point(px, py)))
+    pen.close()
+    return pen.finish()[0]

@@ -44,7 +44,7 @@ from vecedit.errors import InputError, SVGError
 from vecedit.svg.color import format_color
 from vecedit.svg.css import INHERITED, INITIAL, Cascade, split_top_level, local_name, parse_style, parse_stylesheet
 from vecedit.svg.geometry import format_number, subpaths_to_d
-from vecedit.svg.model import Document, Gradient, GradientRef, Paint, Shape
+from vecedit.svg.model import Document, Gradient, GradientRef, Paint, PatternRef, Shape
 from vecedit.svg.shapes import GEOMETRY_ATTRIBUTES
 from vecedit.svg.transform import max_scale
 from vecedit.svg.xmltree import recursion_room, serialize
@@ -98,7 +98,7 @@ def remove_style_property(el: Element, name: str) -> None:
 def _paint_value(paint: Paint) -> str:
     if paint is None:
         return "none"
-    if isinstance(paint, GradientRef):
+    if isinstance(paint, (GradientRef, PatternRef)):
         fb = f" {format_color(paint.fallback)}" if paint.fallback is not None else ""
         return f"url(#{paint.id}){fb}"
     return format_color(paint)
