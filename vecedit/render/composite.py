@@ -22,7 +22,7 @@ from vecedit.render.paint import gradient_colors
 from vecedit.render.raster import Accumulation, accumulate
 from vecedit.render.over import Solid, over_crops
 from vecedit.render.stroke import StrokeStyle, outline
-from vecedit.render import pattern
+import vecedit.render.pattern as pattern
 from vecedit.scene import GradientPaint, PatternPaint, Scene, SceneGroup, SolidPaint
 
 
