@@ -79,6 +79,7 @@ def render_reference(
     height: Optional[int] = None,
     background: Optional[Color] = None,
     engine: str = "resvg",
+    resources: Optional[Union[str, os.PathLike]] = None,
 ) -> np.ndarray:
     """Render an SVG with a reference engine to ``(H, W, 4)`` float32 straight RGBA in [0, 1].
 
@@ -91,6 +92,8 @@ def render_reference(
         background: ``None`` (transparent) or a colour composited under the image:
             a CSS colour string or a tuple of 3/4 floats in [0, 1].
         engine: ``"resvg"`` (default, the reference for tests) or ``"cairosvg"``.
+        resources: the folder relative references (``<image href="a.png">``) resolve
+            against; default: the SVG file's folder (none for in-memory SVG).
 
     Raises:
         InputError: the SVG cannot be read or rendered.
@@ -103,6 +106,8 @@ def render_reference(
     if width and height and width * height > MAX_PIXELS:
         raise OptionError(f"{width}x{height} is too large: at most {MAX_PIXELS} pixels")
     text, source = _read_svg(svg)
+    if resources is not None:
+        source = Path(resources) / (source.name if source is not None else "document.svg")
     if engine == "resvg":
         rgba = _render_resvg(text, width, height, source)
     else:
