@@ -39,6 +39,7 @@ import numpy as np
 import torch
 
 from vecedit.svg.model import Document, Gradient, GradientRef, Group, PatternRef, Shape, Stop, Subpath
+from vecedit.svg.geometry import subpaths_bbox
 from vecedit.svg.shapes import rect_subpath
 
 MAX_TILE_PIXELS = 2048 * 2048
@@ -406,41 +407,6 @@ def _units_transform(gradient: Gradient, shape: Shape) -> np.ndarray:
 def shape_bbox(shape: Shape) -> tuple[float, float, float, float]:
     """Tight geometric bounding box (x0, y0, x1, y1) of a shape in its own user space."""
     return subpaths_bbox(shape.subpaths)
-
-
-def subpaths_bbox(subpaths: list[Subpath]) -> tuple[float, float, float, float]:
-    """Exact bounds of cubic subpaths: segment ends plus the extrema where B'(t) = 0."""
-    segments = [segment_array(sub) for sub in subpaths if sub.num_segments]
-    if not segments:
-        return (0.0, 0.0, 0.0, 0.0)
-    ctrl = np.concatenate(segments)  # (n, 4, 2)
-    p0, p1, p2, p3 = ctrl[:, 0], ctrl[:, 1], ctrl[:, 2], ctrl[:, 3]
-    # B'(t)/3 = a t^2 + b t + c per axis
-    a = -p0 + 3 * p1 - 3 * p2 + p3
-    b = 2 * (p0 - 2 * p1 + p2)
-    c = p1 - p0
-    ts = [np.zeros_like(a), np.ones_like(a)]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        disc = np.sqrt(np.maximum(b * b - 4 * a * c, 0))
-        quad = np.abs(a) > 1e-12
-        ts.append(np.where(quad, (-b + disc) / (2 * a), np.where(np.abs(b) > 1e-12, -c / b, 0)))
-        ts.append(np.where(quad, (-b - disc) / (2 * a), 0))
-    t = np.clip(np.nan_to_num(np.stack(ts, -1)), 0, 1)  # (n, 2, 4): per axis candidates
-    mt = 1 - t
-    value = (
-        mt**3 * p0[..., None] + 3 * mt**2 * t * p1[..., None] + 3 * mt * t**2 * p2[..., None] + t**3 * p3[..., None]
-    )
-    lo = value.min(axis=(0, 2))
-    hi = value.max(axis=(0, 2))
-    return (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
-
-
-def segment_array(sub: Subpath) -> np.ndarray:
-    """(k, 4, 2) control points of a subpath's cubic segments."""
-    n = len(sub.points)
-    k = sub.num_segments
-    rows = (np.arange(k)[:, None] * 3 + np.arange(4)[None, :]) % n
-    return sub.points[rows]
 
 
 def from_document(

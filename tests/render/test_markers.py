@@ -39,7 +39,7 @@ MARKED = HEAD + """
   <marker id="m" markerWidth="4" markerHeight="4" refX="2" refY="2">
     <rect width="4" height="4" fill="context-stroke"/><path d="M0 0 L1 1" marker-end="url(#m)" stroke="red"/>
   </marker>
-  <polyline id="p" points="10,10 50,10 90,50" fill="none" stroke="#0000ff" stroke-width="2" marker="url(#m)"/>
+  <polyline id="p" points="10,10 50,10 90,50" fill="none" stroke="#0000ff" stroke-width="2" style="marker:url(#m)"/>
 </svg>"""
 
 

@@ -20,6 +20,7 @@ from typing import Optional
 import numpy as np
 
 from vecedit.errors import SVGError
+from vecedit.svg.geometry import subpaths_bbox
 from vecedit.svg.gradients import href_of
 from vecedit.svg.model import Group, PatternTile, Shape
 from vecedit.svg.transform import parse_preserve_aspect_ratio, parse_transform, parse_viewbox, viewbox_transform
@@ -51,8 +52,6 @@ def _fraction_or_length(text: Optional[str], default: float, bbox_units: bool, r
 
 def resolve(builder, target, el, ctx, subpaths, shape_ctm: np.ndarray) -> Optional[PatternTile]:
     """The tile of pattern ``target`` painting element ``el`` (geometry ``subpaths``), or None: paints nothing."""
-    from vecedit.scene import subpaths_bbox
-
     pid = target.get("id")
     if target in ctx.patterns:
         builder._note(el, f"pattern #{pid} is used inside its own content (a cycle); the inner use paints nothing", True)
