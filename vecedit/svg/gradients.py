@@ -16,10 +16,10 @@ from vecedit.errors import SVGError
 from vecedit.svg.color import BLACK, parse_color
 from vecedit.svg.css import local_name
 from vecedit.svg.model import Gradient, Note, Stop
+from vecedit.svg.refs import href_chain
 from vecedit.svg.transform import parse_transform
 from vecedit.svg.units import diagonal, parse_length
 
-XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 GRADIENT_TAGS = ("linearGradient", "radialGradient")
 
 LINEAR_DEFAULTS = (("x1", "0%", "x"), ("y1", "0%", "y"), ("x2", "100%", "x"), ("y2", "0%", "y"))
@@ -27,27 +27,12 @@ RADIAL_DEFAULTS = (("cx", "50%", "x"), ("cy", "50%", "y"), ("r", "50%", "r"), ("
                    ("fy", None, "y"), ("fr", "0%", "r"))
 
 
-def href_of(el: Element) -> Optional[str]:
-    """``href`` (SVG 2) wins over ``xlink:href`` (SVG 1.1)."""
-    return el.get("href") if el.get("href") is not None else el.get(XLINK_HREF)
-
-
 def _chain(el: Element, ids: dict[str, Element], notes: list[Note]) -> list[Element]:
     """The gradient and the gradients it references, nearest first (cycles cut)."""
-    chain = [el]
-    while True:
-        ref = href_of(chain[-1])
-        if not ref:
-            return chain
-        target = ids.get(ref[1:]) if ref.startswith("#") else None
-        if target is None or local_name(target.tag) not in GRADIENT_TAGS:
-            notes.append(Note(local_name(chain[-1].tag), chain[-1].get("id"),
-                              f"gradient reference {ref!r} does not point at a gradient; it is ignored", False))
-            return chain
-        if target in chain:
-            notes.append(Note(local_name(el.tag), el.get("id"), f"gradient references form a cycle at {ref!r}; the cycle is cut", False))
-            return chain
-        chain.append(target)
+    def cut(at: Element, reason: str) -> None:
+        notes.append(Note(local_name(at.tag), at.get("id"), f"gradient {reason}", False))
+
+    return href_chain(el, ids, lambda t: local_name(t.tag) in GRADIENT_TAGS, cut)
 
 
 def _offset(text: Optional[str]) -> float:

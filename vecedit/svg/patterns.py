@@ -21,7 +21,7 @@ import numpy as np
 
 from vecedit.errors import SVGError
 from vecedit.svg.geometry import subpaths_bbox
-from vecedit.svg.gradients import href_of
+from vecedit.svg.refs import href_of
 from vecedit.svg.model import Group, PatternTile, Shape
 from vecedit.svg.transform import parse_preserve_aspect_ratio, parse_transform, parse_viewbox, viewbox_transform
 from vecedit.svg.units import parse_length

@@ -25,8 +25,8 @@ from vecedit.svg.color import BLACK, parse_color, split_paint
 from vecedit.svg.css import Cascade, local_name
 from vecedit.svg.filters import FilterParser
 from vecedit.svg.geometry import path_to_subpaths
-from vecedit.svg.gradients import href_of
 from vecedit.svg.model import Gradient, GradientRef, Group, Note, Paint, PatternRef, Shape
+from vecedit.svg.refs import BrokenReference, References, href_of
 from vecedit.svg.shapes import BASIC_SHAPES
 from vecedit.svg.transform import max_scale, parse_preserve_aspect_ratio, parse_transform, parse_viewbox
 from vecedit.svg.transform import translate, viewbox_transform
@@ -34,7 +34,7 @@ from vecedit.svg.units import parse_length
 
 SVG_NS = "http://www.w3.org/2000/svg"
 CANVAS_TOLERANCE = 0.1  # max arc approximation error, canvas pixels
-MAX_USE_DEPTH = 32
+MAX_USE_DEPTH = 32  # for counting instanced shapes; the walk's limit is refs.MAX_REF_DEPTH
 MAX_INSTANCED_SHAPES = 100_000
 
 
@@ -61,6 +61,7 @@ class RenderTreeBuilder:
         self.ids = ids
         self.parent = parent
         self.notes = notes
+        self.refs = References(ids, parent.get)
         self.gradients: dict[str, Gradient] = {}
         self.instanced = 0  # shapes created through use, counted before they are built
         self._expansions: dict[Element, int] = {}
@@ -171,7 +172,8 @@ class RenderTreeBuilder:
         if not self._filter(group, root, style, ctm):
             return group
         self._children(root, ctx, group)
-        self._resolve_clip(group, ctx)
+        if not self._resolve_clip(group, ctx):
+            group.children = []  # the root's clip-path loops: nothing is drawn
         return group
 
     def _children(self, el: Element, ctx: Context, group: Group) -> None:
@@ -207,17 +209,30 @@ class RenderTreeBuilder:
                     group.children.append(node)
         else:
             self._children(el, sub, group)
-        self._resolve_clip(group, sub)
-        return group
+        return group if self._resolve_clip(group, sub) else None
 
     # --- clip paths -------------------------------------------------------------------
 
-    def _resolve_clip(self, group: Group, ctx: Context) -> None:
+    def _resolve_clip(self, group: Group, ctx: Context) -> bool:
         """SVG 1.1 §14.3.5: the clip path's shapes, in the user space of the clipped element
-        (``ctx.ctm``) or of its bounding box (``clipPathUnits="objectBoundingBox"``)."""
+        (``ctx.ctm``) or of its bounding box (``clipPathUnits="objectBoundingBox"``).
+
+        False when the clip path loops back to the group's element (which is then not
+        drawn, as browsers do; a Note says so)."""
         clip_el = self.ids.get(group.clip_path or "")
         if clip_el is None or not self._is_svg(clip_el, "clipPath"):
-            return
+            return True
+        try:
+            with self.refs.follow("clip-path", group.node, clip_el):
+                group.clip = self._clip_group(clip_el, group, ctx)
+        except BrokenReference as e:
+            if not e.breaks(group.node):
+                raise
+            self._note(group.node, e.message, False)
+            return False
+        return True
+
+    def _clip_group(self, clip_el: Element, group: Group, ctx: Context) -> Group:
         style = self.style(clip_el, None, ctx.viewport)
         base = ctx.ctm
         if (clip_el.get("clipPathUnits") or "").strip() == "objectBoundingBox":
@@ -236,7 +251,7 @@ class RenderTreeBuilder:
                 shape.fill_opacity = shape.opacity = 1.0
                 shape.fill_rule = rule if rule in ("nonzero", "evenodd") else "nonzero"
                 clip.children.append(shape)
-        group.clip = clip
+        return clip
 
     def _switch_choice(self, el: Element) -> Optional[Element]:
         """SVG 1.1 §5.8.2: the first child whose conditions hold (no extensions are supported)."""
@@ -303,21 +318,18 @@ class RenderTreeBuilder:
         if target is None:
             self._note(el, f"use refers to {href!r}, which is not in this file; nothing is drawn", True)
             return None
-        up, ancestors = el, set()
-        while up is not None:
-            ancestors.add(up)
-            up = self.parent.get(up)
-        if target in ancestors or target in ctx.use_chain:
-            ident = f" {el.get('id')!r}" if el.get("id") else ""
-            raise SVGError(f"{self.name}: <use{ident}> references {href!r}, which contains it (a cycle); "
-                           "remove or fix the reference")
-        if len(ctx.use_chain) >= MAX_USE_DEPTH:
-            raise self._too_deep(href)
+        try:
+            with self.refs.follow("use", el, target):
+                return self._instance(el, target, href, style, ctx)
+        except BrokenReference as e:
+            if not e.breaks(el):
+                raise
+            self._note(el, e.message, False)
+            return None
+
+    def _instance(self, el: Element, target: Element, href: str, style: dict, ctx: Context) -> Optional[Group]:
         if not ctx.use_chain:  # count what the whole instance expands to before building it
-            self.instanced += self._expansion(target, 1)
-            if self.instanced > MAX_INSTANCED_SHAPES:
-                raise SVGError(f"{self.name}: <use> elements expand to more than {MAX_INSTANCED_SHAPES} shapes; "
-                               "simplify the file")
+            self.count_instances(target, 1)
         vw, vh = ctx.viewport
         x, y = self._length(el, "x", vw, 0.0), self._length(el, "y", vh, 0.0)
         group = self._new_group(el, style, ctx)
@@ -339,8 +351,7 @@ class RenderTreeBuilder:
             self._note(el, f"use refers to #{tid}, a <{local_name(target.tag)}> that is not drawn", False)
         else:
             group.children.append(node)
-        self._resolve_clip(group, replace(ctx, ctm=ctm))
-        return group
+        return group if self._resolve_clip(group, replace(ctx, ctm=ctm)) else None
 
     def count_instances(self, target: Element, times: int) -> None:
         """Count the shapes instancing *target* ``times`` creates; refuse a file that expands absurdly."""
@@ -349,17 +360,13 @@ class RenderTreeBuilder:
             raise SVGError(f"{self.name}: <use> elements and markers expand to more than {MAX_INSTANCED_SHAPES} "
                            "shapes; simplify the file")
 
-    def _too_deep(self, href: str) -> SVGError:
-        return SVGError(f"{self.name}: <use> elements nest more than {MAX_USE_DEPTH} levels deep at {href!r}; "
-                        "flatten the file")
-
     def _expansion(self, el: Element, depth: int) -> int:
         """How many shapes instancing *el* creates (uses inside it expanded), memoised."""
         hit = self._expansions.get(el)
         if hit is not None:
             return hit
         if depth > MAX_USE_DEPTH:
-            raise self._too_deep(el.get("id") or "")
+            return 0  # the walk breaks references nested this deep
         self._expansions[el] = 0  # a cycle counts 0 here; the walk reports it
         count = 0
         for node in el.iter():
@@ -438,7 +445,7 @@ class RenderTreeBuilder:
             for mark in marks:
                 mark.opacity = 1.0
         if clip_path is not None or mask is not None:
-            self._resolve_clip(group, replace(ctx, ctm=ctm))
+            return group if self._resolve_clip(group, replace(ctx, ctm=ctm)) else None
         return group
 
     def _paint(self, el: Element, style: dict, prop: str, ctx: Optional[Context] = None, subpaths=(),
