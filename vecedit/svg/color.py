@@ -17,6 +17,7 @@ from typing import Optional
 
 from vecedit.errors import SVGError
 from vecedit.svg.model import RGBA
+from vecedit.svg.units import NUMBER
 
 BLACK: RGBA = (0.0, 0.0, 0.0, 1.0)
 TRANSPARENT: RGBA = (0.0, 0.0, 0.0, 0.0)
@@ -59,7 +60,7 @@ _NAMED_TABLE = """
 """
 NAMED_COLORS: dict[str, str] = dict(zip(_NAMED_TABLE.split()[::2], _NAMED_TABLE.split()[1::2]))
 
-_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER = NUMBER
 _ARG = re.compile(rf"^({_NUMBER})(%|deg|grad|rad|turn)?$")
 _FUNC = re.compile(r"^(rgba?|hsla?)\((.*)\)$", re.DOTALL)
 _ICC = re.compile(r"\s+icc-color\(.*\)$", re.IGNORECASE | re.DOTALL)

@@ -99,7 +99,23 @@ def split_top_level(text: str, sep: str) -> list[str]:
 
 
 _IMPORTANT = re.compile(r"!\s*important\s*$", re.IGNORECASE)
-_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def strip_comments(text: str) -> str:
+    """Remove ``/* … */`` comments in linear time (an unclosed one runs to the end)."""
+    if "/*" not in text:
+        return text
+    out, i = [], 0
+    while True:
+        start = text.find("/*", i)
+        if start < 0:
+            out.append(text[i:])
+            return "".join(out)
+        out.append(text[i:start])
+        end = text.find("*/", start + 2)
+        if end < 0:
+            return "".join(out)
+        i = end + 2
 
 
 def parse_declarations(text: str) -> list[Declaration]:
@@ -108,7 +124,7 @@ def parse_declarations(text: str) -> list[Declaration]:
     Malformed pieces (no colon, empty name or value) are dropped, as CSS does.
     """
     out = []
-    for piece in split_top_level(_COMMENT.sub("", text), ";"):
+    for piece in split_top_level(strip_comments(text), ";"):
         name, colon, value = piece.partition(":")
         name, value = name.strip().lower(), value.strip()
         if not colon or not name or not value:
@@ -175,23 +191,49 @@ class Selector:
     specificity: tuple[int, int, int]
 
     def matches(self, el: Element, parent: Callable[[Element], Optional[Element]]) -> bool:
-        return _match_from(self, len(self.parts) - 1, el, parent)
+        return _Matcher(self, parent).match(len(self.parts) - 1, el)
 
 
-def _match_from(sel: Selector, i: int, el: Element, parent) -> bool:
-    if not sel.parts[i].matches(el):
-        return False
-    if i == 0:
-        return True
-    comb = sel.combinators[i - 1]
-    up = parent(el)
-    if comb == ">":
-        return up is not None and _match_from(sel, i - 1, up, parent)
-    while up is not None:
-        if _match_from(sel, i - 1, up, parent):
-            return True
-        up = parent(up)
-    return False
+class _Matcher:
+    """Right-to-left matching, memoised per (compound, element): O(parts × depth), never
+    the exponential backtracking of naive descendant matching (``a a a … a b``)."""
+
+    def __init__(self, sel: Selector, parent):
+        self.sel, self.parent = sel, parent
+        self.memo: dict[tuple[int, int], bool] = {}
+        self.up_memo: dict[tuple[int, int], bool] = {}
+
+    def match(self, i: int, el: Element) -> bool:
+        """parts[0..i] match with parts[i] at *el*."""
+        key = (i, id(el))
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self.sel.parts[i].matches(el)
+            if hit and i > 0:
+                up = self.parent(el)
+                if self.sel.combinators[i - 1] == ">":
+                    hit = up is not None and self.match(i - 1, up)
+                else:
+                    hit = self.some_ancestor(i - 1, up)
+            self.memo[key] = hit
+        return hit
+
+    def some_ancestor(self, i: int, el: Optional[Element]) -> bool:
+        """*el* or one of its ancestors matches parts[0..i] there."""
+        path, found = [], False
+        while el is not None:
+            key = (i, id(el))
+            if key in self.up_memo:
+                found = self.up_memo[key]
+                break
+            path.append(key)
+            if self.match(i, el):
+                found = True
+                break
+            el = self.parent(el)
+        for key in path:
+            self.up_memo[key] = found
+        return found
 
 
 def parse_selector(text: str) -> Optional[Selector]:
@@ -260,7 +302,7 @@ def _skip_block(text: str, i: int) -> int:
 
 def parse_stylesheet(text: str, first_order: int = 0) -> tuple[list[Rule], list[str]]:
     """Parse a ``<style>`` sheet → (rules, human-readable warnings for skipped parts)."""
-    text = _COMMENT.sub("", text).replace("<!--", " ").replace("-->", " ")
+    text = strip_comments(text).replace("<!--", " ").replace("-->", " ")
     rules: list[Rule] = []
     warnings: list[str] = []
     i, order = 0, first_order

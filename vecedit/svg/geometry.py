@@ -23,8 +23,9 @@ import numpy as np
 
 from vecedit.errors import SVGError
 from vecedit.svg.model import Subpath
+from vecedit.svg.units import NUMBER
 
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(NUMBER)
 _NONFINITE = re.compile(r"[+-]?(?:nan|inf)", re.IGNORECASE)
 _SEP = re.compile(r"[\s,]*")
 _ARITY = {"m": 2, "l": 2, "h": 1, "v": 1, "c": 6, "s": 4, "q": 4, "t": 2, "a": 7, "z": 0}

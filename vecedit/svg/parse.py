@@ -21,8 +21,9 @@ import gzip
 import io
 import os
 import re
+import zlib
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 from xml.etree.ElementTree import Element
 
 from vecedit.errors import SVGError
@@ -32,7 +33,7 @@ from vecedit.svg.model import Document, Gradient, Note
 from vecedit.svg.render_tree import SVG_NS, RenderTreeBuilder
 from vecedit.svg.transform import parse_preserve_aspect_ratio, parse_transform, parse_viewbox, viewbox_transform
 from vecedit.svg.units import parse_length
-from vecedit.svg.xmltree import decode_source, read_xml, recursion_room
+from vecedit.svg.xmltree import BOM_MARK, decode_source, document_codec, read_xml, recursion_room
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_CANVAS_PX = 100_000.0
@@ -41,6 +42,7 @@ DEFAULT_SIZE = (300.0, 150.0)
 
 Source = Union[str, bytes, bytearray, os.PathLike]
 
+_DECL_ENCODING = re.compile(r"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
 _URL_REF = re.compile(r"url\(\s*['\"]?#([^)'\"\s]+)")
 
 # What is kept verbatim but not drawn/edited: tag -> (message, affects the picture).
@@ -70,23 +72,27 @@ HANDLED = {"svg", "g", "a", "defs", "symbol", "use", "switch", "style", "stop", 
 EDITOR_NAMESPACES = ("inkscape", "sodipodi", "adobe", "sketch", "figma", "serif", "illustrator")
 
 
-def _read_source(source: Source) -> tuple[str, str, str]:
-    """→ (text, name for messages, codec)."""
+def _read_source(source: Source) -> tuple[str, str, str, Optional[bytes]]:
+    """→ (text, name for messages, codec, the bytes read or None for text)."""
     if isinstance(source, (bytes, bytearray)):
         name = "SVG data"
         data = bytes(source)
-    elif isinstance(source, str) and source.lstrip().startswith("<"):
+    elif isinstance(source, str) and source.lstrip(" \t\r\n\ufeff").startswith("<"):
         if len(source) > MAX_FILE_BYTES:
             raise SVGError(f"SVG text is larger than {MAX_FILE_BYTES // 2**20} MB; simplify it")
-        return source, "SVG text", "utf-8"
+        return (*_text_codec(source), None)
     elif isinstance(source, (str, os.PathLike)):
         path = Path(os.fspath(source))
         name = str(source)
-        if not path.exists():
-            raise SVGError(f"{name}: no such file; check the path")
-        if path.is_dir():
-            raise SVGError(f"{name}: is a directory, not an SVG file; give the path of an .svg file")
-        size = path.stat().st_size
+        try:
+            if not path.exists():
+                raise SVGError(f"{name}: no such file; check the path")
+            if path.is_dir():
+                raise SVGError(f"{name}: is a directory, not an SVG file; give the path of an .svg file")
+            size = path.stat().st_size
+        except (OSError, ValueError) as e:  # a name too long, a NUL in it, …
+            raise SVGError(f"{name[:80]!r} is neither SVG text (which starts with '<') nor a readable path "
+                           f"({getattr(e, 'strerror', None) or e}); check the argument") from None
         if size > MAX_FILE_BYTES:
             raise SVGError(f"{name}: the file is {size / 2**20:.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MB vecedit accepts; simplify it")
         try:
@@ -99,13 +105,30 @@ def _read_source(source: Source) -> tuple[str, str, str]:
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(data)) as z:
                 data = z.read(MAX_FILE_BYTES + 1)
-        except (OSError, EOFError):
+        except (OSError, EOFError, zlib.error):
             raise SVGError(f"{name}: looks gzip-compressed (.svgz) but cannot be decompressed; re-export it") from None
         if len(data) > MAX_FILE_BYTES:
             raise SVGError(f"{name}: decompresses to more than {MAX_FILE_BYTES // 2**20} MB; simplify it")
     if len(data) > MAX_FILE_BYTES:
         raise SVGError(f"{name}: larger than {MAX_FILE_BYTES // 2**20} MB; simplify it")
     text, codec = decode_source(data, name)
+    return text, name, codec, data
+
+
+def _text_codec(source: str) -> tuple[str, str, str]:
+    """SVG given as text → (text without a BOM, name, the codec its XML declaration names, for saving)."""
+    name = "SVG text"
+    bom = source.startswith("\ufeff")
+    text = source[1:] if bom else source
+    m = _DECL_ENCODING.match(text.lstrip()[:400])
+    codec = document_codec(m.group(1), name) if m else "utf-8"
+    try:
+        text.encode(codec)
+    except UnicodeError:
+        raise SVGError(f"{name}: holds characters its declared encoding {codec!r} cannot write; "
+                       "change the declaration to UTF-8") from None
+    if bom and codec in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
+        codec += BOM_MARK
     return text, name, codec
 
 
@@ -194,14 +217,15 @@ def load_svg(source: Source) -> Document:
     >>> [s.tag for s in doc.shapes()], doc.width
     (['rect'], 10.0)
     """
-    text, name, codec = _read_source(source)
+    text, name, codec, data = _read_source(source)
     with recursion_room():
-        return _load(text, name, codec)
+        return _load(text, name, codec, data)
 
 
-def _load(text: str, name: str, codec: str) -> Document:
+def _load(text: str, name: str, codec: str, data: Optional[bytes]) -> Document:
     root, source_map, namespaces, prolog, epilog = read_xml(text, name)
     source_map.encoding = codec
+    source_map.original = (text, data) if data is not None else None
     notes: list[Note] = []
     if not isinstance(root.tag, str) or local_name(root.tag) != "svg":
         raise SVGError(f"{name}: the root element is <{local_name(root.tag)}>, not <svg>; give an SVG file")

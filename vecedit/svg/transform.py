@@ -13,8 +13,9 @@ import re
 import numpy as np
 
 from vecedit.errors import SVGError
+from vecedit.svg.units import NUMBER
 
-_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER = NUMBER
 _FUNC = re.compile(r"\s*(matrix|translate|scale|rotate|skewX|skewY)\s*\(([^)]*)\)\s*,?", re.IGNORECASE)
 # Arguments: numbers, optionally with the CSS units the ``transform`` property allows.
 _ARG = re.compile(rf"\s*({_NUMBER})(px|deg|rad|grad|turn)?\s*,?")

@@ -14,8 +14,10 @@ from typing import Optional
 
 from vecedit.errors import SVGError
 
-NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-_LENGTH = re.compile(rf"^\s*({NUMBER})\s*([a-zA-Z]*|%)\s*$")
+# One number grammar for every attribute (SVG 1.1 §4.2 / CSS). Written so that no two
+# branches can match the same digits, so matching is linear even on 10⁵-digit input.
+NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_LENGTH = re.compile(rf"({NUMBER})(?:\s*([a-zA-Z]+|%))?")  # fullmatch on stripped text: linear
 _NONFINITE = re.compile(r"^\s*[+-]?(nan|inf|infinity)\s*$", re.IGNORECASE)
 
 PX_PER_UNIT: dict[str, float] = {
@@ -32,10 +34,14 @@ PX_PER_UNIT: dict[str, float] = {
 }
 
 
+FLOAT_MAX = 3.4028234663852886e38  # browsers keep numbers as 32-bit floats and clamp to this
+
+
 def _finite(value: float, text: str, what: str) -> float:
+    """The one guard every parsed number passes: non-finite is an error, beyond float range is clamped."""
     if not math.isfinite(value):
-        raise SVGError(f"{what} {text.strip()!r} is not a finite number; use an ordinary number")
-    return value
+        raise SVGError(f"{what} {text.strip()[:40]!r} is not a finite number; use an ordinary number")
+    return max(-FLOAT_MAX, min(FLOAT_MAX, value))
 
 
 def parse_number(text: str, what: str = "number") -> float:
@@ -59,11 +65,11 @@ def parse_length(text: str, percent_of: Optional[float] = None, what: str = "len
     """
     if _NONFINITE.match(text):
         raise SVGError(f"{what} {text.strip()!r} is not a finite number; use an ordinary length")
-    m = _LENGTH.match(text)
+    m = _LENGTH.fullmatch(text.strip())
     if not m:
         raise SVGError(f"{what} {text.strip()[:40]!r} is not a length; use a number with an optional unit (px, mm, %, …)")
     value = _finite(float(m.group(1)), text, what)
-    unit = m.group(2).lower()
+    unit = (m.group(2) or "").lower()
     if unit == "%":
         if percent_of is None:
             raise SVGError(f"{what} {text.strip()!r} is a percentage where none is allowed; use an absolute length")

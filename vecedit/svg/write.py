@@ -47,7 +47,7 @@ from vecedit.svg.geometry import format_number, subpaths_to_d
 from vecedit.svg.model import Document, Gradient, GradientRef, Paint, PatternRef, Shape
 from vecedit.svg.shapes import GEOMETRY_ATTRIBUTES
 from vecedit.svg.transform import max_scale
-from vecedit.svg.xmltree import recursion_room, serialize
+from vecedit.svg.xmltree import document_codec, encode_source, recursion_room, serialize
 
 
 def _key(decl):
@@ -283,7 +283,10 @@ def _encoding(doc: Document) -> str:
     if source_encoding:
         return source_encoding
     m = _DECL_ENCODING.match(doc.prolog)
-    return m.group(1) if m else "utf-8"
+    try:
+        return document_codec(m.group(1), "document") if m else "utf-8"
+    except SVGError:
+        return "utf-8"
 
 
 def save_svg(doc: Document, path: Union[str, os.PathLike]) -> None:
@@ -299,8 +302,13 @@ def save_svg(doc: Document, path: Union[str, os.PathLike]) -> None:
 
 
 def svg_bytes(doc: Document) -> bytes:
-    """The bytes :func:`save_svg` writes: :func:`dumps_svg` in the source's encoding."""
-    return dumps_svg(doc).encode(_encoding(doc), errors="xmlcharrefreplace")
+    """The bytes :func:`save_svg` writes: :func:`dumps_svg` in the source's encoding (BOM included);
+    an unedited document gives back the very bytes it was read from, whatever the codec."""
+    text = dumps_svg(doc)
+    original = getattr(doc.source, "original", None)
+    if original is not None and original[0] == text:
+        return original[1]
+    return encode_source(text, _encoding(doc))
 
 
 _ROOT_END = re.compile(r"</((?:[A-Za-z_][\w.-]*:)?)svg\s*>$")

@@ -64,30 +64,64 @@ class Span:
 @dataclass
 class SourceMap:
     spans: dict[Element, Span]
-    encoding: str  # codec to write with ("utf-8", "utf-8-sig", "iso-8859-1", …)
+    encoding: str  # codec to write with ("utf-8", "utf-16-le+bom", "iso-8859-1", …; see decode_source)
+    original: Optional[tuple[str, bytes]] = None  # (text, bytes) read: written back as they were if unedited
 
 
 # --- reading -----------------------------------------------------------------------
 
-_DECL_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_DECL_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
+# Python codecs that are not ways of writing a document's characters (or that browsers
+# refuse to read, like UTF-7): a declaration naming one is refused, not obeyed.
+_NOT_DOCUMENT_CODECS = {"punycode", "idna", "utf-7", "unicode-escape", "raw-unicode-escape", "undefined",
+                        "mbcs", "oem", "palmos"}
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# XML 1.0 Appendix F: the first bytes of "<?xml" / "<svg" without a BOM.
+_SNIFF = ((b"<\0\0\0", "utf-32-le"), (b"\0\0\0<", "utf-32-be"), (b"<\0", "utf-16-le"), (b"\0<", "utf-16-be"))
+BOM_MARK = "+bom"  # codec suffix: the source began with a byte order mark, written back as it was
+
+
+def document_codec(label: str, name: str) -> str:
+    """The Python codec for an XML declaration's encoding label; SVGError if there is none."""
+    try:
+        info = codecs.lookup(label)
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True) or info.name in _NOT_DOCUMENT_CODECS:
+        raise SVGError(f"{name}: the XML declaration names encoding {label!r}, which is not a text encoding "
+                       "vecedit reads; re-save the file as UTF-8")
+    return info.name
 
 
 def decode_source(data: bytes, name: str) -> tuple[str, str]:
-    """Bytes → (text, codec), by BOM, then the XML declaration, then UTF-8 (XML 1.0 §4.3.3)."""
-    boms = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-            (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-    codec = next((c for bom, c in boms if data.startswith(bom)), None)
+    """Bytes → (text, codec), by BOM, then the XML declaration, then UTF-8 (XML 1.0 §4.3.3, Appendix F).
+
+    The codec ends in :data:`BOM_MARK` when the bytes began with a byte order mark
+    (:func:`encode_source` writes it back).
+    """
+    codec = next((c + BOM_MARK for bom, c in _BOMS if data.startswith(bom)), None)
+    body = data[len(next(bom for bom, c in _BOMS if data.startswith(bom))):] if codec else data
     if codec is None:
-        m = _DECL_ENCODING.match(data.lstrip()[:400])
-        codec = m.group(1).decode("ascii").lower() if m else "utf-8"
-        try:
-            codecs.lookup(codec)
-        except LookupError:
-            raise SVGError(f"{name}: unknown text encoding {codec!r} in the XML declaration; re-save the file as UTF-8") from None
+        sniffed = next((c for head, c in _SNIFF if data.startswith(head)), None)
+        if sniffed is not None:
+            codec = sniffed  # UTF-16/32 without a BOM: the declaration cannot be read as ASCII
+        else:
+            m = _DECL_ENCODING.match(data.lstrip()[:400])
+            codec = document_codec(m.group(1).decode("ascii"), name) if m else "utf-8"
     try:
-        return data.decode(codec), codec
-    except UnicodeDecodeError as e:
-        raise SVGError(f"{name}: the file is not valid {codec} text (byte {e.start}); re-save it as UTF-8") from None
+        text = body.decode(codec.removesuffix(BOM_MARK))
+    except UnicodeError as e:
+        where = f" (byte {e.start})" if isinstance(e, UnicodeDecodeError) else ""
+        raise SVGError(f"{name}: the file is not valid {codec.removesuffix(BOM_MARK)} text{where}; re-save it as UTF-8") from None
+    return text, codec
+
+
+def encode_source(text: str, codec: str) -> bytes:
+    """Text → bytes in *codec* (as :func:`decode_source` named it, BOM included)."""
+    base = codec.removesuffix(BOM_MARK)
+    bom = next((b for b, c in _BOMS if c == base), b"") if codec.endswith(BOM_MARK) else b""
+    return bom + text.encode(base, errors="xmlcharrefreplace")
 
 
 def _tag_end(src: bytes, i: int) -> int:
@@ -213,7 +247,11 @@ def read_xml(text: str, name: str) -> tuple[Element, SourceMap, dict[str, str], 
     """
     if not text.strip():
         raise SVGError(f"{name}: the file is empty, not XML; give an SVG file")
-    src = text.encode("utf-8")
+    try:
+        src = text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise SVGError(f"{name}: the text holds a lone surrogate (U+{ord(text[e.start]):04X} at character {e.start}), "
+                       "which is not a character; re-save the file as UTF-8") from None
     target = _Target(src)
     parser = DET.DefusedXMLParser(target=target, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     target.parser = parser.parser
