@@ -164,8 +164,9 @@ def load_image(path: Union[str, os.PathLike]) -> np.ndarray:
         raise InputError(f"cannot read {path}: not an image format Pillow supports{hint}") from None
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise InputError(f"cannot read {path}: the image is too large (more than {Image.MAX_IMAGE_PIXELS} pixels)") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise InputError(f"cannot read {path}: the file is damaged or truncated ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - Pillow's decoders raise anything on a damaged file
+        raise InputError(f"cannot read {path}: the file is damaged or truncated, or an unsupported variant "
+                         f"({type(exc).__name__}: {' '.join(str(exc).split())[:120]})") from None
     if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
         grey = np.asarray(im, dtype=np.float64)
         grey = grey / 65535.0 if im.mode != "F" else grey

@@ -41,6 +41,7 @@ import torch
 from vecedit.svg.model import Document, Gradient, GradientRef, Group, PatternRef, Shape, Stop, Subpath
 from vecedit.svg.geometry import subpaths_bbox
 from vecedit.svg.shapes import rect_subpath
+from vecedit.svg.transform import is_invertible, max_scale
 
 MAX_TILE_PIXELS = 2048 * 2048
 
@@ -196,11 +197,12 @@ class _Builder:
         for child in group.children:
             if isinstance(child, Group):
                 children.append(self.group(child, to_frame, frame))
-            elif child.visible and child.subpaths:
+            elif child.visible and child.subpaths and self._drawable(child, to_frame):
                 children.append(self.shape(child, to_frame, frame))
         clip = None
         if group.clip is not None:
-            clip = [self.shape(s, to_frame, frame) for s in group.clip.children if s.visible and s.subpaths]
+            clip = [self.shape(s, to_frame, frame) for s in group.clip.children
+                    if s.visible and s.subpaths and self._drawable(s, to_frame)]
         out = SceneGroup(opacity=group.opacity, children=children, clip=clip)
         if group.filters:
             out.filters = self.filters(group)
@@ -228,6 +230,10 @@ class _Builder:
         self.filter_users.append((shapes, rows))
         return programs
 
+    def _drawable(self, shape: Shape, to_frame: Optional[np.ndarray]) -> bool:
+        """A singular (or non-finite) transform to the canvas draws nothing (SVG 2 §8.6)."""
+        return is_invertible((self.scale if to_frame is None else to_frame) @ shape.ctm)
+
     def shape(self, shape: Shape, to_frame: Optional[np.ndarray] = None, frame: int = -1) -> int:
         """Add a shape drawn on the canvas (``frame`` -1) or in a pattern tile's raster (``to_frame``)."""
         index = len(self.shapes)
@@ -235,11 +241,12 @@ class _Builder:
         ctm = (self.scale if to_frame is None else to_frame) @ shape.ctm
         subpaths = []
         for sub in shape.subpaths:
-            pts = sub.points @ ctm[:2, :2].T + ctm[:2, 2]
+            pts = _bounded(sub.points @ ctm[:2, :2].T + ctm[:2, 2])
             subpaths.append((self.n_points, len(pts), sub.closed))
             self.points.append(pts)
             self.n_points += len(pts)
-        self.widths.append(shape.stroke_width)
+        # the one guard on what reaches the rasterizer: finite, bounded coordinates and widths
+        self.widths.append(min(float(np.nan_to_num(shape.stroke_width)), 2 * COORD_LIMIT / max(max_scale(ctm), 1e-300)))
         self.opacities.append(shape.opacity)
         width_row, opacity_row = len(self.widths) - 1, len(self.opacities) - 1
         self.shapes[index] = SceneShape(
@@ -327,7 +334,8 @@ class _Builder:
         for stop in gradient.stops:
             self.offsets.append(stop.offset)
             self.stop_colors.append(stop.color)
-        geometry = tuple(gradient.geometry) + (0.0,) * (6 - len(gradient.geometry))
+        geometry = tuple(_bounded(np.asarray(gradient.geometry, dtype=np.float64)).tolist())
+        geometry += (0.0,) * (6 - len(geometry))
         self.geometry.append(geometry)
         self.gradients.append(
             SceneGradient(gradient.kind, gradient.spread, slice(start, len(self.offsets)), gradient.id)
@@ -454,14 +462,28 @@ def from_document(
 
 
 def output_size(doc: Document, width: Optional[int], height: Optional[int]) -> tuple[int, int]:
-    """Canvas size in pixels; a missing side keeps the aspect ratio, rounded up as resvg does."""
+    """Canvas size in pixels; a missing side keeps the aspect ratio, rounded up as resvg does.
+
+    Extreme aspect ratios give at most ``2**31`` px a side (the caller refuses that size)."""
     if width is None and height is None:
-        return max(1, round(doc.width)), max(1, round(doc.height))
+        return _side(doc.width, round), _side(doc.height, round)
     if height is None:
-        return int(width), max(1, math.ceil(doc.height * width / doc.width - 1e-6))
+        return int(width), _side(doc.height * width / doc.width - 1e-6, math.ceil)
     if width is None:
-        return max(1, math.ceil(doc.width * height / doc.height - 1e-6)), int(height)
+        return _side(doc.width * height / doc.height - 1e-6, math.ceil), int(height)
     return int(width), int(height)
+
+
+def _side(value: float, rounding) -> int:
+    return max(1, rounding(value)) if value < 2**31 else 2**31  # also inf; NaN cannot reach here
+
+
+COORD_LIMIT = 1e6  # canvas px; anything farther out is drawn as if it were this far (off any canvas)
+
+
+def _bounded(values: np.ndarray) -> np.ndarray:
+    """Non-finite and absurd coordinates → within ±COORD_LIMIT (the rasterizer's precondition)."""
+    return np.clip(np.nan_to_num(values, nan=0.0, posinf=COORD_LIMIT, neginf=-COORD_LIMIT), -COORD_LIMIT, COORD_LIMIT)
 
 
 # --------------------------------------------------------------------------- write back

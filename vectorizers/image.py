@@ -102,8 +102,11 @@ def _read_file(path: Path) -> np.ndarray:
         ) from None
     except Image.DecompressionBombError:
         raise InputError(f"cannot read {path}: the image is too large; shrink it to at most {MAX_PIXELS:,} px") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise InputError(f"cannot read {path}: the file is damaged or truncated ({exc})") from None
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - Pillow's decoders raise anything on a damaged file
+        raise InputError(f"cannot read {path}: the file is damaged or truncated, or an unsupported variant "
+                         f"({type(exc).__name__}: {' '.join(str(exc).split())[:120]})") from None
 
 
 def _png_bit_depth(path: Path) -> int:

@@ -202,10 +202,10 @@ def outline(lines: Polylines, style: StrokeStyle, tolerance: float = 0.05):
 
 def _circle_sides(style: StrokeStyle, subs: np.ndarray, tolerance: float) -> int:
     radius = float((style.half_width.detach().cpu().numpy()[subs] * style.scale[subs]).max(initial=0))
-    if radius <= tolerance:
+    if not radius > tolerance:
         return 8
     step = 2 * math.acos(max(-1.0, 1 - tolerance / radius))
-    return int(min(128, max(8, math.ceil(2 * math.pi / step))))
+    return 128 if step <= 0 else int(min(128, max(8, math.ceil(2 * math.pi / step))))
 
 
 def _joins(add, lines, style, user, r_v, d, e_in, e_out, at, sub_of_vertex, dev, tolerance):

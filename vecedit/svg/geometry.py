@@ -148,11 +148,13 @@ MAX_ARC_SEGMENTS = 4096
 
 def arc_segment_count(radius: float, sweep: float, tolerance: float) -> int:
     """Segments needed so a cubic approximation of an arc stays within *tolerance*."""
-    if radius <= 0.0 or sweep == 0.0:
-        return 1
-    per_segment = (max(tolerance, 1e-12) / (_ARC_C * radius)) ** (1.0 / 6.0)
-    n = max(math.ceil(abs(sweep) / min(per_segment, math.pi / 2)), 1)
-    return min(n, MAX_ARC_SEGMENTS)
+    scaled = _ARC_C * radius
+    if not (scaled > 0.0 and math.isfinite(scaled) and math.isfinite(sweep)) or sweep == 0.0:
+        return 1  # degenerate (or absurd: the scene clamps what it draws) radii need no subdivision
+    per_segment = min((max(tolerance, 1e-12) / scaled) ** (1.0 / 6.0), math.pi / 2)
+    if per_segment <= 0.0:
+        return MAX_ARC_SEGMENTS
+    return min(max(math.ceil(abs(sweep) / per_segment), 1), MAX_ARC_SEGMENTS)
 
 
 def ellipse_arc(

@@ -29,7 +29,7 @@ from vecedit.svg.model import Gradient, GradientRef, Group, Note, Paint, Pattern
 from vecedit.svg.refs import BrokenReference, References, href_of
 from vecedit.svg.shapes import BASIC_SHAPES
 from vecedit.svg.transform import max_scale, parse_preserve_aspect_ratio, parse_transform, parse_viewbox
-from vecedit.svg.transform import translate, viewbox_transform
+from vecedit.svg.transform import is_invertible, translate, viewbox_transform
 from vecedit.svg.units import parse_length
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -95,6 +95,10 @@ class RenderTreeBuilder:
     def _error(self, el: Element, err: SVGError) -> SVGError:
         ident = f" id={el.get('id')!r}" if el.get("id") else ""
         return SVGError(f"{self.name}: <{local_name(el.tag)}{ident}>: {err}")
+
+    @staticmethod
+    def _label(el: Element) -> str:
+        return f"#{el.get('id')}" if el.get("id") else f"a <{local_name(el.tag)}>"
 
     def _is_svg(self, el: Element, local: Optional[str] = None) -> bool:
         if not isinstance(el.tag, str):
@@ -390,6 +394,10 @@ class RenderTreeBuilder:
     def _shape(self, el: Element, style: dict, ctx: Context) -> Union[Shape, Group]:
         local = local_name(el.tag)
         ctm = ctx.ctm @ self._transform(el, style)
+        if not is_invertible(ctm):
+            self._note(el, f"the transform of {self._label(el)} is singular (e.g. scale(0)) or not finite; "
+                           "it is not drawn, as in browsers", False)
+            return None
         tolerance = CANVAS_TOLERANCE / max(max_scale(ctm), 1e-12)
         try:
             if local == "path":

@@ -213,5 +213,14 @@ def max_scale(m: np.ndarray) -> float:
     return math.sqrt(max(0.0, (e + math.sqrt(max(0.0, e * e - 4.0 * det * det))) / 2.0))
 
 
+def is_invertible(m: np.ndarray) -> bool:
+    """Finite, with a finite inverse: what can be drawn (SVG 2 §8.6: a singular transform,
+    e.g. ``scale(0)``, means the element is not rendered)."""
+    if not np.all(np.isfinite(m)):
+        return False
+    det = float(m[0, 0] * m[1, 1] - m[0, 1] * m[1, 0])
+    return abs(det) > 1e-30 and math.isfinite(1.0 / det) and bool(np.all(np.isfinite(m[:2, :2] / det)))
+
+
 def is_identity(m: np.ndarray) -> bool:
     return bool(np.allclose(m, np.eye(3), rtol=0.0, atol=1e-12))
