@@ -144,10 +144,9 @@ def test_syntax_errors_render_up_to_the_error(d, segments, error):
 
 
 @pytest.mark.parametrize("d", ["M0 0 L nan 5", "M0 0 L inf 5", "M0 0 L1e999 5", "M NaN 0", "M0 0 L-inf 0"])
-def test_non_finite_numbers_raise(d):
-    with pytest.raises(SVGError) as e:
-        path_to_subpaths(d)
-    assert "finite" in str(e.value)
+def test_non_finite_numbers_end_the_path_data_like_any_error(d):
+    _, err = path_to_subpaths(d)
+    assert "finite" in err or "range" in err
 
 
 def test_tokenize_expands_implicit_repeats():

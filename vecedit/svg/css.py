@@ -191,6 +191,10 @@ class Selector:
     specificity: tuple[int, int, int]
 
     def matches(self, el: Element, parent: Callable[[Element], Optional[Element]]) -> bool:
+        if len(self.parts) == 1:
+            return self.parts[0].matches(el)
+        if not self.parts[-1].matches(el):
+            return False
         return _Matcher(self, parent).match(len(self.parts) - 1, el)
 
 

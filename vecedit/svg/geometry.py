@@ -55,11 +55,11 @@ class _Scanner:
         m = _NUMBER.match(self.text, self.pos)
         if not m:
             if _NONFINITE.match(self.text, self.pos):
-                raise SVGError(f"path data has a number that is not finite near {self._near()}; use ordinary numbers")
+                raise _Stop(f"a number that is not finite near {self._near()}")
             raise _Stop(f"expected a number at {self._near()}")
         value = float(m.group(0))
         if not math.isfinite(value):
-            raise SVGError(f"path data has a number that is not finite ({m.group(0)}); use ordinary numbers")
+            raise _Stop(f"a number beyond floating-point range ({m.group(0)[:20]})")
         self.pos = m.end()
         return value
 

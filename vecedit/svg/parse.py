@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Optional, Union
 from xml.etree.ElementTree import Element
 
+import numpy as np
+
 from vecedit.errors import SVGError
 from vecedit.svg.css import Cascade, local_name, parse_stylesheet
 from vecedit.svg.gradients import GRADIENT_TAGS, parse_gradient
@@ -37,6 +39,7 @@ from vecedit.svg.xmltree import BOM_MARK, decode_source, document_codec, read_xm
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_CANVAS_PX = 100_000.0
+MIN_CANVAS_PX = 1e-6  # below this, no output size keeps a finite scale
 MAX_VIEWBOX = 1e9  # viewBox numbers are coordinates, not pixels: only absurd ones are refused
 DEFAULT_SIZE = (300.0, 150.0)
 
@@ -132,29 +135,41 @@ def _text_codec(source: str) -> tuple[str, str, str]:
     return text, name, codec
 
 
-def _canvas(root: Element, name: str) -> tuple[float, float, tuple[float, float, float, float] | None]:
-    """Canvas width/height in px and the viewBox (see the module docstring)."""
+def _canvas(root: Element, name: str, notes: list[Note]) -> tuple[float, float, tuple[float, float, float, float] | None]:
+    """Canvas width/height in px and the viewBox (see the module docstring).
+
+    An invalid viewBox, width or height is ignored with a Note, as browsers do; sizes
+    beyond :data:`MAX_CANVAS_PX` are refused (no browser draws them either)."""
+    def invalid(attr: str, why: str) -> None:
+        notes.append(Note("svg", root.get("id"), f"invalid {attr} on the root <svg> ({why}); it is ignored, "
+                                                 "as browsers do", False))
+
     viewbox = None
     if root.get("viewBox") is not None:
         try:
             viewbox = parse_viewbox(root.get("viewBox"))
         except SVGError as e:
-            raise SVGError(f"{name}: {e}") from None
-        if viewbox[2] <= 0 or viewbox[3] <= 0:
-            raise SVGError(f"{name}: viewBox width and height must be positive, got {viewbox[2]:g} × {viewbox[3]:g}; fix the viewBox")
-        if max(abs(v) for v in viewbox) > MAX_VIEWBOX:
-            raise SVGError(f"{name}: viewBox {root.get('viewBox')!r} is absurdly large; fix the viewBox")
+            invalid("viewBox", str(e))
+        if viewbox is not None and (viewbox[2] <= 0 or viewbox[3] <= 0):
+            invalid("viewBox", f"width and height must be positive, got {viewbox[2]:g} × {viewbox[3]:g}")
+            viewbox = None
+        if viewbox is not None and max(abs(v) for v in viewbox) > MAX_VIEWBOX:
+            raise SVGError(f"{name}: viewBox {root.get('viewBox')[:80]!r} is absurdly large; fix the viewBox")
     ref_w, ref_h = (viewbox[2], viewbox[3]) if viewbox else DEFAULT_SIZE
     sizes = {}
     for attr, ref in (("width", ref_w), ("height", ref_h)):
         text = root.get(attr)
+        sizes[attr] = None
         if text is None or not text.strip() or text.strip() == "auto":
-            sizes[attr] = None
             continue
         try:
             sizes[attr] = parse_length(text, ref, what=attr)
         except SVGError as e:
-            raise SVGError(f"{name}: <svg> {e}") from None
+            invalid(attr, str(e))
+            continue
+        if sizes[attr] <= 0:
+            invalid(attr, f"it must be positive, got {sizes[attr]:g}")
+            sizes[attr] = None
     w, h = sizes["width"], sizes["height"]
     if w is None and h is None:
         w, h = ref_w, ref_h
@@ -163,8 +178,8 @@ def _canvas(root: Element, name: str) -> tuple[float, float, tuple[float, float,
     elif h is None:
         h = w * ref_h / ref_w if viewbox else DEFAULT_SIZE[1]
     for label, v in (("width", w), ("height", h)):
-        if v <= 0:
-            raise SVGError(f"{name}: <svg> {label} must be positive, got {v:g}; fix the {label} attribute")
+        if not v >= MIN_CANVAS_PX:
+            raise SVGError(f"{name}: <svg> {label} is {v:g} px, too small to draw; give a {label} of at least {MIN_CANVAS_PX:g} px")
         if v > MAX_CANVAS_PX:
             raise SVGError(f"{name}: <svg> {label} is {v:g} px, more than {MAX_CANVAS_PX:g} px; give a smaller size")
     return w, h, viewbox
@@ -238,7 +253,7 @@ def _load(text: str, name: str, codec: str, data: Optional[bytes]) -> Document:
     else:
         raise SVGError(f"{name}: the root <svg> is in namespace {root.tag[1:].split('}')[0]!r}, not the SVG namespace; "
                        f"use xmlns=\"{SVG_NS}\"")
-    width, height, viewbox = _canvas(root, name)
+    width, height, viewbox = _canvas(root, name, notes)
 
     parent = {child: el for el in root.iter() for child in el}
     ids: dict[str, Element] = {}
@@ -268,14 +283,16 @@ def _load(text: str, name: str, codec: str, data: Optional[bytes]) -> Document:
                 and el.get("id") and el.get("id") not in gradients and ids.get(el.get("id")) is el:
             try:
                 gradients[el.get("id")] = parse_gradient(el, ids, builder.source_style, (vb[2], vb[3]), svg_ns, notes)
-            except SVGError as e:
-                raise SVGError(f"{name}: <{local_name(el.tag)} id={el.get('id')!r}>: {e}") from None
+            except SVGError as e:  # dropped with a Note: what paints with it uses its fallback
+                notes.append(Note(local_name(el.tag), el.get("id"), f"invalid {e}; the gradient is not used, "
+                                                                     "as browsers do", False))
     builder.gradients = gradients
     try:
-        root_ctm = parse_transform(root.get("transform")) @ viewbox_transform(
-            vb, width, height, parse_preserve_aspect_ratio(root.get("preserveAspectRatio")))
+        own = parse_transform(root.get("transform"))
     except SVGError as e:
-        raise SVGError(f"{name}: <svg>: {e}") from None
+        notes.append(Note("svg", root.get("id"), f"invalid {e}; the transform is ignored, as browsers do", False))
+        own = np.eye(3)
+    root_ctm = own @ viewbox_transform(vb, width, height, parse_preserve_aspect_ratio(root.get("preserveAspectRatio")))
     render_root = builder.build_root(root, root_ctm, (vb[2], vb[3]))
     return Document(
         root_node=root,

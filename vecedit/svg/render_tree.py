@@ -110,11 +110,17 @@ class RenderTreeBuilder:
             return False
         return local is None or local_name(el.tag) == local
 
+    # Invalid values are dropped with a Note, as browsers and resvg do (SVG 2 §4.1: an
+    # attribute in error is as if not given); only non-SVG, malformed or hostile files are refused.
+    def _invalid(self, el: Element, err: SVGError, what: str) -> None:
+        self._note(el, f"invalid {err}; {what}, as browsers do", False)
+
     def _transform(self, el: Element, style: dict) -> np.ndarray:
         try:
             return parse_transform(style["transform"])
         except SVGError as e:
-            raise self._error(el, e) from None
+            self._invalid(el, e, "the transform is ignored")
+            return np.eye(3)
 
     def _length(self, el: Element, attr: str, ref: float, default: float) -> float:
         text = el.get(attr)
@@ -123,7 +129,8 @@ class RenderTreeBuilder:
         try:
             return parse_length(text, ref, what=attr)
         except SVGError as e:
-            raise self._error(el, e) from None
+            self._invalid(el, e, "the attribute is ignored")
+            return default
 
     def _url(self, el: Element, style: dict, prop: str) -> Optional[str]:
         """``clip-path``/``mask``: the referenced id, or the raw value for other forms."""
@@ -294,10 +301,10 @@ class RenderTreeBuilder:
         if content.get("viewBox") is not None:
             try:
                 viewbox = parse_viewbox(content.get("viewBox"))
+                if viewbox[2] <= 0 or viewbox[3] <= 0:
+                    return group  # SVG 2 §8.7: disables rendering
             except SVGError as e:
-                raise self._error(content, e) from None
-            if viewbox[2] <= 0 or viewbox[3] <= 0:
-                return group
+                self._invalid(content, e, "the viewBox is ignored")
         if viewbox is not None:
             par = parse_preserve_aspect_ratio(content.get("preserveAspectRatio"))
             inner = viewbox_transform(viewbox, w, h, par, x, y)
@@ -404,9 +411,10 @@ class RenderTreeBuilder:
                 subpaths, error = path_to_subpaths(el.get("d") or "", tolerance)
                 warnings = [f"path data error ({error}); drawn up to there"] if error else []
             else:
-                subpaths, warnings = BASIC_SHAPES[local](el.get, ctx.viewport, tolerance)
-        except SVGError as e:
-            raise self._error(el, e) from None
+                subpaths, warnings = BASIC_SHAPES[local](_Attributes(el, self._note), ctx.viewport, tolerance)
+        except SVGError as e:  # what shapes cannot skip attribute by attribute
+            self._invalid(el, e, "the element is not drawn")
+            return None
         for w in warnings:
             self._note(el, w, False)
         shape = Shape(
@@ -485,6 +493,19 @@ class RenderTreeBuilder:
         self._note(el, f"{prop} of {label} refers to a <{tlocal}>, which is not a paint server; drawn as none", True)
         return fallback
 
+
+
+class _Attributes:
+    """An element's attribute getter for :mod:`.shapes` that notes invalid values it skips."""
+
+    def __init__(self, el: Element, note):
+        self.el, self.note = el, note
+
+    def __call__(self, name: str) -> Optional[str]:
+        return self.el.get(name)
+
+    def on_invalid(self, message: str) -> None:
+        self.note(self.el, message, False)
 
 
 def _shapes_of(node: Union[Group, Shape]) -> list[Shape]:

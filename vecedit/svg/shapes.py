@@ -14,6 +14,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from vecedit.svg.geometry import DEFAULT_TOLERANCE, SubpathBuilder, ellipse_arc, line_controls, scan_numbers
+from vecedit.errors import SVGError
 from vecedit.svg.model import Subpath
 from vecedit.svg.units import diagonal, parse_length
 
@@ -36,7 +37,14 @@ def _length(get: Getter, name: str, ref: float, default: Optional[float] = 0.0) 
     text = get(name)
     if text is None or not text.strip() or (default is None and text.strip() == "auto"):
         return default
-    return parse_length(text, ref, what=name)
+    try:
+        return parse_length(text, ref, what=name)
+    except SVGError as e:
+        on_invalid = getattr(get, "on_invalid", None)
+        if on_invalid is None:
+            raise
+        on_invalid(f"invalid {e}; the attribute is ignored, as browsers do")  # SVG 2 §4.1: as if not given
+        return default
 
 
 def _point(x: float, y: float) -> np.ndarray:

@@ -1,0 +1,257 @@
+"""Fuzzing campaign: mutated corpus files, grammar-generated SVGs and odd images through
+the API and the command line, each in its own worker process with a deadline and a
+memory cap; prints counts per outcome and the distinct failure signatures as JSON.
+
+    python benchmarks/fuzz.py --inputs 20000 --jobs 2 --seed 1 --out /tmp/vecedit-fuzz
+
+What is checked is vecedit's contract (``fuzzkit.py``): every input ends in a picture or
+one ``VeceditError`` (API), exit 0/2 with one stderr line and no traceback, nothing
+written on error, input unchanged (CLI: ``render``, ``info``, ``recolor --palette`` for
+SVGs, ``vectorize`` for images); finite pixels and scene tensors; byte-exact round trips.
+An input that runs past ``--deadline`` seconds is a ``timeout``; one that kills its
+worker (e.g. past ``--memory`` GiB) is a ``crash``. Failing inputs are saved under
+``--out`` with their signature, so each can become a regression test.
+
+Workers are forked from this process after vecedit, PyTorch and Pillow are imported, so
+an input costs its own work only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import resource
+import select
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+CORPUS_DIRS = [ROOT / "tests" / "corpus", ROOT / "tests" / "reliability" / "findings"]
+SVG_COMMANDS = ("render", "info", "recolor")
+
+
+def corpus_files() -> list[bytes]:
+    files = []
+    for folder in CORPUS_DIRS:
+        if folder.exists():
+            files += [p.read_bytes() for p in sorted(folder.rglob("*")) if p.suffix in (".svg", ".svgz")]
+    return files
+
+
+def make_input(rng: random.Random, corpus: list[bytes]) -> dict:
+    """One campaign input: {'data', 'suffix', 'family', 'mode', 'commands'}."""
+    from fuzzgen import grammar_svg, image_bytes, mutate_svg
+
+    r = rng.random()
+    if r < 0.12:
+        data, suffix = image_bytes(rng)
+        return {"data": data, "suffix": suffix, "family": "image", "mode": "path", "commands": ["vectorize"]}
+    if r < 0.55:
+        data, family = mutate_svg(rng, rng.choice(corpus)), "mutation"
+    else:
+        data, family = grammar_svg(rng), "grammar"
+        if rng.random() < 0.3:
+            data = mutate_svg(rng, data)
+    mode = rng.choices(["path", "bytes", "text"], [0.6, 0.2, 0.2])[0]
+    if mode == "text":
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            mode = "bytes"
+    return {"data": data, "suffix": rng.choice([".svg"] * 9 + [".svgz"]), "family": family, "mode": mode,
+            "commands": [rng.choice(SVG_COMMANDS)]}
+
+
+def run_one(item: dict, folder: Path) -> dict:
+    """Inside the worker: the API check (SVG inputs) and the CLI checks → a JSON-able result."""
+    from fuzzkit import check_api, check_cli
+
+    path = folder / f"input{item['suffix']}"
+    path.write_bytes(item["data"])
+    results = {}
+    if item["family"] != "image":
+        source = {"path": path, "bytes": item["data"], "text": None}[item["mode"]]
+        if item["mode"] == "text":
+            source = item["data"].decode("utf-8")
+        v = check_api(source, mode=item["mode"], original=item["data"])
+        results["api"] = [v.outcome, v.signature, round(v.seconds, 3), v.detail[:300]]
+    for command in item["commands"]:
+        v = check_cli(path, command, in_process=True)
+        results[f"cli-{command}"] = [v.outcome, v.signature, round(v.seconds, 3), v.detail[-300:]]
+    return results
+
+
+def _worker(item: dict, write_fd: int, memory_gib: float) -> None:
+    try:
+        soft = int(memory_gib * 2**30) + _address_space_now()
+        resource.setrlimit(resource.RLIMIT_AS, (soft, soft))
+        with tempfile.TemporaryDirectory() as tmp:
+            result = run_one(item, Path(tmp))
+        payload = json.dumps(result).encode()
+    except BaseException as e:  # noqa: BLE001 - reported as the worker's own failure
+        payload = json.dumps({"worker": ["violation", f"worker:{type(e).__name__}", 0, str(e)[:300]]}).encode()
+    with os.fdopen(write_fd, "wb") as pipe:
+        pipe.write(payload)
+    os._exit(0)
+
+
+def _address_space_now() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[0]) * resource.getpagesize()
+
+
+def _preload() -> None:
+    """Import everything a worker uses, once, before forking (no torch threads started)."""
+    import torch
+
+    torch.set_num_threads(1)
+    import PIL.Image  # noqa: F401
+
+    import vecedit  # noqa: F401
+    import vecedit.cli  # noqa: F401
+    import vecedit.render.api  # noqa: F401
+    import vecedit.scene  # noqa: F401
+    from vecedit.cli import build_parser
+
+    import functools
+
+    import vecedit.cli as cli
+
+    # One parser for the whole campaign: building it (every subcommand, plugin discovery)
+    # costs ~0.4 s, which would otherwise dominate each input's CLI run.
+    cli.build_parser = functools.lru_cache(maxsize=1)(build_parser)
+    cli.build_parser()
+    import fuzzkit  # noqa: F401
+
+
+def campaign(args) -> dict:
+    rng = random.Random(args.seed)
+    corpus = corpus_files()
+    _preload()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, Counter] = defaultdict(Counter)
+    families = Counter()
+    signatures: dict[str, dict] = {}
+    running: dict[int, tuple] = {}  # read fd → (pid, item, started)
+    started_at = time.perf_counter()
+    made = done = reported = 0
+    slow = 0
+
+    def record(item, results):
+        nonlocal done, slow
+        done += 1
+        for channel, (outcome, signature, seconds, detail) in results.items():
+            counts[channel][outcome] += 1
+            if seconds and seconds > 1.0:
+                slow += 1
+            if outcome in ("violation", "timeout", "crash"):
+                key = f"{channel}|{signature}"
+                entry = signatures.setdefault(key, {"count": 0, "example": None, "detail": detail})
+                entry["count"] += 1
+                if entry["example"] is None:
+                    digest = hashlib.sha1(item["data"]).hexdigest()[:12]
+                    name = out / f"{channel}-{digest}{item['suffix']}"
+                    name.write_bytes(item["data"])
+                    entry["example"] = str(name)
+                    entry["mode"] = item["mode"]
+
+    while done < args.inputs:
+        while len(running) < args.jobs and made < args.inputs:
+            item = make_input(rng, corpus)
+            made += 1
+            families[item["family"]] += 1
+            read_fd, write_fd = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(read_fd)
+                _worker(item, write_fd, args.memory)
+            os.close(write_fd)
+            running[read_fd] = (pid, item, time.perf_counter(), bytearray())
+        ready, _, _ = select.select(list(running), [], [], 0.2)
+        for fd in ready:
+            chunk = os.read(fd, 1 << 16)
+            if chunk:
+                running[fd][3].extend(chunk)
+                continue
+            pid, item, _, buf = running.pop(fd)
+            os.close(fd)
+            _, status = os.waitpid(pid, 0)
+            try:
+                results = json.loads(bytes(buf))
+            except ValueError:
+                why = f"signal-{-os.WEXITSTATUS(status) if os.WIFEXITED(status) else os.WTERMSIG(status)}"
+                results = {_channels(item)[0]: ["crash", f"crash:{why}", 0, ""]}
+            record(item, results)
+        now = time.perf_counter()
+        for fd, (pid, item, started, _) in list(running.items()):
+            if now - started > args.deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                os.close(fd)
+                running.pop(fd)
+                record(item, {_channels(item)[0]: ["timeout", f"timeout>{args.deadline:g}s", args.deadline, ""]})
+        if args.progress and done // args.progress > reported:
+            reported = done // args.progress
+            print(f"... {done} inputs, {time.perf_counter() - started_at:.0f} s, "
+                  f"{sum(e['count'] for e in signatures.values())} failures", file=sys.stderr, flush=True)
+    return _summary(args, counts, families, signatures, done, slow, time.perf_counter() - started_at)
+
+
+def _channels(item: dict) -> list[str]:
+    return (["api"] if item["family"] != "image" else []) + [f"cli-{c}" for c in item["commands"]]
+
+
+def _summary(args, counts, families, signatures, done, slow, seconds) -> dict:
+    def total(pred):
+        return sum(e["count"] for k, e in signatures.items() if pred(k))
+
+    return {
+        "inputs": done,
+        "seed": args.seed,
+        "jobs": args.jobs,
+        "deadline_s": args.deadline,
+        "memory_gib": args.memory,
+        "seconds": round(seconds, 1),
+        "families": dict(families),
+        "outcomes": {channel: dict(c) for channel, c in sorted(counts.items())},
+        "unhandled_exceptions": total(lambda k: k.startswith("api|") and "exception" in k.split("|", 1)[1]),
+        "api_contract_violations": total(lambda k: k.startswith("api|") and "exception" not in k.split("|", 1)[1]
+                                         and "timeout" not in k and "crash" not in k),
+        "over_deadline": total(lambda k: "timeout>" in k),
+        "crashes": total(lambda k: "crash:" in k),
+        "cli_contract_violations": total(lambda k: k.startswith("cli-") and "timeout>" not in k),
+        "channel_runs_over_1s": slow,
+        "signatures": dict(sorted(signatures.items(), key=lambda kv: -kv[1]["count"])),
+    }
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--inputs", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--jobs", type=int, default=2, help="worker processes at once (the machine is shared)")
+    p.add_argument("--deadline", type=float, default=10.0, help="seconds per input before it counts as a timeout")
+    p.add_argument("--memory", type=float, default=3.0, help="GiB a worker may add before it is stopped")
+    p.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "vecedit-fuzz"),
+                   help="folder for the failing inputs")
+    p.add_argument("--progress", type=int, default=0, help="print a progress line every N inputs")
+    args = p.parse_args(argv)
+    summary = campaign(args)
+    print(json.dumps(summary, indent=1))
+    (Path(args.out) / "summary.json").write_text(json.dumps(summary, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
