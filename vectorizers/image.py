@@ -87,6 +87,7 @@ def _read_file(path: Path) -> np.ndarray:
         with warnings.catch_warnings():
             # our own size limit applies (checked from the header below), not Pillow's
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", UserWarning)  # Pillow's "corrupt EXIF" etc.: one error line or none
             with Image.open(path) as im:
                 _check_size(im.width, im.height, str(path))
                 _check_mode(im, str(path))

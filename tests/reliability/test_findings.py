@@ -15,7 +15,7 @@ from fuzzkit import check_api, check_cli  # noqa: E402
 
 FINDINGS = sorted(p for p in (HERE / "findings").iterdir() if p.name != "README.md")
 TEXT_MODE = {"E13_text_bom_prefixed.svg", "R02_text_decl_hex_roundtrip.svg"}  # given as str (README's mode)
-SECONDS = 5.0  # each finishes in well under a second alone; the margin is for a loaded 2-core machine
+SECONDS = 10.0  # each finishes in about a second or less alone; the margin is for a shared 2-core machine (load ~20)
 
 
 def test_every_finding_is_here():

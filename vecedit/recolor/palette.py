@@ -121,7 +121,8 @@ def inventory(doc: Document, neighbours: bool = True) -> ColorInventory:
     weights = np.zeros(len(keys))
     for u in uses:
         weights[index[u.key]] += u.weight
-    weights = np.maximum(weights, 1e-3)
+    # areas of absurd geometry can be inf (inf/inf = NaN below): cap so the weights stay comparable
+    weights = np.clip(np.nan_to_num(weights, nan=1e-3, posinf=1e30), 1e-3, 1e30)
     near = np.zeros((len(keys), len(keys)), dtype=bool)
     if neighbours and len(keys) > 1:
         by_shape: dict[int, set[int]] = {}
