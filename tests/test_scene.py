@@ -138,3 +138,41 @@ def test_use_instances_render_but_do_not_move():
     scene = from_document(doc)
     assert [s.editable for s in scene.shapes] == [True, False]
     assert select_shapes(scene, doc, None).tolist() == [True, False]
+
+
+# ---------------------------------------------------------------- fills that paint nothing
+
+STROKE_ONLY = """<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">
+  <line id="line" x1="8" y1="8" x2="56" y2="56" stroke="#00f" stroke-width="4"/>
+  <path id="open" d="M8 56 L56 8" stroke="#0a0" stroke-width="4"/>
+  <polyline id="flat" points="8 32 32 32 56 32" stroke="#a00" stroke-width="2"/>
+  <polyline id="bent" points="8 60 32 40 56 60" fill="#fc0" stroke="#a00" stroke-width="2"/>
+</svg>"""
+
+
+def test_a_fill_that_paints_nothing_is_no_parameter_and_stays_unpainted():
+    """A <line>, or geometry on one straight line, has no fill to edit; bent by an edit and
+    written back as a path, it must not start filling with the initial black."""
+    import torch
+
+    from vecedit.render.reference import render_reference
+    from vecedit.svg import dumps_svg
+
+    doc = load_svg(STROKE_ONLY)
+    scene = from_document(doc)
+    assert [s.fill is None for s in scene.shapes] == [True, True, True, False]  # the bent polyline fills
+    assert len(scene.colors) == 5  # four strokes and one fill: no colour rows to drift
+    before = render_reference(dumps_svg(doc))
+    with torch.no_grad():  # bend the line, the open path and the flat polyline
+        scene.points[1] += torch.tensor([20.0, -12.0])
+        scene.points[5] += torch.tensor([12.0, 12.0])
+        scene.points[9] += torch.tensor([0.0, 16.0])
+    write_back(scene, doc)
+    text = dumps_svg(doc)
+    assert text.count("fill:none") == 3 and 'id="bent"' in text and "<polyline" in text
+    after = render_reference(text)
+    # what is painted now is stroke only: no pixel is covered that the strokes' paints
+    # (blue, green, red) would not explain, and nothing black appears
+    dark = (after[..., 3] > 0.5) & (after[..., :3].max(-1) < 0.2)
+    assert not dark.any()
+    assert after[..., 3].sum() < before[..., 3].sum() * 1.6  # bent strokes are a little longer, no areas

@@ -38,7 +38,8 @@ from typing import Optional, Union
 import numpy as np
 import torch
 
-from vecedit.svg.model import Document, Gradient, GradientRef, Group, PatternRef, Shape, Stop, Subpath
+from vecedit.svg.model import (Document, Gradient, GradientRef, Group, PatternRef, Shape, Stop, Subpath,
+                               fill_paints_nothing)
 from vecedit.svg.geometry import subpaths_bbox
 from vecedit.svg.shapes import rect_subpath
 from vecedit.svg.transform import is_invertible, max_scale
@@ -99,6 +100,7 @@ class SceneShape:
     dasharray: Optional[tuple[float, ...]] = None  # user units, even length
     dashoffset: float = 0.0
     frame: int = -1  # -1: drawn on the canvas; else the pattern tile (Scene.frames) it is drawn in
+    unfilled: bool = False  # the element's fill paints nothing (fill_paints_nothing): no fill here
 
 
 @dataclass
@@ -249,10 +251,11 @@ class _Builder:
         self.widths.append(min(float(np.nan_to_num(shape.stroke_width)), 2 * COORD_LIMIT / max(max_scale(ctm), 1e-300)))
         self.opacities.append(shape.opacity)
         width_row, opacity_row = len(self.widths) - 1, len(self.opacities) - 1
+        unfilled = fill_paints_nothing(shape)
         self.shapes[index] = SceneShape(
             element=self.element_index.get(id(shape), -1),  # -1: clip, marker or pattern content
             subpaths=subpaths,
-            fill=self.paint(shape, shape.fill, shape.fill_opacity, index, "fill", ctm),
+            fill=None if unfilled else self.paint(shape, shape.fill, shape.fill_opacity, index, "fill", ctm),
             stroke=self.paint(shape, shape.stroke, shape.stroke_opacity, index, "stroke", ctm),
             stroke_width=width_row,
             opacity=opacity_row,
@@ -267,6 +270,7 @@ class _Builder:
             dasharray=shape.dasharray,
             dashoffset=shape.dashoffset,
             frame=frame,
+            unfilled=unfilled,
         )
         return index
 
@@ -515,6 +519,9 @@ def write_back(scene: Scene, doc: Document) -> list[int]:
             ]
             shape.edited.add("geometry")
             changed.add(sshape.element)
+            if sshape.unfilled and shape.fill is not None:  # bent, it would start filling
+                shape.fill = None
+                shape.edited.add("fill")
         if now["stroke_widths"][sshape.stroke_width] != before["stroke_widths"][sshape.stroke_width]:
             shape.stroke_width = max(0.0, float(now["stroke_widths"][sshape.stroke_width]))
             shape.edited.add("stroke_width")

@@ -132,12 +132,15 @@ def _clip_to_canvas(seg: torch.Tensor, item: torch.Tensor, width: int, height: i
         parts, owner = _split(p0, p1, ts)
         lo = parts.new_tensor([0.0, 0.0])
         hi = parts.new_tensor([float(width), float(height)])
-        parts = torch.maximum(torch.minimum(parts, hi), lo)
+        # clamp by where, not maximum/minimum: those split the gradient in half at a tie
+        # (a part exactly on the border keeps all of it, as the parts inside do)
+        parts = torch.where(parts > hi, hi, torch.where(parts < lo, lo, parts))
         out_seg, out_item = parts, out_item[owner]
-    seg = torch.cat([seg[inside], out_seg])
-    item = torch.cat([item[inside], out_item])
-    keep = (seg[:, 1, 1] - seg[:, 0, 1]).detach().abs() > 0  # horizontal parts add no area
-    return seg[keep], item[keep]
+    # Horizontal parts add no area but are kept: their dy is zero, its derivative is not, and
+    # without it a row's derivative would not sum to zero, so the running sum over the flat
+    # buffer would carry it into every later row and item (corners beside horizontal edges,
+    # a full-canvas rect's top corners first, got large spurious gradients).
+    return torch.cat([seg[inside], out_seg]), torch.cat([item[inside], out_item])
 
 
 def _subdivide(seg: torch.Tensor, item: torch.Tensor):
@@ -146,7 +149,9 @@ def _subdivide(seg: torch.Tensor, item: torch.Tensor):
     Returns the pieces' start and end points, (N, 2) each, and the item of each piece.
     """
     d = (seg[:, 1] - seg[:, 0]).detach().abs().amax(dim=1)
-    n = torch.ceil(d).clamp(min=1).long()
+    # strictly shorter than one pixel (floor + 1, not ceil): a piece of exactly one pixel can,
+    # rounded, reach a hair into a third row, where its part would land in the wrong row
+    n = (torch.floor(d) + 1).long()
     owner = torch.arange(len(seg), device=seg.device).repeat_interleave(n)
     first = torch.cumsum(n, 0) - n
     j = torch.arange(int(n.sum()), device=seg.device) - first.repeat_interleave(n)
@@ -157,15 +162,55 @@ def _subdivide(seg: torch.Tensor, item: torch.Tensor):
     return _lerp(a, b, t0), _lerp(a, b, t1), item[owner]
 
 
+def _grid_ends(p0: torch.Tensor, p1: torch.Tensor, owner: torch.Tensor):
+    """Give pieces that end exactly on a row boundary the derivative of a crossing there.
+
+    A piece whose lower end lies exactly on the grid line ``y = r`` sits in row ``r - 1``,
+    but moved down by any amount it would cross into row ``r``: that end belongs to row
+    ``r`` (the side an exact crossing takes), so in row ``r - 1`` it acts as the fixed
+    crossing point (no y derivative; x moves along the piece) and a zero-length part in
+    row ``r`` carries its y derivative. Without this, rows did not balance: a vertex on a
+    grid line (an axis-aligned rect at pixel coordinates) handed row ``r - 1`` a derivative
+    that the running sum carried into every later row and item.
+    """
+    y0, y1 = p0[:, 1].detach(), p1[:, 1].detach()
+    end_low = y1 > y0  # the piece's end is its lower (larger y) point
+    low = torch.maximum(y0, y1)
+    on_grid = (low == torch.floor(low)) & (low != torch.minimum(y0, y1))
+    if not bool(on_grid.any()):
+        return p0, p1, owner
+    d = (p1 - p0).detach()
+    slope = torch.where(on_grid, d[:, 0] / torch.where(on_grid, d[:, 1], torch.ones_like(d[:, 1])),
+                        torch.zeros_like(d[:, 0]))
+
+    def as_crossing(p: torch.Tensor, which: torch.Tensor) -> torch.Tensor:
+        dy = p[:, 1] - p[:, 1].detach()  # zero, with p's y derivative
+        moved = torch.stack([p[:, 0] - slope * dy, p[:, 1] - dy], dim=1)
+        return torch.where(which[:, None], moved, p)
+
+    at_end, at_start = on_grid & end_low, on_grid & ~end_low
+    e0, e1 = p0[at_start], p1[at_end]
+    q0 = torch.cat([as_crossing(p0, at_start), e1.detach(), e0])
+    q1 = torch.cat([as_crossing(p1, at_end), e1, e0.detach()])
+    return q0, q1, torch.cat([owner, owner[at_end], owner[at_start]])
+
+
 def _cell_points(p0: torch.Tensor, p1: torch.Tensor):
     """Cut ≤1-px pieces at the one row and one column boundary each may cross.
 
     Returns (N, 4, 2) points per piece: its start, its two crossings in order along
     the piece (the end point where there is no crossing), and its end; part k of a
     piece runs from point k to point k + 1. Also returns which of the three parts have
-    nonzero length. Each crossing is computed once for the two parts that share it.
+    nonzero length, and each part's row. Each crossing is computed once for the two parts
+    that share it.
+
+    A part's row is the side of the row crossing it lies on, not the floor of its midpoint:
+    a crossing point rounded a hair past its grid line would put a tiny part in the wrong
+    row, and its y derivative with it (the rows' derivatives must each sum to zero, see
+    :func:`_grid_ends`).
     """
-    boundary = torch.floor(torch.minimum(p0, p1).detach()) + 1  # the only grid line crossed, per axis
+    low = torch.minimum(p0, p1).detach()
+    boundary = torch.floor(low) + 1  # the only grid line crossed, per axis
     tx = _crossing(p0[:, 0], p1[:, 0], boundary[:, 0])
     ty = _crossing(p0[:, 1], p1[:, 1], boundary[:, 1])
     t, _ = torch.sort(torch.stack([tx, ty], dim=1), dim=1)
@@ -173,7 +218,12 @@ def _cell_points(p0: torch.Tensor, p1: torch.Tensor):
     points = torch.cat([p0[:, None], inner, p1[:, None]], dim=1)
     t = t.detach()
     live = torch.stack([t[:, 0] > 0, t[:, 1] > t[:, 0], t[:, 1] < 1], dim=1)
-    return points, live
+    ty = ty.detach()
+    starts = torch.cat([torch.zeros_like(t[:, :1]), t], dim=1)  # (N, 3): where each part begins
+    past = (starts >= ty[:, None]) & (ty < 1)[:, None]  # beyond the row crossing, on p1's side
+    p1_lower = (p1[:, 1] > p0[:, 1]).detach()[:, None]
+    row = low[:, 1:2].floor().long() + (past == p1_lower).long() * (ty < 1).long()[:, None]
+    return points, live, row
 
 
 def accumulate(
@@ -206,21 +256,20 @@ def accumulate(
     buffer = segments.new_zeros(int(sizes.sum()) + 1)  # +1: a harmless slot for empty input
     if len(seg) == 0:
         return Accumulation(buffer, x0, y0, w, h, offset)
-    p0, p1, owner = _subdivide(seg, it)
-    points, live = _cell_points(p0, p1)
+    p0, p1, owner = _grid_ends(*_subdivide(seg, it))
+    points, live, row = _cell_points(p0, p1)
     fixed = points.detach()
-    sums = fixed[:, 1:] + fixed[:, :-1]  # (N, 3, 2): twice each part's midpoint
-    col = torch.floor(sums[..., 0] * 0.5)
-    row = torch.floor(sums[..., 1] * 0.5).long()
+    col = torch.floor((fixed[:, 1:, 0] + fixed[:, :-1, 0]) * 0.5)
     dev = seg.device
     ox = torch.as_tensor(x0, device=dev)[owner, None]
     oy = torch.as_tensor(y0, device=dev)[owner, None]
     ow = torch.as_tensor(w, device=dev)[owner, None]
     oh = torch.as_tensor(h, device=dev)[owner, None]
-    lc, lr = col.long() - ox, row - oy
+    # a horizontal part on its crop's bottom edge (y = ceil(ymax)) belongs to the row above
+    lc, lr = col.long() - ox, torch.minimum(row - oy, oh - 1)
     # lc == w: a part clamped onto the canvas' right edge; it lands in the spill
     # column, invisible, and keeps the row's total at zero for the running sum
-    keep = live & (lr >= 0) & (lr < oh) & (lc <= ow) & (fixed[:, 1:, 1] != fixed[:, :-1, 1])
+    keep = live & (lr >= 0) & (lc <= ow)
     kept = keep.flatten().nonzero().squeeze(1)
     flat = (torch.as_tensor(offset, device=dev)[owner, None] + lr * (ow + 1) + lc).flatten()[kept]
     dy = (points[:, 1:, 1] - points[:, :-1, 1]).flatten().index_select(0, kept)

@@ -205,3 +205,23 @@ class Document:
 
         walk(self.root)
         return out
+
+
+def fill_paints_nothing(shape: Shape) -> bool:
+    """Whether ``shape``'s fill cannot paint a pixel: a ``<line>`` is never filled (SVG 2
+    §10.5), and geometry whose every subpath lies on one straight line encloses no area.
+
+    Such a fill is no parameter of an edit (its colour has nothing to match), and it must
+    stay unpainted when an edit bends the geometry: a line rewritten as a curved path would
+    otherwise start filling with the initial black.
+    """
+    if shape.tag == "line":
+        return True
+    for sub in shape.subpaths:
+        offsets = sub.points - sub.points[0]
+        lengths = (offsets**2).sum(axis=1)
+        far = offsets[int(np.argmax(lengths))]
+        cross = offsets[:, 0] * far[1] - offsets[:, 1] * far[0]
+        if len(offsets) and np.abs(cross).max() > 1e-9 * float(lengths.max()):
+            return False
+    return True
