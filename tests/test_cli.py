@@ -200,17 +200,28 @@ def test_diffvg_without_pydiffvg_says_how_to_get_it(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "args",
-    [[], ["render"], ["render", "in.svg"], ["paint", "in.svg"], ["render", "in.svg", "-o", "o.png", "--width", "1e9"],
-     ["render", "in.svg", "-o", "o.png", "--renderer", "cairo"], ["info", "in.svg", "--bogus"]],
+    "args, help_of",
+    [(["render"], "vecedit render"), (["render", "in.svg"], "vecedit render"), (["paint", "in.svg"], "vecedit"),
+     (["render", "in.svg", "-o", "o.png", "--width", "1e9"], "vecedit render"),
+     (["render", "in.svg", "-o", "o.png", "--renderer", "cairo"], "vecedit render"),
+     (["info", "in.svg", "--bogus"], "vecedit info"), (["dreamdistribution"], "vecedit dreamdistribution"),
+     (["deltaedit", "train", "in.svg", "-o", "m.pt", "--bogus"], "vecedit deltaedit train")],
 )
-def test_usage_errors_exit_2(args, tmp_path, capsys, monkeypatch):
+def test_usage_errors_exit_2_with_one_line(args, help_of, tmp_path, capsys, monkeypatch):
+    """One stderr line that names the help to read (the subcommand's, for its own flags)."""
     monkeypatch.chdir(tmp_path)
     _write(tmp_path / "in.svg", GOOD)
     assert main(args) == 2
     out, err = capsys.readouterr()
-    assert "usage: vecedit" in err and "Traceback" not in err
+    assert err.count("\n") == 1 and err.startswith(f"{help_of}: error: ") and err.endswith(f"see '{help_of} -h'\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.svg"]
+
+
+def test_bare_vecedit_prints_the_help(capsys):
+    """As pip does (git exits 1): the help on stdout, exit 0, nothing on stderr."""
+    assert main([]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("usage: vecedit") and "commands:" in out and err == ""
 
 
 def test_keyboard_interrupt_exits_130(tmp_path, capsys, monkeypatch):
@@ -365,6 +376,19 @@ def test_format_paint():
     assert format_paint((1.0, 0.5, 0.0, 1.0)) == "#ff8000"
     assert format_paint((0.0, 0.0, 0.0, 0.5)) == "#00000080"
     assert format_paint(GradientRef("g1")) == "url(#g1)"
+    assert format_paint((1.0, 0.0, 0.0, 1.0), 0.5) == "#ff000080"
+    assert format_paint(GradientRef("g1"), 0.25) == "url(#g1)@25%"
+
+
+def test_info_colours_include_fill_and_stroke_opacity(tmp_path, capsys):
+    """`vecedit info` showed #ff0000 for a fill-opacity 0.5 red, and black for a <line>'s fill."""
+    source = _write(tmp_path / "o.svg", f"""<svg {SVG_NS} width="16" height="16">
+      <rect id="a" width="9" height="9" fill="#ff0000" fill-opacity="0.5" stroke="#00f" stroke-opacity="0.25"/>
+      <rect id="b" width="9" height="9" fill="rgba(0,255,0,0.5)" style="fill-opacity:0.5"/>
+      <line id="c" x1="0" y1="0" x2="9" y2="9" stroke="black"/></svg>""")
+    out = render_ok(capsys, ["info", source])
+    rows = {line.split()[0]: line.split()[2:4] for line in out.splitlines()[6:9]}
+    assert rows == {"a": ["#ff000080", "#0000ff40"], "b": ["#00ff0040", "none"], "c": ["none", "#000000"]}
 
 
 # ----------------------------------------------------------------------------- the real script
@@ -401,3 +425,30 @@ def test_written_files_follow_the_umask_not_the_temporary_files_0600(tmp_path):
         os.umask(old)
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
     assert stat.S_IMODE(svg.stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize("name", ["photo.png", "photo.svg"])  # also a PNG under an .svg name
+@pytest.mark.parametrize("command", [["render", "{in}", "-o", "{tmp}/o.png"], ["info", "{in}"],
+                                     ["recolor", "{in}", "--palette", "#000,#fff", "-o", "{tmp}/o.svg"],
+                                     ["font", "--from-svg", "{in}", "--layout-only", "-o", "{tmp}/o.svg"]])
+def test_an_image_where_an_svg_belongs_is_named_and_pointed_to_vectorize(name, command, tmp_path, capsys):
+    """`vecedit render some.png` said "not valid utf-8 text"; every command that reads an SVG
+    (they all read it through load_svg) says what the file is and what to run instead."""
+    from PIL import Image
+
+    source = tmp_path / name
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(source, format="PNG")
+    before = source.read_bytes()
+    argv = [a.replace("{in}", str(source)).replace("{tmp}", str(tmp_path)) for a in command]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"vecedit: error: {source} is a PNG image, not an SVG; turn it into one with " \
+                  f"`vecedit vectorize {source} -o OUT.svg` (`vecedit edit` takes images directly)\n"
+    assert source.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_vectorize_given_an_svg_says_it_is_vector_already(tmp_path, capsys):
+    source = _write(tmp_path / "in.svg", GOOD)
+    assert main(["vectorize", source, "-o", str(tmp_path / "o.svg")]) == 2
+    assert capsys.readouterr().err == (f"vecedit: error: {source} is an SVG, already vector: render, edit or "
+                                       "recolor it directly (vecedit vectorize takes PNG, JPEG, WebP … images)\n")

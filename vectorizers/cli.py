@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from vecedit.console import plural
 from vecedit.paths import check_output
 
 EXAMPLES = (
@@ -94,10 +95,11 @@ def run(args: argparse.Namespace) -> int:
         seconds = time.perf_counter() - start
         per_round = " + ".join(str(len(layer.paths)) for layer in result.layers)
         w, h = result.size
-        line = f"wrote {output} ({w}×{h} px, {result.paths} paths: {per_round} by round, {backend}, {seconds:.1f} s)"
+        line = (f"wrote {output} ({w}×{h} px, {plural(result.paths, 'path')}: {per_round} by round, {backend}, "
+                f"{seconds:.1f} s)")
         if result.refine is not None and result.refine.iterations:
             r = result.refine
-            line += f"; refined {r.iterations} iterations, error {r.initial_loss:.5f} → {r.best_loss:.5f}"
+            line += f"; refined {plural(r.iterations, 'iteration')}, error {r.initial_loss:.5f} → {r.best_loss:.5f}"
         print(line)
     if interrupted:
         print(f"vecedit: interrupted during refinement; {output} holds the best result so far", file=sys.stderr)
@@ -106,16 +108,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 class _Bar:
-    """A tqdm bar fed by :func:`vecedit.vectorizers.api.run`'s ``progress(stage, steps, loss)``."""
+    """Progress (:func:`vecedit.console.progress`) fed by :func:`vecedit.vectorizers.api.run`'s
+    ``progress(stage, steps, loss)``."""
 
     def __init__(self, total: int):
-        from tqdm import tqdm
+        from vecedit.console import progress
 
-        self.tqdm = tqdm(total=total, unit="step", desc="tracing", file=sys.stderr, leave=False,
-                         dynamic_ncols=True, mininterval=0.5)
+        self.tqdm = progress(total, "tracing", "step", leave=False)
+        self.stage = "trace"
 
     def update(self, stage: str, steps: int, loss) -> None:
-        if stage == "refine" and self.tqdm.desc != "refining":
+        if stage == "refine" and self.stage != "refine":
+            self.stage = "refine"
             self.tqdm.set_description("refining")
         if loss is not None:
             self.tqdm.set_postfix(loss=f"{loss:.5f}", refresh=False)
@@ -126,6 +130,6 @@ class _Bar:
 
 
 def _progress_bar(total: int, quiet: bool):
-    if quiet or not sys.stderr.isatty():
+    if quiet:
         return None
     return _Bar(total)

@@ -98,6 +98,9 @@ def _read_file(path: Path) -> np.ndarray:
                 im.load()
                 return _from_pil(im, str(path))
     except UnidentifiedImageError:
+        if _looks_like_svg(path):
+            raise InputError(f"{path} is an SVG, already vector: render, edit or recolor it directly "
+                             "(vecedit vectorize takes PNG, JPEG, WebP … images)") from None
         raise InputError(
             f"cannot read {path}: not an image Pillow can decode (or its size is zero); give a PNG, JPEG or WebP file"
         ) from None
@@ -108,6 +111,14 @@ def _read_file(path: Path) -> np.ndarray:
     except Exception as exc:  # noqa: BLE001 - Pillow's decoders raise anything on a damaged file
         raise InputError(f"cannot read {path}: the file is damaged or truncated, or an unsupported variant "
                          f"({type(exc).__name__}: {' '.join(str(exc).split())[:120]})") from None
+
+
+def _looks_like_svg(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head[:2] == b"\x1f\x8b":  # .svgz
+        return path.suffix.lower() == ".svgz"
+    return b"<svg" in head and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
 def _png_bit_depth(path: Path) -> int:

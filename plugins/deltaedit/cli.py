@@ -145,7 +145,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 class _Progress:
-    """A tqdm bar per training stage, on stderr."""
+    """A progress report per training stage, on stderr (:func:`vecedit.console.progress`)."""
 
     def __init__(self):
         self.bar, self.stage = None, None
@@ -157,12 +157,11 @@ class _Progress:
                 print("deltaedit: fitting the mapper…", file=sys.stderr)
                 self.stage = stage
                 return
-            from tqdm import tqdm
+            from vecedit.console import progress
 
-            self.bar, self.stage = tqdm(total=total, desc=stage, unit="edit", file=sys.stderr, leave=True), stage
+            self.bar, self.stage = progress(total, stage, "edit"), stage
         if self.bar is not None:
-            self.bar.n = done
-            self.bar.refresh()
+            self.bar.update(done - self.bar.n)
 
     def close(self) -> None:
         if self.bar is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import sys
 import time
 from pathlib import Path
 
@@ -118,9 +117,9 @@ def run_fit(args: argparse.Namespace) -> int:
 
 
 def _bar(total: int):
-    from tqdm import tqdm
+    from vecedit.console import progress
 
-    return tqdm(total=total, file=sys.stderr, unit="step", dynamic_ncols=True, desc="fit")
+    return progress(total, "fit", "step")
 
 
 # ----------------------------------------------------------------------------- sample

@@ -134,3 +134,25 @@ def test_empty_text(ttf, text):
 def test_size_must_be_sane(ttf):
     with pytest.raises(OptionError, match="--size"):
         text_to_svg("A", load_font(ttf), size=3)
+
+
+def test_font_not_found_says_when_the_family_list_is_cut(monkeypatch):
+    """The message listed the first 8 installed families as if they were all of them."""
+    import shutil
+
+    import pytest
+
+    from vecedit.errors import InputError
+    from vecedit.fonts import layout
+
+    if not shutil.which("fc-match"):
+        pytest.skip("needs fontconfig's fc-match, which the message is about")
+    families = sorted([f"Family {k:02d}" for k in range(40)] + ["DejaVu Sans", "DejaVu Serif"])
+    monkeypatch.setattr(layout, "installed_families", lambda: families)
+    with pytest.raises(InputError) as raised:
+        layout.resolve_font("Dejavu Sanz Nonesuch")
+    message = str(raised.value)
+    assert "one of the 42 installed families (`fc-list : family` lists them all), e.g. DejaVu Sans" in message
+    monkeypatch.setattr(layout, "installed_families", lambda: ["DejaVu Sans", "DejaVu Serif"])
+    with pytest.raises(InputError, match=r"or pick one of: DejaVu Sans, DejaVu Serif$"):
+        layout.resolve_font("Dejavu Sanz Nonesuch")

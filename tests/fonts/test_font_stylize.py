@@ -118,8 +118,28 @@ def test_cli_runs_the_real_loading_path(tmp_path, capsys):
             "--patches", "1", "--clip", str(tmp_path / "fonttiny.json"), "--clip-checkpoint",
             str(tmp_path / "fonttiny.pt"), "--save-initial", str(tmp_path / "start.svg"), "-q", "--device", "cpu"]
     assert main(argv) == 0, capsys.readouterr().err
+    assert capsys.readouterr().err == ""  # -q: no progress, and no ResourceWarning about the font file
     start, done = (tmp_path / "start.svg").read_text(), out.read_text()
     assert paint_attributes(done) == paint_attributes(start) and paths(done) != paths(start)
+
+
+def test_a_loaded_font_holds_no_open_file(tmp_path):
+    """`vecedit font -p` printed "unclosed file <…DejaVuSans.ttf>" even with -q: the lazily
+    loaded TTFont kept its file open until garbage collection."""
+    import gc
+    import warnings
+
+    from vecedit.fonts.layout import load_font, text_to_document
+
+    font_file = build_font(tmp_path / "f.ttf")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        text_to_document("AV", str(font_file), size=64)
+        font = load_font(str(font_file))
+        font.getGlyphSet()
+        del font
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
 
 
 @pytest.mark.parametrize("argv, message", [

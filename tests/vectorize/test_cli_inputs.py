@@ -149,3 +149,13 @@ def test_cli_writes_a_layered_svg(tmp_path, image_file, capsys):
     assert [g.id for g in doc.root.children] == ["round-0", "round-1"]
     assert len(doc.shapes()) <= 20
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp file left
+
+
+def test_counts_of_one_are_singular_and_progress_is_lines_off_a_terminal(tmp_path, image_file, capsys):
+    """"refined 1 iterations"; and the tracing bar's carriage returns in a log."""
+    out = tmp_path / "out.svg"
+    assert main(["vectorize", str(image_file), "-o", str(out), "--rounds", "2", "--backend", "skimage",
+                 "--refine", "1", "--max-paths", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "(48×40 px, 1 path: 1 by round, skimage, " in captured.out and "; refined 1 iteration, " in captured.out
+    assert "\r" not in captured.err and captured.err.splitlines()[-1].startswith("refining: 2/2 step (100%)")

@@ -6,9 +6,10 @@ Each workflow package holds its own subcommand (``vecedit/edit/cli.py``,
 :mod:`vecedit.cli.render` and :mod:`vecedit.cli.info`.
 
 Exit codes: 0 success; 2 a problem the user can fix (a :class:`VeceditError`, printed as
-one ``vecedit: error: …`` line with nothing written, or a usage error); 130 interrupted.
-Internal bugs keep their traceback. :func:`main` takes an argument list and returns
-the exit code, so tests run the command in-process.
+one ``vecedit: error: …`` line with nothing written, or a usage error, also one line that
+names the ``-h`` to read); 130 interrupted. ``vecedit`` alone prints the help and exits 0,
+as pip does. Internal bugs keep their traceback. :func:`main` takes an argument list and
+returns the exit code, so tests run the command in-process.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from typing import Optional, Sequence
 
 from vecedit import __version__
@@ -27,12 +29,21 @@ PROG = "vecedit"
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     _tolerant_stdout()
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        parser = build_parser()
+        if not argv:  # as pip does: the help, not an error
+            parser.print_help()
+            return 0
         try:
-            args = build_parser().parse_args(argv)
+            args = _parse(parser, argv)
         except SystemExit as exit_:  # --help, --version, usage errors (argparse exits 2)
             return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
-        return args.run(args)
+        with warnings.catch_warnings():
+            from vecedit.console import show_warning
+
+            warnings.showwarning = show_warning
+            return args.run(args)
     except VeceditError as error:
         _error(" ".join(str(error).split("\n")).strip() or type(error).__name__)
         return 2
@@ -44,8 +55,36 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage errors as one line, ``vecedit edit: error: …; see vecedit edit -h`` (every subcommand
+    parser is of this class: ``add_subparsers`` makes its parent's)."""
+
+    def error(self, message: str):
+        text = " ".join(message.split())
+        self.exit(2, f"{self.prog}: error: {text}; see '{self.prog} -h'\n")
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list) -> argparse.Namespace:
+    """Parse; flags the chosen subcommand does not know are its error, not the top level's."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        command = _chosen_parser(parser, argv)
+        command.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
+def _chosen_parser(parser: argparse.ArgumentParser, argv: list) -> argparse.ArgumentParser:
+    """The innermost subcommand parser named in ``argv`` (``vecedit deltaedit train …``)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for word in argv:
+                if word in action.choices:
+                    return _chosen_parser(action.choices[word], argv[argv.index(word) + 1:])
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=PROG,
         description="Vector-graphics editing through differentiable rendering: SVG in, SVG out.",
         epilog="examples:\n"

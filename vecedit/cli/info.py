@@ -35,6 +35,8 @@ def run_info(args: argparse.Namespace) -> int:
 
 def describe(doc, name: str) -> dict:
     """The facts ``vecedit info`` prints, as plain JSON-ready data."""
+    from vecedit.svg.model import fill_paints_nothing
+
     shapes = []
     for index, shape in enumerate(doc.shapes()):
         shapes.append({
@@ -43,8 +45,8 @@ def describe(doc, name: str) -> dict:
             "label": shape.id if shape.id else f"#{index}",
             "kind": shape.tag,
             "classes": list(shape.classes),
-            "fill": format_paint(shape.fill),
-            "stroke": format_paint(shape.stroke),
+            "fill": "none" if fill_paints_nothing(shape) else format_paint(shape.fill, shape.fill_opacity),
+            "stroke": format_paint(shape.stroke, shape.stroke_opacity),
             "stroke_width": shape.stroke_width if shape.stroke is not None else None,
             "opacity": shape.opacity,
             "fill_opacity": shape.fill_opacity,
@@ -123,14 +125,17 @@ def note_label(note) -> str:
     return f'{tag} id="{nid}"' if nid else tag
 
 
-def format_paint(paint) -> str:
-    """A resolved paint as ``#rrggbb`` (``#rrggbbaa`` when translucent), ``url(#id)`` or ``none``."""
+def format_paint(paint, opacity: float = 1.0) -> str:
+    """A resolved paint as ``#rrggbb`` (``#rrggbbaa`` when translucent: the colour's alpha times
+    ``fill-opacity``/``stroke-opacity``), ``url(#id)`` (``url(#id)@50%`` under an opacity) or ``none``."""
     from vecedit.svg.model import GradientRef
 
+    opacity = min(max(float(opacity), 0.0), 1.0)
     if paint is None:
         return "none"
     if isinstance(paint, GradientRef):
-        return f"url(#{paint.id})"
-    channels = [round(min(max(float(c), 0.0), 1.0) * 255) for c in paint]
+        return f"url(#{paint.id})" + (f"@{opacity:.0%}" if opacity < 1 else "")
+    rgba = [*paint[:3], (paint[3] if len(paint) > 3 else 1.0) * opacity]
+    channels = [round(min(max(float(c), 0.0), 1.0) * 255) for c in rgba]
     text = "#" + "".join(f"{c:02x}" for c in channels[:3])
-    return text + (f"{channels[3]:02x}" if len(channels) > 3 and channels[3] < 255 else "")
+    return text + (f"{channels[3]:02x}" if channels[3] < 255 else "")

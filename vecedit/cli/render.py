@@ -9,6 +9,7 @@ from pathlib import Path
 
 from vecedit.api import RENDERERS
 from vecedit.cli.info import note_label
+from vecedit.console import plural
 from vecedit.paths import check_output
 
 
@@ -53,6 +54,6 @@ def run_render(args: argparse.Namespace) -> int:
         missing = [note for note in doc.notes if note.affects_picture]
         if missing and args.renderer != "reference":
             names = ", ".join(note_label(note) for note in missing[:3]) + (", …" if len(missing) > 3 else "")
-            print(f"vecedit: warning: {len(missing)} thing(s) in {source} not applied by the {args.renderer} "
+            print(f"vecedit: warning: {plural(len(missing), 'thing')} in {source} not applied by the {args.renderer} "
                   f"renderer ({names}); see `vecedit info {source}`", file=sys.stderr)
     return 0

@@ -13,6 +13,7 @@ import time
 import warnings
 from pathlib import Path
 
+from vecedit.console import plural
 from vecedit.edit.config import EditConfig, RoiConfig, load_config
 from vecedit.errors import InputError, OptionError
 from vecedit.paths import same_file
@@ -156,10 +157,14 @@ def _roi(region: str, prompt: str, weight: float) -> RoiConfig:
     return RoiConfig(prompt=prompt, select=region, weight=weight)
 
 
-def check_paths(config: EditConfig) -> None:
-    """Refuse, before any work, outputs that could never be written or would clobber an input."""
+def check_paths(config: EditConfig, command: str = "edit") -> None:
+    """Refuse, before any work, outputs that could never be written or would clobber an input.
+
+    ``command`` is the subcommand running the edit (plugin commands run it too), for the messages.
+    """
     if not config.input:
-        raise OptionError("give the SVG to edit: vecedit edit IN.svg -p TEXT -o OUT.svg")
+        usage = "-p TEXT -o OUT.svg" if command == "edit" else f"… -o OUT.svg (vecedit {command} -h lists the options)"
+        raise OptionError(f"give the SVG to edit: vecedit {command} IN.svg {usage}")
     if not Path(config.input).exists():
         raise InputError(f"{config.input}: no such file")
     if not config.output:
@@ -200,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"wrote {args.write_config}")
         return 0
     config.validate()
-    check_paths(config)
+    check_paths(config, getattr(args, "command", None) or "edit")
     from vecedit.edit.outputs import AnimationWriter, Checkpointer, FrameWriter, HtmlReport, load_checkpoint
     from vecedit.edit.setup import is_raster
     from vecedit.edit.loop import EditWarning, Editor
@@ -249,7 +254,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         seconds = time.perf_counter() - started
         extra = [str(p) for p in (vectorized, config.report, config.animation) if p]
-        print(f"wrote {out} ({state.iteration} iterations, {seconds:.1f} s"
+        print(f"wrote {out} ({plural(state.iteration, 'iteration')}, {seconds:.1f} s"
               + (f"; also {', '.join(extra)}" if extra else "") + ")")
     return 0
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import math
-import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence, Union
@@ -34,6 +33,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 import numpy as np
 import torch
 
+from vecedit.console import plural
 from vecedit.edit.config import EditConfig, RoiConfig
 from vecedit.edit.setup import choose_shapes, load_input, resolve_regions, work_canvas
 from vecedit.errors import InputError, OptionError
@@ -373,10 +373,9 @@ def _digest(document) -> str:
 def _progress_bar(total: int, initial: int, enabled: bool):
     if not enabled:
         return None
-    from tqdm import tqdm
+    from vecedit.console import progress
 
-    return tqdm(total=total, initial=initial, file=sys.stderr, unit="it", dynamic_ncols=True, leave=True,
-                desc="edit")
+    return progress(total, "edit", "it", initial=initial)
 
 
 # ---------------------------------------------------------------------- public API
@@ -460,7 +459,7 @@ def edit(
                     selection=select if isinstance(select, (np.ndarray, torch.Tensor)) else None)
     state = editor.run()
     if state.interrupted:
-        warnings.warn(f"interrupted after {state.iteration} iterations; returning the last good result",
+        warnings.warn(f"interrupted after {plural(state.iteration, 'iteration')}; returning the last good result",
                       EditWarning, stacklevel=2)
     return editor.document
 
@@ -476,7 +475,7 @@ def _split_prompts(prompts, rois) -> tuple[Optional[str], list[Optional[str]]]:
         return prompts[0], prompts[1:]
     if len(prompts) == n:
         return None, prompts
-    raise OptionError(f"got {len(prompts)} prompts for {n} ROIs; give one per ROI, optionally preceded by the "
+    raise OptionError(f"got {plural(len(prompts), 'prompt')} for {plural(n, 'ROI')}; give one per ROI, optionally preceded by the "
                       "whole canvas's prompt")
 
 

@@ -7,11 +7,11 @@ the result back with OCR (:mod:`vecedit.fonts.ocr`).
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 import warnings
 from pathlib import Path
 
+from vecedit.console import plural
 from vecedit.errors import InputError, OptionError
 
 EXAMPLES = """examples:
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     if args.layout_only:
         save_svg(doc, output)
         if not args.quiet:
-            print(f"wrote {output} ({len(doc.shapes())} glyph paths)")
+            print(f"wrote {output} ({plural(len(doc.shapes()), 'glyph path')})")
         return _check(args, output, text)
     options = {}
     for name in ("patches", "work_size", "device"):
@@ -108,18 +108,18 @@ def run(args: argparse.Namespace) -> int:
     clip = {k: v for k, v in (("model", args.clip), ("pretrained", args.clip_pretrained),
                               ("checkpoint", args.clip_checkpoint)) if v is not None}
     start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    from vecedit.edit.loop import EditWarning
+
+    with warnings.catch_warnings():  # every rolled-back step is reported (as `vecedit edit` does);
+        warnings.simplefilter("always", EditWarning)  # other warnings keep Python's filters
         doc = stylize_font(document=doc, prompt=args.prompt, glyph_prompts=args.glyph_prompts,
                            per_glyph=args.per_glyph, glyphs=args.glyphs, iterations=args.iterations, seed=args.seed,
                            lr_shape=args.lr_shape, acap_weight=args.acap_weight, tone_weight=args.tone_weight,
                            tone_sigma=args.tone_sigma, clip=clip or None,
-                           progress=not args.quiet and sys.stderr.isatty(), **options)
-    for w in caught:
-        print(f"vecedit: warning: {w.message}", file=sys.stderr)
+                           progress=not args.quiet, **options)
     save_svg(doc, output)
     if not args.quiet:
-        print(f"wrote {output} ({len(doc.shapes())} glyphs, {args.iterations} iterations, "
+        print(f"wrote {output} ({plural(len(doc.shapes()), 'glyph')}, {plural(args.iterations, 'iteration')}, "
               f"{time.perf_counter() - start:.1f} s)")
     return _check(args, output, text)
 

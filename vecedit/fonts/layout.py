@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import shutil
@@ -88,8 +89,8 @@ def _find_family(family: str) -> FontSource:
                         _norm(n).startswith(_norm(family)) for n in names):
                     return FontSource(Path(lines[0]), int(lines[1] or 0), names[0])
                 raise InputError(f"--font {family!r}: no installed font family of that name (fontconfig would "
-                                 f"substitute {names[0]!r}); install it, give a font file, or pick one of: "
-                                 f"{', '.join(installed_families()[:8])}")
+                                 f"substitute {names[0]!r}); install it, give a font file, or pick "
+                                 f"{_some_families(family)}")
     wanted = _norm(family)
     for folder in FONT_DIRS:
         root = Path(folder).expanduser()
@@ -100,6 +101,23 @@ def _find_family(family: str) -> FontSource:
                 return FontSource(p, 0, family)
     raise InputError(f"--font {family!r}: no installed font of that name (and fontconfig's fc-match is not "
                      "available to look it up); give the font file's path instead")
+
+
+SHOWN_FAMILIES = 8
+"""Installed family names a font-not-found message lists at most."""
+
+
+def _some_families(wanted: str) -> str:
+    """"one of: A, B, C" — the names most like ``wanted`` first; says so when the list is cut."""
+    import difflib
+
+    families = installed_families()
+    if len(families) <= SHOWN_FAMILIES:
+        return "one of: " + ", ".join(families)
+    close = difflib.get_close_matches(wanted, families, n=SHOWN_FAMILIES, cutoff=0.3)
+    shown = close + [f for f in families if f not in close][:SHOWN_FAMILIES - len(close)]
+    return (f"one of the {len(families)} installed families (`fc-list : family` lists them all), e.g. "
+            + ", ".join(shown))
 
 
 def installed_families() -> list[str]:
@@ -114,12 +132,16 @@ def installed_families() -> list[str]:
 
 
 def load_font(source: Union[FontSource, str, os.PathLike]):
-    """Open a font with fontTools (lazily: tables load on first use). Raises :class:`InputError`."""
+    """Open a font with fontTools (lazily: tables load on first use). Raises :class:`InputError`.
+
+    The font is read from the file's bytes in memory, so no file stays open however the
+    font is used or dropped (an open file left to the garbage collector is a ResourceWarning).
+    """
     from fontTools.ttLib import TTFont, TTLibError
 
     src = source if isinstance(source, FontSource) else resolve_font(source)
     try:
-        font = TTFont(str(src.path), fontNumber=src.index, lazy=True)
+        font = TTFont(io.BytesIO(src.path.read_bytes()), fontNumber=src.index, lazy=True)
         font.getGlyphOrder()
         if "cmap" not in font or not ("glyf" in font or "CFF " in font or "CFF2" in font):
             raise InputError(f"{src.path}: the font has no character map or no outlines (glyf/CFF); "

@@ -22,6 +22,7 @@ import os
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
+from vecedit.console import plural
 from vecedit.errors import InputError, OptionError
 
 DEFAULT_SHAPE_LR = 0.4
@@ -145,7 +146,7 @@ def stylize_font(text: Optional[str] = None, font=None, prompt: Optional[str] = 
     if glyph_prompts is not None:
         prompts = list(glyph_prompts)
         if len(prompts) > len(shapes):
-            raise OptionError(f"got {len(prompts)} glyph prompts for {len(shapes)} glyphs; give at most one per glyph "
+            raise OptionError(f"got {plural(len(prompts), 'glyph prompt')} for {plural(len(shapes), 'glyph')}; give at most one per glyph "
                               "('-' skips one)")
         for shape, p in zip(shapes, prompts):
             if p is not None and str(p).strip() not in ("", "-"):

@@ -160,9 +160,9 @@ def run_batch(pairs: list[tuple[Path, Path]], options: dict, jobs: int = 1, prog
     jobs = max(1, min(int(jobs), len(items)))
     bar = None
     if progress:
-        from tqdm import tqdm
+        from vecedit.console import progress as progress_report
 
-        bar = tqdm(total=len(items), unit="file", file=sys.stderr, dynamic_ncols=True, desc="recolor")
+        bar = progress_report(len(items), "recolor", "file")
     results: dict[str, FileResult] = {}
 
     def done(result: FileResult) -> None:

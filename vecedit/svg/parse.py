@@ -114,6 +114,7 @@ def _read_source(source: Source) -> tuple[str, str, str, Optional[bytes]]:
             raise SVGError(f"{name}: decompresses to more than {MAX_FILE_BYTES // 2**20} MB; simplify it")
     if len(data) > MAX_FILE_BYTES:
         raise SVGError(f"{name}: larger than {MAX_FILE_BYTES // 2**20} MB; simplify it")
+    _refuse_other_formats(data, name)
     text, codec = decode_source(data, name)
     return text, name, codec, data
 
@@ -133,6 +134,27 @@ def _text_codec(source: str) -> tuple[str, str, str]:
     if bom and codec in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
         codec += BOM_MARK
     return text, name, codec
+
+
+_SIGNATURES = (  # (offset, bytes, format); images can be vectorized, the rest cannot
+    (0, b"\x89PNG\r\n\x1a\n", "PNG"), (0, b"\xff\xd8\xff", "JPEG"), (0, b"GIF87a", "GIF"), (0, b"GIF89a", "GIF"),
+    (8, b"WEBP", "WebP"), (0, b"BM", "BMP"), (0, b"II*\x00", "TIFF"), (0, b"MM\x00*", "TIFF"),
+    (0, b"\x00\x00\x01\x00", "ICO"), (4, b"ftypavif", "AVIF"), (4, b"ftypheic", "HEIC"),
+    (0, b"%PDF-", "PDF"), (0, b"PK\x03\x04", "ZIP"),
+)
+_NOT_IMAGES = ("PDF", "ZIP")
+
+
+def _refuse_other_formats(data: bytes, name: str) -> None:
+    """A raster image (or a PDF, a ZIP) given where an SVG belongs: say what it is, not that
+    its bytes are not UTF-8, and point a raster image to ``vecedit vectorize``."""
+    for offset, magic, kind in _SIGNATURES:
+        if data[offset:offset + len(magic)] == magic and (kind != "WebP" or data[:4] == b"RIFF"):
+            if kind in _NOT_IMAGES:
+                raise SVGError(f"{name} is a {kind} file, not an SVG; give an SVG file")
+            article = "an" if kind[0] in "AEIO" else "a"
+            raise SVGError(f"{name} is {article} {kind} image, not an SVG; turn it into one with "
+                           f"`vecedit vectorize {name} -o OUT.svg` (`vecedit edit` takes images directly)")
 
 
 def _canvas(root: Element, name: str, notes: list[Note]) -> tuple[float, float, tuple[float, float, float, float] | None]:
