@@ -162,6 +162,11 @@ def test_ctrl_c_keeps_the_last_good_svg_and_resume_continues(tiny_clip, two_dots
     load_svg(out)  # the last good result, a valid SVG
     assert (tmp_path / "out.svg.ckpt").exists()
     monkeypatch.setattr(Editor, "_iteration", real)
+    other = [a if a != "a red apple" else "a green pear" for a in args]
+    assert main(other + ["--resume", "--seed", "5"]) == 2  # another run's checkpoint: refused, untouched
+    assert capsys.readouterr().err == (
+        f"vecedit: error: --resume: {tmp_path / 'out.svg.ckpt'} was made with another prompt (\"a red apple\" "
+        'there, "a green pear" now); seed (0 there, 5 now); use the same options or run without --resume\n')
     assert main(args + ["--resume"]) == 0
     assert not (tmp_path / "out.svg.ckpt").exists()
 

@@ -8,7 +8,7 @@ import torch
 
 import vecedit.edit.loop as optimize
 from vecedit.cli import main
-from vecedit.edit.config import EditConfig, RoiConfig, dumps_config, load_config
+from vecedit.edit.config import ClipConfig, EditConfig, RoiConfig, dumps_config, load_config, replace
 from vecedit.errors import InputError, OptionError
 from vecedit.edit.loop import EditWarning, Editor
 from vecedit.scene import from_document
@@ -194,3 +194,26 @@ def test_interrupt_keeps_the_last_good_svg_and_resume_finishes_the_same(encoder,
     other = Editor(load_svg(TWO_DOTS.replace("#808080", "#707070")), config, encoder=encoder)
     with pytest.raises(InputError, match="another input document"):
         other.restore(first.checkpoint())
+
+
+@pytest.mark.parametrize("change, says", [
+    ({"prompt": "blue"}, 'prompt ("red" there, "blue" now)'),
+    ({"seed": 4}, "seed (3 there, 4 now)"),
+    ({"rois": [RoiConfig(prompt="green", box="0,0,10,10")]}, 'ROIs ([] there, [{"prompt": "green"'),
+    ({"roi_weight": 10.0}, "ROI loss weight (30.0 there, 10.0 now)"),
+    ({"clip": ClipConfig(model="ViT-B-16")}, 'CLIP weights ({"model": "ViT-B-32"'),
+])
+def test_resume_refuses_a_checkpoint_of_another_run_saying_what_differs(encoder, change, says):
+    """--resume took a checkpoint made with another prompt, ROIs, weights or seed and carried on
+    as if it were this run's."""
+    config = EditConfig(prompt="red", patches=1, templates="none", iterations=4, seed=3)
+    first = Editor(load_svg(TWO_DOTS), config, encoder=encoder)
+    saved = first.checkpoint()
+    more = Editor(load_svg(TWO_DOTS), replace(config, iterations=8, checkpoint_every=2), encoder=encoder)
+    more.restore(saved)  # more iterations, other outputs: the same run, it resumes
+    other = Editor(load_svg(TWO_DOTS), replace(config, **change), encoder=encoder)
+    with pytest.raises(InputError) as raised:
+        other.restore(saved, where="o.svg.ckpt")
+    message = str(raised.value)
+    assert message.startswith("--resume: o.svg.ckpt was made with another ") and says in message
+    assert "\n" not in message and message.endswith("; use the same options or run without --resume")

@@ -208,11 +208,13 @@ def run(args: argparse.Namespace) -> int:
     check_paths(config, getattr(args, "command", None) or "edit")
     from vecedit.edit.outputs import AnimationWriter, Checkpointer, FrameWriter, HtmlReport, load_checkpoint
     from vecedit.edit.setup import is_raster
-    from vecedit.edit.loop import EditWarning, Editor
+    from vecedit.edit.loop import EditWarning, Editor, check_resumable
 
     out = Path(config.output)
     checkpoint = Path(config.checkpoint or str(out) + ".ckpt")
     saved = load_checkpoint(checkpoint) if config.resume else None  # fail before loading CLIP
+    if saved is not None:  # a plugin may still set --optimize: the Editor checks it once it has run
+        check_resumable(saved, config, str(checkpoint), ignore=("optimize",) if config.plugin else ())
     vectorized = out.with_name(out.stem + "-vectorized.svg") if is_raster(config.input) else None
     callbacks = []
     if config.save_every:

@@ -357,9 +357,53 @@ def _toml_value(value) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as TOML")
 
 
+RUN_CONTROL = ("input", "output", "iterations", "save_every", "frames", "animation", "report", "checkpoint",
+               "checkpoint_every", "resume", "device")
+"""Keys a resumed run may change: where things go, how long it runs, on which device. Every
+other key shapes the run itself (its objective, its steps, its random stream)."""
+_FILE_KEYS = ("target_image", "clip.checkpoint", "clip.model", "rois.mask")
+_NAMES = {"prompt": "prompt", "rois": "ROIs", "seed": "seed", "clip": "CLIP weights", "roi_weight": "ROI loss weight",
+          "patch_weight": "patch loss weight", "image_weight": "image loss weight", "lr": "learning rates",
+          "optimize": "--optimize", "select": "--select", "plugin_options": "plugin options"}
+
+
+def resume_differences(saved: dict, config: EditConfig, ignore: tuple = ()) -> list[str]:
+    """What makes ``config`` a different run from the one that wrote a checkpoint (whose
+    ``config`` dict is ``saved``): ``["seed (0 there, 3 now)", …]``; empty when it may resume.
+
+    Keys in :data:`RUN_CONTROL` and ``ignore`` may differ; file names compare as absolute paths.
+    """
+    now = config.to_dict()
+    out = []
+    for key, value in now.items():
+        if key in RUN_CONTROL or key in ignore:
+            continue
+        before = saved.get(key, value)
+        if _comparable(key, before) != _comparable(key, value):
+            name = _NAMES.get(key, key.replace("_", " "))
+            out.append(f"{name} ({_short(before)} there, {_short(value)} now)")
+    return out
+
+
+def _comparable(key: str, value):
+    if isinstance(value, dict):
+        return {k: _comparable(f"{key}.{k}", v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_comparable(key, v) for v in value]
+    if isinstance(value, str) and key in _FILE_KEYS and (os.sep in value or "." in value):
+        return os.path.abspath(value)
+    return value
+
+
+def _short(value) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
 def replace(config: EditConfig, **changes) -> EditConfig:
     return dataclasses.replace(config, **changes)
 
 
 __all__ = ["EditConfig", "RoiConfig", "ClipConfig", "LearningRates", "OPTIMIZE_KINDS", "load_config",
-           "read_job_file", "resolve_config_paths", "dumps_config", "save_config"]
+           "read_job_file", "resolve_config_paths", "dumps_config", "save_config", "resume_differences",
+           "RUN_CONTROL"]

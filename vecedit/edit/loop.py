@@ -342,6 +342,7 @@ class Editor:
             raise InputError(f"{where} is not a vecedit edit checkpoint")
         if checkpoint["source"] != self.source_digest:
             raise InputError(f"{where} belongs to another input document; run without --resume")
+        check_resumable(checkpoint, self.config, where)
         if tuple(checkpoint["canvas"]) != (self.scene.width, self.scene.height) or \
                 set(checkpoint["params"]) != set(self.params):
             raise InputError(f"{where} was made with another work size, --optimize or --select; "
@@ -356,6 +357,17 @@ class Editor:
         self.state.history = list(checkpoint["history"])
         self.state.lr_scale = float(checkpoint["lr_scale"])
         self.state.timings = dict(checkpoint.get("timings", {}))
+
+
+def check_resumable(checkpoint: dict, config: EditConfig, where: str, ignore: tuple = ()) -> None:
+    """Refuse, in one line saying what differs, a checkpoint written by a run with another
+    prompt, ROIs, seed, CLIP weights, loss weights… (:func:`vecedit.edit.config.resume_differences`)."""
+    from vecedit.edit.config import resume_differences
+
+    differences = resume_differences(checkpoint.get("config") or {}, config, ignore)
+    if differences:
+        raise InputError(f"--resume: {where} was made with another {'; '.join(differences)}; "
+                         "use the same options or run without --resume")
 
 
 def _default_renderer(scene, background):
