@@ -33,7 +33,7 @@ FAST = dict(patches=2, templates="none", iterations=4)
         (dict(prompts="red", optimize="stroke", select="#left"), InputError, "nothing to edit"),
         (dict(prompts="red", optimize="wiggle"), OptionError, "--optimize 'wiggle'"),
         (dict(), OptionError, "nothing to aim for"),
-        (dict(prompts=["a", "b", "c"], rois=[LEFT_BOX]), OptionError, "3 prompts for 1 ROIs"),
+        (dict(prompts=["a", "b", "c"], rois=[LEFT_BOX]), OptionError, "3 prompts for 1 ROI;"),
         (dict(prompts="red", iterations=0), OptionError, "iterations must be"),
     ],
 )
