@@ -29,7 +29,7 @@ import numpy as np
 
 from vecedit.errors import OptionError
 from vecedit.vectorizers.tracers import BACKENDS, get_tracer
-from vecedit.vectorizers.image import ImageSource, read_image, resize, working_size
+from vecedit.vectorizers.image import ImageSource, read_rgba, resize, resize_alpha, split_alpha, working_size
 from vecedit.vectorizers.recolor import fit_colors
 from vecedit.vectorizers.options import DEFAULT_BACKEND, DEFAULT_ROUNDS, DEFAULT_SIZE, MAX_COLORS, MAX_ROUNDS
 from vecedit.vectorizers.stack import Layer, cap, prune, to_svg, transform_paths
@@ -80,7 +80,8 @@ def vectorize(
     Args:
         image: a file path (PNG, JPEG, WebP …), a ``PIL.Image`` or an array
             (``(H, W)``, ``(H, W, 3)``, ``(H, W, 4)``; uint8 or float in [0, 1]).
-            Transparency is flattened onto white.
+            Transparency is kept: the rounds are clipped to the alpha's outline at half
+            opacity (:mod:`vecedit.vectorizers.alpha`), so transparent areas stay unpainted.
         rounds: colour clusters per round, coarse to fine (default ``(10, 30)``).
         backend: ``"vtracer"`` (default) or ``"skimage"``, or a
             :class:`~vecedit.vectorizers.base.Tracer` instance.
@@ -165,10 +166,11 @@ def run(
     rounds, backend, refine, max_paths, size, extras, seed = check_options(
         rounds, backend, refine, max_paths, size, extra_rounds, seed
     )
-    rgb = read_image(image)
+    rgb, alpha = split_alpha(read_rgba(image))
     height, width = rgb.shape[:2]
     ww, wh = working_size(width, height, size)
     work = resize(rgb, ww, wh)
+    work_alpha = None if alpha is None else resize_alpha(alpha, ww, wh)
     tracer = get_tracer(backend) if isinstance(backend, str) else backend
     notify = progress or (lambda stage, n, loss: None)
 
@@ -186,7 +188,12 @@ def run(
     unit_area = (width / ww) * (height / wh)
     pruned = prune(layers, MIN_AREA * unit_area, MIN_EXTENT * min(width / ww, height / wh))
     capped = cap(layers, max_paths)
-    fit_colors(layers, work, width, height)
+    fit_colors(layers, work, width, height, weights=work_alpha)
+    clip = None
+    if work_alpha is not None:
+        from vecedit.vectorizers.alpha import trace_alpha
+
+        clip = trace_alpha(work_alpha, (width / ww, height / wh))
     seconds = {"trace": time.perf_counter() - start}
 
     report = None
@@ -197,6 +204,7 @@ def run(
         report = run_refine(
             layers, work, width, height, refine, seed=seed,
             on_step=lambda i, loss: notify("refine", 1, loss), keep_on_interrupt=keep_on_interrupt,
+            weights=work_alpha,
         )
         pruned += prune(layers, MIN_AREA * unit_area, MIN_EXTENT * min(width / ww, height / wh))
         seconds["refine"] = time.perf_counter() - start
@@ -208,7 +216,7 @@ def run(
         + "".join(f" + box {x:g},{y:g},{w:g},{h:g}:{n}" for x, y, w, h, n in extras)
         + f", backend {tracer.name}, size {size}, refine {refine}, seed {seed}"
     )
-    svg = to_svg(layers, width, height, comment)
+    svg = to_svg(layers, width, height, comment, clip=clip)
     return VectorizeResult(load_svg(svg), svg, layers, (width, height), (ww, wh), seconds, pruned, capped, report)
 
 

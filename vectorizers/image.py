@@ -1,12 +1,14 @@
-"""Raster input for the vectorizer: read, check, flatten and resize.
+"""Raster input for the vectorizer: read, check, separate alpha, resize.
 
-:func:`read_image` accepts a path, a ``PIL.Image`` or an array and returns an
-``(H, W, 3)`` uint8 sRGB array. What it accepts:
+:func:`read_rgba` accepts a path, a ``PIL.Image`` or an array and returns an
+``(H, W, 4)`` float straight-alpha RGBA array (:func:`read_image`: ``(H, W, 3)`` uint8,
+flattened onto white); :func:`split_alpha` turns it into what the tracers see and the
+alpha the SVG keeps. What it accepts:
 
 * formats Pillow decodes (PNG, JPEG, WebP, GIF, BMP, TIFF …); the first frame of an
   animation; EXIF orientation applied;
 * modes ``1``, ``L``, ``LA``, ``P``, ``PA``, ``RGB``, ``RGBA``, ``RGBX`` at 8 bits per
-  channel; transparency is flattened onto white (the vectorizer draws opaque shapes);
+  channel, transparency included (the vectorizer clips its shapes to the image's alpha);
 * sizes from :data:`MIN_SIDE` px a side up to :data:`MAX_SIDE` px a side and
   :data:`MAX_PIXELS` px in all (checked from the header, before decoding).
 
@@ -40,7 +42,12 @@ ImageSource = Union[str, os.PathLike, np.ndarray, "PIL.Image.Image"]  # noqa: F8
 
 
 def read_image(source: ImageSource) -> np.ndarray:
-    """Read ``source`` as an ``(H, W, 3)`` uint8 RGB array (alpha flattened onto white).
+    """Read ``source`` as an ``(H, W, 3)`` uint8 RGB array (alpha flattened onto white)."""
+    return _flatten(read_rgba(source))
+
+
+def read_rgba(source: ImageSource) -> np.ndarray:
+    """Read ``source`` as an ``(H, W, 4)`` float32 straight-alpha RGBA array in [0, 1].
 
     ``source`` is a file path, a ``PIL.Image.Image``, or an array: ``(H, W)`` grey,
     ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA, either uint8 or float in [0, 1].
@@ -141,8 +148,7 @@ def _check_mode(im, name: str) -> None:
 def _from_pil(im, name: str) -> np.ndarray:
     _check_size(im.width, im.height, name)
     _check_mode(im, name)
-    rgba = np.asarray(im.convert("RGBA"), dtype=np.float32) / 255.0
-    return _flatten(rgba)
+    return np.asarray(im.convert("RGBA"), dtype=np.float32) / 255.0
 
 
 def _from_array(array: np.ndarray) -> np.ndarray:
@@ -164,8 +170,8 @@ def _from_array(array: np.ndarray) -> np.ndarray:
     if img.ndim == 2:
         img = np.stack([img, img, img], axis=-1)
     if img.shape[-1] == 3:
-        return np.round(img * 255).astype(np.uint8)
-    return _flatten(img)
+        img = np.concatenate([img, np.ones_like(img[..., :1])], axis=-1)
+    return img
 
 
 def _flatten(rgba: np.ndarray) -> np.ndarray:
@@ -173,6 +179,42 @@ def _flatten(rgba: np.ndarray) -> np.ndarray:
     alpha = rgba[..., 3:4]
     rgb = rgba[..., :3] * alpha + (1.0 - alpha)
     return np.round(np.clip(rgb, 0, 1) * 255).astype(np.uint8)
+
+
+VISIBLE = 0.5
+"""Alpha from which a pixel is part of the picture: the outline the SVG is clipped to is the
+image's alpha contour at this level, found with sub-pixel precision (anti-aliased edges
+stay smooth); regions fainter than this are left unpainted, stronger ones are drawn opaque."""
+
+
+def split_alpha(rgba: np.ndarray) -> tuple[np.ndarray, "np.ndarray | None"]:
+    """``(rgb, alpha)``: what the tracers see and the alpha to clip to (``None``: opaque).
+
+    An image with no pixel under :data:`VISIBLE` is flattened onto white, as before. Otherwise
+    ``rgb`` keeps the straight colours, and every unseen pixel takes the colour of the nearest
+    seen one, so that no shape is traced for the transparent areas: the shapes around them
+    simply reach under the clip. Raises :class:`InputError` for an image with nothing visible.
+    """
+    alpha = rgba[..., 3]
+    seen = alpha >= VISIBLE
+    if seen.all():
+        return _flatten(rgba), None
+    if not seen.any():
+        raise InputError("the image is fully transparent (no pixel reaches half opacity); nothing to vectorize")
+    from scipy.ndimage import distance_transform_edt
+
+    _, (rows, cols) = distance_transform_edt(~seen, return_indices=True)
+    rgb = rgba[..., :3][rows, cols]
+    return np.round(np.clip(rgb, 0, 1) * 255).astype(np.uint8), alpha.astype(np.float32)
+
+
+def resize_alpha(alpha: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Area-average (box filter) resize of a float alpha map."""
+    if alpha.shape[1] == width and alpha.shape[0] == height:
+        return alpha
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(alpha.astype(np.float32), "F").resize((width, height), Image.Resampling.BOX))
 
 
 def working_size(width: int, height: int, size: int) -> tuple[int, int]:

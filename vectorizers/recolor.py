@@ -9,6 +9,8 @@ painted with its own index as colour, rendered by resvg without anti-aliasing.
 
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 from vecedit.vectorizers.stack import Layer
@@ -43,16 +45,19 @@ def _with_color(path, index: int):
     return TracedPath(path.subpaths, ((index >> 16) & 255, (index >> 8) & 255, index & 255), path.fill_rule, path.area)
 
 
-def fit_colors(layers: list[Layer], image: np.ndarray, width: int, height: int) -> None:
+def fit_colors(layers: list[Layer], image: np.ndarray, width: int, height: int,
+               weights: Optional[np.ndarray] = None) -> None:
     """In place: each path's colour ← the mean of ``image`` (``(h, w, 3)`` uint8, the input at
     any size) over the pixels where it is on top; hidden paths keep their colour.
-    ``width``×``height`` is the coordinate space of the paths."""
+    ``width``×``height`` is the coordinate space of the paths; ``weights`` (``(h, w)``, the
+    image's alpha) weigh the pixels, so transparent ones do not count."""
     h, w = image.shape[:2]
     ids = visible_ids(layers, width, height, w, h).ravel()
     paths = [p for layer in layers for p in layer.paths]
-    shown = ids >= 0
-    counts = np.bincount(ids[shown], minlength=len(paths))
-    sums = np.stack([np.bincount(ids[shown], image[..., c].ravel()[shown].astype(np.float64), minlength=len(paths))
+    weight = np.ones(h * w) if weights is None else weights.ravel().astype(np.float64)
+    shown = (ids >= 0) & (weight > 0)
+    counts = np.bincount(ids[shown], weight[shown], minlength=len(paths))
+    sums = np.stack([np.bincount(ids[shown], image[..., c].ravel()[shown] * weight[shown], minlength=len(paths))
                      for c in range(3)], 1)
-    for i in np.nonzero(counts)[0]:
+    for i in np.nonzero(counts > 0)[0]:
         paths[i].color = tuple(float(v) for v in sums[i] / counts[i])

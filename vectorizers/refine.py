@@ -67,6 +67,7 @@ class _Stage:
     scene: object
     goal: object
     scale: object  # (2,) tensor: canvas px per refinement px
+    weight: object = None  # (h, w, 1) tensor, the alpha at this size, or None
 
 
 def refine(
@@ -84,6 +85,7 @@ def refine(
     threads: Optional[int] = THREADS,
     on_step: Optional[Callable[[int, float], None]] = None,
     keep_on_interrupt: bool = False,
+    weights: Optional[np.ndarray] = None,
 ) -> RefineReport:
     """Fit ``layers`` (paths in ``width``×``height`` original pixels) to ``target``.
 
@@ -93,7 +95,8 @@ def refine(
     with the best full-size iterate. ``on_step(i, loss)`` runs after every iteration.
     With ``keep_on_interrupt``, Ctrl-C stops the loop and keeps the best result so far
     (``report.interrupted``); otherwise it propagates. ``threads``: torch intra-op
-    threads for the loop (``None``: as set by the caller).
+    threads for the loop (``None``: as set by the caller). ``weights`` (``(h, w)``, the image's
+    alpha) weigh the error per pixel: what the alpha clip hides does not count.
     """
     report = RefineReport()
     paths = [p for layer in layers for p in layer.paths]
@@ -104,11 +107,11 @@ def refine(
     h, w = target.shape[:2]
     doc = load_svg(to_svg(layers, width, height))
     with _torch_threads(threads):
-        fine = _stage(doc, target, w, h, len(paths))
+        fine = _stage(doc, target, w, h, len(paths), weights)
         coarse_size = (round(w * coarse_scale), round(h * coarse_scale))
         if min(coarse_size) >= coarse_min_side:
             report.coarse_iterations = int(iterations * coarse_fraction)
-        coarse = _stage(doc, target, *coarse_size, len(paths)) if report.coarse_iterations else None
+        coarse = _stage(doc, target, *coarse_size, len(paths), weights) if report.coarse_iterations else None
         points, rgb = _optimise(report, fine, coarse, iterations, seed, point_lr, color_lr, on_step, keep_on_interrupt)
     _write_back(fine.scene, paths, points.double().numpy(), rgb.double().numpy(), (width / w, height / h))
     return report
@@ -172,19 +175,20 @@ def _torch_threads(threads: Optional[int]):
         torch.set_num_threads(before)
 
 
-def _stage(doc, target: np.ndarray, out_w: int, out_h: int, n_paths: int) -> _Stage:
+def _stage(doc, target: np.ndarray, out_w: int, out_h: int, n_paths: int, weights=None) -> _Stage:
     """The document as a scene at ``out_w``×``out_h`` and the target box-filtered to that size."""
     import torch
 
     from vecedit.scene import from_document
-    from vecedit.vectorizers.image import resize
+    from vecedit.vectorizers.image import resize, resize_alpha
 
     scene = from_document(doc, width=out_w, height=out_h)
     if len(scene.shapes) != n_paths:  # every path is one visible, filled scene shape
         raise RuntimeError(f"refine: {n_paths} paths became {len(scene.shapes)} scene shapes")
     goal = torch.from_numpy(np.array(resize(target, out_w, out_h), dtype=np.float32)) / 255.0
     h, w = target.shape[:2]
-    return _Stage(scene, goal, torch.tensor([out_w / w, out_h / h], dtype=scene.points.dtype))
+    weight = None if weights is None else torch.from_numpy(np.array(resize_alpha(weights, out_w, out_h)))[..., None]
+    return _Stage(scene, goal, torch.tensor([out_w / w, out_h / h], dtype=scene.points.dtype), weight)
 
 
 def _loss(stage: _Stage, points, rgb, alpha):
@@ -196,7 +200,8 @@ def _loss(stage: _Stage, points, rgb, alpha):
     stage.scene.points = points * stage.scale
     stage.scene.colors = torch.cat([rgb, alpha], 1)
     image = render_scene(stage.scene, background=(1.0, 1.0, 1.0), tolerance=TOLERANCE)
-    return torch.mean((image[..., :3] - stage.goal) ** 2)
+    error = (image[..., :3] - stage.goal) ** 2
+    return torch.mean(error if stage.weight is None else error * stage.weight)
 
 
 def _write_back(scene, paths, points: np.ndarray, rgb: np.ndarray, scale: tuple[float, float]) -> None:

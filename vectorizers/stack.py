@@ -92,18 +92,28 @@ def hex_color(rgb) -> str:
     return "#" + "".join(f"{int(min(max(round(c), 0), 255)):02x}" for c in rgb)
 
 
-def to_svg(layers: list[Layer], width: int, height: int, comment: str = "") -> str:
-    """SVG text: ``width``×``height`` px, ``viewBox="0 0 width height"``, one group per layer."""
+def to_svg(layers: list[Layer], width: int, height: int, comment: str = "",
+           clip: Optional[list[np.ndarray]] = None) -> str:
+    """SVG text: ``width``×``height`` px, ``viewBox="0 0 width height"``, one group per layer.
+
+    ``clip`` (closed cubic subpaths, the image's alpha outline): every group is clipped by it
+    (``<clipPath id="alpha">``, even-odd), so what was transparent stays unpainted.
+    """
     lines = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}">'
     ]
     if comment:
         lines.append(f"<!-- {comment.replace('--', '-')} -->")
+    if clip is not None:
+        d = subpaths_to_d([Subpath(s, True) for s in clip], DECIMALS) or "M0 0"
+        lines.append(f'<defs><clipPath id="alpha"><path d="{d}" clip-rule="evenodd"/></clipPath></defs>')
     for i, layer in enumerate(layers):
         attrs = f' data-colors="{layer.n_colors}"'
         if layer.box is not None:
             attrs += ' data-box="' + ",".join(_num(v) for v in layer.box) + '"'
+        if clip is not None:
+            attrs += ' clip-path="url(#alpha)"'
         lines.append(f'<g id="round-{i}"{attrs}>')
         for j, path in enumerate(layer.paths):
             d = subpaths_to_d([Subpath(s, True) for s in path.subpaths], DECIMALS)
