@@ -130,13 +130,19 @@ def _clip_to_canvas(seg: torch.Tensor, item: torch.Tensor, width: int, height: i
             _crossing(p0[:, 1], p1[:, 1], float(height)),
         ]
         parts, owner = _split(p0, p1, ts)
+        # parts above or below the canvas collapse onto its border: no area, no derivative;
+        # the cuts also leave zero-length parts where a segment crosses fewer borders
+        fixed = parts.detach()
+        mid_y = (fixed[:, 0, 1] + fixed[:, 1, 1]) * 0.5
+        live = (fixed[:, 0] != fixed[:, 1]).any(1) & (mid_y >= 0) & (mid_y <= height)
+        parts, owner = parts[live], owner[live]
         lo = parts.new_tensor([0.0, 0.0])
         hi = parts.new_tensor([float(width), float(height)])
         # clamp by where, not maximum/minimum: those split the gradient in half at a tie
         # (a part exactly on the border keeps all of it, as the parts inside do)
         parts = torch.where(parts > hi, hi, torch.where(parts < lo, lo, parts))
         out_seg, out_item = parts, out_item[owner]
-    # Horizontal parts add no area but are kept: their dy is zero, its derivative is not, and
+    # Horizontal parts in the canvas add no area but are kept: their dy is zero, its derivative is not, and
     # without it a row's derivative would not sum to zero, so the running sum over the flat
     # buffer would carry it into every later row and item (corners beside horizontal edges,
     # a full-canvas rect's top corners first, got large spurious gradients).
