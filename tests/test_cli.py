@@ -355,7 +355,7 @@ def test_info_json(capsys):
     report = json.loads(render_ok(capsys, ["info", UNSUPPORTED / "clippath.svg", "--json"]))
     assert report["width"] == 256 and report["viewbox"] == [0, 0, 256, 256]
     assert [(s["label"], s["kind"], s["fill"], s["stroke"]) for s in report["shapes"]] == [
-        ("#0", "rect", "#1f77b4", "none"), ("#1", "path", "#000000", "#ffffff"), ("plain", "rect", "#ff7f0e", "none")]
+        ("#0", "rect", "#1f77b4", "none"), ("#1", "path", "none", "#ffffff"), ("plain", "rect", "#ff7f0e", "none")]
     assert report["shapes"][2]["id"] == "plain" and report["shapes"][0]["id"] is None
     assert {(n["tag"], n["id"]) for n in report["notes"]} == {("clipPath", "round"), ("g", "clipped")}
     assert not any(n["affects_picture"] for n in report["notes"])  # clip paths are drawn
@@ -449,6 +449,6 @@ def test_an_image_where_an_svg_belongs_is_named_and_pointed_to_vectorize(name, c
 
 def test_vectorize_given_an_svg_says_it_is_vector_already(tmp_path, capsys):
     source = _write(tmp_path / "in.svg", GOOD)
-    assert main(["vectorize", source, "-o", str(tmp_path / "o.svg")]) == 2
+    assert main(["vectorize", str(source), "-o", str(tmp_path / "o.svg")]) == 2
     assert capsys.readouterr().err == (f"vecedit: error: {source} is an SVG, already vector: render, edit or "
                                        "recolor it directly (vecedit vectorize takes PNG, JPEG, WebP … images)\n")
