@@ -49,7 +49,7 @@ def error_of(source) -> str:
         (EXTERNAL_ENTITY, ["external entity (file:///etc/passwd)", "remove"]),
         ("<html><body>hi</body></html>", ["root element is <html>, not <svg>"]),
         ('<svg xmlns="http://example.com/not-svg"/>', ["not the SVG namespace"]),
-        (b"\x89PNG\r\n\x1a\n\x00\x00", ["not valid utf-8"]),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", ["SVG data is a PNG image, not an SVG", "vecedit vectorize"]),
         (b"", ["empty"]),
         (b"   ", ["empty"]),
         (svg("", 'width="1e9" height="10"'), ["width is 1e+09 px, more than 100000 px"]),
