@@ -167,7 +167,10 @@ def campaign(args) -> dict:
                     entry["mode"] = item["mode"]
 
     while done < args.inputs:
-        while len(running) < args.jobs and made < args.inputs:
+        out_of_time = args.minutes and time.perf_counter() - started_at > args.minutes * 60
+        if out_of_time and not running:
+            break
+        while len(running) < args.jobs and made < args.inputs and not out_of_time:
             item = make_input(rng, corpus)
             made += 1
             families[item["family"]] += 1
@@ -245,6 +248,7 @@ def main(argv=None) -> int:
     p.add_argument("--memory", type=float, default=3.0, help="GiB a worker may add before it is stopped")
     p.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "vecedit-fuzz"),
                    help="folder for the failing inputs")
+    p.add_argument("--minutes", type=float, default=0, help="stop starting new inputs after this long (0: no limit)")
     p.add_argument("--progress", type=int, default=0, help="print a progress line every N inputs")
     args = p.parse_args(argv)
     summary = campaign(args)

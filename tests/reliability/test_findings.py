@@ -14,7 +14,7 @@ sys.path.insert(0, str(HERE.parents[1] / "benchmarks"))
 from fuzzkit import check_api, check_cli  # noqa: E402
 
 FINDINGS = sorted(p for p in (HERE / "findings").iterdir() if p.name != "README.md")
-TEXT_MODE = {"E13_text_bom_prefixed.svg", "R02_text_decl_hex_roundtrip.svg"}  # given as str (README's mode)
+TEXT_MODE = {"E13_text_bom_prefixed.svg", "R02_text_decl_hex_roundtrip.svg", "F01_utf16_no_bom_given_as_utf8_text.svg"}  # given as str (README's mode)
 SECONDS = 10.0  # each finishes in about a second or less alone; the margin is for a shared 2-core machine (load ~20)
 
 

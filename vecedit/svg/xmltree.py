@@ -247,6 +247,10 @@ def read_xml(text: str, name: str) -> tuple[Element, SourceMap, dict[str, str], 
     """
     if not text.strip():
         raise SVGError(f"{name}: the file is empty, not XML; give an SVG file")
+    nul = text.find("\x00")
+    if nul >= 0:  # never allowed in XML; expat would stop at it or pass it through, never round-trip it
+        raise SVGError(f"{name}: the text holds a NUL character at character {nul} (UTF-16 data read as another "
+                       "encoding?); re-save the file as UTF-8")
     try:
         src = text.encode("utf-8")
     except UnicodeEncodeError as e:
