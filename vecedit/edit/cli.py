@@ -80,6 +80,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--background", metavar="COLOR", help="colour under the drawing (default white)")
     g.add_argument("--target-image", metavar="IMAGE", help="also pull the picture toward this image (MSE)")
     g.add_argument("--device", metavar="DEV", help="cuda or cpu (default: cuda when available)")
+    g.add_argument("--precision", choices=("auto", "fp32", "bf16"),
+                   help="the CLIP image encoder's arithmetic: auto (default: float16 on CUDA; on a CPU bfloat16 "
+                        "only where it has native bfloat16, else float32), fp32, or bf16")
     g = p.add_argument_group("plugins")
     g.add_argument("--plugin", metavar="NAME",
                    help="a raster-method plugin that adds targets, regions, elements or loss terms "
@@ -106,7 +109,8 @@ FLAG_FIELDS = {
     "iterations": "iterations", "seed": "seed", "patches": "patches", "patch_size": "patch_size",
     "distortion": "distortion", "roi_loss_weight": "roi_weight", "patch_loss_weight": "patch_weight",
     "reference_text": "reference_text", "templates": "templates", "work_size": "work_size",
-    "background": "background", "target_image": "target_image", "device": "device", "save_every": "save_every",
+    "background": "background", "target_image": "target_image", "device": "device", "precision": "precision",
+    "save_every": "save_every",
     "frames": "frames", "animation": "animation", "report": "report", "checkpoint": "checkpoint",
     "checkpoint_every": "checkpoint_every", "resume": "resume",
 }

@@ -94,6 +94,7 @@ class EditConfig:
     work_size: str = "auto"  # "auto", "full", or a number: the longest side of the render, in pixels
     background: str = "white"
     device: Optional[str] = None  # default: CUDA when available, else CPU
+    precision: str = "auto"  # the image encoder's: fp32, bf16 or auto (see losses.encoders.resolve_precision)
     clip: ClipConfig = field(default_factory=ClipConfig)
     target_image: Optional[str] = None  # optional raster target (image loss)
     image_loss: str = "mse"
@@ -172,6 +173,8 @@ class EditConfig:
         work = str(self.work_size).strip().lower()
         if work not in ("auto", "full") and not (work.isdigit() and int(work) >= 16):
             raise OptionError(f"work_size must be auto, full or a number of pixels >= 16, got {self.work_size!r}")
+        if str(self.precision).lower() not in ("auto", "fp32", "bf16"):
+            raise OptionError(f"precision must be fp32, bf16 or auto, got {self.precision!r}")
         if self.image_loss not in ("mse", "l1"):
             raise OptionError(f"image_loss must be mse or l1, got {self.image_loss!r}")
         if self.device is not None:

@@ -108,7 +108,10 @@ class Editor:
         if regions and encoder is None:
             from vecedit.losses.encoders import load_clip
 
-            encoder = load_clip(config.clip.model, config.clip.pretrained, config.clip.checkpoint, str(self.device))
+            encoder = load_clip(config.clip.model, config.clip.pretrained, config.clip.checkpoint, str(self.device),
+                                precision=config.precision)
+        if hasattr(encoder, "with_precision"):
+            encoder = encoder.with_precision(config.precision)
         self.encoder = encoder
         size = getattr(encoder, "image_size", None) if encoder is not None else None
         width, height = work_canvas(config, self.document, regions, size, needs_full=bool(config.target_image))

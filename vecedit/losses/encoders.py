@@ -10,7 +10,14 @@ The losses only need an object with
 
 so CLIP is one implementation (:class:`OpenClipEncoder`) and tests plug in encoders of
 known meaning. Features come back as float32 whatever precision the model runs in
-(float16 on CUDA, float32 on CPU).
+(``precision``: ``auto`` is float16 on CUDA; on a CPU, bfloat16 autocast where the CPU
+has native bfloat16 arithmetic, else float32 — see :func:`resolve_precision`).
+
+The image tower is run in a faster memory layout than open_clip builds it, with the same
+arithmetic (:func:`fast_layout`): self-attention projects batch-first tensors (torch's
+batch-first ``MultiheadAttention`` transposes them, and a transposed input that needs a
+gradient makes ``matmul`` fall back to one small matrix product per token), and the
+patch-embedding convolution, whose stride equals its kernel, is one matrix product.
 
 :func:`load_clip` builds the open_clip model once per (architecture, weights, device) and
 keeps it for the process, so every ROI of a run and every later run share one copy. It
@@ -23,6 +30,7 @@ refuses, in one line that says how to provide weights, when none can be had::
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import socket
@@ -31,6 +39,7 @@ from typing import Optional, Protocol, Sequence, Union, runtime_checkable
 from urllib.parse import urlparse
 
 import torch
+import torch.nn.functional as F
 
 from vecedit.errors import InputError, OptionError
 
@@ -58,7 +67,8 @@ class OpenClipEncoder:
     """An open_clip model (frozen, eval mode) seen through the :class:`Encoder` protocol."""
 
     def __init__(self, model: torch.nn.Module, tokenizer, mean: Sequence[float], std: Sequence[float],
-                 image_size: int, description: str):
+                 image_size: int, description: str, precision: str = "auto"):
+        fast_layout(getattr(model, "visual", model))
         self.model = model
         self.tokenizer = tokenizer
         self.mean = tuple(float(v) for v in mean)
@@ -67,9 +77,21 @@ class OpenClipEncoder:
         self.description = description
         self.device, self.dtype = next(model.parameters()).device, input_dtype(getattr(model, "visual", model))
         self._cut_matches: Optional[bool] = None  # see encode_text
+        self.precision = resolve_precision(precision, self.device, self.dtype)
+
+    def with_precision(self, precision: str) -> "OpenClipEncoder":
+        """This encoder (the same model, shared) run at ``precision`` (fp32, bf16 or auto)."""
+        chosen = resolve_precision(precision, self.device, self.dtype)
+        if chosen == self.precision:
+            return self
+        twin = copy.copy(self)
+        twin.precision = chosen
+        return twin
 
     def encode_image(self, batch: torch.Tensor) -> torch.Tensor:
-        return self.model.encode_image(batch.to(self.device, self.dtype)).float()
+        autocast = self.precision == "bf16" and self.dtype == torch.float32
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=autocast):
+            return self.model.encode_image(batch.to(self.device, self.dtype)).float()
 
     @torch.no_grad()
     def encode_text(self, texts: list[str]) -> torch.Tensor:
@@ -93,7 +115,125 @@ class OpenClipEncoder:
         return cut
 
     def __repr__(self) -> str:
-        return f"OpenClipEncoder({self.description}, {self.device}, {self.dtype})"
+        return f"OpenClipEncoder({self.description}, {self.device}, {self.precision})"
+
+
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+def native_bf16_cpu() -> bool:
+    """Whether this CPU does bfloat16 arithmetic in hardware (AVX512-BF16 or AMX).
+
+    Without it torch emulates bfloat16 matrix products, measured 6.5× slower than float32
+    on an AVX2-only EPYC (``benchmarks/edit_bench.py --compare fp32,bf16``).
+    """
+    probes = [getattr(torch._C._cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    if any(probe is not None and probe() for probe in probes):
+        return True
+    try:
+        flags = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return False
+    return any(flag in flags.split() for flag in ("avx512_bf16", "amx_bf16"))
+
+
+def resolve_precision(precision: Optional[str], device, weights: torch.dtype = torch.float32) -> str:
+    """``auto``/``fp32``/``bf16`` → what an image tower on ``device`` with ``weights`` runs in.
+
+    A model loaded in half precision (CUDA) keeps its own: ``fp16`` or ``bf16``. A float32
+    model runs as asked; ``auto`` is bf16 autocast on CUDA only where the model was loaded
+    for it, and on a CPU only where the CPU has native bfloat16 (:func:`native_bf16_cpu`):
+    elsewhere it would be slower, not faster.
+    """
+    precision = (precision or "auto").lower()
+    if precision not in PRECISIONS:
+        raise OptionError(f"--precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
+    if weights in (torch.float16, torch.bfloat16):
+        return "fp16" if weights == torch.float16 else "bf16"
+    if precision == "auto":
+        return "bf16" if torch.device(device).type == "cpu" and native_bf16_cpu() else "fp32"
+    return precision
+
+
+def fast_layout(tower: torch.nn.Module) -> int:
+    """Run ``tower``'s self-attention and patch embedding in a faster layout (same arithmetic).
+
+    Each qualifying module becomes an instance of a subclass overriding ``forward`` only
+    (weights, state_dict and ``isinstance`` are unchanged; :class:`as_built` undoes it).
+    Returns how many modules changed.
+    """
+    changed = 0
+    for module in tower.modules():
+        if type(module) is torch.nn.MultiheadAttention and _plain_self_attention(module):
+            module.__class__ = BatchFirstAttention
+            changed += 1
+        elif type(module) is torch.nn.Conv2d and _patchify(module):
+            module.__class__ = PatchEmbedding
+            changed += 1
+    return changed
+
+
+class as_built:
+    """Context: ``tower`` runs with open_clip's own layout (for the before/after benchmark)."""
+
+    def __init__(self, tower: torch.nn.Module):
+        self.modules = [m for m in tower.modules() if type(m) in (BatchFirstAttention, PatchEmbedding)]
+
+    def __enter__(self):
+        for module in self.modules:
+            module.__class__ = module.__class__.__bases__[0]
+
+    def __exit__(self, *exc):
+        fast_layout_of = {torch.nn.MultiheadAttention: BatchFirstAttention, torch.nn.Conv2d: PatchEmbedding}
+        for module in self.modules:
+            module.__class__ = fast_layout_of[type(module)]
+
+
+def _plain_self_attention(m: torch.nn.MultiheadAttention) -> bool:
+    return (m.batch_first and m._qkv_same_embed_dim and m.in_proj_weight is not None and m.bias_k is None
+            and not m.add_zero_attn)
+
+
+class BatchFirstAttention(torch.nn.MultiheadAttention):
+    """Batch-first self-attention without weights: the packed projection on the contiguous
+    ``(B, N, E)`` input, then scaled dot product attention; anything else as torch does it."""
+
+    def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+                average_attn_weights=True, is_causal=False):
+        if key is not query or value is not query or need_weights or key_padding_mask is not None or is_causal \
+                or query.dim() != 3:
+            return super().forward(query, key, value, key_padding_mask, need_weights, attn_mask,
+                                   average_attn_weights, is_causal)
+        b, n, e = query.shape
+        heads = self.num_heads
+        qkv = F.linear(query, self.in_proj_weight, self.in_proj_bias).view(b, n, 3, heads, e // heads)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+        if attn_mask is not None and attn_mask.dtype == torch.bool:  # MultiheadAttention: True = not allowed
+            attn_mask = torch.zeros_like(attn_mask, dtype=q.dtype).masked_fill_(attn_mask, float("-inf"))
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask,
+                                             dropout_p=self.dropout if self.training else 0.0)
+        out = F.linear(out.transpose(1, 2).reshape(b, n, e), self.out_proj.weight, self.out_proj.bias)
+        return out, None
+
+
+def _patchify(m: torch.nn.Conv2d) -> bool:
+    return (m.kernel_size == m.stride and m.padding in ((0, 0), "valid") and m.dilation == (1, 1)
+            and m.groups == 1 and m.padding_mode == "zeros")
+
+
+class PatchEmbedding(torch.nn.Conv2d):
+    """A convolution whose stride is its kernel, as one matrix product over the patches."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4:
+            return super().forward(x)
+        b, c, height, width = x.shape
+        kh, kw = self.kernel_size
+        gh, gw = height // kh, width // kw
+        patches = x[:, :, : gh * kh, : gw * kw].reshape(b, c, gh, kh, gw, kw).permute(0, 2, 4, 1, 3, 5)
+        out = F.linear(patches.reshape(b * gh * gw, c * kh * kw), self.weight.reshape(self.out_channels, -1),
+                       self.bias)
+        return out.view(b, gh, gw, self.out_channels).permute(0, 3, 1, 2)
 
 
 def input_dtype(tower: torch.nn.Module) -> torch.dtype:
@@ -151,6 +291,7 @@ def load_clip(
     checkpoint: Optional[Union[str, os.PathLike]] = None,
     device: Optional[str] = None,
     cache_dir: Optional[str] = None,
+    precision: str = "auto",
 ) -> OpenClipEncoder:
     """Load (once per process) an open_clip model as an :class:`Encoder`.
 
@@ -163,7 +304,10 @@ def load_clip(
             ``checkpoint`` is given.
         checkpoint: a file holding a ``state_dict`` saved from an open_clip model of
             architecture ``model`` (``torch.save(model.state_dict(), path)``).
-        device: ``"cuda"``, ``"cpu"``… (default: CUDA when available). CUDA runs in float16.
+        device: ``"cuda"``, ``"cpu"``… (default: CUDA when available).
+        precision: ``auto`` (float16 on CUDA; on a CPU bfloat16 autocast where the CPU has
+            native bfloat16, else float32), ``fp32`` or ``bf16``. On a CPU the weights stay
+            float32 whatever is asked, so every precision shares one loaded model.
 
     Raises:
         OptionError: an unknown architecture or tag.
@@ -171,6 +315,8 @@ def load_clip(
             not fit the architecture; the message says how to provide them.
     """
     device = check_device(device) or default_device()
+    resolve_precision(precision, "cpu")  # refuse an unknown name before any work
+    weights = _weights_precision(precision, device)
     if checkpoint is None and pretrained and not model.endswith(".json"):
         host = _nothing_cached_offline(cache_dir)
         if host is not None:
@@ -184,7 +330,7 @@ def load_clip(
         if not path.is_file():
             raise InputError(f"--clip-checkpoint {checkpoint}: no such file; give the path of a state_dict saved "
                              f"from an open_clip {name} model")
-        key = (name, "file", str(path.resolve()), path.stat().st_mtime_ns, device)
+        key = (name, "file", str(path.resolve()), path.stat().st_mtime_ns, device, weights)
         source, tag_cfg = str(path), {}
         description = f"{name} from {path.name}"
     else:
@@ -196,10 +342,10 @@ def load_clip(
             known = f"known tags for {name}: {', '.join(tags)}" if tags else f"open_clip has no pretrained tags for {name}"
             raise OptionError(f"--clip-pretrained {pretrained!r} is not an open_clip tag of {name} ({known}); "
                               "or give --clip-checkpoint FILE")
-        key = (name, "tag", pretrained, device)
+        key = (name, "tag", pretrained, device, weights)
         source, description = None, f"{name} ({pretrained})"
     if key in _LOADED:
-        return _LOADED[key]
+        return _LOADED[key].with_precision(precision)
     if source is None:
         source = _cached_weights(tag_cfg, cache_dir)
         if source is None:
@@ -208,14 +354,20 @@ def load_clip(
                 raise InputError(_how_to_get_weights(name, pretrained, f"they are not in the local cache and {host} "
                                                      "cannot be reached"))
             source = pretrained  # let open_clip download it (cached for next time)
-    encoder = _build(open_clip, name, source, tag_cfg, device, cache_dir, description)
+    encoder = _build(open_clip, name, source, tag_cfg, device, cache_dir, description, weights)
     _LOADED[key] = encoder
-    return encoder
+    return encoder.with_precision(precision)
 
 
-def _build(open_clip, name, source, tag_cfg, device, cache_dir, description) -> OpenClipEncoder:
+def _weights_precision(precision: str, device: str) -> str:
+    """open_clip's build precision: float32 on a CPU (bf16 there is autocast), else as asked (auto: fp16)."""
+    if torch.device(device).type == "cpu":
+        return "fp32"
+    return {"auto": "fp16", "fp32": "fp32", "bf16": "bf16"}[(precision or "auto").lower()]
+
+
+def _build(open_clip, name, source, tag_cfg, device, cache_dir, description, precision) -> OpenClipEncoder:
     """``source``: a weights file, or a pretrained tag for open_clip to download."""
-    precision = "fp16" if str(device).startswith("cuda") else "fp32"
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)  # open_clip logs at INFO/WARNING through the root logger
@@ -367,4 +519,5 @@ def _how_to_get_weights(name: str, tag: Optional[str], why: str) -> str:
 
 
 __all__ = ["Encoder", "OpenClipEncoder", "check_device", "input_dtype", "load_clip", "default_device",
-           "DEFAULT_MODEL", "DEFAULT_PRETRAINED"]
+           "DEFAULT_MODEL", "DEFAULT_PRETRAINED", "PRECISIONS", "resolve_precision", "native_bf16_cpu",
+           "fast_layout", "as_built"]
