@@ -13,7 +13,17 @@ everything else (views and augmentation, loss, Adam, clamping, the NaN guard). T
 ``vecedit edit``) renders only as large as the encoder sees the ROI; ``full`` renders at
 the document's 512².
 
+``--compare A,B`` runs two configurations on the same document, encoder weights and seed,
+one iteration of each in turn (who goes first alternates), and prints per configuration
+the median seconds per iteration, the ratio A/B, and how far apart the two runs are: the
+loss curve (largest relative difference at any iteration) and the final parameters
+(largest difference of points in canvas px and of colours), against :data:`TOLERANCE`.
+Configurations (:data:`CONFIGS`): ``before`` is the encoder as open_clip builds it in
+float32 (this issue's starting point), ``after`` the faster layout at ``--precision auto``,
+``fp32`` / ``bf16`` the faster layout at that precision.
+
     python benchmarks/edit_bench.py [--patches 16,64] [--work-sizes auto,full] [--iterations 2]
+    python benchmarks/edit_bench.py --compare before,after --patches 64 --work-sizes full --iterations 20
     python benchmarks/edit_bench.py --cuda-total   # on a GPU: 64 patches, 150 iterations, seconds
 """
 
@@ -32,6 +42,18 @@ import torch
 from benchkit import random_blob, random_vit_b32
 
 BAR = 0.25
+CONFIGS = {  # name: (encoder layout, precision)
+    "before": ("as_built", "fp32"),
+    "after": ("fast", "auto"),
+    "fp32": ("fast", "fp32"),
+    "bf16": ("fast", "bf16"),
+}
+# Adam normalises each gradient, so a parameter whose gradient is ~0 (a point hidden under
+# other shapes) moves a whole step on noise in its last bits: even two float32 runs that
+# differ only in summation order end a few steps apart there (measured: 0.49 px at most,
+# 0.05 px on average after 3 iterations, with an identical picture, 85 dB). So the bar is
+# on the loss curve and the final picture; parameter differences are reported as measured.
+TOLERANCE = {"loss_relative": 0.01, "render_psnr_db": 40.0}
 
 
 def make_document(paths: int, seed: int = 0):
@@ -107,6 +129,63 @@ def measure(doc, encoder, patches: int, work_size: str, iterations: int, device:
     }
 
 
+def compare(doc, names: list[str], patches: int, work_size: str, iterations: int) -> dict:
+    """Configurations ``names`` stepped in turn (see the module docstring)."""
+    import contextlib
+    import copy
+
+    from vecedit.edit.config import EditConfig
+    from vecedit.edit.loop import Editor
+    from vecedit.losses.encoders import as_built
+
+    encoder = random_vit_b32("cpu")
+    runs = []
+    for name in names:
+        layout, precision = CONFIGS[name]
+        config = EditConfig(prompt="a photo of an astronaut on the moon", patches=patches, iterations=1 + iterations,
+                            work_size=work_size, device="cpu", precision=precision)
+        editor = Editor(copy.deepcopy(doc), config, encoder=encoder)
+        runs.append({"name": name, "layout": layout, "editor": editor, "seconds": []})
+    for k in range(1 + iterations):  # the first iteration of each warms caches up
+        for run in runs if k % 2 == 0 else runs[::-1]:
+            plain = as_built(encoder.model.visual) if run["layout"] == "as_built" else contextlib.nullcontext()
+            with plain:
+                started = time.perf_counter()
+                run["editor"].step()
+                run["seconds"].append(time.perf_counter() - started)
+    rows = []
+    for run in runs:
+        editor, timed = run["editor"], run["seconds"][1:]
+        n = len(run["seconds"])
+        rows.append({"config": run["name"], "layout": run["layout"], "precision": editor.encoder.precision,
+                     "median_s_per_iteration": round(float(np.median(timed)), 3),
+                     "mean_s": {k: round(v / n, 3) for k, v in editor.state.timings.items()}})
+    first, last = runs[0]["editor"], runs[-1]["editor"]
+    pairs = [a / b for a, b in zip(runs[0]["seconds"][1:], runs[-1]["seconds"][1:])]
+    losses = [(a["total"], b["total"]) for a, b in zip(first.state.history, last.state.history)]
+    loss_rel = max(abs(a - b) / max(abs(a), 1e-12) for a, b in losses)
+    diffs = {name: (first.params[name] - last.params[name]).abs() for name in ("points", "colors")
+             if name in first.params}
+    with torch.no_grad():
+        mse = float((first.render() - last.render()).square().mean())
+    psnr = 10 * np.log10(1 / max(mse, 1e-20))
+    facts = {"loss_curve_max_relative_difference": loss_rel, "final_render_psnr_db": round(psnr, 1)}
+    for name, d in diffs.items():
+        unit = "_px" if name == "points" else ""
+        facts[f"final_{name}_mean_difference{unit}"] = float(d.mean())
+        facts[f"final_{name}_max_difference{unit}"] = float(d.max())
+    within = loss_rel <= TOLERANCE["loss_relative"] and psnr >= TOLERANCE["render_psnr_db"]
+    return {
+        "compare": f"{names[0]} vs {names[-1]}", "patches": patches, "work_size": work_size,
+        "canvas": f"{first.scene.width}x{first.scene.height}", "iterations": 1 + iterations,
+        "iterations_timed": iterations, "results": rows,
+        "ratio": round(rows[0]["median_s_per_iteration"] / rows[-1]["median_s_per_iteration"], 3),
+        "ratio_median_of_pairs": round(float(np.median(pairs)), 3),
+        "equivalence": {**facts, "tolerance": TOLERANCE, "within_tolerance": bool(within),
+                        "loss_curves": [[round(a, 5), round(b, 5)] for a, b in losses]},
+    }
+
+
 def cuda_total(doc, iterations: int = 150) -> dict:
     from vecedit.edit.config import EditConfig
     from vecedit.edit.loop import Editor
@@ -132,13 +211,24 @@ def main() -> None:
     parser.add_argument("--work-sizes", default="auto,full")
     parser.add_argument("--iterations", type=int, default=2, help="timed iterations per configuration")
     parser.add_argument("--cuda-total", action="store_true", help="64 patches × 150 iterations on CUDA")
+    parser.add_argument("--compare", metavar="A,B", help=f"configurations in turn, one of {', '.join(CONFIGS)} each")
     args = parser.parse_args()
+    names = args.compare.split(",") if args.compare else []
+    if args.compare and (len(names) != 2 or not set(names) <= set(CONFIGS)):
+        parser.error(f"--compare takes two of {', '.join(CONFIGS)}, e.g. before,after")
     started = time.perf_counter()
     doc, description = make_document(args.paths)
     document = {"source": description, "paths": len(doc.shapes()), "size": f"{doc.width:g}x{doc.height:g}",
                 "seconds_to_make": round(time.perf_counter() - started, 1)}
     if args.cuda_total:
         print(json.dumps({"document": document, "cuda": cuda_total(doc)}, indent=1))
+        return
+    if names:
+        result = compare(doc, names, int(args.patches.split(",")[-1]), args.work_sizes.split(",")[-1], args.iterations)
+        print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "machine": platform.machine(),
+                          "load_average": list(__import__("os").getloadavg()), "document": document,
+                          **result, "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)},
+                         indent=1))
         return
     encoder = random_vit_b32("cpu")
     rows = [measure(doc, encoder, int(p), w, args.iterations, "cpu")

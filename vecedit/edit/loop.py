@@ -196,6 +196,13 @@ class Editor:
         self._call("on_end")
         return state
 
+    def step(self) -> "EditState":
+        """One iteration outside :meth:`run` (terms prepared on first use; no callbacks'
+        ``on_start``/``on_end``, no write-back): for callers that interleave runs."""
+        self._prepare_terms()
+        self._iteration(None)
+        return self.state
+
     def _prepare_terms(self) -> None:
         """Each term's ``prepare``, once, on the scene as built: a term measuring its reference
         there (ACAP angles, glyph tone) must not see a checkpoint's restored parameters."""
