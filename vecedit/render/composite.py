@@ -20,7 +20,7 @@ from vecedit.render.filters.layer import filtered_ops
 from vecedit.render.flatten import flatten
 from vecedit.render.paint import gradient_colors
 from vecedit.render.raster import Accumulation, accumulate
-from vecedit.render.over import Solid, over_crops
+from vecedit.render.over import FUSED_FROM, Solid, over_crops, over_solid_coverage
 from vecedit.render.stroke import StrokeStyle, outline
 import vecedit.render.pattern as pattern
 from vecedit.scene import GradientPaint, PatternPaint, Scene, SceneGroup, SolidPaint
@@ -152,6 +152,7 @@ class _Compositor:
         self.layered = np.array(
             [both[i] and (varies or opacities[s.opacity] != 1.0) for i, s in enumerate(scene.shapes)], dtype=bool
         )
+        self._cover: Optional[torch.Tensor] = None
         self.sources = self._sources()
 
     def _item_table(self):
@@ -167,18 +168,8 @@ class _Compositor:
     def _sources(self) -> list:
         """Per item: a :class:`Solid` crop, a premultiplied gradient tensor, or None."""
         scene, acc = self.scene, self.acc
-        shape_of, paints, evenodd = self._item_table()
-        sizes = acc.sizes
+        shape_of, paints, self.evenodd = self._item_table()
         dev = scene.device
-        if not evenodd.any():
-            cover = acc.nonzero_coverage()
-        else:
-            wind = acc.winding()
-            cover = _nonzero(wind)
-            mask = torch.as_tensor(evenodd, device=dev).repeat_interleave(torch.as_tensor(sizes, device=dev))
-            mask = torch.cat([mask, mask.new_zeros(len(wind) - len(mask))])
-            cover = torch.where(mask, _evenodd(wind), cover)
-        self.cover = cover
         solid = np.array([isinstance(p, SolidPaint) for p in paints], dtype=bool)
         # items without a solid paint read a transparent padding row
         colors = torch.cat([scene.colors, scene.colors.new_zeros((1, 4))])
@@ -199,7 +190,7 @@ class _Compositor:
             elif solid[it]:
                 out.append(Solid(int(acc.offset[it]), h, w, w + 1, it))
             else:
-                crop = cover[int(acc.offset[it]) : int(acc.offset[it]) + h * (w + 1)].view(h, w + 1)[:, :w]
+                crop = self.cover[int(acc.offset[it]) : int(acc.offset[it]) + h * (w + 1)].view(h, w + 1)[:, :w]
                 if isinstance(paint, PatternPaint):
                     out.append(self._pattern_source(it, paint, crop, unlayered[it], shape_of[it]))
                 else:
@@ -214,6 +205,30 @@ class _Compositor:
         if unlayered:
             alpha = alpha * self.scene.opacities[self.scene.shapes[shape].opacity]
         return rgba * alpha
+
+    @property
+    def cover(self) -> torch.Tensor:
+        """Every item's coverage in the flat accumulation layout (computed on first use)."""
+        if self._cover is None:
+            acc, dev = self.acc, self.scene.device
+            if not self.evenodd.any():
+                self._cover = acc.nonzero_coverage()
+            else:
+                wind = acc.winding()
+                sizes = torch.as_tensor(acc.sizes, device=dev)
+                mask = torch.as_tensor(self.evenodd, device=dev).repeat_interleave(sizes)
+                mask = torch.cat([mask, mask.new_zeros(len(wind) - len(mask))])
+                self._cover = torch.where(mask, _evenodd(wind), _nonzero(wind))
+        return self._cover
+
+    def _over(self, base: torch.Tensor, ops: list[Op], top: bool = False) -> torch.Tensor:
+        """``ops`` composited over ``base``; a large top-level drawing of solid nonzero fills and
+        strokes alone goes through :func:`over_solid_coverage` (memory bounded by the buffer)."""
+        boxes, sources = [box for box, _ in ops], [src for _, src in ops]
+        if (top and self._cover is None and len(self.acc.buffer) >= FUSED_FROM and not self.evenodd.any()
+                and sources and all(isinstance(src, Solid) for src in sources)):
+            return over_solid_coverage(base, boxes, sources, self.acc.buffer, self.table)
+        return over_crops(base, boxes, sources, self.cover, self.table)
 
     def _gradient_source(self, it, paint, cover, unlayered, shape) -> torch.Tensor:
         acc = self.acc
@@ -230,7 +245,7 @@ class _Compositor:
             ops = filtered_ops(self, group)
             return over_crops(base, [box for box, _ in ops], [src for _, src in ops], self.cover, self.table)
         ops = self.ops(group)
-        layer = over_crops(base, [box for box, _ in ops], [src for _, src in ops], self.cover, self.table)
+        layer = self._over(base, ops, top=group is s.root and group.clip is None)
         if group.clip is not None:
             clip_ops = [op for index in group.clip for op in self.shape(index)]
             clip = over_crops(base, [box for box, _ in clip_ops], [src for _, src in clip_ops], self.cover, self.table)

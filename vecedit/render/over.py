@@ -193,3 +193,146 @@ def over_crops(
     if table is None:
         table = base.new_zeros((0, 4))
     return _OverCrops.apply(base, cover, table, list(boxes), kinds, *tensors)
+
+
+# ----------------------------------------------------------------- bounded memory for large scenes
+
+FUSED_FROM = 32 * 2**20
+"""Accumulation buffers of at least this many elements (128 MiB in float32) are composited by
+:func:`over_solid_coverage`, whose memory does not grow with the scene's covered area."""
+
+
+class _CoverAndOver(torch.autograd.Function):
+    """Nonzero coverage of the flat accumulation buffer and source-over of solid crops, fused.
+
+    :class:`_OverCrops` with ``cover = min(|running sum of buffer|, 1)`` gives the same
+    numbers; this one keeps only the buffer itself. The crops are taken in chunks of about
+    ``chunk`` buffer elements: the forward pass computes each chunk's coverage, composites
+    it and keeps a copy of the canvas from before the chunk; the backward pass walks the
+    chunks in reverse, recomputes a chunk's coverage and ``(paint − C)`` factors from its
+    canvas copy, and writes the buffer's gradient over the chunk's buffer span (each
+    crop's row restarts the running sum at zero, so chunks are independent). Memory: the
+    buffer, ``n_chunks`` canvas copies and one chunk's temporaries.
+    """
+
+    @staticmethod
+    def forward(ctx, base, buffer, table, boxes, solids, chunk):
+        with single_thread():
+            canvas = _planar(base.detach())
+            paints = torch.cat([table[:, :3], torch.ones_like(table[:, 3:])], 1)[:, :, None, None]
+            alphas = table[:, 3].tolist()
+            chunks = _chunks(solids, chunk)
+            copies = []
+            for first, end, lo, hi in chunks:
+                copies.append(canvas.clone())
+                cover = _coverage(buffer[lo:hi])
+                for k in range(first, end):
+                    (y0, x0), s = boxes[k], solids[k]
+                    view = _crop(canvas, y0, x0, s.h, s.w)
+                    view.addcmul_(_cover(cover, s._replace(offset=s.offset - lo)), paints[s.row] - view,
+                                  value=alphas[s.row])
+        ctx.boxes, ctx.solids, ctx.chunks, ctx.copies = boxes, solids, chunks, copies
+        ctx.save_for_backward(buffer, table)
+        return canvas.permute(1, 2, 0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        with single_thread():
+            return _CoverAndOver._backward(ctx, grad)
+
+    @staticmethod
+    def _backward(ctx, grad):
+        buffer, table = ctx.saved_tensors
+        boxes, solids = ctx.boxes, ctx.solids
+        grad = _planar(grad)
+        want_buffer, want_table = ctx.needs_input_grad[1], ctx.needs_input_grad[2]
+        paints = torch.cat([table[:, :3], torch.ones_like(table[:, 3:])], 1)[:, :, None, None]
+        alphas = table[:, 3].tolist()
+        rows, g_rgb, g_alpha = [], [], []
+        # Large buffers take their own gradient in place (its memory is the point of this
+        # function; a second backward through the graph then fails autograd's version check)
+        target = buffer if len(buffer) >= FUSED_FROM else torch.empty_like(buffer)
+        done_hi = len(buffer)  # the target from here on already holds the gradient
+        for (first, end, lo, hi), before in zip(reversed(ctx.chunks), reversed(ctx.copies)):
+            canvas = before.clone()  # the copy stays as it was: a retained graph can replay it
+            wind = buffer[lo:hi].cumsum(0)
+            cover = wind.abs().clamp_(max=1.0)
+            diffs = []
+            for k in range(first, end):  # replay the chunk: the (paint − C) factors
+                (y0, x0), s = boxes[k], solids[k]
+                view = _crop(canvas, y0, x0, s.h, s.w)
+                diff = paints[s.row] - view
+                view.addcmul_(_cover(cover, s._replace(offset=s.offset - lo)), diff, value=alphas[s.row])
+                diffs.append(diff)
+            g_cover = torch.zeros_like(cover) if want_buffer else None
+            for k in range(end - 1, first - 1, -1):
+                (y0, x0), s = boxes[k], solids[k]
+                local = s._replace(offset=s.offset - lo)
+                alpha, g, cov = alphas[s.row], _crop(grad, y0, x0, s.h, s.w), _cover(cover, local)
+                g_a = torch.linalg.vecdot(g, diffs[k - first], dim=0)
+                if g_cover is not None:
+                    _cover(g_cover, local).add_(g_a, alpha=alpha)
+                if want_table:
+                    rows.append(s.row)
+                    g_rgb.append((g[:3] * cov).sum((1, 2)))
+                    g_alpha.append((g_a * cov).sum())
+                g.addcmul_(g, cov, value=-alpha)
+            del diffs, cover
+            if want_buffer:
+                # d cover / d wind = sign(wind) where |wind| < 1 (none at the bound, as torch's clamp);
+                # d wind / d buffer: the reverse running sum, within the chunk
+                slope = wind.clamp_(-1.0, 1.0)
+                slope.masked_fill_(slope.abs() >= 1, 0).sign_().mul_(g_cover)
+                g_span = slope.flip(0).cumsum(0).flip(0)
+                target[hi:done_hi].zero_()  # between chunks: elements no crop reads (gradient 0)
+                target[lo:hi].copy_(g_span)  # in place: this span of the buffer is not read again
+                done_hi = lo
+                del slope, g_span, g_cover
+            del wind
+        g_buffer = None
+        if want_buffer:
+            target[:done_hi].zero_()
+            g_buffer = target
+        g_table = None
+        if want_table:
+            g_table = torch.zeros_like(table)
+            if rows:
+                index = torch.tensor(rows, device=table.device)
+                g_row = torch.cat([torch.stack(g_rgb) * table[index, 3:].detach(), torch.stack(g_alpha)[:, None]], 1)
+                g_table.index_add_(0, index, g_row)
+        return grad.permute(1, 2, 0), g_buffer, g_table, None, None, None
+
+
+def _coverage(span: torch.Tensor) -> torch.Tensor:
+    return span.cumsum(0).abs_().clamp_(max=1.0)
+
+
+def _chunks(solids: list[Solid], chunk: int) -> list[tuple[int, int, int, int]]:
+    """Consecutive runs of crops (first, end) whose buffer span [lo, hi) holds about ``chunk`` elements."""
+    out, first, lo, hi = [], 0, None, None
+    for k, s in enumerate(solids):
+        start, stop = s.offset, s.offset + s.h * s.stride
+        if lo is not None and max(hi, stop) - min(lo, start) > chunk:
+            out.append((first, k, lo, hi))
+            first, lo, hi = k, None, None
+        lo, hi = (start, stop) if lo is None else (min(lo, start), max(hi, stop))
+    if lo is not None:
+        out.append((first, len(solids), lo, hi))
+    return out
+
+
+def over_solid_coverage(base: torch.Tensor, boxes: list[tuple[int, int]], solids: list[Solid],
+                        buffer: torch.Tensor, table: torch.Tensor, chunk: Optional[int] = None) -> torch.Tensor:
+    """:func:`over_crops` of ``solids`` with ``cover`` = the nonzero coverage of ``buffer`` (flat
+    accumulation), in memory that does not grow with the buffer beyond the buffer itself.
+
+    The buffer belongs to this call: from :data:`FUSED_FROM` elements on, its storage holds its
+    gradient after the backward pass (so that pass runs once: replaying a retained graph
+    fails autograd's in-place check rather than giving wrong numbers).
+    """
+    height, width = base.shape[:2]
+    chunk = chunk or max(height * width, int((len(buffer) * height * width) ** 0.5))
+    spans = _chunks(solids, chunk)
+    if any(a[3] > b[2] for a, b in zip(spans, spans[1:])):  # crops far out of buffer order (paint-order)
+        return over_crops(base, boxes, solids, buffer.cumsum(0).abs().clamp(max=1.0), table)
+    return _CoverAndOver.apply(base, buffer, table, list(boxes), list(solids), chunk)

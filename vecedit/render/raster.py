@@ -20,6 +20,12 @@ import numpy as np
 import torch
 
 
+CHECKPOINT_FROM = 32 * 2**20
+"""Buffers of at least this many elements (128 MiB in float32): the pieces are recomputed in
+the backward pass (see :func:`accumulate`); below it they are kept, which is faster."""
+CHECKPOINT_EDGES = 65536
+
+
 @dataclass
 class Accumulation:
     """Per-item accumulation crops in one flat buffer.
@@ -232,6 +238,25 @@ def _cell_points(p0: torch.Tensor, p1: torch.Tensor):
     return points, live, row
 
 
+def _entries(seg, it, x0, y0, w, h, offset) -> tuple[torch.Tensor, torch.Tensor]:
+    """Flat buffer positions and signed-area values of edges ``seg`` of items ``it`` (crops as given)."""
+    p0, p1, owner = _grid_ends(*_subdivide(seg, it))
+    points, live, row = _cell_points(p0, p1)
+    fixed = points.detach()
+    col = torch.floor((fixed[:, 1:, 0] + fixed[:, :-1, 0]) * 0.5)
+    ox, oy, ow, oh = x0[owner, None], y0[owner, None], w[owner, None], h[owner, None]
+    # a horizontal part on its crop's bottom edge (y = ceil(ymax)) belongs to the row above
+    lc, lr = col.long() - ox, torch.minimum(row - oy, oh - 1)
+    # lc == w: a part clamped onto the canvas' right edge; it lands in the spill
+    # column, invisible, and keeps the row's total at zero for the running sum
+    keep = live & (lr >= 0) & (lc <= ow)
+    kept = keep.flatten().nonzero().squeeze(1)
+    flat = (offset[owner, None] + lr * (ow + 1) + lc).flatten()[kept]
+    dy = (points[:, 1:, 1] - points[:, :-1, 1]).flatten().index_select(0, kept)
+    m = ((points[:, 1:, 0] + points[:, :-1, 0]) * 0.5 - col).flatten().index_select(0, kept)
+    return torch.cat([flat, flat + 1]), torch.cat([dy * (1 - m), dy * m])
+
+
 def accumulate(
     segments: torch.Tensor, item: torch.Tensor, n_items: int, width: int, height: int
 ) -> Accumulation:
@@ -262,25 +287,16 @@ def accumulate(
     buffer = segments.new_zeros(int(sizes.sum()) + 1)  # +1: a harmless slot for empty input
     if len(seg) == 0:
         return Accumulation(buffer, x0, y0, w, h, offset)
-    p0, p1, owner = _grid_ends(*_subdivide(seg, it))
-    points, live, row = _cell_points(p0, p1)
-    fixed = points.detach()
-    col = torch.floor((fixed[:, 1:, 0] + fixed[:, :-1, 0]) * 0.5)
     dev = seg.device
-    ox = torch.as_tensor(x0, device=dev)[owner, None]
-    oy = torch.as_tensor(y0, device=dev)[owner, None]
-    ow = torch.as_tensor(w, device=dev)[owner, None]
-    oh = torch.as_tensor(h, device=dev)[owner, None]
-    # a horizontal part on its crop's bottom edge (y = ceil(ymax)) belongs to the row above
-    lc, lr = col.long() - ox, torch.minimum(row - oy, oh - 1)
-    # lc == w: a part clamped onto the canvas' right edge; it lands in the spill
-    # column, invisible, and keeps the row's total at zero for the running sum
-    keep = live & (lr >= 0) & (lc <= ow)
-    kept = keep.flatten().nonzero().squeeze(1)
-    flat = (torch.as_tensor(offset, device=dev)[owner, None] + lr * (ow + 1) + lc).flatten()[kept]
-    dy = (points[:, 1:, 1] - points[:, :-1, 1]).flatten().index_select(0, kept)
-    m = ((points[:, 1:, 0] + points[:, :-1, 0]) * 0.5 - col).flatten().index_select(0, kept)
-    index = torch.cat([flat, flat + 1])
-    values = torch.cat([dy * (1 - m), dy * m])
-    buffer.index_add_(0, index, values)  # in place: the fresh zeros need no copy
+    layout = [torch.as_tensor(a, device=dev) for a in (x0, y0, w, h, offset)]
+    if len(buffer) < CHECKPOINT_FROM or not seg.requires_grad:
+        buffer.index_add_(0, *_entries(seg, it, *layout))  # in place: the fresh zeros need no copy
+        return Accumulation(buffer, x0, y0, w, h, offset)
+    # a large scene: the pieces' autograd graph (~170 bytes a piece) is rebuilt in the backward
+    # pass, a run of edges at a time, instead of being kept for all of them
+    from torch.utils.checkpoint import checkpoint
+
+    for lo in range(0, len(seg), CHECKPOINT_EDGES):
+        part = slice(lo, lo + CHECKPOINT_EDGES)
+        buffer.index_add_(0, *checkpoint(_entries, seg[part], it[part], *layout, use_reentrant=False))
     return Accumulation(buffer, x0, y0, w, h, offset)
