@@ -26,6 +26,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import math
+import sys
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence, Union
@@ -85,6 +87,7 @@ class Editor:
         from vecedit.scene import from_document
 
         self.config = config = copy.deepcopy(config or EditConfig()).validate()
+        self.progress = progress
         self.document = load_input(document, vectorized_path)
         self.plugin_notes: list[str] = []
         if config.plugin or plugin is not None:
@@ -108,8 +111,12 @@ class Editor:
         if regions and encoder is None:
             from vecedit.losses.encoders import load_clip
 
-            encoder = load_clip(config.clip.model, config.clip.pretrained, config.clip.checkpoint, str(self.device),
+            clip = config.clip
+            self._say(f"loading CLIP {clip.model} ({clip.checkpoint or clip.pretrained}) on {self.device} …")
+            started = time.perf_counter()
+            encoder = load_clip(clip.model, clip.pretrained, clip.checkpoint, str(self.device),
                                 precision=config.precision)
+            self._say(f"CLIP loaded in {time.perf_counter() - started:.1f} s")
         if hasattr(encoder, "with_precision"):
             encoder = encoder.with_precision(config.precision)
         self.encoder = encoder
@@ -175,9 +182,12 @@ class Editor:
     # ------------------------------------------------------------------ the loop
     def run(self) -> "EditState":
         state, config = self.state, self.config
+        if self.progress and any(id(t) not in self._prepared for t in self.terms):
+            self._say("encoding the prompts and the starting picture …")
         self._prepare_terms()
         self._call("on_start")
         bar = _progress_bar(config.iterations, state.iteration, self.progress)
+        self._run_from = state.iteration
         try:
             while state.iteration < config.iterations and not state.stop:
                 self._iteration(bar)
@@ -251,7 +261,22 @@ class Editor:
         if bar is not None:
             bar.set_postfix_str(" ".join(f"{n} {v:.3f}" for n, v in state.losses.items()), refresh=False)
             bar.update(1)
+            self._estimate(bar, times["iteration"])
         self._call("on_step")
+
+    def _say(self, text: str) -> None:
+        """A status line on stderr while nothing else shows progress (with ``progress``)."""
+        if self.progress:
+            print(f"vecedit: {text}", file=sys.stderr, flush=True)
+
+    def _estimate(self, bar, seconds: float) -> None:
+        """After the second iteration of a run (the first warms caches up), one line: the time it will take."""
+        if self.state.iteration - getattr(self, "_run_from", 0) == 2:
+            left = (self.config.iterations - self.state.iteration) * seconds
+            line = (f"vecedit: {seconds:.1f} s per iteration: about {_duration(left)} more for "
+                    f"{self.config.iterations} iterations")
+            write = getattr(bar, "write", None)  # tqdm's keeps the bar intact; a log gets a plain line
+            write(line, file=sys.stderr) if write else print(line, file=sys.stderr, flush=True)
 
     def _step(self, k: int, total: torch.Tensor) -> None:
         grads_ok = bool(torch.isfinite(total)) and all(
@@ -390,6 +415,14 @@ def _digest(document) -> str:
     from vecedit.svg import dumps_svg
 
     return hashlib.sha256(dumps_svg(document).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _progress_bar(total: int, initial: int, enabled: bool):
