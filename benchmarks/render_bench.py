@@ -5,7 +5,12 @@ control points jittered), a random RGBA fill, composited on white. Prints one JS
 object: median ms over repeats and peak RSS, per (paths, size). Compare with diffvg's
 CPU build on the same machine class (2×2 samples), quoted in DESIGN.md.
 
+``--memory`` adds the memory table: per (paths, size) of ``--memory-paths`` × ``--memory-sizes``,
+one forward+backward pass in a fresh subprocess, reporting that process's peak RSS and how
+much of it the render added (peak minus the RSS after building the scene).
+
     python benchmarks/render_bench.py [--paths 16,64,256,1024] [--sizes 224,512] [--repeats 5]
+    python benchmarks/render_bench.py --paths 1024 --sizes 512 --memory [--memory-paths 256,1024,4096]
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import json
 import platform
 import resource
 import statistics
+import subprocess
+import sys
 import time
 
 import vecedit  # noqa: F401  (before torch, as in the vecedit command: passive OpenMP waiting)
@@ -98,21 +105,54 @@ def bench(n_paths: int, size: int, repeats: int) -> dict:
     return row
 
 
+def memory_row(n_paths: int, size: int) -> dict:
+    """One forward+backward pass of ``random_scene(n_paths, size)`` in this process: peak RSS."""
+    scene = random_scene(n_paths, size)
+    scene.points.requires_grad_(True)
+    scene.colors.requires_grad_(True)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    render_scene(scene, background=(1.0, 1.0, 1.0)).square().mean().backward()
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"paths": n_paths, "size": size, "peak_rss_mib": round(peak, 1), "render_added_mib": round(peak - before, 1),
+            "forward_backward_s": round(seconds, 2)}
+
+
+def memory_table(paths: list[int], sizes: list[int]) -> list[dict]:
+    rows = []
+    for size in sizes:
+        for n in paths:
+            out = subprocess.run([sys.executable, __file__, "--memory-row", f"{n},{size}"], capture_output=True,
+                                 text=True, check=True).stdout
+            rows.append(json.loads(out.strip().splitlines()[-1]))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paths", default="16,64,256,1024")
     parser.add_argument("--sizes", default="224,512")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--memory", action="store_true", help="add the peak-memory table (subprocess per row)")
+    parser.add_argument("--memory-paths", default="256,1024,4096")
+    parser.add_argument("--memory-sizes", default="512,1024")
+    parser.add_argument("--memory-row", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory_row:
+        print(json.dumps(memory_row(*map(int, args.memory_row.split(",")))))
+        return
     rows = [
         bench(n, s, args.repeats)
         for s in map(int, args.sizes.split(","))
         for n in map(int, args.paths.split(","))
     ]
-    print(json.dumps({
-        "torch": torch.__version__, "threads": torch.get_num_threads(),
-        "machine": platform.machine(), "results": rows,
-    }, indent=1))
+    report = {"torch": torch.__version__, "threads": torch.get_num_threads(), "machine": platform.machine(),
+              "results": rows}
+    if args.memory:
+        report["memory"] = memory_table([int(n) for n in args.memory_paths.split(",")],
+                                        [int(s) for s in args.memory_sizes.split(",")])
+    print(json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":

@@ -112,11 +112,13 @@ class Editor:
             from vecedit.losses.encoders import load_clip
 
             clip = config.clip
-            self._say(f"loading CLIP {clip.model} ({clip.checkpoint or clip.pretrained}) on {self.device} …")
-            started = time.perf_counter()
+            started = []
             encoder = load_clip(clip.model, clip.pretrained, clip.checkpoint, str(self.device),
-                                precision=config.precision)
-            self._say(f"CLIP loaded in {time.perf_counter() - started:.1f} s")
+                                precision=config.precision, announce=lambda: started.append(time.perf_counter())
+                                or self._say(f"loading CLIP {clip.model} ({clip.checkpoint or clip.pretrained}) "
+                                             f"on {self.device} …"))
+            if started:
+                self._say(f"CLIP loaded in {time.perf_counter() - started[0]:.1f} s")
         if hasattr(encoder, "with_precision"):
             encoder = encoder.with_precision(config.precision)
         self.encoder = encoder

@@ -35,7 +35,7 @@ import logging
 import os
 import socket
 from pathlib import Path
-from typing import Optional, Protocol, Sequence, Union, runtime_checkable
+from typing import Callable, Optional, Protocol, Sequence, Union, runtime_checkable
 from urllib.parse import urlparse
 
 import torch
@@ -292,6 +292,7 @@ def load_clip(
     device: Optional[str] = None,
     cache_dir: Optional[str] = None,
     precision: str = "auto",
+    announce: Optional[Callable[[], None]] = None,
 ) -> OpenClipEncoder:
     """Load (once per process) an open_clip model as an :class:`Encoder`.
 
@@ -308,6 +309,8 @@ def load_clip(
         precision: ``auto`` (float16 on CUDA; on a CPU bfloat16 autocast where the CPU has
             native bfloat16, else float32), ``fp32`` or ``bf16``. On a CPU the weights stay
             float32 whatever is asked, so every precision shares one loaded model.
+        announce: called once the weights are known to be at hand, just before the
+            (seconds-long) build, so that a status line never precedes a fast refusal.
 
     Raises:
         OptionError: an unknown architecture or tag.
@@ -354,6 +357,8 @@ def load_clip(
                 raise InputError(_how_to_get_weights(name, pretrained, f"they are not in the local cache and {host} "
                                                      "cannot be reached"))
             source = pretrained  # let open_clip download it (cached for next time)
+    if announce is not None:
+        announce()
     encoder = _build(open_clip, name, source, tag_cfg, device, cache_dir, description, weights)
     _LOADED[key] = encoder
     return encoder.with_precision(precision)

@@ -197,8 +197,8 @@ def over_crops(
 
 # ----------------------------------------------------------------- bounded memory for large scenes
 
-FUSED_FROM = 32 * 2**20
-"""Accumulation buffers of at least this many elements (128 MiB in float32) are composited by
+FUSED_FROM = 128 * 2**20
+"""Accumulation buffers of at least this many elements (512 MiB in float32) are composited by
 :func:`over_solid_coverage`, whose memory does not grow with the scene's covered area."""
 
 

@@ -20,8 +20,8 @@ import numpy as np
 import torch
 
 
-CHECKPOINT_FROM = 32 * 2**20
-"""Buffers of at least this many elements (128 MiB in float32): the pieces are recomputed in
+CHECKPOINT_FROM = 128 * 2**20
+"""Buffers of at least this many elements (512 MiB in float32): the pieces are recomputed in
 the backward pass (see :func:`accumulate`); below it they are kept, which is faster."""
 CHECKPOINT_EDGES = 65536
 
