@@ -412,7 +412,7 @@ def _units_transform(gradient: Gradient, shape: Shape) -> np.ndarray:
     """objectBoundingBox units map [0,1]² onto the shape's user-space bounding box."""
     if gradient.units != "objectBoundingBox":
         return np.eye(3)
-    x0, y0, x1, y1 = shape_bbox(shape)
+    x0, y0, x1, y1 = shape.paint_box if shape.paint_box is not None else shape_bbox(shape)
     return np.array([[x1 - x0, 0, x0], [0, y1 - y0, y0], [0, 0, 1.0]])
 
 

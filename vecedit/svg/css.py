@@ -47,6 +47,22 @@ INHERITED: dict[str, str] = {
     "marker-end": "none",
     "font-size": "16px",
     "color-interpolation-filters": "linearRGB",
+    # text (SVG 2 §11, CSS Fonts 3, CSS Text 3); font-size and font-weight are made
+    # absolute by the render tree (vecedit.svg.render_tree.RenderTreeBuilder.style)
+    "font-family": "serif",
+    "font-weight": "400",
+    "font-style": "normal",
+    "font-stretch": "normal",
+    "font-variant": "normal",
+    "font-kerning": "auto",
+    "kerning": "auto",
+    "text-anchor": "start",
+    "letter-spacing": "normal",
+    "word-spacing": "normal",
+    "dominant-baseline": "auto",
+    "writing-mode": "horizontal-tb",
+    "direction": "ltr",
+    "white-space": "normal",
 }
 NOT_INHERITED: dict[str, str] = {
     "opacity": "1",
@@ -63,6 +79,10 @@ NOT_INHERITED: dict[str, str] = {
     "flood-color": "black",
     "flood-opacity": "1",
     "lighting-color": "white",
+    "text-decoration": "none",
+    "alignment-baseline": "auto",
+    "baseline-shift": "baseline",
+    "unicode-bidi": "normal",
 }
 INITIAL: dict[str, str] = {**INHERITED, **NOT_INHERITED}
 
@@ -345,6 +365,44 @@ def parse_stylesheet(text: str, first_order: int = 0) -> tuple[list[Rule], list[
 
 # --- the cascade -------------------------------------------------------------------
 
+_FONT_STYLES = {"italic", "oblique"}
+_FONT_WEIGHTS = {"bold", "bolder", "lighter", "100", "200", "300", "400", "500", "600", "700", "800", "900"}
+_FONT_STRETCHES = {"ultra-condensed", "extra-condensed", "condensed", "semi-condensed", "semi-expanded",
+                   "expanded", "extra-expanded", "ultra-expanded"}
+
+
+def parse_font_shorthand(value: str) -> dict[str, str]:
+    """``italic bold 12px/1.2 "DejaVu Sans", serif`` → the longhands ({} when it does not parse)."""
+    words = value.strip().split(None)
+    out = {"font-style": "normal", "font-variant": "normal", "font-weight": "400", "font-stretch": "normal"}
+    i = 0
+    while i < len(words):
+        w = words[i].lower()
+        if w == "normal":
+            pass
+        elif w in _FONT_STYLES:
+            out["font-style"] = w
+        elif w == "small-caps":
+            out["font-variant"] = w
+        elif w in _FONT_WEIGHTS:
+            out["font-weight"] = w
+        elif w in _FONT_STRETCHES:
+            out["font-stretch"] = w
+        else:
+            break
+        i += 1
+    if i + 1 >= len(words):
+        return {}
+    size, family = words[i].split("/")[0], " ".join(words[i + 1:]).strip()
+    if words[i + 1].startswith("/"):  # "12px / 1.2 serif"
+        family = " ".join(words[i + 3:] if words[i + 1] == "/" else words[i + 2:]).strip()
+    if not size or not family:
+        return {}
+    out["font-size"] = size
+    out["font-family"] = family
+    return out
+
+
 
 def local_name(tag) -> str:
     """``{ns}rect`` → ``rect`` (non-string tags of comments/PIs → "")."""
@@ -410,6 +468,9 @@ class Cascade:
         if "marker" in out:  # shorthand for the three marker properties (longhands win)
             for name in ("marker-start", "marker-mid", "marker-end"):
                 out.setdefault(name, Declaration(name, out["marker"].value, out["marker"].important))
+        if "font" in out:  # CSS Fonts 3 §3.7 shorthand (longhands declared beside it win)
+            for name, value in parse_font_shorthand(out["font"].value).items():
+                out.setdefault(name, Declaration(name, value, out["font"].important))
         self._specified[el] = out
         return out
 

@@ -142,6 +142,10 @@ class Shape:
     reason: Optional[str] = None  # why not editable, when it is not
     edited: set[str] = field(default_factory=set)
     # "geometry", "fill", "stroke", "stroke_width", "opacity", "fill_opacity", "stroke_opacity"
+    # Glyphs of a <text> (vecedit.text): the text element they come from (node is the text,
+    # tspan or textPath whose paint they use) and the box objectBoundingBox paints use.
+    text: Optional[XMLElement] = None
+    paint_box: Optional[tuple[float, float, float, float]] = None
 
 
 @dataclass

@@ -23,7 +23,7 @@ import os
 import re
 import zlib
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 from xml.etree.ElementTree import Element
 
 import numpy as np
@@ -51,7 +51,6 @@ _URL_REF = re.compile(r"url\(\s*['\"]?#([^)'\"\s]+)")
 # What is kept verbatim but not drawn/edited: tag -> (message, affects the picture).
 # For definitions (filter, mask, …) "affects" is decided by whether anything uses them.
 KEPT = {
-    "text": ("text is kept but not editable and not drawn by the builtin renderer", True),
     "image": ("image is kept but not editable and not drawn by the builtin renderer", True),
     "foreignObject": ("foreignObject is kept but not drawn by the builtin renderer", True),
     "filter": ("filter is kept; the builtin renderer applies it", False),
@@ -72,6 +71,7 @@ KEPT = {
 ANIMATION = ("animate", "animateMotion", "animateTransform", "animateColor", "set")
 HANDLED = {"svg", "g", "a", "defs", "symbol", "use", "switch", "style", "stop", "path", "rect", "circle",
            "ellipse", "line", "polyline", "polygon", *GRADIENT_TAGS}
+TEXT = "text"  # drawn by vecedit.text; its content (tspan, textPath, …) is not walked here
 EDITOR_NAMESPACES = ("inkscape", "sodipodi", "adobe", "sketch", "figma", "serif", "illustrator")
 
 
@@ -224,6 +224,8 @@ def _note_kept(root: Element, svg_ns: str, referenced: set[str], notes: list[Not
                 message = "editor data is kept" if editor else f"element in namespace {uri} is kept and ignored"
                 notes.append(Note(local, cid, message, False))
                 continue
+            if local == TEXT:
+                continue
             if local in HANDLED:
                 visit(child)
             elif local in KEPT:
@@ -241,7 +243,7 @@ def _note_kept(root: Element, svg_ns: str, referenced: set[str], notes: list[Not
     visit(root)
 
 
-def load_svg(source: Source) -> Document:
+def load_svg(source: Source, font_dirs: Sequence[str] = ()) -> Document:
     """Parse an SVG into a :class:`Document`.
 
     *source* is a path (``str`` or ``os.PathLike``), SVG text (a ``str`` whose first
@@ -250,16 +252,19 @@ def load_svg(source: Source) -> Document:
     file, a directory, malformed XML, XML entities, a root that is not ``svg``,
     absurd sizes, non-finite numbers, ``use`` cycles.
 
+    *font_dirs* are folders of extra fonts for ``<text>`` (searched before the installed
+    ones; ``VECEDIT_FONT_DIRS`` adds more).
+
     >>> doc = load_svg('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" height="5"/></svg>')
     >>> [s.tag for s in doc.shapes()], doc.width
     (['rect'], 10.0)
     """
     text, name, codec, data = _read_source(source)
     with recursion_room():
-        return _load(text, name, codec, data)
+        return _load(text, name, codec, data, tuple(str(d) for d in font_dirs or ()))
 
 
-def _load(text: str, name: str, codec: str, data: Optional[bytes]) -> Document:
+def _load(text: str, name: str, codec: str, data: Optional[bytes], font_dirs: tuple[str, ...] = ()) -> Document:
     root, source_map, namespaces, prolog, epilog = read_xml(text, name)
     source_map.encoding = codec
     source_map.original = (text, data) if data is not None else None
@@ -298,7 +303,7 @@ def _load(text: str, name: str, codec: str, data: Optional[bytes]) -> Document:
     _note_kept(root, svg_ns, referenced, notes)
 
     vb = viewbox or (0.0, 0.0, width, height)
-    builder = RenderTreeBuilder(name, svg_ns, cascade, ids, parent, notes)
+    builder = RenderTreeBuilder(name, svg_ns, cascade, ids, parent, notes, font_dirs)
     gradients: dict[str, Gradient] = {}
     for el in root.iter():
         if isinstance(el.tag, str) and local_name(el.tag) in GRADIENT_TAGS and el.tag.startswith(svg_ns) \

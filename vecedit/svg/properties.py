@@ -116,3 +116,49 @@ def sanitize(style: dict[str, str], parent: Optional[dict[str, str]], viewport: 
             dropped.append(f"{name}: {value!r}")
             style[name] = parent[name] if (parent is not None and name in INHERITED) else INITIAL[name]
     return dropped
+
+
+FONT_SIZE_KEYWORDS = {"xx-small": 9.0, "x-small": 10.0, "small": 13.0, "medium": 16.0, "large": 18.0,
+                      "x-large": 24.0, "xx-large": 32.0, "xxx-large": 48.0}
+
+
+def font_size(text: str, parent: float, viewport: tuple[float, float]) -> float:
+    """CSS Fonts 3 §3.5 computed ``font-size`` in px: keywords, em/ex/% of the parent's, lengths."""
+    t = text.strip().lower()
+    if t in FONT_SIZE_KEYWORDS:
+        return FONT_SIZE_KEYWORDS[t]
+    if t == "larger":
+        return parent * 1.2
+    if t == "smaller":
+        return parent / 1.2
+    try:
+        if t.endswith("%"):
+            return float(t[:-1]) / 100.0 * parent
+        if t.endswith("rem"):
+            return float(t[:-3]) * 16.0
+        if t.endswith("em"):
+            return float(t[:-2]) * parent
+        if t.endswith("ex"):
+            return float(t[:-2]) * parent / 2
+        value = length(t, viewport)
+    except (SVGError, ValueError):
+        return parent
+    return value if value == value else parent
+
+
+def font_weight(text: str, parent: int) -> int:
+    """Numeric ``font-weight``; ``bolder``/``lighter`` step from the parent's as Chrome (and resvg) do."""
+    t = text.strip().lower()
+    if t == "normal":
+        return 400
+    if t == "bold":
+        return 700
+    if t == "bolder":
+        return min(900, parent + (300 if parent == 400 else 100))
+    if t == "lighter":
+        return max(100, parent - (200 if parent == 400 else 100))
+    try:
+        value = float(t)
+    except ValueError:
+        return parent
+    return int(value) if 1 <= value <= 1000 else parent

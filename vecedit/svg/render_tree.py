@@ -54,8 +54,9 @@ class Context:
 
 class RenderTreeBuilder:
     def __init__(self, name: str, svg_ns: str, cascade: Cascade, ids: dict[str, Element],
-                 parent: dict[Element, Element], notes: list[Note]):
+                 parent: dict[Element, Element], notes: list[Note], font_dirs: tuple[str, ...] = ()):
         self.name = name
+        self.font_dirs = font_dirs
         self.svg_ns = svg_ns
         self.cascade = cascade
         self.ids = ids
@@ -76,6 +77,13 @@ class RenderTreeBuilder:
             self._note(el, f"invalid value {dropped} is ignored", False)
         if style["color"].strip().lower() == "currentcolor":
             style["color"] = parent_style["color"] if parent_style else "black"
+        # font-size and font-weight compute to absolute values (inherited ones already are)
+        if parent_style is None or style["font-size"] is not parent_style["font-size"]:
+            parent_size = float(parent_style["font-size"][:-2]) if parent_style else 16.0
+            style["font-size"] = f"{props.font_size(style['font-size'], parent_size, viewport)!r}px"
+        if parent_style is None or style["font-weight"] is not parent_style["font-weight"]:
+            parent_weight = int(parent_style["font-weight"]) if parent_style else 400
+            style["font-weight"] = str(props.font_weight(style["font-weight"], parent_weight))
         return style
 
     def source_style(self, el: Element) -> dict:
@@ -197,11 +205,15 @@ class RenderTreeBuilder:
         if not self._is_svg(el):
             return None
         local = local_name(el.tag)
-        if local not in ("path", "g", "a", "switch", "svg", "use") and local not in BASIC_SHAPES:
-            return None  # defs, symbol, gradients, text, … (see parse._note_kept)
+        if local not in ("path", "g", "a", "switch", "svg", "use", "text") and local not in BASIC_SHAPES:
+            return None  # defs, symbol, gradients, … (see parse._note_kept)
         style = self.style(el, ctx.style, ctx.viewport)
         hidden = ctx.hidden or style["display"].strip() == "none"
         ctx = replace(ctx, style=style, hidden=hidden)
+        if local == "text":
+            from vecedit.text.build import build_text
+
+            return build_text(self, el, style, ctx)
         if local == "path" or local in BASIC_SHAPES:
             return self._shape(el, style, ctx)
         if local == "use":
@@ -424,22 +436,7 @@ class RenderTreeBuilder:
             classes=tuple((el.get("class") or "").split()),
             subpaths=subpaths,
             ctm=ctm,
-            fill=self._paint(el, style, "fill", ctx, subpaths, ctm),
-            stroke=self._paint(el, style, "stroke", ctx, subpaths, ctm),
-            fill_opacity=props.fraction(style["fill-opacity"]),
-            stroke_opacity=props.fraction(style["stroke-opacity"]),
-            opacity=props.fraction(style["opacity"]),
-            fill_rule=style["fill-rule"].strip().lower(),
-            stroke_width=props.length(style["stroke-width"], ctx.viewport),
-            linecap=style["stroke-linecap"].strip().lower(),
-            linejoin=props.linejoin(style["stroke-linejoin"]),
-            miterlimit=float(style["stroke-miterlimit"]),
-            paint_order=props.paint_order(style["paint-order"]),
-            dasharray=props.dasharray(style["stroke-dasharray"], ctx.viewport),
-            dashoffset=props.length(style["stroke-dashoffset"], ctx.viewport),
-            visible=not ctx.hidden and style["visibility"].strip().lower() == "visible",
-            editable=ctx.reason is None,
-            reason=ctx.reason,
+            **self.paint_fields(el, style, ctx, subpaths, ctm),
         )
         label = f"#{shape.id}" if shape.id else f"a <{local}>"
         if style["vector-effect"].strip().lower() == "non-scaling-stroke":
@@ -463,6 +460,28 @@ class RenderTreeBuilder:
         if clip_path is not None or mask is not None:
             return group if self._resolve_clip(group, replace(ctx, ctm=ctm)) else None
         return group
+
+    def paint_fields(self, el: Element, style: dict, ctx: Context, subpaths=(),
+                     ctm: Optional[np.ndarray] = None) -> dict:
+        """The paint and stroke fields of a :class:`Shape` drawn with *style*."""
+        return dict(
+            fill=self._paint(el, style, "fill", ctx, subpaths, ctm),
+            stroke=self._paint(el, style, "stroke", ctx, subpaths, ctm),
+            fill_opacity=props.fraction(style["fill-opacity"]),
+            stroke_opacity=props.fraction(style["stroke-opacity"]),
+            opacity=props.fraction(style["opacity"]),
+            fill_rule=style["fill-rule"].strip().lower(),
+            stroke_width=props.length(style["stroke-width"], ctx.viewport),
+            linecap=style["stroke-linecap"].strip().lower(),
+            linejoin=props.linejoin(style["stroke-linejoin"]),
+            miterlimit=float(style["stroke-miterlimit"]),
+            paint_order=props.paint_order(style["paint-order"]),
+            dasharray=props.dasharray(style["stroke-dasharray"], ctx.viewport),
+            dashoffset=props.length(style["stroke-dashoffset"], ctx.viewport),
+            visible=not ctx.hidden and style["visibility"].strip().lower() == "visible",
+            editable=ctx.reason is None,
+            reason=ctx.reason,
+        )
 
     def _paint(self, el: Element, style: dict, prop: str, ctx: Optional[Context] = None, subpaths=(),
                ctm: Optional[np.ndarray] = None) -> Paint:

@@ -1,0 +1,526 @@
+"""SVG text layout: chunks of styled characters → positioned glyph outlines (SVG 2 §11.8).
+
+Per text chunk, as resvg does it (so the reference and vecedit agree):
+
+1. faces per character (the span's family list, then fallback per missing character),
+   bidi levels (UAX #9 through python-bidi), runs of one level and one face shaped by
+   HarfBuzz and put in visual order → glyph clusters;
+2. ``writing-mode`` vertical turns upright characters, ``letter-spacing`` (not on the
+   last cluster, not on cursive scripts), ``word-spacing``, ``textLength``;
+3. positions: ``text-anchor`` on the chunk's advance, ``dx``/``dy``/``rotate`` per
+   character, or along a ``textPath``;
+4. per span: the baseline (``baseline-shift``, ``dominant-baseline``,
+   ``alignment-baseline`` from the font's metrics), decorations, and the glyph outlines
+   transformed into the text element's user space.
+
+All sizes are user units of the ``<text>`` element.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from vecedit.svg.model import Subpath
+from vecedit.text.content import Chunk, PathFlow, Span, TextContent
+from vecedit.text.fontdb import FontDB
+from vecedit.text.shaping import LoadedFace, is_upright, load_face
+
+NO_LETTER_SPACING = ((0x0600, 0x08FF), (0x0700, 0x074F), (0x07C0, 0x07FF), (0x1800, 0x18AF), (0x0900, 0x0A7F),
+                     (0x1680, 0x169F), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
+WORD_SEPARATORS = {0x20, 0xA0, 0x1361, 0x10100, 0x10101, 0x1039F, 0x1091F}
+RTL_CLASSES = {"R", "AL", "AN", "RLE", "RLO", "RLI"}
+
+
+def T(x: float, y: float) -> np.ndarray:
+    return np.array([[1.0, 0, x], [0, 1.0, y], [0, 0, 1.0]])
+
+
+def S(sx: float, sy: float) -> np.ndarray:
+    return np.array([[sx, 0, 0], [0, sy, 0], [0, 0, 1.0]])
+
+
+def R(degrees: float) -> np.ndarray:
+    a = math.radians(degrees)
+    c, s = math.cos(a), math.sin(a)
+    return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1.0]])
+
+
+def R_at(degrees: float, x: float, y: float) -> np.ndarray:
+    return T(x, y) @ R(degrees) @ T(-x, -y)
+
+
+@dataclass
+class Cluster:
+    char: int  # index in the chunk of its first character
+    codepoint: str
+    span: Span
+    width: float
+    advance: float
+    ascent: float
+    descent: float
+    glyphs: list  # (LoadedFace, glyph id, x, y) — font units within the cluster, y up
+    scale: float  # user units per font unit
+    transform: np.ndarray = field(default_factory=lambda: np.eye(3))
+    path_transform: np.ndarray = field(default_factory=lambda: np.eye(3))
+    visible: bool = True
+    shifted: bool = False  # has its own dx/dy/rotate: decorations break there
+
+    def matrix(self) -> np.ndarray:
+        return self.transform @ self.path_transform
+
+
+@dataclass
+class LaidSpan:
+    span: Span
+    glyphs: list[Subpath]
+    # (kind, element whose paint draws it, that element's style, subpaths), in paint order:
+    # underline and overline before the glyphs, line-through after.
+    decorations: list[tuple] = field(default_factory=list)
+
+
+@dataclass
+class TextLayout:
+    spans: list[LaidSpan]
+    bbox: Optional[tuple[float, float, float, float]]  # cells of all glyphs, user units
+    missing_families: set[str] = field(default_factory=set)
+    missing_chars: set[str] = field(default_factory=set)
+    glyph_count: int = 0
+
+
+class Layouter:
+    def __init__(self, content: TextContent, db: FontDB):
+        self.content = content
+        self.db = db
+        self.result = TextLayout([], None)
+        self._faces: dict[tuple, Optional[LoadedFace]] = {}
+        self._cells: list[np.ndarray] = []
+
+    def face_of(self, span: Span) -> Optional[LoadedFace]:
+        key = (span.families, span.weight, span.font_style, span.stretch)
+        if key not in self._faces:
+            info, missing = self.db.match(span.families or ("serif",), span.weight, span.font_style, span.stretch)
+            if missing:
+                self.result.missing_families.add(missing)
+            self._faces[key] = load_face(info) if info is not None else None
+        return self._faces[key]
+
+    def run(self) -> TextLayout:
+        last_x = last_y = 0.0
+        vertical = self.content.vertical
+        for chunk in self.content.chunks:
+            if chunk.flow is None:
+                x = chunk.x if chunk.x is not None else last_x
+                y = chunk.y if chunk.y is not None else last_y
+            else:
+                x = y = 0.0
+            clusters = self.clusters(chunk)
+            if not clusters:
+                continue
+            if vertical:
+                _writing_mode(clusters)
+            _letter_spacing(clusters)
+            _word_spacing(clusters)
+            _length_adjust(chunk, clusters)
+            if chunk.flow is None:
+                end = self.positions_linear(chunk, clusters)
+            else:
+                end = self.positions_path(chunk, clusters)
+            text_ts = R_at(90.0, x, y) if vertical and chunk.flow is None else np.eye(3)
+            for span in chunk.spans:
+                face = self.face_of(span)
+                if face is None:
+                    continue
+                span_ts = text_ts @ T(x, y)
+                if chunk.flow is None:
+                    span_ts = span_ts @ T(0.0, self.baseline(span, face))
+                self.emit(span, face, clusters, span_ts)
+            if vertical and chunk.flow is None:
+                end = (end[1], end[0])
+            last_x, last_y = x + end[0], y + end[1]
+        if self._cells:
+            pts = np.concatenate(self._cells)
+            lo, hi = pts.min(0), pts.max(0)
+            self.result.bbox = (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
+        return self.result
+
+    # --- shaping ----------------------------------------------------------------------
+
+    def clusters(self, chunk: Chunk) -> list[Cluster]:
+        text = chunk.text
+        owner = [None] * len(text)
+        for span in chunk.spans:
+            for i in range(span.start, span.end):
+                owner[i] = span
+        faces: list[Optional[LoadedFace]] = []
+        for i, char in enumerate(text):
+            face = self.face_of(owner[i])
+            if face is not None and not face.has(ord(char)) and not char.isspace() \
+                    and unicodedata.category(char)[0] != "C":
+                other = self.db.fallback(char, face.info, frozenset({face.info.key}))
+                if other is not None:
+                    face = load_face(other)
+                else:
+                    self.result.missing_chars.add(char)
+            faces.append(face)
+        levels = bidi_levels(text, self.content.rtl, [owner[i].bidi_override for i in range(len(text))])
+        runs = []  # (start, end, level, face, features)
+        for i in range(len(text)):
+            span = owner[i]
+            features = (("smcp", True),) if span.small_caps else ()
+            if not span.kerning:
+                features += (("kern", False),)
+            key = (levels[i], faces[i], features)
+            if runs and tuple(runs[-1][2:]) == key and runs[-1][1] == i:
+                runs[-1][1] = i + 1
+            else:
+                runs.append([i, i + 1, *key])
+        out: list[Cluster] = []
+        for start, end, level, face, features in visual_order(runs):
+            if face is None:
+                continue
+            shaped = face.shape(text[start:end], bool(level % 2), features)
+            metrics = face.metrics
+            k = 0
+            n = len(shaped.glyphs)
+            while k < n:
+                cluster = int(shaped.clusters[k])
+                span = owner[start + cluster]
+                scale = span.size / metrics.upem
+                glyphs, x, width = [], 0.0, 0.0
+                while k < n and int(shaped.clusters[k]) == cluster:
+                    glyphs.append((face, int(shaped.glyphs[k]), x + shaped.x_offset[k], shaped.y_offset[k]))
+                    x += shaped.x_advance[k]
+                    width = max(width, shaped.x_advance[k] * scale)
+                    k += 1
+                out.append(Cluster(start + cluster, text[start + cluster], span, width, width,
+                                   metrics.ascent * scale, metrics.descent * scale, glyphs, scale))
+        return out
+
+    # --- positions --------------------------------------------------------------------
+
+    def positions_linear(self, chunk: Chunk, clusters: list[Cluster]) -> tuple[float, float]:
+        x = _anchor(chunk.anchor, sum(c.advance for c in clusters))
+        y = 0.0
+        for c in clusters:
+            cp = chunk.start + c.char
+            dx, dy = self.content.dx[cp], self.content.dy[cp]
+            if self.content.vertical:
+                y, x = y - dx, x + dy
+            else:
+                x, y = x + dx, y + dy
+            c.shifted = dx != 0 or dy != 0
+            c.transform = c.transform @ T(x, y)
+            angle = self.content.rotate[cp]
+            if angle:
+                c.transform = c.transform @ R(angle)
+                c.shifted = True
+            x += c.advance
+        return x, y
+
+    def positions_path(self, chunk: Chunk, clusters: list[Cluster]) -> tuple[float, float]:
+        flow: PathFlow = chunk.flow
+        track = Track.of(flow)
+        offset = (chunk.y if self.content.vertical else chunk.x) or 0.0
+        advance = offset + flow.start_offset + _anchor(chunk.anchor, sum(c.advance for c in clusters))
+        offsets = []
+        for c in clusters:
+            advance += self.content.dx[chunk.start + c.char]
+            offsets.append(advance + c.width / 2)
+            advance += c.advance
+        last = (0.0, 0.0)
+        dy = 0.0
+        for c, at in zip(clusters, offsets):
+            where = track.at(at) if at >= 0 else None
+            if where is None:
+                c.visible = False
+                continue
+            px, py, angle = where
+            c.shifted = True
+            half = c.width / 2
+            ts = T(px - half, py) @ R_at(angle, half, 0.0)
+            cp = chunk.start + c.char
+            dy += self.content.dy[cp]
+            face = self.face_of(c.span)
+            shift = -self.baseline(c.span, face) if face is not None else 0.0
+            if dy or shift:
+                ts = ts @ T(0.0, dy - shift)
+            if self.content.rotate[cp]:
+                ts = ts @ R(self.content.rotate[cp])
+            c.transform = ts @ c.transform
+            last = (px + c.advance, py)
+        return last
+
+    def baseline(self, span: Span, face: LoadedFace) -> float:
+        m = face.metrics
+        scale = span.size / m.upem
+        shift = 0.0
+        for value in span.baseline_shift:
+            if value == "sub":
+                shift -= m.subscript * scale
+            elif value == "super":
+                shift += m.superscript * scale
+            else:
+                shift += value
+        shift = -shift
+        if self.content.vertical:
+            return shift
+        which = span.alignment_baseline
+        if which in ("auto", "baseline"):
+            which = span.dominant_baseline
+        ascent, descent = m.ascent * scale, m.descent * scale
+        return shift + {
+            "text-before-edge": ascent, "before-edge": ascent, "middle": m.x_height * scale * 0.5,
+            "central": ascent - (ascent - descent) * 0.5, "after-edge": descent, "text-after-edge": descent,
+            "ideographic": descent, "hanging": ascent * 0.8, "mathematical": ascent * 0.5,
+        }.get(which, 0.0)
+
+    # --- output -----------------------------------------------------------------------
+
+    def emit(self, span: Span, face: LoadedFace, clusters: list[Cluster], span_ts: np.ndarray) -> None:
+        laid = LaidSpan(span, [])
+        mine = [c for c in clusters if c.span is span and c.visible]
+        for c in mine:
+            advance = c.advance if c.advance > 0 else 1.0
+            cell = np.array([[0, -c.ascent], [advance, -c.ascent], [advance, -c.descent], [0, -c.descent]])
+            m = span_ts @ c.matrix()
+            self._cells.append(cell @ m[:2, :2].T + m[:2, 2])
+        m = face.metrics
+        scale = span.size / m.upem
+        vertical = self.content.vertical
+        height = (m.ascent - m.descent) * scale
+        before, after = [], []
+        for kind in ("underline", "overline", "line-through"):
+            if kind not in span.decorations:
+                continue
+            if kind == "underline":
+                dy = height / 2 if vertical else -m.underline_position * scale
+            elif kind == "overline":
+                dy = -height / 2 if vertical else -m.ascent * scale
+            else:
+                dy = 0.0 if vertical else -m.strikeout_position * scale
+            rects = _decoration(clusters, span, dy, m.underline_thickness * scale, span_ts)
+            if rects:
+                painter, style = span.decorations[kind]
+                (after if kind == "line-through" else before).append((kind, painter, style, rects))
+        for c in mine:
+            base = span_ts @ c.matrix() @ S(c.scale, c.scale)
+            for gface, gid, gx, gy in c.glyphs:
+                mat = base @ T(gx, -gy) @ S(1.0, -1.0)
+                lin, off = mat[:2, :2].T, mat[:2, 2]
+                for pts, closed in gface.outline(gid):
+                    laid.glyphs.append(Subpath(pts @ lin + off, closed))
+                self.result.glyph_count += 1
+        laid.decorations = before + after
+        self.result.spans.append(laid)
+
+
+def _anchor(anchor: str, width: float) -> float:
+    return {"middle": -width / 2, "end": -width}.get(anchor, 0.0)
+
+
+def _writing_mode(clusters: list[Cluster]) -> None:
+    for c in clusters:
+        middle = (c.ascent + c.descent) / 2
+        if is_upright(c.codepoint):
+            c.path_transform = T(0.0, middle) @ R_at(-90.0, c.width / 2, -middle)
+            c.ascent, c.descent = c.width / 2, -c.width / 2
+        else:
+            c.transform = c.transform @ T(0.0, middle)
+
+
+def _letter_spacing(clusters: list[Cluster]) -> None:
+    if not any(c.span.letter_spacing for c in clusters):
+        return
+    for i, c in enumerate(clusters):
+        code = ord(c.codepoint)
+        if any(lo <= code <= hi for lo, hi in NO_LETTER_SPACING):
+            continue
+        if i != len(clusters) - 1:
+            c.advance += c.span.letter_spacing
+        if c.advance < 0:
+            c.width = c.advance = 0.0
+            c.glyphs = []
+
+
+def _word_spacing(clusters: list[Cluster]) -> None:
+    for c in clusters:
+        if c.span.word_spacing and ord(c.codepoint) in WORD_SEPARATORS:
+            c.advance += c.span.word_spacing
+
+
+def _length_adjust(chunk: Chunk, clusters: list[Cluster]) -> None:
+    for span in chunk.spans:
+        if span.text_length is None:
+            continue
+        mine = [c for c in clusters if span.start <= c.char < span.end]
+        if not mine:
+            continue
+        width = sum(c.width for c in mine)
+        if span.length_adjust == "spacing":
+            factor = (span.text_length - width) / (len(mine) - 1) if len(mine) > 1 else 0.0
+            for c in mine:
+                c.advance = c.width + factor
+        else:
+            factor = span.text_length / width if width else 0.0
+            if factor < 0.001:
+                continue
+            for c in mine:
+                c.transform = c.transform @ S(factor, 1.0)
+                if chunk.flow is not None:
+                    c.advance *= factor
+                    c.width *= factor
+
+
+def _decoration(clusters: list[Cluster], span: Span, dy: float, thickness: float,
+                span_ts: np.ndarray) -> list[Subpath]:
+    pieces: list[tuple[float, np.ndarray]] = []
+    started, width, ts = False, 0.0, None
+    for c in clusters:
+        if c.span is span:
+            if started and c.shifted:
+                pieces.append((width, ts))
+                started = False
+            if not started:
+                width, ts, started = c.advance, c.transform, True
+            else:
+                width += c.advance
+        elif started:
+            pieces.append((width, ts))
+            started = False
+    if started:
+        pieces.append((width, ts))
+    out = []
+    for width, ts in pieces:
+        if width <= 0 or thickness <= 0:
+            continue
+        m = span_ts @ ts @ T(0.0, dy)
+        corners = np.array([[0, -thickness / 2], [width, -thickness / 2], [width, thickness / 2],
+                            [0, thickness / 2]]) @ m[:2, :2].T + m[:2, 2]
+        out.append(_polygon(corners))
+    return out
+
+
+def _polygon(corners: np.ndarray) -> Subpath:
+    rows = []
+    for i in range(len(corners)):
+        a, b = corners[i], corners[(i + 1) % len(corners)]
+        rows += [a, a + (b - a) / 3, a + 2 * (b - a) / 3]
+    return Subpath(np.asarray(rows), True)
+
+
+class Track:
+    """A path flattened for arc-length lookups (textPath)."""
+
+    STEPS = 24  # line pieces per cubic segment
+
+    def __init__(self, starts: np.ndarray, ends: np.ndarray):
+        self.starts, self.ends = starts, ends
+        lengths = np.linalg.norm(ends - starts, axis=1)
+        self.lengths = lengths
+        self.cumulative = np.concatenate([[0.0], np.cumsum(lengths)])
+
+    @property
+    def total(self) -> float:
+        return float(self.cumulative[-1])
+
+    @staticmethod
+    def of(flow: PathFlow) -> "Track":
+        cached = getattr(flow, "_track", None)
+        if cached is not None:
+            return cached
+        from vecedit.scene import segment_array
+
+        t = np.linspace(0, 1, Track.STEPS + 1)[:, None]
+        starts, ends = [], []
+        subpaths = flow.subpaths
+        if flow.side == "right":  # SVG 2 §11.8.1: the path's direction reversed
+            subpaths = [_reverse(s) for s in reversed(subpaths)]
+        for sub in subpaths:
+            if not sub.num_segments:
+                continue
+            for p0, p1, p2, p3 in segment_array(sub):
+                pts = ((1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t ** 2 * p2 + t ** 3 * p3)
+                starts.append(pts[:-1])
+                ends.append(pts[1:])
+        if not starts:
+            track = Track(np.zeros((0, 2)), np.zeros((0, 2)))
+        else:
+            track = Track(np.concatenate(starts), np.concatenate(ends))
+        flow._track = track
+        return track
+
+    def at(self, offset: float) -> Optional[tuple[float, float, float]]:
+        if not len(self.lengths) or offset > self.total:
+            return None
+        i = int(np.searchsorted(self.cumulative, offset, side="right") - 1)
+        i = min(max(i, 0), len(self.lengths) - 1)
+        while i < len(self.lengths) - 1 and self.lengths[i] == 0:
+            i += 1
+        a, b = self.starts[i], self.ends[i]
+        f = (offset - self.cumulative[i]) / self.lengths[i] if self.lengths[i] else 0.0
+        p = a + f * (b - a)
+        return float(p[0]), float(p[1]), math.degrees(math.atan2(b[1] - a[1], b[0] - a[0]))
+
+
+def _reverse(sub: Subpath) -> Subpath:
+    if sub.closed:
+        pts = np.concatenate([sub.points[:1], sub.points[1:][::-1]])
+        return Subpath(pts, True)
+    return Subpath(sub.points[::-1].copy(), False)
+
+
+def bidi_levels(text: str, rtl: bool, overrides: list) -> list[int]:
+    """UAX #9 embedding levels per character (python-bidi); all ``0`` for text with no RTL."""
+    base = 1 if rtl else 0
+    levels = [base] * len(text)
+    if any(unicodedata.bidirectional(c) in RTL_CLASSES for c in text) or rtl:
+        from bidi import algorithm
+
+        storage = algorithm.get_empty_storage()
+        storage["base_level"] = base
+        storage["base_dir"] = "R" if rtl else "L"
+        algorithm.get_embedding_levels(text, storage)
+        algorithm.explicit_embed_and_overrides(storage)
+        algorithm.resolve_weak_types(storage)
+        algorithm.resolve_neutral_types(storage)
+        algorithm.resolve_implicit_levels(storage)
+        chars = storage["chars"]
+        if len(chars) == len(text):
+            levels = [int(ch["level"]) for ch in chars]
+    for i, force in enumerate(overrides):
+        if force is not None:
+            levels[i] = (base | 1) if force else (base + 1) & ~1 if base % 2 else base
+    return levels
+
+
+def visual_order(runs: list) -> list:
+    """UAX #9 L2: reverse every maximal sequence of runs at each level ≥ k, from the highest k down."""
+    if not runs:
+        return runs
+    out = list(runs)
+    top = max(r[2] for r in out)
+    lowest_odd = min((r[2] for r in out if r[2] % 2), default=top + 1)
+    for level in range(top, lowest_odd - 1, -1):
+        i = 0
+        while i < len(out):
+            if out[i][2] >= level:
+                j = i
+                while j < len(out) and out[j][2] >= level:
+                    j += 1
+                out[i:j] = out[i:j][::-1]
+                i = j
+            else:
+                i += 1
+    return out
+
+
+def layout_text(content: TextContent, db: FontDB) -> TextLayout:
+    return Layouter(content, db).run()
+
+
+__all__ = ["layout_text", "TextLayout", "LaidSpan", "Layouter", "bidi_levels", "visual_order", "Track"]

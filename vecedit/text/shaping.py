@@ -1,0 +1,252 @@
+"""One face loaded for use: HarfBuzz shaping, fontTools outlines, the metrics layout needs.
+
+Everything here is in font units and independent of the font size (no hinting), so the
+caches are keyed by (face, text, direction, features) for shaping and (face, glyph) for
+outlines; a size only scales the results. Outlines are cubic subpaths in the layout of
+:mod:`vecedit.svg.model` (y up, as in the font).
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from vecedit.text.fontdb import FaceInfo
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Font units, y up (descent negative), as resvg reads them."""
+
+    upem: int
+    ascent: float
+    descent: float
+    x_height: float
+    underline_position: float
+    underline_thickness: float
+    strikeout_position: float
+    subscript: float
+    superscript: float
+
+
+@dataclass(frozen=True)
+class Shaped:
+    """HarfBuzz output for one run, in visual order: arrays of equal length."""
+
+    glyphs: np.ndarray  # glyph ids
+    clusters: np.ndarray  # index of the run character each glyph belongs to
+    x_advance: np.ndarray
+    y_advance: np.ndarray
+    x_offset: np.ndarray
+    y_offset: np.ndarray
+
+
+class LoadedFace:
+    def __init__(self, info: FaceInfo):
+        import uharfbuzz as hb
+
+        self.info = info
+        blob = hb.Blob.from_file_path(info.path)
+        self.hb_face = hb.Face(blob, info.index)
+        self.hb_font = hb.Font(self.hb_face)
+        self._font = None
+        self._cmap: Optional[dict] = None
+        self._glyphset = None
+        self._metrics: Optional[Metrics] = None
+        self._outlines: dict[int, list[tuple[np.ndarray, bool]]] = {}
+        self._shaped: dict[tuple, Shaped] = {}
+
+    @property
+    def font(self):
+        if self._font is None:
+            from fontTools.ttLib import TTFont
+
+            self._font = TTFont(self.info.path, fontNumber=self.info.index, lazy=True)
+        return self._font
+
+    @property
+    def cmap(self) -> dict:
+        if self._cmap is None:
+            self._cmap = self.font.getBestCmap() or {}
+        return self._cmap
+
+    def has(self, code: int) -> bool:
+        return code in self.cmap
+
+    @property
+    def metrics(self) -> Metrics:
+        if self._metrics is None:
+            self._metrics = _metrics(self.font)
+        return self._metrics
+
+    # --- shaping ----------------------------------------------------------------------
+
+    def shape(self, text: str, rtl: bool = False, features: tuple[tuple[str, bool], ...] = ()) -> Shaped:
+        """HarfBuzz shaping of one run (one direction, one face), cached."""
+        key = (text, rtl, features)
+        hit = self._shaped.get(key)
+        if hit is not None:
+            return hit
+        import uharfbuzz as hb
+
+        buf = hb.Buffer()
+        buf.add_codepoints([ord(c) for c in text])
+        buf.guess_segment_properties()
+        buf.direction = "rtl" if rtl else "ltr"
+        hb.shape(self.hb_font, buf, dict(features))
+        infos, positions = buf.glyph_infos, buf.glyph_positions
+        out = Shaped(
+            np.array([i.codepoint for i in infos], dtype=np.int64),
+            np.array([i.cluster for i in infos], dtype=np.int64),
+            np.array([p.x_advance for p in positions], dtype=np.float64),
+            np.array([p.y_advance for p in positions], dtype=np.float64),
+            np.array([p.x_offset for p in positions], dtype=np.float64),
+            np.array([p.y_offset for p in positions], dtype=np.float64),
+        )
+        if len(self._shaped) > 4096:
+            self._shaped.clear()
+        self._shaped[key] = out
+        return out
+
+    # --- outlines ---------------------------------------------------------------------
+
+    def outline(self, glyph: int) -> list[tuple[np.ndarray, bool]]:
+        """The glyph's contours as cubic subpaths in font units (y up), cached."""
+        hit = self._outlines.get(glyph)
+        if hit is None:
+            if self._glyphset is None:
+                self._glyphset = outline_set(self.font)
+            try:
+                name = self.font.getGlyphName(int(glyph))
+                hit = glyph_subpaths(self._glyphset, name)
+            except Exception:  # a damaged glyph draws as nothing, never a crash
+                hit = []
+            self._outlines[glyph] = hit
+        return hit
+
+
+@functools.lru_cache(maxsize=64)
+def _load(key: tuple[str, int], info: FaceInfo) -> LoadedFace:
+    return LoadedFace(info)
+
+
+def load_face(info: FaceInfo) -> LoadedFace:
+    """The loaded face for a :class:`FaceInfo` (one per file and index, kept for the process)."""
+    return _load(info.key, info)
+
+
+def _metrics(font) -> Metrics:
+    upem = int(font["head"].unitsPerEm) or 1000
+    hhea = font["hhea"] if "hhea" in font else None
+    os2 = font["OS/2"] if "OS/2" in font else None
+    ascent, descent = float(getattr(hhea, "ascent", 0) or 0), float(getattr(hhea, "descent", 0) or 0)
+    if os2 is not None and (int(getattr(os2, "fsSelection", 0)) & 0x80 or (ascent == 0 and descent == 0)):
+        ascent, descent = float(os2.sTypoAscender), float(os2.sTypoDescender)
+    if ascent == 0 and descent == 0:
+        ascent, descent = 0.8 * upem, -0.2 * upem
+    x_height = float(getattr(os2, "sxHeight", 0) or 0) if os2 is not None and os2.version >= 2 else 0.0
+    if x_height <= 0:
+        x_height = float(int((ascent - descent) * 0.45))
+    strikeout = float(getattr(os2, "yStrikeoutPosition", 0)) if os2 is not None else 0.0
+    if os2 is None:
+        strikeout = float(int(x_height) // 2)
+    post = font["post"] if "post" in font else None
+    if post is not None:
+        underline = float(post.underlinePosition)
+        thickness = float(post.underlineThickness) or float(upem // 12)
+    else:
+        underline, thickness = float(-(upem // 9)), float(upem // 12)
+    sub = float(getattr(os2, "ySubscriptYOffset", round(upem / 0.2)))
+    sup = float(getattr(os2, "ySuperscriptYOffset", round(upem / 0.4)))
+    return Metrics(upem, ascent, descent, x_height, underline, thickness, strikeout, sub, sup)
+
+
+# --- outlines through fontTools pens ------------------------------------------------------
+
+
+class _Outline:
+    def __init__(self, draw):
+        self.draw = draw
+
+
+class _OutlineSet:
+    """Glyph name → object with ``draw(pen)``, straight from ``glyf`` or ``CFF `` (no ``hmtx``/``vmtx``
+    parse, which takes seconds for a 30,000-glyph CJK font); composites resolve through it too."""
+
+    def __init__(self, font):
+        if "glyf" in font:
+            glyf = font["glyf"]
+            self._get = lambda name: _Outline(lambda pen: glyf[name].draw(pen, glyf))
+        else:
+            cff = font["CFF "].cff
+            strings = cff[cff.fontNames[0]].CharStrings
+            self._get = lambda name: _Outline(strings[name].draw)
+
+    def __getitem__(self, name):
+        return self._get(name)
+
+
+def outline_set(font):
+    """A light glyph set for drawing outlines (``font.getGlyphSet()`` for CFF2/variable fonts)."""
+    if "glyf" in font and "gvar" not in font or "CFF " in font:
+        return _OutlineSet(font)
+    return font.getGlyphSet()
+
+
+def glyph_subpaths(glyphset, name: str) -> list[tuple[np.ndarray, bool]]:
+    """A glyph's contours as cubic subpaths in font units: (points, closed), layout of :mod:`vecedit.svg.model`."""
+    from fontTools.pens.basePen import BasePen
+
+    class CubicPen(BasePen):
+        def __init__(self, glyphs):
+            super().__init__(glyphs)
+            self.out: list[tuple[np.ndarray, bool]] = []
+            self.pts: list = []
+
+        def _moveTo(self, p):
+            self._flush(False)
+            self.pts = [p]
+
+        def _lineTo(self, p):
+            a = np.asarray(self.pts[-1], float)
+            b = np.asarray(p, float)
+            self.pts += [tuple(a + (b - a) / 3), tuple(a + 2 * (b - a) / 3), p]
+
+        def _curveToOne(self, c1, c2, p):
+            self.pts += [c1, c2, p]
+
+        def _qCurveToOne(self, c, p):
+            a, c_, b = (np.asarray(v, float) for v in (self.pts[-1], c, p))
+            self.pts += [tuple(a + 2 / 3 * (c_ - a)), tuple(b + 2 / 3 * (c_ - b)), p]
+
+        def _closePath(self):
+            if self.pts and len(self.pts) > 1:
+                if tuple(self.pts[-1]) != tuple(self.pts[0]):
+                    self._lineTo(self.pts[0])
+                self.pts = self.pts[:-1]
+            self._flush(True)
+
+        def _endPath(self):
+            self._flush(False)
+
+        def _flush(self, closed):
+            if len(self.pts) > 1:
+                self.out.append((np.asarray(self.pts, dtype=np.float64), closed))
+            self.pts = []
+
+    pen = CubicPen(glyphset)
+    glyphset[name].draw(pen)
+    pen._flush(False)
+    return pen.out
+
+
+def is_upright(char: str) -> bool:
+    """UAX #50 Vertical_Orientation, reduced: wide and full-width characters stand upright."""
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+__all__ = ["LoadedFace", "Metrics", "Shaped", "load_face", "glyph_subpaths", "outline_set", "is_upright"]
