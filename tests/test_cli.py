@@ -334,7 +334,7 @@ def test_info_lists_size_shapes_and_paints(capsys):
 
 @pytest.mark.parametrize(
     "name, ids, kept",
-    [("mask", ["faded", "plain"], 'mask id="m"'), ("text", ["panel"], 'text id="label"')],
+    [("mask", ["faded", "plain"], 'mask id="m"')],
 )
 def test_info_flags_what_the_builtin_renderer_does_not_apply(name, ids, kept, capsys):
     out = render_ok(capsys, ["info", UNSUPPORTED / f"{name}.svg"])
@@ -343,6 +343,13 @@ def test_info_flags_what_the_builtin_renderer_does_not_apply(name, ids, kept, ca
     assert f"! {kept}" in section[1]
     for shape_id in ids:
         assert any(line.split()[:1] == [shape_id] for line in section[0].splitlines()), shape_id
+
+
+def test_info_says_text_is_drawn_from_glyphs_and_how_an_edit_writes_it(capsys):
+    out = render_ok(capsys, ["info", UNSUPPORTED / "text.svg"])
+    assert "NOT APPLIED" not in out
+    assert 'text id="label"' in out and "drawn from glyph outlines" in out and "aria-label" in out
+    assert any(line.split()[:2] == ["label", "text"] for line in out.splitlines())
 
 
 def test_info_lists_clip_paths_as_drawn_but_not_editable(capsys):

@@ -317,7 +317,8 @@ def test_kept_elements_are_noted():
         '<g filter="url(#f)" mask="url(#m)" clip-path="url(#cp)"><path d="M0 0 L1 1" marker-end="url(#mk)"'
         ' fill="url(#pp)"/></g>'))
     notes = {(n.tag, n.id): n for n in doc.notes if n.tag not in ("g", "path")}
-    assert notes[("text", "t")].affects_picture and "text is kept but not editable" in notes[("text", "t")].message
+    text = notes[("text", "t")]  # drawn from glyph outlines (vecedit.text)
+    assert not text.affects_picture and "drawn from glyph outlines" in text.message
     assert notes[("image", "i")].affects_picture
     assert notes[("foreignObject", None)].affects_picture
     assert notes[("mask", "m")].affects_picture
@@ -329,7 +330,8 @@ def test_kept_elements_are_noted():
     for tag, i in (("title", None), ("desc", None), ("metadata", None), ("blink", "b"), ("animate", None),
                    ("namedview", None)):
         assert not notes[(tag, i)].affects_picture, tag
-    (group,) = doc.root.children
+    text_group, group = doc.root.children
+    assert text_group.node.get("id") == "t"
     assert group.clip_path == "cp" and group.mask == "m"
     messages = [n.message for n in doc.notes if n.tag in ("g", "path")]
     assert any("clip-path on a <g> is drawn" in m for m in messages)

@@ -118,8 +118,9 @@ def sanitize(style: dict[str, str], parent: Optional[dict[str, str]], viewport: 
     return dropped
 
 
-FONT_SIZE_KEYWORDS = {"xx-small": 9.0, "x-small": 10.0, "small": 13.0, "medium": 16.0, "large": 18.0,
-                      "x-large": 24.0, "xx-large": 32.0, "xxx-large": 48.0}
+# medium × 1.2ⁿ, as resvg (and the CSS 1 scale) size them
+FONT_SIZE_KEYWORDS = {name: 16.0 * 1.2 ** n for n, name in enumerate(
+    ("xx-small", "x-small", "small", "medium", "large", "x-large", "xx-large", "xxx-large"), start=-3)}
 
 
 def font_size(text: str, parent: float, viewport: tuple[float, float]) -> float:

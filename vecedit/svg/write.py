@@ -27,6 +27,12 @@ byte. Edits applied to the XML tree (idempotent, so writing twice gives the same
   editing them edits every gradient sharing them. ``"geometry"`` → ``x1 …`` /
   ``cx …`` attributes; ``"transform"`` → ``gradientTransform``.
 
+* Glyphs of a ``<text>`` (``Shape.text``): paint edits go, as above, to the ``text``/
+  ``tspan`` that owns them, so the text stays text. When any of its glyphs moved, the
+  ``<text>`` is replaced by a ``<g>`` keeping its attributes (positioning attributes
+  dropped) with ``aria-label`` holding the string, and one ``<path>`` per span with its
+  resolved paint; from then on those shapes are ordinary paths.
+
 Shapes with ``editable=False`` (``use`` instances) are never written.
 """
 
@@ -48,6 +54,9 @@ from vecedit.svg.model import Document, Gradient, GradientRef, Paint, PatternRef
 from vecedit.svg.shapes import GEOMETRY_ATTRIBUTES
 from vecedit.svg.transform import max_scale
 from vecedit.svg.xmltree import document_codec, encode_source, recursion_room, serialize
+
+
+TEXT_POSITIONING = ("x", "y", "dx", "dy", "rotate", "textLength", "lengthAdjust")
 
 
 def _key(decl):
@@ -164,6 +173,47 @@ class _Editor:
         if "stroke_width" in shape.edited:
             self._set(el, "stroke-width", _num(shape.stroke_width, f"stroke-width of {label}"))
 
+    def text_to_group(self, text: Element, shapes: list[Shape]) -> None:
+        """Replace an edited ``<text>`` by a ``<g>`` of its glyph paths (see the module docstring)."""
+        parent = self.parent.get(text)
+        if parent is None:
+            return
+        group = Element(f"{self.svg_ns}g")
+        for key, value in text.attrib.items():
+            if key not in TEXT_POSITIONING:
+                group.set(key, value)
+        group.set("aria-label", " ".join("".join(text.itertext()).split()))
+        group.text, group.tail = text.text if text.text and not text.text.strip() else None, text.tail
+        indent = (text.text or "") if text.text and not text.text.strip() else ""
+        for shape in shapes:
+            if not shape.subpaths:
+                continue
+            path = Element(f"{self.svg_ns}path")
+            path.tail = indent
+            label = f"a glyph run of {('#' + text.get('id')) if text.get('id') else 'a <text>'}"
+            for prop, paint, opacity in (("fill", shape.fill, shape.fill_opacity),
+                                         ("stroke", shape.stroke, shape.stroke_opacity)):
+                path.set(prop, _paint_value(paint))
+                alpha = paint[3] if isinstance(paint, tuple) else 1.0
+                if opacity * alpha != 1.0:
+                    path.set(f"{prop}-opacity", _num(opacity * alpha, f"{prop}-opacity of {label}"))
+            if shape.stroke is not None:
+                path.set("stroke-width", _num(shape.stroke_width, f"stroke-width of {label}"))
+            if not shape.visible:
+                path.set("visibility", "hidden")
+            path.set("d", subpaths_to_d(shape.subpaths, _decimals(shape)))
+            group.append(path)
+            self.parent[path] = group
+            shape.node, shape.tag, shape.text = path, "path", None
+            shape.edited.discard("geometry")
+            shape.edited -= {"fill", "stroke", "fill_opacity", "stroke_opacity", "stroke_width"}
+        if len(group):
+            group[-1].tail = text.text if indent else None
+        index = list(parent).index(text)
+        parent.remove(text)
+        parent.insert(index, group)
+        self.parent[group] = parent
+
     def _to_path(self, el: Element, old_local: str) -> None:
         """Rename a basic shape to ``path``, pinning type-selector styles that would change."""
         before = dict(self.cascade.specified(el))
@@ -257,6 +307,13 @@ class _Editor:
 def apply_edits(doc: Document) -> None:
     """Write the model's recorded edits into ``doc.root_node`` (idempotent)."""
     editor = _Editor(doc)
+    texts: dict[int, tuple[Element, list[Shape]]] = {}
+    for shape in doc.shapes():
+        if shape.text is not None and shape.editable:
+            texts.setdefault(id(shape.text), (shape.text, []))[1].append(shape)
+    for text, shapes in texts.values():
+        if any("geometry" in s.edited for s in shapes):
+            editor.text_to_group(text, shapes)
     for shape in doc.shapes():
         editor.shape(shape)
     for gradient in doc.gradients.values():

@@ -160,7 +160,7 @@ class Layouter:
         for i, char in enumerate(text):
             face = self.face_of(owner[i])
             if face is not None and not face.has(ord(char)) and not char.isspace() \
-                    and unicodedata.category(char)[0] != "C":
+                    and unicodedata.category(char) not in ("Cc", "Cf"):
                 other = self.db.fallback(char, face.info, frozenset({face.info.key}))
                 if other is not None:
                     face = load_face(other)
@@ -414,13 +414,16 @@ def _polygon(corners: np.ndarray) -> Subpath:
 
 
 class Track:
-    """A path flattened for arc-length lookups (textPath)."""
+    """A path for arc-length lookups (textPath): its cubics, sampled finely for the lengths;
+    positions and tangents are evaluated on the cubic itself."""
 
-    STEPS = 24  # line pieces per cubic segment
+    STEPS = 64  # samples per cubic segment for the arc length
 
-    def __init__(self, starts: np.ndarray, ends: np.ndarray):
-        self.starts, self.ends = starts, ends
-        lengths = np.linalg.norm(ends - starts, axis=1)
+    def __init__(self, controls: np.ndarray):
+        self.controls = controls  # (k, 4, 2)
+        t = np.linspace(0, 1, self.STEPS + 1)
+        pts = _bezier(controls[:, None], t[None, :, None])  # (k, S+1, 2)
+        lengths = np.linalg.norm(np.diff(pts, axis=1), axis=2).reshape(-1)
         self.lengths = lengths
         self.cumulative = np.concatenate([[0.0], np.cumsum(lengths)])
 
@@ -435,36 +438,33 @@ class Track:
             return cached
         from vecedit.scene import segment_array
 
-        t = np.linspace(0, 1, Track.STEPS + 1)[:, None]
-        starts, ends = [], []
         subpaths = flow.subpaths
         if flow.side == "right":  # SVG 2 §11.8.1: the path's direction reversed
             subpaths = [_reverse(s) for s in reversed(subpaths)]
-        for sub in subpaths:
-            if not sub.num_segments:
-                continue
-            for p0, p1, p2, p3 in segment_array(sub):
-                pts = ((1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t ** 2 * p2 + t ** 3 * p3)
-                starts.append(pts[:-1])
-                ends.append(pts[1:])
-        if not starts:
-            track = Track(np.zeros((0, 2)), np.zeros((0, 2)))
-        else:
-            track = Track(np.concatenate(starts), np.concatenate(ends))
+        controls = [segment_array(sub) for sub in subpaths if sub.num_segments]
+        track = Track(np.concatenate(controls) if controls else np.zeros((0, 4, 2)))
         flow._track = track
         return track
 
     def at(self, offset: float) -> Optional[tuple[float, float, float]]:
-        if not len(self.lengths) or offset > self.total:
+        if not len(self.lengths) or offset > self.total + 1e-9:
             return None
         i = int(np.searchsorted(self.cumulative, offset, side="right") - 1)
         i = min(max(i, 0), len(self.lengths) - 1)
-        while i < len(self.lengths) - 1 and self.lengths[i] == 0:
-            i += 1
-        a, b = self.starts[i], self.ends[i]
         f = (offset - self.cumulative[i]) / self.lengths[i] if self.lengths[i] else 0.0
-        p = a + f * (b - a)
-        return float(p[0]), float(p[1]), math.degrees(math.atan2(b[1] - a[1], b[0] - a[0]))
+        seg, step = divmod(i, self.STEPS)
+        t = (step + min(max(f, 0.0), 1.0)) / self.STEPS
+        c = self.controls[seg]
+        p = _bezier(c, t)
+        d = 3 * ((1 - t) ** 2 * (c[1] - c[0]) + 2 * (1 - t) * t * (c[2] - c[1]) + t ** 2 * (c[3] - c[2]))
+        if not np.any(d):
+            d = c[3] - c[0]
+        return float(p[0]), float(p[1]), math.degrees(math.atan2(d[1], d[0]))
+
+
+def _bezier(c: np.ndarray, t):
+    return ((1 - t) ** 3 * c[..., 0, :] + 3 * (1 - t) ** 2 * t * c[..., 1, :] + 3 * (1 - t) * t ** 2 * c[..., 2, :]
+            + t ** 3 * c[..., 3, :])
 
 
 def _reverse(sub: Subpath) -> Subpath:
@@ -484,11 +484,10 @@ def bidi_levels(text: str, rtl: bool, overrides: list) -> list[int]:
         storage = algorithm.get_empty_storage()
         storage["base_level"] = base
         storage["base_dir"] = "R" if rtl else "L"
-        algorithm.get_embedding_levels(text, storage)
-        algorithm.explicit_embed_and_overrides(storage)
-        algorithm.resolve_weak_types(storage)
-        algorithm.resolve_neutral_types(storage)
-        algorithm.resolve_implicit_levels(storage)
+        algorithm.get_embedding_levels(text, storage, False, False)
+        for step in (algorithm.explicit_embed_and_overrides, algorithm.resolve_weak_types,
+                     algorithm.resolve_neutral_types, algorithm.resolve_implicit_levels):
+            step(storage, False)
         chars = storage["chars"]
         if len(chars) == len(text):
             levels = [int(ch["level"]) for ch in chars]
