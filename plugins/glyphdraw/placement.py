@@ -7,8 +7,8 @@ GlyphDraw's two conditioning images come out of the same outlines:
 * the **position mask** (:meth:`GlyphPlacement.position_mask`): where the text may be
   styled — the glyph coverage dilated by a margin (``"glyphs"``) or the whole box (``"box"``).
 
-The outlines are the font's real ones (:mod:`vecedit.fonts.layout`: fontTools pens, advances and
-pair kerning), scaled into the box by their control-point bounds, so the drawn text can
+The outlines are the font's real ones (:mod:`vecedit.fonts.layout`, shaped by HarfBuzz through :mod:`vecedit.text`, the
+code path SVG text uses), scaled into the box by their control-point bounds, so the drawn text can
 never leave the box: a cubic lies inside the hull of its control points.
 """
 
@@ -187,7 +187,8 @@ def place_glyphs(document, text: str, box: Union[str, Box], font=DEFAULT_FONT, *
             a tenth of an em.
     """
     from vecedit.scene import document_pixels
-    from vecedit.fonts.layout import glyph_id, glyph_subpaths, layout, load_font, outline_set
+    from vecedit.fonts.layout import glyph_id, layout, load_font
+    from vecedit.text.shaping import glyph_subpaths, outline_set
     from vecedit.svg import load_svg, parse_color
     from vecedit.svg.model import Document
 

@@ -3,10 +3,9 @@
 * :func:`resolve_font` takes a font file (``.ttf``, ``.otf``, ``.ttc``/``.otc`` with an
   optional ``#INDEX`` for the face) or a family name, found through fontconfig
   (``fc-match``) where it is installed, else by file name in the usual font folders.
-* :func:`layout` places the characters with the font's advance widths and pair kerning:
-  the GPOS ``kern`` feature (pair adjustment lookups, formats 1 and 2, through extension
-  lookups too) or, without GPOS kerning, the legacy ``kern`` table. ``\\n`` starts a new
-  line. No shaping beyond that (no ligatures, no right-to-left, no combining marks).
+* :func:`layout` shapes each line with HarfBuzz through :mod:`vecedit.text.shaping` (the
+  code path SVG ``<text>`` uses): advances, GPOS or legacy ``kern`` kerning, ligatures,
+  marks. ``\\n`` starts a new line.
 * :func:`text_to_svg` draws each glyph through a fontTools pen (TrueType ``glyf`` and
   CFF/CFF2 outlines alike; quadratics are raised to cubics exactly), optionally
   subdivides long segments so that the optimiser has points to move, and centres the
@@ -187,7 +186,8 @@ class Layout:
 
 
 def layout(font, text: str, kerning: bool = True) -> Layout:
-    """Place ``text`` with the font's advances and pair kerning (font units, y up, first baseline at 0)."""
+    """Place ``text`` shaped by HarfBuzz (:mod:`vecedit.text.shaping`, the layout SVG text uses):
+    font units, y up, first baseline at 0; ``\\n`` starts a new line."""
     if not isinstance(text, str) or not text.strip():
         raise OptionError("the text is empty; give the word(s) to draw, e.g. vecedit font \"Hello\" …")
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n"))
@@ -198,89 +198,39 @@ def layout(font, text: str, kerning: bool = True) -> Layout:
         shown = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in missing[:8]) + (", …" if len(missing) > 8 else "")
         raise InputError(f"{family} has no glyph for {shown}; choose a font that covers the text "
                          "(for Chinese e.g. --font 'WenQuanYi Micro Hei' or 'Noto Sans CJK SC')")
-    advance_of = _advances(font)
+    face = shaped_face(font)
     upem = font["head"].unitsPerEm
     hhea = font["hhea"]
     line_height = float(hhea.ascent - hhea.descent + hhea.lineGap) or 1.2 * upem
-    kerner = PairKerning(font) if kerning else None
+    features = () if kerning else (("kern", False),)
     glyphs: list[PlacedGlyph] = []
-    x = y = 0.0
-    prev: Optional[str] = None
     kerned = 0
-    space = cmap.get(32)
-    for char in text:
-        if char == "\n":
-            x, y, prev = 0.0, y - line_height, None
+    for row, line in enumerate(text.replace("\t", " ").split("\n")):
+        if not line:
             continue
-        name = cmap.get(ord(char)) or space
-        if name is None:  # a space the font lacks: a quarter em
-            x += upem / 4
-            prev = None
-            continue
-        kern = kerner.value(prev, name) if kerner is not None and prev is not None else 0.0
-        kerned += kern != 0
-        x += kern
-        advance = advance_of(name)
-        glyphs.append(PlacedGlyph(char if ord(char) in cmap else " ", name, x, y, advance, kern))
-        x += advance
-        prev = name
+        shaped = face.shape(line, False, features)
+        x, y = 0.0, -row * line_height
+        for k in range(len(shaped.glyphs)):
+            char = line[int(shaped.clusters[k])]
+            name = font.getGlyphName(int(shaped.glyphs[k]))
+            advance = float(shaped.x_advance[k])
+            nominal = float(face.hb_font.get_glyph_h_advance(int(shaped.glyphs[k])))
+            kerned += advance != nominal
+            glyphs.append(PlacedGlyph(char if ord(char) in cmap else " ", name, x + float(shaped.x_offset[k]),
+                                      y + float(shaped.y_offset[k]), advance, advance - nominal))
+            x += advance
     return Layout(glyphs, upem, line_height, family, kerned)
 
 
-def _advances(font):
-    """Glyph name → advance width. Reads the raw ``hmtx`` bytes when the table is not decoded yet:
-    fontTools decodes every glyph's metrics in Python, seconds for a 30,000-glyph CJK font."""
-    reader = getattr(font, "reader", None)
-    if "hmtx" not in font.tables and reader is not None and "hmtx" in reader:
-        count = font["hhea"].numberOfHMetrics
-        widths = np.frombuffer(reader["hmtx"][: 4 * count], dtype=">u2")[0::2]
-        return lambda name: float(widths[min(font.getGlyphID(name), count - 1)])
-    metrics = font["hmtx"].metrics
-    return lambda name: float(metrics[name][0]) if name in metrics else font["head"].unitsPerEm / 2
+def shaped_face(font):
+    """The :class:`vecedit.text.shaping.LoadedFace` of a font opened by :func:`load_font`."""
+    from vecedit.text.fontdb import FaceInfo
+    from vecedit.text.shaping import load_face
 
-
-class PairKerning:
-    """Pair kerning from GPOS (``kern`` feature, pair adjustment) or else the legacy ``kern`` table."""
-
-    def __init__(self, font):
-        self.subtables = []
-        self.legacy: dict = {}
-        if "GPOS" in font:
-            table = font["GPOS"].table
-            lookups = set()
-            if table.FeatureList is not None and table.LookupList is not None:
-                for record in table.FeatureList.FeatureRecord:
-                    if record.FeatureTag == "kern":
-                        lookups.update(record.Feature.LookupListIndex)
-                for index in sorted(lookups):
-                    lookup = table.LookupList.Lookup[index]
-                    for sub in lookup.SubTable:
-                        if lookup.LookupType == 9:
-                            sub = sub.ExtSubTable
-                        if getattr(sub, "LookupType", 2) == 2 and hasattr(sub, "Format"):
-                            self.subtables.append(sub)
-        if not self.subtables and "kern" in font:
-            for sub in font["kern"].kernTables:
-                if getattr(sub, "format", None) == 0 and hasattr(sub, "kernTable"):
-                    for pair, value in sub.kernTable.items():
-                        self.legacy.setdefault(pair, value)
-        self._coverage = [{g: i for i, g in enumerate(sub.Coverage.glyphs)} for sub in self.subtables]
-
-    def value(self, left: str, right: str) -> float:
-        for sub, coverage in zip(self.subtables, self._coverage):
-            i = coverage.get(left)
-            if i is None:
-                continue
-            if sub.Format == 1:
-                for record in sub.PairSet[i].PairValueRecord:
-                    if record.SecondGlyph == right:
-                        return float(getattr(record.Value1, "XAdvance", 0) or 0) if record.Value1 else 0.0
-                continue
-            c1 = sub.ClassDef1.classDefs.get(left, 0) if sub.ClassDef1 else 0
-            c2 = sub.ClassDef2.classDefs.get(right, 0) if sub.ClassDef2 else 0
-            value = sub.Class1Record[c1].Class2Record[c2].Value1
-            return float(getattr(value, "XAdvance", 0) or 0) if value else 0.0
-        return float(self.legacy.get((left, right), 0))
+    source = getattr(font, "vecedit_source", None)
+    if source is None:
+        raise OptionError("the font was not opened by vecedit.fonts.layout.load_font; open it with load_font")
+    return load_face(FaceInfo(str(source.path), source.index, (), source.family, 400, "normal", 5))
 
 
 # ------------------------------------------------------------------------------ outlines
@@ -292,80 +242,7 @@ def glyph_id(position: int, char: str) -> str:
     return f"glyph-{position}-{name}"
 
 
-class _Outline:
-    def __init__(self, draw):
-        self.draw = draw
-
-
-class _OutlineSet:
-    """Glyph name → object with ``draw(pen)``, straight from ``glyf`` or ``CFF `` (no ``hmtx``/``vmtx``
-    parse, which takes seconds for a 30,000-glyph CJK font); composites resolve through it too."""
-
-    def __init__(self, font):
-        if "glyf" in font:
-            glyf = font["glyf"]
-            self._get = lambda name: _Outline(lambda pen: glyf[name].draw(pen, glyf))
-        else:
-            cff = font["CFF "].cff
-            strings = cff[cff.fontNames[0]].CharStrings
-            self._get = lambda name: _Outline(strings[name].draw)
-
-    def __getitem__(self, name):
-        return self._get(name)
-
-
-def outline_set(font):
-    """A light glyph set for drawing outlines (``font.getGlyphSet()`` for CFF2/variable fonts)."""
-    if "glyf" in font and "gvar" not in font or "CFF " in font:
-        return _OutlineSet(font)
-    return font.getGlyphSet()
-
-
-def glyph_subpaths(glyphset, name: str) -> list[tuple[np.ndarray, bool]]:
-    """A glyph's contours as cubic subpaths in font units: (points, closed), layout of :mod:`vecedit.svg.model`."""
-    from fontTools.pens.basePen import BasePen
-
-    class CubicPen(BasePen):
-        def __init__(self, glyphs):
-            super().__init__(glyphs)
-            self.out: list[tuple[np.ndarray, bool]] = []
-            self.pts: list = []
-
-        def _moveTo(self, p):
-            self._flush(False)
-            self.pts = [p]
-
-        def _lineTo(self, p):
-            a = np.asarray(self.pts[-1], float)
-            b = np.asarray(p, float)
-            self.pts += [tuple(a + (b - a) / 3), tuple(a + 2 * (b - a) / 3), p]
-
-        def _curveToOne(self, c1, c2, p):
-            self.pts += [c1, c2, p]
-
-        def _qCurveToOne(self, c, p):
-            a, c_, b = (np.asarray(v, float) for v in (self.pts[-1], c, p))
-            self.pts += [tuple(a + 2 / 3 * (c_ - a)), tuple(b + 2 / 3 * (c_ - b)), p]
-
-        def _closePath(self):
-            if self.pts and len(self.pts) > 1:
-                if tuple(self.pts[-1]) != tuple(self.pts[0]):
-                    self._lineTo(self.pts[0])
-                self.pts = self.pts[:-1]
-            self._flush(True)
-
-        def _endPath(self):
-            self._flush(False)
-
-        def _flush(self, closed):
-            if len(self.pts) > 1:
-                self.out.append((np.asarray(self.pts, dtype=np.float64), closed))
-            self.pts = []
-
-    pen = CubicPen(glyphset)
-    glyphset[name].draw(pen)
-    pen._flush(False)
-    return pen.out
+from vecedit.text.shaping import glyph_subpaths, outline_set  # noqa: E402 (the one outline code path)
 
 
 def subdivide(points: np.ndarray, closed: bool, max_length: float) -> np.ndarray:
@@ -450,4 +327,4 @@ def text_to_document(text: str, font: Union[str, os.PathLike, FontSource, object
 
 
 __all__ = ["FontSource", "resolve_font", "load_font", "installed_families", "layout", "Layout", "PlacedGlyph",
-           "PairKerning", "glyph_id", "glyph_subpaths", "subdivide", "text_to_svg", "text_to_document"]
+           "glyph_id", "glyph_subpaths", "subdivide", "text_to_svg", "text_to_document"]

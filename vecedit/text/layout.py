@@ -36,6 +36,10 @@ WORD_SEPARATORS = {0x20, 0xA0, 0x1361, 0x10100, 0x10101, 0x1039F, 0x1091F}
 RTL_CLASSES = {"R", "AL", "AN", "RLE", "RLO", "RLI"}
 
 
+IDENTITY = np.eye(3)
+IDENTITY.setflags(write=False)
+
+
 def T(x: float, y: float) -> np.ndarray:
     return np.array([[1.0, 0, x], [0, 1.0, y], [0, 0, 1.0]])
 
@@ -65,13 +69,13 @@ class Cluster:
     descent: float
     glyphs: list  # (LoadedFace, glyph id, x, y) — font units within the cluster, y up
     scale: float  # user units per font unit
-    transform: np.ndarray = field(default_factory=lambda: np.eye(3))
-    path_transform: np.ndarray = field(default_factory=lambda: np.eye(3))
+    transform: np.ndarray = field(default_factory=lambda: IDENTITY)  # replaced, never changed in place
+    path_transform: np.ndarray = field(default_factory=lambda: IDENTITY)
     visible: bool = True
     shifted: bool = False  # has its own dx/dy/rotate: decorations break there
 
     def matrix(self) -> np.ndarray:
-        return self.transform @ self.path_transform
+        return self.transform if self.path_transform is IDENTITY else self.transform @ self.path_transform
 
 
 @dataclass
@@ -308,12 +312,15 @@ class Layouter:
                 painter, style = span.decorations[kind]
                 (after if kind == "line-through" else before).append((kind, painter, style, rects))
         for c in mine:
-            base = span_ts @ c.matrix() @ S(c.scale, c.scale)
+            base = span_ts @ c.matrix()
+            lin = base[:2, :2] * c.scale
+            flip = (lin * (1.0, -1.0)).T  # font units are y up
             for gface, gid, gx, gy in c.glyphs:
-                mat = base @ T(gx, -gy) @ S(1.0, -1.0)
-                lin, off = mat[:2, :2].T, mat[:2, 2]
-                for pts, closed in gface.outline(gid):
-                    laid.glyphs.append(Subpath(pts @ lin + off, closed))
+                points, parts = gface.packed_outline(gid)
+                if not parts:
+                    continue
+                moved = points @ flip + (lin @ (gx, -gy) + base[:2, 2])
+                laid.glyphs += [Subpath(moved[a:b], closed) for a, b, closed in parts]
                 self.result.glyph_count += 1
         laid.decorations = before + after
         self.result.spans.append(laid)

@@ -8,7 +8,6 @@ outlines; a size only scales the results. Outlines are cubic subpaths in the lay
 
 from __future__ import annotations
 
-import functools
 import unicodedata
 from dataclasses import dataclass
 from typing import Optional
@@ -58,6 +57,7 @@ class LoadedFace:
         self._glyphset = None
         self._metrics: Optional[Metrics] = None
         self._outlines: dict[int, list[tuple[np.ndarray, bool]]] = {}
+        self._packed: dict[int, tuple] = {}
         self._shaped: dict[tuple, Shaped] = {}
 
     @property
@@ -114,6 +114,20 @@ class LoadedFace:
 
     # --- outlines ---------------------------------------------------------------------
 
+    def packed_outline(self, glyph: int) -> tuple[np.ndarray, list[tuple[int, int, bool]]]:
+        """The outline as one (N, 2) array and (start, end, closed) rows per contour, cached
+        (layout transforms a glyph with one matrix product)."""
+        hit = self._packed.get(glyph)
+        if hit is None:
+            contours = self.outline(glyph)
+            points = np.concatenate([p for p, _ in contours]) if contours else np.zeros((0, 2))
+            parts, start = [], 0
+            for p, closed in contours:
+                parts.append((start, start + len(p), closed))
+                start += len(p)
+            hit = self._packed[glyph] = (points, parts)
+        return hit
+
     def outline(self, glyph: int) -> list[tuple[np.ndarray, bool]]:
         """The glyph's contours as cubic subpaths in font units (y up), cached."""
         hit = self._outlines.get(glyph)
@@ -129,14 +143,17 @@ class LoadedFace:
         return hit
 
 
-@functools.lru_cache(maxsize=64)
-def _load(key: tuple[str, int], info: FaceInfo) -> LoadedFace:
-    return LoadedFace(info)
+_LOADED: dict[tuple[str, int], LoadedFace] = {}
 
 
 def load_face(info: FaceInfo) -> LoadedFace:
     """The loaded face for a :class:`FaceInfo` (one per file and index, kept for the process)."""
-    return _load(info.key, info)
+    face = _LOADED.get(info.key)
+    if face is None:
+        if len(_LOADED) >= 64:
+            _LOADED.clear()
+        face = _LOADED[info.key] = LoadedFace(info)
+    return face
 
 
 def _metrics(font) -> Metrics:
