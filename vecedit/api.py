@@ -32,12 +32,13 @@ The builtin renderer needs roughly 180 bytes per pixel at this scale (1.8 GB for
 SvgSource = Union[str, bytes, bytearray, os.PathLike]
 
 
-def load_svg(source: SvgSource) -> "Document":
+def load_svg(source: SvgSource, font_dirs: Sequence[Union[str, os.PathLike]] = ()) -> "Document":
     """Parse an SVG file (path), SVG text (a ``str`` starting with ``<``) or bytes.
 
     Returns a :class:`vecedit.svg.Document`: the kept XML tree plus its shapes as cubic
     Bézier subpaths with resolved paint. Raises :class:`vecedit.errors.SVGError` for a
     missing file, malformed XML, XML entities, a root that is not ``<svg>``, absurd sizes.
+    *font_dirs*: folders of fonts for ``<text>``, searched before the installed ones.
 
     >>> import vecedit
     >>> doc = vecedit.load_svg('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8">'
@@ -47,7 +48,7 @@ def load_svg(source: SvgSource) -> "Document":
     """
     from vecedit.svg import load_svg as _load_svg
 
-    return _load_svg(source)
+    return _load_svg(source, font_dirs=font_dirs)
 
 
 def save_svg(doc: "Document", path: Union[str, os.PathLike]) -> None:
@@ -75,6 +76,7 @@ def render(
     background: Union[str, Sequence[float], None] = None,
     renderer: str = "builtin",
     device: str = "cpu",
+    font_dirs: Sequence[Union[str, os.PathLike]] = (),
 ) -> "torch.Tensor":
     """Render a document (or an SVG path / text / bytes) to an ``(H, W, 4)`` float32 tensor.
 
@@ -90,6 +92,7 @@ def render(
             (resvg; draws clip paths, masks, filters and text too) or ``"diffvg"``
             (needs pydiffvg, built from source).
         device: torch device for the builtin and diffvg renderers.
+        font_dirs: folders of fonts for ``<text>`` when a path or text is given.
 
     Raises:
         OptionError: a bad size, colour or renderer name.
@@ -104,7 +107,7 @@ def render(
     width, height, bg = check_render_options(width, height, background, renderer)
     from vecedit.svg.model import Document
 
-    doc = doc_or_path if isinstance(doc_or_path, Document) else load_svg(_as_source(doc_or_path))
+    doc = doc_or_path if isinstance(doc_or_path, Document) else load_svg(_as_source(doc_or_path), font_dirs)
     from vecedit.render.api import render_document
     from vecedit.scene import output_size
 

@@ -24,6 +24,7 @@ from vecedit import __version__
 from vecedit.errors import VeceditError
 
 PROG = "vecedit"
+NO_FONT_DIR = {"font", "plugins"}  # commands that draw no SVG text
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -39,6 +40,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             args = _parse(parser, argv)
         except SystemExit as exit_:  # --help, --version, usage errors (argparse exits 2)
             return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
+        if getattr(args, "font_dirs", None):
+            from vecedit.text.fontdb import use_font_dirs
+
+            use_font_dirs(args.font_dirs)
         with warnings.catch_warnings():
             from vecedit.console import show_warning
 
@@ -121,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_plugins(commands)
     add_plugin_commands(commands)
+    for name, sub in commands.choices.items():
+        if name not in NO_FONT_DIR:
+            sub.add_argument("--font-dir", dest="font_dirs", action="append", metavar="DIR",
+                             help="a folder of fonts for <text> (searched before the installed ones; repeatable; "
+                                  "VECEDIT_FONT_DIRS adds more)")
     return parser
 
 

@@ -208,6 +208,10 @@ def _render_resvg(text: str, width: Optional[int], height: Optional[int], source
     import resvg_py
 
     options: dict = dict(dpi=CSS_DPI, **_font_families())
+    from vecedit.text.fontdb import env_font_dirs
+
+    if env_font_dirs():  # --font-dir / VECEDIT_FONT_DIRS: the same fonts as the builtin renderer's text
+        options["font_dirs"] = [str(Path(d).expanduser()) for d in env_font_dirs()]
     if source is not None:
         options["resources_dir"] = str(source.resolve().parent)
 

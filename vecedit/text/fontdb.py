@@ -143,6 +143,20 @@ def _generic_map() -> dict[str, str]:
     return out
 
 
+def use_font_dirs(folders) -> None:
+    """``--font-dir``: check the folders and put them first in ``VECEDIT_FONT_DIRS`` for this process
+    (and the worker processes it starts), where every document load and the reference renderer look."""
+    from vecedit.errors import OptionError
+
+    checked = []
+    for folder in folders:
+        path = Path(folder).expanduser()
+        if not path.is_dir():
+            raise OptionError(f"--font-dir {folder}: no such folder; give a folder holding .ttf/.otf/.ttc fonts")
+        checked.append(str(path.resolve()))
+    os.environ[ENV_VAR] = os.pathsep.join(checked + list(env_font_dirs()))
+
+
 def env_font_dirs() -> tuple[str, ...]:
     return tuple(d for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d.strip())
 
@@ -253,4 +267,5 @@ def installed_families(font_dirs: Sequence[str] = ()) -> list[str]:
     return sorted({face.family for face in font_db(tuple(font_dirs)).faces})
 
 
-__all__ = ["FaceInfo", "FontDB", "font_db", "select_face", "installed_families", "ENV_VAR"]
+__all__ = ["FaceInfo", "FontDB", "font_db", "select_face", "installed_families", "use_font_dirs", "env_font_dirs",
+           "ENV_VAR"]

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
-from vecedit.text.fontdb import FaceInfo
+if TYPE_CHECKING:
+    from vecedit.text.fontdb import FaceInfo
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Shaped:
 
 
 class LoadedFace:
-    def __init__(self, info: FaceInfo):
+    def __init__(self, info: "FaceInfo"):
         import uharfbuzz as hb
 
         self.info = info
@@ -146,7 +147,7 @@ class LoadedFace:
 _LOADED: dict[tuple[str, int], LoadedFace] = {}
 
 
-def load_face(info: FaceInfo) -> LoadedFace:
+def load_face(info: "FaceInfo") -> LoadedFace:
     """The loaded face for a :class:`FaceInfo` (one per file and index, kept for the process)."""
     face = _LOADED.get(info.key)
     if face is None:
