@@ -28,7 +28,7 @@ WORDS = ("vector", "glyph", "shaping", "outline", "kerning", "editor", "layout",
          "render", "path", "AVATAR", "Typography", "office", "fidelity")
 
 
-def page(lines: int = 40, chars: int = 50) -> tuple[str, int]:
+def page(lines: int = 46, chars: int = 50) -> tuple[str, int]:
     rows, count, k = [], 0, 0
     for i in range(lines):
         words = []
@@ -40,7 +40,7 @@ def page(lines: int = 40, chars: int = 50) -> tuple[str, int]:
         half = len(line) // 2
         rows.append(f'<text x="20" y="{30 + i * 24}">{line[:half]}<tspan fill="#{(37 * i) % 256:02x}3070" '
                     f'font-weight="bold">{line[half:]}</tspan></text>')
-    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="600" height="1000" viewBox="0 0 600 1000" '
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="600" height="1150" viewBox="0 0 600 1150" '
            'font-family="DejaVu Sans" font-size="18">' + "".join(rows) + "</svg>")
     return svg, count
 

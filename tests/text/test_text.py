@@ -58,6 +58,15 @@ def test_hebrew_is_laid_out_right_to_left():
     assert xs(first).min() > xs(second).max()  # logical first letter drawn to the right
 
 
+@needs_dejavu
+def test_direction_rtl_sets_the_base_level_and_swaps_the_anchor_ends():
+    # SVG 2 §11.10.1 (as browsers; resvg ignores direction): start is the right end
+    doc = load('<text x="100" y="50" font-family="DejaVu Sans" font-size="20" direction="rtl">'
+               'ab <tspan fill="red">אב</tspan></text>')
+    latin, hebrew = doc.shapes()
+    assert xs(latin).max() <= 100.5 and xs(hebrew).max() < xs(latin).min()  # RTL base: Hebrew left of "ab"
+
+
 def test_missing_family_falls_back_with_one_note_and_missing_glyph_is_notdef():
     doc = load('<text x="10" y="50" font-family="No Such Family" font-size="20">Hi</text>'
                '<text x="10" y="80" font-family="No Such Family" font-size="20">\U0010FFFD\U0010FFFD</text>')

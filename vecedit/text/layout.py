@@ -208,7 +208,7 @@ class Layouter:
     # --- positions --------------------------------------------------------------------
 
     def positions_linear(self, chunk: Chunk, clusters: list[Cluster]) -> tuple[float, float]:
-        x = _anchor(chunk.anchor, sum(c.advance for c in clusters))
+        x = _anchor(chunk.anchor, sum(c.advance for c in clusters), self.content.rtl)
         y = 0.0
         for c in clusters:
             cp = chunk.start + c.char
@@ -230,7 +230,8 @@ class Layouter:
         flow: PathFlow = chunk.flow
         track = Track.of(flow)
         offset = (chunk.y if self.content.vertical else chunk.x) or 0.0
-        advance = offset + flow.start_offset + _anchor(chunk.anchor, sum(c.advance for c in clusters))
+        width = sum(c.advance for c in clusters)
+        advance = offset + flow.start_offset + _anchor(chunk.anchor, width, self.content.rtl)
         offsets = []
         for c in clusters:
             advance += self.content.dx[chunk.start + c.char]
@@ -288,11 +289,16 @@ class Layouter:
     def emit(self, span: Span, face: LoadedFace, clusters: list[Cluster], span_ts: np.ndarray) -> None:
         laid = LaidSpan(span, [])
         mine = [c for c in clusters if c.span is span and c.visible]
-        for c in mine:
-            advance = c.advance if c.advance > 0 else 1.0
-            cell = np.array([[0, -c.ascent], [advance, -c.ascent], [advance, -c.descent], [0, -c.descent]])
-            m = span_ts @ c.matrix()
-            self._cells.append(cell @ m[:2, :2].T + m[:2, 2])
+        if mine:
+            mats = np.stack([span_ts @ c.matrix() for c in mine])  # (n, 3, 3): cluster → user space
+            lin, off = mats[:, :2, :2], mats[:, :2, 2]
+            asc = np.array([c.ascent for c in mine])
+            desc = np.array([c.descent for c in mine])
+            adv = np.array([c.advance if c.advance > 0 else 1.0 for c in mine])
+            cell = np.stack([np.stack([np.zeros_like(asc), -asc], 1), np.stack([adv, -asc], 1),
+                             np.stack([adv, -desc], 1), np.stack([np.zeros_like(asc), -desc], 1)], 1)
+            self._cells.append((np.einsum("nij,nkj->nki", lin, cell) + off[:, None, :]).reshape(-1, 2))
+            laid.glyphs = self._outlines(mine, lin, off)
         m = face.metrics
         scale = span.size / m.upem
         vertical = self.content.vertical
@@ -311,22 +317,42 @@ class Layouter:
             if rects:
                 painter, style = span.decorations[kind]
                 (after if kind == "line-through" else before).append((kind, painter, style, rects))
-        for c in mine:
-            base = span_ts @ c.matrix()
-            lin = base[:2, :2] * c.scale
-            flip = (lin * (1.0, -1.0)).T  # font units are y up
-            for gface, gid, gx, gy in c.glyphs:
-                points, parts = gface.packed_outline(gid)
-                if not parts:
-                    continue
-                moved = points @ flip + (lin @ (gx, -gy) + base[:2, 2])
-                laid.glyphs += [Subpath(moved[a:b], closed) for a, b, closed in parts]
-                self.result.glyph_count += 1
         laid.decorations = before + after
         self.result.spans.append(laid)
 
+    def _outlines(self, mine: list[Cluster], lin: np.ndarray, off: np.ndarray) -> list[Subpath]:
+        """Every glyph of the clusters in user space, transformed in one batch."""
+        pieces, owners, glyph_offsets, parts = [], [], [], []
+        count = 0
+        for k, c in enumerate(mine):
+            for gface, gid, gx, gy in c.glyphs:
+                points, contours = gface.packed_outline(gid)
+                if not contours:
+                    continue
+                pieces.append(points)
+                owners.append(np.full(len(points), len(glyph_offsets)))
+                glyph_offsets.append((k, c.scale, gx, -gy))
+                parts += [(count + a, count + b, closed) for a, b, closed in contours]
+                count += len(points)
+                self.result.glyph_count += 1
+        if not pieces:
+            return []
+        which = np.array([g[0] for g in glyph_offsets])
+        scales = np.array([g[1] for g in glyph_offsets])
+        shifts = np.array([(g[2], g[3]) for g in glyph_offsets])
+        glin = lin[which] * scales[:, None, None]  # font units → user space, per glyph
+        goff = np.einsum("nij,nj->ni", glin, shifts) + off[which]
+        glin = glin * np.array([1.0, -1.0])  # font outlines are y up
+        owner = np.concatenate(owners)
+        pts = np.concatenate(pieces)
+        moved = np.einsum("nij,nj->ni", glin[owner], pts) + goff[owner]
+        return [Subpath(moved[a:b], closed) for a, b, closed in parts]
 
-def _anchor(anchor: str, width: float) -> float:
+
+def _anchor(anchor: str, width: float, rtl: bool = False) -> float:
+    """SVG 2 §11.10.1: start/end are the ends in the inline direction (swapped for ``direction: rtl``)."""
+    if rtl and anchor in ("start", "end"):
+        anchor = "end" if anchor == "start" else "start"
     return {"middle": -width / 2, "end": -width}.get(anchor, 0.0)
 
 
