@@ -35,7 +35,7 @@ def build_text(builder, el: Element, style: dict, ctx) -> Optional[Group]:
     try:
         content = Collector(el, style, lambda child, parent: builder.style(child, parent, ctx.viewport),
                             builder._is_svg, lambda path_el, st: _flow(builder, path_el, ctx),
-                            ctx.viewport, _outer_decorations(builder, el)).collect()
+                            ctx.viewport, _outer_decorations(builder, el), builder.ids).collect()
         laid = layout_text(content, font_db(tuple(getattr(builder, "font_dirs", ()) or ())))
     except Exception as error:  # a font that fontTools or HarfBuzz cannot read: keep going, say so
         builder._note(el, f"text {label} is not drawn: its font could not be used ({type(error).__name__}: "

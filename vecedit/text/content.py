@@ -99,8 +99,10 @@ class Collector:
     """Walks one ``<text>``. ``style_of(el, parent_style)`` is the render tree's computed style."""
 
     def __init__(self, text: Element, text_style: dict, style_of: Callable, is_svg: Callable,
-                 flow_of: Callable, viewport: tuple[float, float], outer_decorations: frozenset = frozenset()):
+                 flow_of: Callable, viewport: tuple[float, float], outer_decorations: frozenset = frozenset(),
+                 ids: Optional[dict] = None):
         self.text = text
+        self.ids = ids or {}
         self.outer_decorations = outer_decorations
         self.style_of = style_of
         self.is_svg = is_svg
@@ -124,6 +126,13 @@ class Collector:
             out.append(child)
         return out
 
+    def tref_text(self, tref: Element) -> str:
+        from vecedit.svg.gradients import href_of
+
+        href = href_of(tref) or ""
+        target = self.ids.get(href[1:]) if href.startswith("#") else None
+        return "".join(target.itertext()) if target is not None else ""
+
     def _walk(self, el: Element, depth: int, preserve: bool) -> None:
         value = (el.get(XML_SPACE) or "").strip()
         preserve = value == "preserve" if value else preserve
@@ -134,7 +143,10 @@ class Collector:
             if child in self._kids.get(el, ()):
                 self.styles[child] = self.style_of(child, self.styles[el])
                 self.parents[child] = el
-                self._walk(child, depth + 1, preserve)
+                if local_name(child.tag) == "tref":  # SVG 1.1 §10.6: the referenced element's characters
+                    self.nodes.append([child, depth + 1, _collapse(self.tref_text(child), preserve), preserve])
+                else:
+                    self._walk(child, depth + 1, preserve)
             self.nodes.append([el, depth, _collapse(child.tail or "", preserve), preserve])
 
     def collect(self) -> TextContent:
