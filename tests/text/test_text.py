@@ -191,3 +191,26 @@ def test_white_space_pre_keeps_spaces():
     nodes = [[None, 0, _collapse("  a   b ", False), False]]
     _trim(nodes)
     assert nodes[0][2] == "a b"
+
+
+@needs_dejavu
+def test_recolor_changes_text_colours_and_keeps_text(tmp_path):
+    from vecedit.cli import main
+
+    source = tmp_path / "in.svg"
+    source.write_text(SVG.format('<text x="10" y="50" font-family="DejaVu Sans" font-size="20" fill="#ff0000">'
+                                 'Sale <tspan fill="#0000ff">now</tspan></text>'))
+    out = tmp_path / "out.svg"
+    assert main(["recolor", str(source), "--map", "#ff0000=#00aa00", "-o", str(out), "-q"]) == 0
+    text = out.read_text()
+    assert "<text" in text and ">now</tspan>" in text and "<path" not in text
+    assert "#00aa00" in text.lower() and "#ff0000" not in text.lower() and 'fill="#0000ff"' in text
+
+
+def test_font_dir_option_refuses_a_missing_folder(tmp_path, capsys):
+    from vecedit.cli import main
+
+    source = tmp_path / "in.svg"
+    source.write_text(SVG.format('<text x="10" y="50">x</text>'))
+    code = main(["render", str(source), "-o", str(tmp_path / "o.png"), "--font-dir", str(tmp_path / "nope")])
+    assert code == 2 and "--font-dir" in capsys.readouterr().err and not (tmp_path / "o.png").exists()
