@@ -330,7 +330,7 @@ class Layouter:
                 if not contours:
                     continue
                 pieces.append(points)
-                owners.append(np.full(len(points), len(glyph_offsets)))
+                owners.append(len(points))
                 glyph_offsets.append((k, c.scale, gx, -gy))
                 parts += [(count + a, count + b, closed) for a, b, closed in contours]
                 count += len(points)
@@ -343,7 +343,7 @@ class Layouter:
         glin = lin[which] * scales[:, None, None]  # font units → user space, per glyph
         goff = np.einsum("nij,nj->ni", glin, shifts) + off[which]
         glin = glin * np.array([1.0, -1.0])  # font outlines are y up
-        owner = np.concatenate(owners)
+        owner = np.repeat(np.arange(len(owners)), owners)
         pts = np.concatenate(pieces)
         moved = np.einsum("nij,nj->ni", glin[owner], pts) + goff[owner]
         return [Subpath(moved[a:b], closed) for a, b, closed in parts]
@@ -512,22 +512,29 @@ def bidi_levels(text: str, rtl: bool, overrides: list) -> list[int]:
     base = 1 if rtl else 0
     levels = [base] * len(text)
     if any(unicodedata.bidirectional(c) in RTL_CLASSES for c in text) or rtl:
-        from bidi import algorithm
-
-        storage = algorithm.get_empty_storage()
-        storage["base_level"] = base
-        storage["base_dir"] = "R" if rtl else "L"
-        algorithm.get_embedding_levels(text, storage, False, False)
-        for step in (algorithm.explicit_embed_and_overrides, algorithm.resolve_weak_types,
-                     algorithm.resolve_neutral_types, algorithm.resolve_implicit_levels):
-            step(storage, False)
-        chars = storage["chars"]
-        if len(chars) == len(text):
-            levels = [int(ch["level"]) for ch in chars]
+        try:
+            levels = _uax9(text, base) or levels
+        except Exception:  # python-bidi refuses some control sequences (isolates): strong types alone
+            levels = [base | 1 if unicodedata.bidirectional(c) in ("R", "AL") else base for c in text]
     for i, force in enumerate(overrides):
         if force is not None:
-            levels[i] = (base | 1) if force else (base + 1) & ~1 if base % 2 else base
+            levels[i] = (base | 1) if force else (base + (base & 1))  # RTL: odd; LTR: even
     return levels
+
+
+def _uax9(text: str, base: int) -> Optional[list[int]]:
+    """python-bidi's resolved levels, or None when it drops characters (X9)."""
+    from bidi import algorithm
+
+    storage = algorithm.get_empty_storage()
+    storage["base_level"] = base
+    storage["base_dir"] = "R" if base else "L"
+    algorithm.get_embedding_levels(text, storage, False, False)
+    for step in (algorithm.explicit_embed_and_overrides, algorithm.resolve_weak_types,
+                 algorithm.resolve_neutral_types, algorithm.resolve_implicit_levels):
+        step(storage, False)
+    chars = storage["chars"]
+    return [int(ch["level"]) for ch in chars] if len(chars) == len(text) else None
 
 
 def visual_order(runs: list) -> list:
