@@ -214,3 +214,15 @@ def test_font_dir_option_refuses_a_missing_folder(tmp_path, capsys):
     source.write_text(SVG.format('<text x="10" y="50">x</text>'))
     code = main(["render", str(source), "-o", str(tmp_path / "o.png"), "--font-dir", str(tmp_path / "nope")])
     assert code == 2 and "--font-dir" in capsys.readouterr().err and not (tmp_path / "o.png").exists()
+
+
+@needs_dejavu
+@pytest.mark.parametrize("d, same", [("M10 50 L190 50", True), ("M10 80 Q100 -20 190 80", False)])
+def test_textpath_stretch_bends_glyphs_and_equals_align_on_a_line(d, same):
+    def points(method):
+        doc = load(f'<path id="p" d="{d}"/><text font-family="DejaVu Sans" font-size="20">'
+                   f'<textPath href="#p" method="{method}" startOffset="20">Bend</textPath></text>')
+        shape = [s for s in doc.shapes() if s.text is not None][0]
+        return np.concatenate([s.points for s in shape.subpaths])
+
+    assert np.allclose(points("align"), points("stretch"), atol=1e-6) == same

@@ -117,8 +117,6 @@ def _flow(builder, path_el: Element, ctx) -> Optional[PathFlow]:
                 flow.start_offset = parse_length(text, ctx.viewport[0], what="startOffset")
         except Exception:
             builder._note(path_el, f"startOffset {text!r} is not a length; 0 is used", False)
-    if flow.method == "stretch":
-        builder._note(path_el, "textPath method=\"stretch\" is drawn as method=\"align\" (glyphs are not bent)", True)
     return flow
 
 

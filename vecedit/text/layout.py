@@ -73,6 +73,7 @@ class Cluster:
     path_transform: np.ndarray = field(default_factory=lambda: IDENTITY)
     visible: bool = True
     shifted: bool = False  # has its own dx/dy/rotate: decorations break there
+    bend: Optional[tuple] = None  # (Track, arc length at the cluster's start): textPath method="stretch"
 
     def matrix(self) -> np.ndarray:
         return self.transform if self.path_transform is IDENTITY else self.transform @ self.path_transform
@@ -248,6 +249,8 @@ class Layouter:
             c.shifted = True
             half = c.width / 2
             ts = T(px - half, py) @ R_at(angle, half, 0.0)
+            if flow.method == "stretch":  # SVG 2 §11.8.1: glyphs bent along the path (see _bend)
+                c.bend, ts = (track, at - half), IDENTITY
             cp = chunk.start + c.char
             dy += self.content.dy[cp]
             face = self.face_of(c.span)
@@ -346,7 +349,22 @@ class Layouter:
         owner = np.repeat(np.arange(len(owners)), owners)
         pts = np.concatenate(pieces)
         moved = np.einsum("nij,nj->ni", glin[owner], pts) + goff[owner]
+        bent = [k for k, c in enumerate(mine) if c.bend is not None]
+        if bent:
+            moved = _bend(moved, which[owner], mine)
         return [Subpath(moved[a:b], closed) for a, b, closed in parts]
+
+
+def _bend(points: np.ndarray, cluster_of: np.ndarray, clusters: list[Cluster]) -> np.ndarray:
+    """Points in bent clusters' own frames (x along the baseline, y across) → along their path."""
+    out = points.copy()
+    starts = np.array([c.bend[1] if c.bend is not None else np.nan for c in clusters])[cluster_of]
+    mask = ~np.isnan(starts)
+    track = next(c.bend[0] for c in clusters if c.bend is not None)
+    where, tangent = track.frames(starts[mask] + points[mask, 0])
+    normal = np.stack([-tangent[:, 1], tangent[:, 0]], 1)
+    out[mask] = where + points[mask, 1:2] * normal
+    return out
 
 
 def _anchor(anchor: str, width: float, rtl: bool = False) -> float:
@@ -493,6 +511,19 @@ class Track:
         if not np.any(d):
             d = c[3] - c[0]
         return float(p[0]), float(p[1]), math.degrees(math.atan2(d[1], d[0]))
+
+    def frames(self, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Points and unit tangents at many arc lengths (clamped to the path), for bent glyphs."""
+        offsets = np.clip(offsets, 0.0, self.total)
+        i = np.clip(np.searchsorted(self.cumulative, offsets, side="right") - 1, 0, len(self.lengths) - 1)
+        f = np.where(self.lengths[i] > 0, (offsets - self.cumulative[i]) / np.maximum(self.lengths[i], 1e-300), 0.0)
+        seg, step = np.divmod(i, self.STEPS)
+        t = ((step + np.clip(f, 0.0, 1.0)) / self.STEPS)[:, None]
+        c = self.controls[seg]
+        p = _bezier(c, t)
+        d = 3 * ((1 - t) ** 2 * (c[:, 1] - c[:, 0]) + 2 * (1 - t) * t * (c[:, 2] - c[:, 1]) + t ** 2 * (c[:, 3] - c[:, 2]))
+        d = np.where(np.linalg.norm(d, axis=1, keepdims=True) > 0, d, c[:, 3] - c[:, 0])
+        return p, d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-300)
 
 
 def _bezier(c: np.ndarray, t):
