@@ -109,7 +109,7 @@ def format_report(report: dict) -> str:
                       "a browser's (--renderer reference draws them):"]
         lines += _note_lines(affecting, "  ! ")
     if kept:
-        lines += ["", f"notes with no effect on the picture: kept, not editable, or how it is drawn ({len(kept)}):"]
+        lines += ["", f"kept in the file, not editable, or how it is drawn; no effect on the picture ({len(kept)}):"]
         lines += _note_lines(kept, "  - ")
     return "\n".join(line.rstrip() for line in lines)
 
