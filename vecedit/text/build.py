@@ -110,7 +110,7 @@ def _flow(builder, path_el: Element, ctx) -> Optional[PathFlow]:
     if text:
         try:
             if text.endswith("%"):
-                from vecedit.text.layout import Track
+                from vecedit.text.track import Track
 
                 flow.start_offset = float(text[:-1]) / 100.0 * Track.of(flow).total
             else:

@@ -28,12 +28,13 @@ import numpy as np
 from vecedit.svg.model import Subpath
 from vecedit.text.content import Chunk, PathFlow, Span, TextContent
 from vecedit.text.fontdb import FontDB
+from vecedit.text.bidi import bidi_levels, visual_order
 from vecedit.text.shaping import LoadedFace, is_upright, load_face
+from vecedit.text.track import Track, bend
 
 NO_LETTER_SPACING = ((0x0600, 0x08FF), (0x0700, 0x074F), (0x07C0, 0x07FF), (0x1800, 0x18AF), (0x0900, 0x0A7F),
                      (0x1680, 0x169F), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
 WORD_SEPARATORS = {0x20, 0xA0, 0x1361, 0x10100, 0x10101, 0x1039F, 0x1091F}
-RTL_CLASSES = {"R", "AL", "AN", "RLE", "RLO", "RLI"}
 
 
 IDENTITY = np.eye(3)
@@ -351,20 +352,8 @@ class Layouter:
         moved = np.einsum("nij,nj->ni", glin[owner], pts) + goff[owner]
         bent = [k for k, c in enumerate(mine) if c.bend is not None]
         if bent:
-            moved = _bend(moved, which[owner], mine)
+            moved = bend(moved, which[owner], mine)
         return [Subpath(moved[a:b], closed) for a, b, closed in parts]
-
-
-def _bend(points: np.ndarray, cluster_of: np.ndarray, clusters: list[Cluster]) -> np.ndarray:
-    """Points in bent clusters' own frames (x along the baseline, y across) → along their path."""
-    out = points.copy()
-    starts = np.array([c.bend[1] if c.bend is not None else np.nan for c in clusters])[cluster_of]
-    mask = ~np.isnan(starts)
-    track = next(c.bend[0] for c in clusters if c.bend is not None)
-    where, tangent = track.frames(starts[mask] + points[mask, 0])
-    normal = np.stack([-tangent[:, 1], tangent[:, 0]], 1)
-    out[mask] = where + points[mask, 1:2] * normal
-    return out
 
 
 def _anchor(anchor: str, width: float, rtl: bool = False) -> float:
@@ -464,133 +453,8 @@ def _polygon(corners: np.ndarray) -> Subpath:
     return Subpath(np.asarray(rows), True)
 
 
-class Track:
-    """A path for arc-length lookups (textPath): its cubics, sampled finely for the lengths;
-    positions and tangents are evaluated on the cubic itself."""
-
-    STEPS = 64  # samples per cubic segment for the arc length
-
-    def __init__(self, controls: np.ndarray):
-        self.controls = controls  # (k, 4, 2)
-        t = np.linspace(0, 1, self.STEPS + 1)
-        pts = _bezier(controls[:, None], t[None, :, None])  # (k, S+1, 2)
-        lengths = np.linalg.norm(np.diff(pts, axis=1), axis=2).reshape(-1)
-        self.lengths = lengths
-        self.cumulative = np.concatenate([[0.0], np.cumsum(lengths)])
-
-    @property
-    def total(self) -> float:
-        return float(self.cumulative[-1])
-
-    @staticmethod
-    def of(flow: PathFlow) -> "Track":
-        cached = getattr(flow, "_track", None)
-        if cached is not None:
-            return cached
-        from vecedit.scene import segment_array
-
-        subpaths = flow.subpaths
-        if flow.side == "right":  # SVG 2 §11.8.1: the path's direction reversed
-            subpaths = [_reverse(s) for s in reversed(subpaths)]
-        controls = [segment_array(sub) for sub in subpaths if sub.num_segments]
-        track = Track(np.concatenate(controls) if controls else np.zeros((0, 4, 2)))
-        flow._track = track
-        return track
-
-    def at(self, offset: float) -> Optional[tuple[float, float, float]]:
-        if not len(self.lengths) or offset > self.total + 1e-9:
-            return None
-        i = int(np.searchsorted(self.cumulative, offset, side="right") - 1)
-        i = min(max(i, 0), len(self.lengths) - 1)
-        f = (offset - self.cumulative[i]) / self.lengths[i] if self.lengths[i] else 0.0
-        seg, step = divmod(i, self.STEPS)
-        t = (step + min(max(f, 0.0), 1.0)) / self.STEPS
-        c = self.controls[seg]
-        p = _bezier(c, t)
-        d = 3 * ((1 - t) ** 2 * (c[1] - c[0]) + 2 * (1 - t) * t * (c[2] - c[1]) + t ** 2 * (c[3] - c[2]))
-        if not np.any(d):
-            d = c[3] - c[0]
-        return float(p[0]), float(p[1]), math.degrees(math.atan2(d[1], d[0]))
-
-    def frames(self, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Points and unit tangents at many arc lengths (clamped to the path), for bent glyphs."""
-        offsets = np.clip(offsets, 0.0, self.total)
-        i = np.clip(np.searchsorted(self.cumulative, offsets, side="right") - 1, 0, len(self.lengths) - 1)
-        f = np.where(self.lengths[i] > 0, (offsets - self.cumulative[i]) / np.maximum(self.lengths[i], 1e-300), 0.0)
-        seg, step = np.divmod(i, self.STEPS)
-        t = ((step + np.clip(f, 0.0, 1.0)) / self.STEPS)[:, None]
-        c = self.controls[seg]
-        p = _bezier(c, t)
-        d = 3 * ((1 - t) ** 2 * (c[:, 1] - c[:, 0]) + 2 * (1 - t) * t * (c[:, 2] - c[:, 1]) + t ** 2 * (c[:, 3] - c[:, 2]))
-        d = np.where(np.linalg.norm(d, axis=1, keepdims=True) > 0, d, c[:, 3] - c[:, 0])
-        return p, d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-300)
-
-
-def _bezier(c: np.ndarray, t):
-    return ((1 - t) ** 3 * c[..., 0, :] + 3 * (1 - t) ** 2 * t * c[..., 1, :] + 3 * (1 - t) * t ** 2 * c[..., 2, :]
-            + t ** 3 * c[..., 3, :])
-
-
-def _reverse(sub: Subpath) -> Subpath:
-    if sub.closed:
-        pts = np.concatenate([sub.points[:1], sub.points[1:][::-1]])
-        return Subpath(pts, True)
-    return Subpath(sub.points[::-1].copy(), False)
-
-
-def bidi_levels(text: str, rtl: bool, overrides: list) -> list[int]:
-    """UAX #9 embedding levels per character (python-bidi); all ``0`` for text with no RTL."""
-    base = 1 if rtl else 0
-    levels = [base] * len(text)
-    if any(unicodedata.bidirectional(c) in RTL_CLASSES for c in text) or rtl:
-        try:
-            levels = _uax9(text, base) or levels
-        except Exception:  # python-bidi refuses some control sequences (isolates): strong types alone
-            levels = [base | 1 if unicodedata.bidirectional(c) in ("R", "AL") else base for c in text]
-    for i, force in enumerate(overrides):
-        if force is not None:
-            levels[i] = (base | 1) if force else (base + (base & 1))  # RTL: odd; LTR: even
-    return levels
-
-
-def _uax9(text: str, base: int) -> Optional[list[int]]:
-    """python-bidi's resolved levels, or None when it drops characters (X9)."""
-    from bidi import algorithm
-
-    storage = algorithm.get_empty_storage()
-    storage["base_level"] = base
-    storage["base_dir"] = "R" if base else "L"
-    algorithm.get_embedding_levels(text, storage, False, False)
-    for step in (algorithm.explicit_embed_and_overrides, algorithm.resolve_weak_types,
-                 algorithm.resolve_neutral_types, algorithm.resolve_implicit_levels):
-        step(storage, False)
-    chars = storage["chars"]
-    return [int(ch["level"]) for ch in chars] if len(chars) == len(text) else None
-
-
-def visual_order(runs: list) -> list:
-    """UAX #9 L2: reverse every maximal sequence of runs at each level ≥ k, from the highest k down."""
-    if not runs:
-        return runs
-    out = list(runs)
-    top = max(r[2] for r in out)
-    lowest_odd = min((r[2] for r in out if r[2] % 2), default=top + 1)
-    for level in range(top, lowest_odd - 1, -1):
-        i = 0
-        while i < len(out):
-            if out[i][2] >= level:
-                j = i
-                while j < len(out) and out[j][2] >= level:
-                    j += 1
-                out[i:j] = out[i:j][::-1]
-                i = j
-            else:
-                i += 1
-    return out
-
-
 def layout_text(content: TextContent, db: FontDB) -> TextLayout:
     return Layouter(content, db).run()
 
 
-__all__ = ["layout_text", "TextLayout", "LaidSpan", "Layouter", "bidi_levels", "visual_order", "Track"]
+__all__ = ["layout_text", "TextLayout", "LaidSpan", "Layouter"]
