@@ -7,7 +7,9 @@ Measures, in one process (so A/B numbers are comparable; the machine is shared):
 * ``parse_warm_s``: ``load_svg`` again (the per-(face, text) shaping and per-(face, glyph)
   outline caches hit);
 * ``render_s``: scene build + builtin forward render at the page's size (``--width``);
-* ``total_warm_s``: parse_warm + render — "a 2,000-glyph page renders in < 1 s".
+* ``total_warm_s``: parse_warm + render — "a 2,000-glyph page renders in < 1 s";
+* ``*_cpu_s``: the same as process CPU time (all threads), which a shared machine's load
+  inflates far less than wall time; ``load_average`` says how busy the machine was.
 
 Prints one JSON object (minimum over ``--repeats``).
 
@@ -64,15 +66,17 @@ def main() -> None:
     doc = load_svg(svg)
     cold = time.perf_counter() - start
     drawn = sum(1 for s in doc.shapes() for _ in s.subpaths)
-    warm, render = [], []
+    warm, render, warm_cpu, render_cpu = [], [], [], []
     for _ in range(args.repeats):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         doc = load_svg(svg)
         warm.append(time.perf_counter() - start)
-        start = time.perf_counter()
+        warm_cpu.append(time.process_time() - cpu)
+        start, cpu = time.perf_counter(), time.process_time()
         with torch.no_grad():
             render_scene(from_document(doc, width=args.width))
         render.append(time.perf_counter() - start)
+        render_cpu.append(time.process_time() - cpu)
     print(json.dumps({
         "glyphs": glyphs,
         "subpaths": drawn,
@@ -81,6 +85,10 @@ def main() -> None:
         "parse_warm_s": round(min(warm), 3),
         "render_s": round(min(render), 3),
         "total_warm_s": round(min(warm) + min(render), 3),
+        "parse_warm_cpu_s": round(min(warm_cpu), 3),
+        "render_cpu_s": round(min(render_cpu), 3),
+        "total_warm_cpu_s": round(min(warm_cpu) + min(render_cpu), 3),
+        "load_average": round(__import__("os").getloadavg()[0], 1),
         "threads": torch.get_num_threads(),
     }, indent=2))
 
