@@ -127,7 +127,7 @@ class Collector:
         return out
 
     def tref_text(self, tref: Element) -> str:
-        from vecedit.svg.gradients import href_of
+        from vecedit.svg.refs import href_of
 
         href = href_of(tref) or ""
         target = self.ids.get(href[1:]) if href.startswith("#") else None

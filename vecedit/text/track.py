@@ -34,7 +34,7 @@ class Track:
         cached = getattr(flow, "_track", None)
         if cached is not None:
             return cached
-        from vecedit.scene import segment_array
+        from vecedit.svg.geometry import segment_array
 
         subpaths = flow.subpaths
         if flow.side == "right":  # SVG 2 §11.8.1: the path's direction reversed
