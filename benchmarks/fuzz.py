@@ -228,8 +228,9 @@ def _summary(args, counts, families, signatures, done, slow, seconds) -> dict:
         "seconds": round(seconds, 1),
         "families": dict(families),
         "outcomes": {channel: dict(c) for channel, c in sorted(counts.items())},
-        "unhandled_exceptions": total(lambda k: k.startswith("api|") and "exception" in k.split("|", 1)[1]),
-        "api_contract_violations": total(lambda k: k.startswith("api|") and "exception" not in k.split("|", 1)[1]
+        # exception signatures are "step:module.Type@file:function" (fuzzkit._exception_verdict)
+        "unhandled_exceptions": total(lambda k: k.startswith("api|") and "@" in k),
+        "api_contract_violations": total(lambda k: k.startswith("api|") and "@" not in k
                                          and "timeout" not in k and "crash" not in k),
         "over_deadline": total(lambda k: "timeout>" in k),
         "crashes": total(lambda k: "crash:" in k),
