@@ -46,4 +46,17 @@ def test_an_edit_reports_progress_as_lines_when_stderr_is_not_a_terminal(capsys)
          progress=True)
     err = capsys.readouterr().err
     assert "\r" not in err
-    assert [line.split(" it ")[0] for line in err.splitlines()] == [f"edit: {k}/20" for k in range(2, 21, 2)]
+    progress = [line.split(" it ")[0] for line in err.splitlines() if line.startswith("edit:")]
+    assert progress == [f"edit: {k}/20" for k in range(2, 21, 2)]
+    status = [line for line in err.splitlines() if not line.startswith("edit:")]
+    assert status == ["vecedit: encoding the prompts and the starting picture …"]  # a quick run gets no estimate
+
+
+def test_a_long_edit_says_how_long_it_will_take(capsys, monkeypatch):
+    import vecedit.edit.loop as loop
+
+    monkeypatch.setattr(loop, "ESTIMATE_FROM_SECONDS", 0.0)
+    loop.edit(TWO_DOTS, prompts="red", optimize="color", iterations=20, encoder=ColourWords(), patches=1,
+              progress=True)
+    estimates = [line for line in capsys.readouterr().err.splitlines() if "s per iteration: about" in line]
+    assert len(estimates) == 1 and estimates[0].endswith("more for 20 iterations")

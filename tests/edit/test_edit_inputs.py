@@ -217,3 +217,14 @@ def test_resume_refuses_a_checkpoint_of_another_run_saying_what_differs(encoder,
     message = str(raised.value)
     assert message.startswith("--resume: o.svg.ckpt was made with another ") and says in message
     assert "\n" not in message and message.endswith("; use the same options or run without --resume")
+
+
+def test_a_config_keeps_its_iterations_and_seed_unless_the_call_overrides_them(encoder):
+    steps = []
+    config = EditConfig(prompt="red", patches=2, templates="none", iterations=3, seed=7)
+    optimize.edit(load_svg(TWO_DOTS), config=config, encoder=encoder, callbacks=[lambda state: steps.append(state.iteration)])
+    assert len(steps) == 3
+    steps.clear()
+    optimize.edit(load_svg(TWO_DOTS), config=config, iterations=2, encoder=encoder,
+                  callbacks=[lambda state: steps.append(state.iteration)])
+    assert len(steps) == 2 and config.iterations == 3

@@ -273,8 +273,10 @@ class Editor:
 
     def _estimate(self, bar, seconds: float) -> None:
         """After the second iteration of a run (the first warms caches up), one line: the time it will take."""
-        if self.state.iteration - getattr(self, "_run_from", 0) == 2:
-            left = (self.config.iterations - self.state.iteration) * seconds
+        if self.state.iteration - getattr(self, "_run_from", 0) != 2:
+            return
+        left = (self.config.iterations - self.state.iteration) * seconds
+        if left >= ESTIMATE_FROM_SECONDS:
             line = (f"vecedit: {seconds:.1f} s per iteration: about {_duration(left)} more for "
                     f"{self.config.iterations} iterations")
             write = getattr(bar, "write", None)  # tqdm's keeps the bar intact; a log gets a plain line
@@ -419,6 +421,9 @@ def _digest(document) -> str:
     return hashlib.sha256(dumps_svg(document).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+ESTIMATE_FROM_SECONDS = 10.0  # a run that ends sooner needs no estimate of its length
+
+
 def _duration(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f} s"
@@ -444,8 +449,8 @@ def edit(
     rois: Sequence = (),
     optimize: Union[str, Sequence[str], None] = None,
     select=None,
-    iterations: int = 150,
-    seed: int = 0,
+    iterations: Optional[int] = None,
+    seed: Optional[int] = None,
     callbacks: Sequence = (),
     encoder=None,
     *,
@@ -470,7 +475,8 @@ def edit(
         optimize: ``"all"`` or any of ``shape, color, stroke, opacity`` (comma-separated or a list);
             default: all, or what a plugin chooses.
         select: which elements may move: ids, classes, selectors, ``x,y,w,h`` boxes or a mask.
-        iterations, seed: the number of steps; the seed of every random choice.
+        iterations, seed: the number of steps (default 150); the seed of every random choice
+            (default 0); when omitted, ``config``'s values stand.
         callbacks: objects with ``on_start/on_render/on_step/on_end(state)`` or plain
             functions called after each step with an :class:`EditState`.
         encoder: an image/text encoder (default: open_clip, per ``config.clip``).
@@ -482,7 +488,8 @@ def edit(
         OptionError / InputError: bad prompts, regions, selections or weights (see the message).
     """
     base = copy.deepcopy(config) if config is not None else EditConfig()
-    fields = {"iterations": iterations, "seed": seed, **options}
+    given = {"iterations": iterations, "seed": seed}
+    fields = {**{name: value for name, value in given.items() if value is not None}, **options}
     if optimize is not None:
         fields["optimize"] = [optimize] if isinstance(optimize, str) else list(optimize)
     if select is not None and not isinstance(select, (np.ndarray, torch.Tensor)):
