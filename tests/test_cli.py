@@ -102,18 +102,18 @@ def test_render_refuses_bad_input(name, tmp_path, capsys):
         content = (tmp_path / "tmp.png").read_bytes()
         (tmp_path / "tmp.png").unlink()
     source = _write(tmp_path / "in.svg", content)
-    start = time.perf_counter()
+    start = time.process_time()
     line = refused(capsys, ["render", source, "-o", tmp_path / "out.png"], tmp_path)
-    assert time.perf_counter() - start < 5, "a refusal must be fast (no entity expansion, no rendering)"
+    assert time.process_time() - start < 5, "a refusal must be fast (no entity expansion, no rendering)"
     assert "root:" not in line  # nothing of /etc/passwd leaks into the message
     refused(capsys, ["info", source], tmp_path)
 
 
 def test_billion_laughs_is_refused_quickly(tmp_path, capsys):
     source = _write(tmp_path / "bomb.svg", BILLION_LAUGHS)
-    start = time.perf_counter()
+    start = time.process_time()
     refused(capsys, ["info", source], tmp_path, "entit")
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_missing_file_and_directory(tmp_path, capsys):

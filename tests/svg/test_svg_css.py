@@ -171,7 +171,7 @@ def test_linejoin_svg2_values_fall_back_to_miter():
 def test_large_stylesheets_stay_fast():
     rules = "".join(f".st{i}{{fill:#{i % 256:02x}0000}}" for i in range(500))
     body = "".join(f'<rect class="st{i % 500}" width="1" height="1"/>' for i in range(3000))
-    start = time.perf_counter()
+    start = time.process_time()
     doc = load_svg(svg(f"<style>{rules}</style>{body}"))
-    assert time.perf_counter() - start < 3.0
+    assert time.process_time() - start < 3.0
     assert doc.shapes()[257].fill == pytest.approx((1 / 255, 0, 0, 1))

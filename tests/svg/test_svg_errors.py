@@ -64,10 +64,10 @@ def test_bad_input(source, fragments):
 
 
 def test_billion_laughs_is_refused_instantly():
-    start = time.perf_counter()
+    start = time.process_time()
     error_of(BILLION_LAUGHS)
     error_of(BILLION_LAUGHS.encode())
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_missing_file(tmp_path):
