@@ -38,7 +38,7 @@ from typing import Optional, Union
 import numpy as np
 import torch
 
-from vecedit.svg.model import (Document, Gradient, GradientRef, Group, PatternRef, Shape, Stop, Subpath,
+from vecedit.svg.model import (Document, Gradient, GradientRef, Group, Mask, PatternRef, Shape, Stop, Subpath,
                                fill_paints_nothing)
 from vecedit.svg.geometry import subpaths_bbox
 from vecedit.svg.shapes import rect_subpath
@@ -107,8 +107,24 @@ class SceneShape:
 class SceneGroup:
     opacity: float
     children: list[Union["SceneGroup", int]]  # int = index into Scene.shapes
-    clip: Optional[list[int]] = None  # shapes (not drawn themselves) whose union clips the group
+    clip: Optional["SceneGroup"] = None  # drawn (not on the canvas): its alpha clips the group
     filters: list = field(default_factory=list)  # vecedit.render.filters.graph.Program, applied in order
+    mask: Optional["SceneMask"] = None
+    blend: str = "normal"  # mix-blend-mode
+    isolate: bool = False
+
+    @property
+    def layered(self) -> bool:
+        """Whether the group is drawn as a layer of its own (else its children go straight on)."""
+        return bool(self.filters or self.clip is not None or self.mask is not None or self.opacity < 1.0
+                    or self.isolate or self.blend != "normal")
+
+
+@dataclass
+class SceneMask:
+    content: SceneGroup  # drawn (not on the canvas), clipped to the mask region
+    kind: str  # "luminance" | "alpha"
+    mask: Optional["SceneMask"] = None  # the <mask> element's own mask
 
 
 @dataclass
@@ -201,16 +217,19 @@ class _Builder:
                 children.append(self.group(child, to_frame, frame))
             elif child.visible and child.subpaths and self._drawable(child, to_frame):
                 children.append(self.shape(child, to_frame, frame))
-        clip = None
-        if group.clip is not None:
-            clip = [self.shape(s, to_frame, frame) for s in group.clip.children
-                    if s.visible and s.subpaths and self._drawable(s, to_frame)]
-        out = SceneGroup(opacity=group.opacity, children=children, clip=clip)
+        clip = None if group.clip is None else self.group(group.clip, to_frame, frame)
+        mask = None if group.masking is None else self.mask(group.masking, to_frame, frame)
+        out = SceneGroup(opacity=group.opacity, children=children, clip=clip, mask=mask, blend=group.blend,
+                         isolate=group.isolate)
         if group.filters:
             out.filters = self.filters(group)
             if out.filters is None:  # the filter cannot apply to this element: it is not drawn
                 return SceneGroup(opacity=group.opacity, children=[])
         return out
+
+    def mask(self, mask: Mask, to_frame: Optional[np.ndarray], frame: int) -> SceneMask:
+        inner = None if mask.mask is None else self.mask(mask.mask, to_frame, frame)
+        return SceneMask(self.group(mask.content, to_frame, frame), mask.kind, inner)
 
     def filters(self, group: Group):
         """The group's filter chain resolved to canvas pixels (None: the group is not drawn)."""
@@ -321,7 +340,7 @@ class _Builder:
             # would count that pixel's coverage twice, so only where needed)
             clip = Shape(node=None, tag="rect", id=None, classes=(), subpaths=[rect_subpath(phase[0], phase[1], tw, th)],
                          ctm=np.eye(3), fill=(1.0, 1.0, 1.0, 1.0), stroke=None, editable=False)
-            root.clip = [self.shape(clip, np.eye(3), frame)]
+            root.clip = SceneGroup(1.0, [self.shape(clip, np.eye(3), frame)])
         self.frames[frame] = SceneFrame(tw + 1, th + 1, (tw, th), root)
         return PatternPaint(frame, to_raster @ np.linalg.inv(to_canvas), float(opacity))
 

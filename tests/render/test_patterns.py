@@ -43,7 +43,7 @@ def test_gradients_reach_the_pattern_content(name):
     base = scene.tensors()[name].detach().clone()
     rows = torch.arange(len(base))
     if name == "points":  # the content's and the painted shapes' points (not the tile's clip rectangle)
-        clip = {i for f in scene.frames for i in (f.root.clip or [])}
+        clip = {i for f in scene.frames if f.root.clip is not None for i in f.root.clip.children}
         rows = torch.tensor([r for i, s in enumerate(scene.shapes) if i not in clip
                              for a, n, _ in s.subpaths for r in range(a, a + n)])
     weights = torch.rand(scene.height, scene.width, 4, generator=torch.Generator().manual_seed(2), dtype=torch.float64)

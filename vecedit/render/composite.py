@@ -3,8 +3,9 @@
 Stages: flatten every subpath once; build fill edges and stroke outline edges; one
 signed-area accumulation for all items (:mod:`vecedit.render.raster`); then composite
 items in document order onto a premultiplied canvas, each only over its own crop.
-Groups with opacity (and elements whose fill and stroke overlap under an opacity)
-are composited as layers, as SVG requires.
+Groups with opacity, clips, masks, filters or blend modes go through the one layer
+mechanism (:mod:`vecedit.render.layers`); elements whose fill and stroke overlap under
+an opacity are composited as a layer of their own, as SVG requires.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ import numpy as np
 import torch
 
 from vecedit.render.dash import dash
-from vecedit.render.filters.layer import filtered_ops
 from vecedit.render.flatten import flatten
 from vecedit.render.paint import gradient_colors
+from vecedit.render.layers import Blend, blend_onto, layer_ops, node_ops, source_size
 from vecedit.render.raster import Accumulation, accumulate
 from vecedit.render.over import FUSED_FROM, Solid, over_crops, over_solid_coverage
 from vecedit.render.stroke import StrokeStyle, outline
@@ -127,10 +128,6 @@ def _nonzero(wind: torch.Tensor) -> torch.Tensor:
     return wind.abs().clamp(max=1.0)
 
 
-def _size(source) -> tuple[int, int]:
-    return tuple(source.shape[:2]) if isinstance(source, torch.Tensor) else (source.h, source.w)
-
-
 class _Compositor:
     """Premultiplied sources for every item, then the group tree composited crop by crop.
 
@@ -221,6 +218,15 @@ class _Compositor:
                 self._cover = torch.where(mask, _evenodd(wind), _nonzero(wind))
         return self._cover
 
+    def over(self, base: torch.Tensor, ops: list[Op], top: bool = False) -> torch.Tensor:
+        """``ops`` composited over ``base``, each :class:`Blend` source blended onto what lies under it."""
+        start = 0
+        for k, (at, src) in enumerate(ops):
+            if isinstance(src, Blend):
+                base = blend_onto(self._over(base, ops[start:k], top and start == 0), at, src)
+                start = k + 1
+        return self._over(base, ops[start:], top and start == 0)
+
     def _over(self, base: torch.Tensor, ops: list[Op], top: bool = False) -> torch.Tensor:
         """``ops`` composited over ``base``; a large top-level drawing of solid nonzero fills and
         strokes alone goes through :func:`over_solid_coverage` (memory bounded by the buffer)."""
@@ -238,32 +244,21 @@ class _Compositor:
             alpha = alpha * self.scene.opacities[self.scene.shapes[shape].opacity]
         return torch.cat([rgba[..., :3] * alpha, alpha], dim=-1)
 
-    def layer(self, group: SceneGroup) -> torch.Tensor:
-        s = self.scene
-        base = s.points.new_zeros((*self.size, 4))
-        if group.filters:  # the root with a filter: its filtered layer (clip and opacity included)
-            ops = filtered_ops(self, group)
-            return over_crops(base, [box for box, _ in ops], [src for _, src in ops], self.cover, self.table)
-        ops = self.ops(group)
-        layer = self._over(base, ops, top=group is s.root and group.clip is None)
-        if group.clip is not None:
-            clip_ops = [op for index in group.clip for op in self.shape(index)]
-            clip = over_crops(base, [box for box, _ in clip_ops], [src for _, src in clip_ops], self.cover, self.table)
-            layer = layer * clip[..., 3:]
-        return layer
+    def layer(self, root: SceneGroup) -> torch.Tensor:
+        """The picture of ``root`` on the whole raster."""
+        base = self.scene.points.new_zeros((*self.size, 4))
+        return self.over(base, node_ops(self, root), top=True)
 
     def ops(self, group: SceneGroup) -> list[Op]:
+        """The ops drawing ``group``'s children (layered children as one op each)."""
         out: list[Op] = []
         for child in group.children:
             if not isinstance(child, SceneGroup):
                 out.extend(self.shape(child))
-            elif child.filters:  # the filter step: a layer the size of the filter region
-                out.extend(filtered_ops(self, child))
-            elif child.opacity >= 1.0 and child.clip is None:
+            elif child.layered:
+                out.extend(layer_ops(self, child))
+            else:
                 out.extend(self.ops(child))
-            elif child.opacity > 0.0:
-                layer = self.layer(child)
-                out.append(((0, 0), layer * child.opacity if child.opacity < 1.0 else layer))
         return out
 
     def shape(self, index: int) -> list[Op]:
@@ -279,8 +274,8 @@ class _Compositor:
         # fill and stroke overlap: the element's opacity applies to them as one layer
         y0 = min(b[0] for b, _ in ops)
         x0 = min(b[1] for b, _ in ops)
-        y1 = max(b[0] + _size(s)[0] for b, s in ops)
-        x1 = max(b[1] + _size(s)[1] for b, s in ops)
+        y1 = max(b[0] + source_size(s)[0] for b, s in ops)
+        x1 = max(b[1] + source_size(s)[1] for b, s in ops)
         opacity = self.scene.opacities[shape.opacity]
         base = opacity.new_zeros((y1 - y0, x1 - x0, 4))
         layer = over_crops(

@@ -76,6 +76,8 @@ NOT_INHERITED: dict[str, str] = {
     "overflow": "visible",
     "vector-effect": "none",
     "mix-blend-mode": "normal",
+    "isolation": "auto",
+    "mask-type": "luminance",
     "flood-color": "black",
     "flood-opacity": "1",
     "lighting-color": "white",

@@ -160,12 +160,29 @@ class Group:
     clip_path: Optional[str] = None
     mask: Optional[str] = None
     # The resolved <clipPath> content: non-editable shapes, white, with the clip-rule
-    # as fill rule, their CTMs in canvas pixels. The builtin renderer clips by it.
+    # as fill rule, their CTMs in canvas pixels; children may carry their own clip, and
+    # the group's own ``clip`` is the clipPath's ``clip-path``. The renderer clips by its alpha.
     clip: Optional["Group"] = None
+    masking: Optional["Mask"] = None  # the resolved ``mask``
+    blend: str = "normal"  # mix-blend-mode
+    isolate: bool = False  # isolation: isolate
     # The ``filter`` chain (vecedit.svg.filters.Filter, in order) and the CTM of the user
     # space it is defined in (the element's own, its transform included).
     filters: list = field(default_factory=list)
     user_ctm: Optional[np.ndarray] = None
+
+
+@dataclass
+class Mask:
+    """A ``<mask>`` resolved for the element it masks (SVG 1.1 §14.4, CSS Masking 1 §7).
+
+    ``content`` holds non-editable shapes with CTMs to canvas pixels; its ``clip`` is the
+    mask region. ``mask`` is the ``<mask>`` element's own mask (multiplied in).
+    """
+
+    content: Group
+    kind: str  # "luminance" | "alpha"
+    mask: Optional["Mask"] = None
 
 
 @dataclass

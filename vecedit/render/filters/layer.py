@@ -1,10 +1,8 @@
-"""A filtered group as a layer the size of its filter region (the compositor's filter step).
+"""The filter step of a layer (:mod:`vecedit.render.layers`): its box and the filter chain.
 
-The group's content is composited into a buffer covering only the union of its filter
-regions (grown past the canvas edge by as far as the filters can move content, so a
-blur near the edge sees what lies beyond it), the filters run on that buffer, then the
-group's clip and opacity apply and the part on the canvas goes back as one source.
-A blurred 64 px icon on a 4000 px canvas costs its own region, not the canvas.
+A filtered group's layer covers only the union of its filter regions (grown past the
+canvas edge by as far as the filters can move content, so a blur near the edge sees
+what lies beyond it). A blurred 64 px icon on a 4000 px canvas costs its own region.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ import torch
 import torch.nn.functional as F
 
 from vecedit.render.filters.graph import Box, Program, apply_program
-from vecedit.render.over import Solid, over_crops
 
 
 def layer_box(programs: list[Program], width: int, height: int, table, content: Box) -> Box:
@@ -33,32 +30,6 @@ def layer_box(programs: list[Program], width: int, height: int, table, content: 
         grown = (content[0] - margin, content[1] - margin, content[2] + margin, content[3] + margin)
         box = (max(box[0], grown[0]), max(box[1], grown[1]), min(box[2], grown[2]), min(box[3], grown[3]))
     return box
-
-
-def _content_box(ops: list) -> Box:
-    if not ops:
-        return (0, 0, 0, 0)
-    sizes = [(s.h, s.w) if isinstance(s, Solid) else tuple(s.shape[:2]) for _, s in ops]
-    return (min(b[0] for b, _ in ops), min(b[1] for b, _ in ops),
-            max(b[0] + h for (b, _), (h, _w) in zip(ops, sizes)), max(b[1] + w for (b, _), (_h, w) in zip(ops, sizes)))
-
-
-def shift_ops(ops: list, y0: int, x0: int, h: int, w: int) -> list:
-    """Ops ((y, x), source) moved into a box at (y0, x0) of size h×w, cut to it."""
-    out = []
-    for (oy, ox), src in ops:
-        sh, sw = (src.h, src.w) if isinstance(src, Solid) else tuple(src.shape[:2])
-        ty, tx = oy - y0, ox - x0
-        cy0, cx0, cy1, cx1 = max(ty, 0), max(tx, 0), min(ty + sh, h), min(tx + sw, w)
-        if cy1 <= cy0 or cx1 <= cx0:
-            continue
-        dy, dx = cy0 - ty, cx0 - tx
-        if isinstance(src, Solid):
-            src = Solid(src.offset + dy * src.stride + dx, cy1 - cy0, cx1 - cx0, src.stride, src.row)
-        else:
-            src = src[dy : dy + cy1 - cy0, dx : dx + cx1 - cx0]
-        out.append(((cy0, cx0), src))
-    return out
 
 
 def _apply_in(program: Program, planes: torch.Tensor, box: Box, table: torch.Tensor) -> torch.Tensor:
@@ -81,30 +52,3 @@ def apply_filters(programs: list[Program], planes: torch.Tensor, box: Box, table
     for program in programs:
         planes = _apply_in(program, planes, box, table)
     return planes
-
-
-def filtered_ops(comp, group) -> list:
-    """The compositor's ops for a group with filters: one region-sized source (or none)."""
-    scene = comp.scene
-    if group.opacity <= 0:
-        return []
-    content = comp.ops(group)
-    numbers = scene.filter_params.detach().cpu().double().numpy()
-    y0, x0, y1, x1 = box = layer_box(group.filters, scene.width, scene.height, numbers, _content_box(content))
-    h, w = y1 - y0, x1 - x0
-    if h <= 0 or w <= 0:
-        return []
-    base = scene.points.new_zeros((h, w, 4))
-    ops = shift_ops(content, y0, x0, h, w)
-    layer = over_crops(base, [b for b, _ in ops], [s for _, s in ops], comp.cover, comp.table)
-    layer = apply_filters(group.filters, layer.permute(2, 0, 1), box, scene.filter_params).permute(1, 2, 0)
-    if group.clip is not None:
-        clip_ops = shift_ops([op for index in group.clip for op in comp.shape(index)], y0, x0, h, w)
-        clip = over_crops(base, [b for b, _ in clip_ops], [s for _, s in clip_ops], comp.cover, comp.table)
-        layer = layer * clip[..., 3:]
-    if group.opacity < 1.0:
-        layer = layer * group.opacity
-    cy0, cx0, cy1, cx1 = max(y0, 0), max(x0, 0), min(y1, scene.height), min(x1, scene.width)
-    if cy1 <= cy0 or cx1 <= cx0:
-        return []
-    return [((cy0, cx0), layer[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0])]
