@@ -177,3 +177,21 @@ def test_recolor_toward_a_prompt_then_font_stylization_with_the_tiny_clip_model(
     recoloured, stylised = files["icon000.recolor.svg"].decode(), files["icon000.svg"].decode()
     assert recoloured != source and 'd="M4 60 L32 21 L60 60 Z"' in recoloured  # colours moved, shapes did not
     assert 'd="M4 60 L32 21 L60 60 Z"' not in stylised  # then the glyph step moved the points
+
+
+def test_a_plugin_step_runs_end_to_end_with_its_file_option_taken_from_the_job_folder(tmp_path, tiny_clip):
+    import vecedit
+
+    config, checkpoint = tiny_clip
+    make_icons(tmp_path / "icons", 2, size=48)
+    Image.new("RGB", (32, 32), (250, 200, 20)).save(tmp_path / "style.png")  # a yellow style image
+    job = write_job(tmp_path / "job.yaml", "icons", "out", [
+        {"stylestudio": {"style": "style.png", "elements": "color", "iterations": 3, "patches": 2, "seed": 1,
+                         "optimize": "color", "templates": "none",
+                         "clip": {"model": str(config), "checkpoint": str(checkpoint), "pretrained": None}}}])
+    result = vecedit.batch(str(job))
+    assert result.summary["done"] == 2, result.failures
+    for name in ["icon000.svg", "sub/icon001.svg"]:
+        source, styled = (tmp_path / "icons" / name).read_text(), (tmp_path / "out" / name).read_text()
+        assert styled != source  # the colours moved toward the style image's
+        assert 'd="M4 44 L24 16 L44 44 Z"' in styled  # a colour-only step: the shapes stayed where they were
