@@ -1,7 +1,7 @@
 """Safe XML reading that remembers the source text, and a serializer that reuses it.
 
-Reading always goes through :mod:`defusedxml` (entity declarations and external
-references are refused). Comments and processing instructions stay in the tree.
+Reading always goes through :mod:`defusedxml` (external references are refused);
+internal text entities are expanded after :mod:`.entities` has bounded them. Comments and processing instructions stay in the tree.
 Beside the :class:`xml.etree.ElementTree.Element` tree, a :class:`SourceMap` keeps, for
 every node, the raw source of its start tag, text, end tag and tail, and the
 namespace declarations it carried. :func:`serialize` writes a node's raw source
@@ -25,6 +25,7 @@ import defusedxml.ElementTree as DET
 from defusedxml.common import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
 
 from vecedit.errors import SVGError
+from vecedit.svg.entities import check_entities
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 MAX_DEPTH = 256  # real files nest a few dozen levels; the tree walks recurse per level
@@ -242,8 +243,8 @@ def _xml_error_message(name: str, err: ET.ParseError) -> str:
 def read_xml(text: str, name: str) -> tuple[Element, SourceMap, dict[str, str], str, str]:
     """Parse XML safely → (root, source map, namespaces, prolog, epilog).
 
-    Raises :class:`SVGError` for malformed XML, entity declarations (billion laughs)
-    and external entities.
+    Raises :class:`SVGError` for malformed XML, external or parameter entities and
+    entity expansions past :data:`vecedit.svg.entities.MAX_EXPANSION` (billion laughs).
     """
     if not text.strip():
         raise SVGError(f"{name}: the file is empty, not XML; give an SVG file")
@@ -256,8 +257,9 @@ def read_xml(text: str, name: str) -> tuple[Element, SourceMap, dict[str, str], 
     except UnicodeEncodeError as e:
         raise SVGError(f"{name}: the text holds a lone surrogate (U+{ord(text[e.start]):04X} at character {e.start}), "
                        "which is not a character; re-save the file as UTF-8") from None
+    check_entities(text, name)
     target = _Target(src)
-    parser = DET.DefusedXMLParser(target=target, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    parser = DET.DefusedXMLParser(target=target, forbid_dtd=False, forbid_entities=False, forbid_external=True)
     target.parser = parser.parser
     try:
         parser.feed(text)
