@@ -48,7 +48,7 @@ def measure(path: Path, width: int, diffs: Path | None = None, verbose: bool = F
 
         reference = render_reference(path, width=width)
         doc = load_svg(path)
-        roundtrip = render_reference(dumps_svg(doc), width=width, height=reference.shape[0])
+        roundtrip = render_reference(dumps_svg(doc), width=width, height=reference.shape[0], resources=path.parent)
         row["psnr_roundtrip"] = capped_psnr(roundtrip, reference)
         if diffs is not None and row["psnr_roundtrip"] < ROUNDTRIP_MIN_DB:
             save_png(side_by_side(roundtrip, reference), diffs / f"{path.stem}-roundtrip.png")

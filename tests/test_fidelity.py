@@ -52,5 +52,5 @@ def test_roundtrip_renders_the_same(path, tmp_path):
 
     reference = render_reference(path, width=WIDTH)
     written = dumps_svg(load_svg(path))
-    roundtrip = render_reference(written, width=WIDTH, height=reference.shape[0])
+    roundtrip = render_reference(written, width=WIDTH, height=reference.shape[0], resources=path.parent)
     check(roundtrip, reference, ROUNDTRIP_MIN_DB, path, "roundtrip", tmp_path)

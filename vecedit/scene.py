@@ -38,8 +38,8 @@ from typing import Optional, Union
 import numpy as np
 import torch
 
-from vecedit.svg.model import (Document, Gradient, GradientRef, Group, Mask, PatternRef, Shape, Stop, Subpath,
-                               fill_paints_nothing)
+from vecedit.svg.model import (Document, Gradient, GradientRef, Group, ImageRef, Mask, PatternRef, Shape, Stop,
+                               Subpath, fill_paints_nothing)
 from vecedit.svg.geometry import subpaths_bbox
 from vecedit.svg.shapes import rect_subpath
 from vecedit.svg.transform import is_invertible, max_scale
@@ -70,7 +70,15 @@ class PatternPaint:
     opacity: float  # fill-/stroke-opacity
 
 
-ScenePaint = Union[SolidPaint, GradientPaint, PatternPaint, None]
+@dataclass
+class ImagePaint:
+    image: int  # index into Scene.images
+    corners: np.ndarray  # (3,) rows of Scene.points: the rectangle's top-left, top-right, bottom-left
+    unit_to_image: np.ndarray  # (3, 3) the rectangle's unit square -> image pixel coordinates
+    smooth: bool  # bilinear; False: nearest pixel
+
+
+ScenePaint = Union[SolidPaint, GradientPaint, PatternPaint, ImagePaint, None]
 
 
 @dataclass
@@ -158,6 +166,7 @@ class Scene:
     root: SceneGroup
     color_owner: list[tuple[int, str]] = field(default_factory=list)  # (shape, "fill"|"stroke")
     frames: list[SceneFrame] = field(default_factory=list)  # pattern tiles
+    images: list[torch.Tensor] = field(default_factory=list)  # (h, w, 4) uint8 straight RGBA of <image>s
     initial: dict[str, np.ndarray] = field(default_factory=dict)  # tensors as built, for write_back
     filter_params: Optional[torch.Tensor] = None  # (F,), see the module docstring; None: no filters
     filter_slots: list = field(default_factory=list)  # (vecedit.svg.filters.Numbers, first row)
@@ -205,6 +214,7 @@ class _Builder:
         self.gradient_index: dict[str, int] = {}
         self.shapes: list[SceneShape] = []
         self.frames: list[SceneFrame] = []
+        self.images: list[np.ndarray] = []
         self.element_index = {id(s): i for i, s in enumerate(doc.shapes())}
         self.filter_table = None  # vecedit.render.filters.resolve.ParamTable, made when a filter is met
         self.filter_users: list[tuple[list[int], list[int]]] = []
@@ -274,7 +284,8 @@ class _Builder:
         self.shapes[index] = SceneShape(
             element=self.element_index.get(id(shape), -1),  # -1: clip, marker or pattern content
             subpaths=subpaths,
-            fill=None if unfilled else self.paint(shape, shape.fill, shape.fill_opacity, index, "fill", ctm),
+            fill=None if unfilled else self.paint(shape, shape.fill, shape.fill_opacity, index, "fill", ctm,
+                                                  subpaths[0][0] if subpaths else 0),
             stroke=self.paint(shape, shape.stroke, shape.stroke_opacity, index, "stroke", ctm),
             stroke_width=width_row,
             opacity=opacity_row,
@@ -293,9 +304,11 @@ class _Builder:
         )
         return index
 
-    def paint(self, shape, paint, opacity, index, kind, ctm) -> ScenePaint:
+    def paint(self, shape, paint, opacity, index, kind, ctm, first_row: int = 0) -> ScenePaint:
         if paint is None:
             return None
+        if isinstance(paint, ImageRef):
+            return self.image(paint, shape, first_row)
         if isinstance(paint, PatternRef):
             return self.pattern(paint, opacity, ctm)
         if isinstance(paint, GradientRef):
@@ -343,6 +356,17 @@ class _Builder:
             root.clip = SceneGroup(1.0, [self.shape(clip, np.eye(3), frame)])
         self.frames[frame] = SceneFrame(tw + 1, th + 1, (tw, th), root)
         return PatternPaint(frame, to_raster @ np.linalg.inv(to_canvas), float(opacity))
+
+    def image(self, paint: ImageRef, shape: Shape, first_row: int) -> ImagePaint:
+        """The rectangle (rect_subpath: corners at rows 0, 3, 6, 9) painted with the image's pixels."""
+        x0, y0, x1, y1 = shape_bbox(shape)
+        unit_to_user = np.array([[x1 - x0, 0, x0], [0, y1 - y0, y0], [0, 0, 1.0]])
+        known = next((i for i, p in enumerate(self.images) if p is paint.pixels), None)
+        if known is None:
+            self.images.append(paint.pixels)
+            known = len(self.images) - 1
+        return ImagePaint(known, np.array([first_row, first_row + 3, first_row + 9]),
+                          paint.to_image @ unit_to_user, paint.smooth)
 
     def solid(self, rgba, opacity, index, kind) -> SolidPaint:
         r, g, b, a = rgba
@@ -475,6 +499,7 @@ def from_document(
         root=root,
         color_owner=builder.color_owner,
         frames=builder.frames,
+        images=[torch.as_tensor(pixels, device=device) for pixels in builder.images],
     )
     if builder.filter_table is not None:
         scene.filter_params = tensor(builder.filter_table.values, ())

@@ -128,12 +128,14 @@ def note_label(note) -> str:
 def format_paint(paint, opacity: float = 1.0) -> str:
     """A resolved paint as ``#rrggbb`` (``#rrggbbaa`` when translucent: the colour's alpha times
     ``fill-opacity``/``stroke-opacity``), ``url(#id)`` (``url(#id)@50%`` under an opacity) or ``none``."""
-    from vecedit.svg.model import GradientRef
+    from vecedit.svg.model import GradientRef, ImageRef, PatternRef
 
     opacity = min(max(float(opacity), 0.0), 1.0)
     if paint is None:
         return "none"
-    if isinstance(paint, GradientRef):
+    if isinstance(paint, ImageRef):
+        return "image {1}×{0}".format(*paint.pixels.shape[:2])
+    if isinstance(paint, (GradientRef, PatternRef)):
         return f"url(#{paint.id})" + (f"@{opacity:.0%}" if opacity < 1 else "")
     rgba = [*paint[:3], (paint[3] if len(paint) > 3 else 1.0) * opacity]
     channels = [round(min(max(float(c), 0.0), 1.0) * 255) for c in rgba]

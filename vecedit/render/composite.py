@@ -23,8 +23,9 @@ from vecedit.render.layers import Blend, blend_onto, layer_ops, node_ops, source
 from vecedit.render.raster import Accumulation, accumulate
 from vecedit.render.over import FUSED_FROM, Solid, over_crops, over_solid_coverage
 from vecedit.render.stroke import StrokeStyle, outline
+import vecedit.render.image as image
 import vecedit.render.pattern as pattern
-from vecedit.scene import GradientPaint, PatternPaint, Scene, SceneGroup, SolidPaint
+from vecedit.scene import GradientPaint, ImagePaint, PatternPaint, Scene, SceneGroup, SolidPaint
 
 
 @dataclass
@@ -190,6 +191,8 @@ class _Compositor:
                 crop = self.cover[int(acc.offset[it]) : int(acc.offset[it]) + h * (w + 1)].view(h, w + 1)[:, :w]
                 if isinstance(paint, PatternPaint):
                     out.append(self._pattern_source(it, paint, crop, unlayered[it], shape_of[it]))
+                elif isinstance(paint, ImagePaint):
+                    out.append(self._image_source(it, paint, crop, unlayered[it], shape_of[it]))
                 else:
                     out.append(self._gradient_source(it, paint, crop, unlayered[it], shape_of[it]))
         return out
@@ -201,6 +204,16 @@ class _Compositor:
         alpha = cover[..., None] * paint.opacity
         if unlayered:
             alpha = alpha * self.scene.opacities[self.scene.shapes[shape].opacity]
+        return rgba * alpha
+
+    def _image_source(self, it, paint, cover, unlayered, shape) -> torch.Tensor:
+        acc, scene = self.acc, self.scene
+        corners = scene.points[torch.as_tensor(paint.corners, device=scene.device)]
+        rgba = image.sample(scene.images[paint.image], corners, paint.unit_to_image, paint.smooth,
+                            int(acc.x0[it]), int(acc.y0[it]), int(acc.w[it]), int(acc.h[it]))
+        alpha = cover[..., None]
+        if unlayered:
+            alpha = alpha * scene.opacities[scene.shapes[shape].opacity]
         return rgba * alpha
 
     @property

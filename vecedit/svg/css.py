@@ -47,6 +47,7 @@ INHERITED: dict[str, str] = {
     "marker-end": "none",
     "font-size": "16px",
     "color-interpolation-filters": "linearRGB",
+    "image-rendering": "auto",
     # text (SVG 2 §11, CSS Fonts 3, CSS Text 3); font-size and font-weight are made
     # absolute by the render tree (vecedit.svg.render_tree.RenderTreeBuilder.style)
     "font-family": "serif",

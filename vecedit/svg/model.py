@@ -67,8 +67,17 @@ class PatternRef:
     tile: Optional[PatternTile] = None
 
 
-Paint = Union[RGBA, GradientRef, PatternRef, None]
-"""A resolved fill or stroke: a colour, a gradient or pattern reference, or ``None`` (no paint)."""
+@dataclass(eq=False)
+class ImageRef:
+    """The paint of an ``<image>``'s rectangle: its pixels, read through ``to_image``."""
+
+    pixels: np.ndarray  # (h, w, 4) uint8, straight RGBA
+    to_image: np.ndarray  # (3, 3) the element's user space -> image pixel coordinates
+    smooth: bool = True  # False: nearest pixel (image-rendering: pixelated / optimizeSpeed)
+
+
+Paint = Union[RGBA, GradientRef, PatternRef, ImageRef, None]
+"""A resolved fill or stroke: a colour, a gradient, pattern or image reference, or ``None`` (no paint)."""
 
 
 @dataclass

@@ -31,6 +31,7 @@ import numpy as np
 from vecedit.errors import SVGError
 from vecedit.svg.css import Cascade, local_name, parse_stylesheet
 from vecedit.svg.gradients import GRADIENT_TAGS, parse_gradient
+from vecedit.svg.images import ImageSource
 from vecedit.svg.model import Document, Gradient, Note
 from vecedit.svg.render_tree import SVG_NS, RenderTreeBuilder
 from vecedit.svg.transform import parse_preserve_aspect_ratio, parse_transform, parse_viewbox, viewbox_transform
@@ -51,7 +52,6 @@ _URL_REF = re.compile(r"url\(\s*['\"]?#([^)'\"\s]+)")
 # What is kept verbatim but not drawn/edited: tag -> (message, affects the picture).
 # For definitions (filter, mask, …) "affects" is decided by whether anything uses them.
 KEPT = {
-    "image": ("image is kept but not editable and not drawn by the builtin renderer", True),
     "foreignObject": ("foreignObject is kept but not drawn by the builtin renderer", True),
     "filter": ("filter is kept; the builtin renderer applies it", False),
     "mask": ("mask is kept; masks are not applied by the builtin renderer", None),
@@ -69,16 +69,16 @@ KEPT = {
     "color-profile": ("color-profile is kept but not applied", False),
 }
 ANIMATION = ("animate", "animateMotion", "animateTransform", "animateColor", "set")
-HANDLED = {"svg", "g", "a", "defs", "symbol", "use", "switch", "style", "stop", "path", "rect", "circle",
+HANDLED = {"svg", "g", "a", "defs", "symbol", "use", "switch", "style", "stop", "path", "rect", "circle", "image",
            "ellipse", "line", "polyline", "polygon", *GRADIENT_TAGS}
 TEXT = "text"  # drawn by vecedit.text; its content (tspan, textPath, …) is not walked here
 EDITOR_NAMESPACES = ("inkscape", "sodipodi", "adobe", "sketch", "figma", "serif", "illustrator")
 
 
-def _read_source(source: Source) -> tuple[str, str, str, Optional[bytes]]:
+def _read_source(source: Source, name: Optional[str] = None) -> tuple[str, str, str, Optional[bytes]]:
     """→ (text, name for messages, codec, the bytes read or None for text)."""
     if isinstance(source, (bytes, bytearray)):
-        name = "SVG data"
+        name = name or "SVG data"
         data = bytes(source)
     elif isinstance(source, str) and source.lstrip(" \t\r\n\ufeff").startswith("<"):
         if len(source) > MAX_FILE_BYTES:
@@ -243,7 +243,8 @@ def _note_kept(root: Element, svg_ns: str, referenced: set[str], notes: list[Not
     visit(root)
 
 
-def load_svg(source: Source, font_dirs: Sequence[str] = ()) -> Document:
+def load_svg(source: Source, font_dirs: Sequence[str] = (), *, resources: Optional[Union[str, os.PathLike]] = None,
+             allow_outside_resources: bool = False) -> Document:
     """Parse an SVG into a :class:`Document`.
 
     *source* is a path (``str`` or ``os.PathLike``), SVG text (a ``str`` whose first
@@ -255,16 +256,32 @@ def load_svg(source: Source, font_dirs: Sequence[str] = ()) -> Document:
     *font_dirs* are folders of extra fonts for ``<text>`` (searched before the installed
     ones; ``VECEDIT_FONT_DIRS`` adds more).
 
+    ``<image>`` files resolve against *resources* (default: the SVG file's folder; SVG
+    text has none) and are never read outside it unless *allow_outside_resources*; the
+    network is never used. An image that cannot be read is a Note and is not drawn.
+
     >>> doc = load_svg('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" height="5"/></svg>')
     >>> [s.tag for s in doc.shapes()], doc.width
     (['rect'], 10.0)
     """
     text, name, codec, data = _read_source(source)
+    folder = resources if resources is not None else (
+        Path(os.fspath(source)).parent if isinstance(source, os.PathLike) or (
+            isinstance(source, str) and not source.lstrip(" \t\r\n\ufeff").startswith("<")) else None)
+    images = ImageSource(Path(folder) if folder is not None else None, allow_outside_resources,
+                         load_document=_load_image_document)
     with recursion_room():
-        return _load(text, name, codec, data, tuple(str(d) for d in font_dirs or ()))
+        return _load(text, name, codec, data, tuple(str(d) for d in font_dirs or ()), images)
 
 
-def _load(text: str, name: str, codec: str, data: Optional[bytes], font_dirs: tuple[str, ...] = ()) -> Document:
+def _load_image_document(data: bytes, images: ImageSource) -> Document:
+    """An SVG shown by an ``<image>``: read like a file, its own images one level deeper."""
+    text, name, codec, data = _read_source(data, "the SVG image")
+    return _load(text, name, codec, data, (), images)
+
+
+def _load(text: str, name: str, codec: str, data: Optional[bytes], font_dirs: tuple[str, ...] = (),
+          images: Optional[ImageSource] = None) -> Document:
     root, source_map, namespaces, prolog, epilog = read_xml(text, name)
     source_map.encoding = codec
     source_map.original = (text, data) if data is not None else None
@@ -303,7 +320,7 @@ def _load(text: str, name: str, codec: str, data: Optional[bytes], font_dirs: tu
     _note_kept(root, svg_ns, referenced, notes)
 
     vb = viewbox or (0.0, 0.0, width, height)
-    builder = RenderTreeBuilder(name, svg_ns, cascade, ids, parent, notes, font_dirs)
+    builder = RenderTreeBuilder(name, svg_ns, cascade, ids, parent, notes, font_dirs, images)
     gradients: dict[str, Gradient] = {}
     for el in root.iter():
         if isinstance(el.tag, str) and local_name(el.tag) in GRADIENT_TAGS and el.tag.startswith(svg_ns) \

@@ -18,6 +18,7 @@ from xml.etree.ElementTree import Element
 import numpy as np
 
 from vecedit.errors import SVGError
+import vecedit.svg.images as images
 import vecedit.svg.markers as markers
 import vecedit.svg.patterns as patterns
 import vecedit.svg.properties as props
@@ -54,8 +55,11 @@ class Context:
 
 class RenderTreeBuilder:
     def __init__(self, name: str, svg_ns: str, cascade: Cascade, ids: dict[str, Element],
-                 parent: dict[Element, Element], notes: list[Note], font_dirs: tuple[str, ...] = ()):
+                 parent: dict[Element, Element], notes: list[Note], font_dirs: tuple[str, ...] = (),
+                 image_source: Optional[images.ImageSource] = None):
         self.name = name
+        self.images = image_source or images.ImageSource()
+        self.decoded_images: dict[str, object] = {}  # href -> pixels (or why not), each decoded once
         self.font_dirs = font_dirs
         self.svg_ns = svg_ns
         self.cascade = cascade
@@ -205,7 +209,7 @@ class RenderTreeBuilder:
         if not self._is_svg(el):
             return None
         local = local_name(el.tag)
-        if local not in ("path", "g", "a", "switch", "svg", "use", "text") and local not in BASIC_SHAPES:
+        if local not in ("path", "g", "a", "switch", "svg", "use", "text", "image") and local not in BASIC_SHAPES:
             return None  # defs, symbol, gradients, … (see parse._note_kept)
         style = self.style(el, ctx.style, ctx.viewport)
         hidden = ctx.hidden or style["display"].strip() == "none"
@@ -218,6 +222,8 @@ class RenderTreeBuilder:
             return self._shape(el, style, ctx)
         if local == "use":
             return self._use(el, style, ctx)
+        if local == "image":
+            return images.image_node(self, el, style, ctx, self._transform(el, style))
         if local == "svg":
             return self._viewport(el, el, style, ctx, self._transform(el, style))
         group = self._new_group(el, style, ctx)
