@@ -8,7 +8,7 @@ nested viewports and paints.
 
 Canvas size (SVG 2 §8.2, CSS 2 §10.3.2 for replaced elements, as resvg does):
 
-* ``width`` and ``height`` given: used, in any unit (px, pt, pc, mm, cm, in, em = 16 px);
+* ``width`` and ``height`` given: used, in any unit (px, pt, pc, mm, cm, in, em against the root font-size, vw/vh unknown there: the default 300 × 150);
 * one missing: derived from the other through the ``viewBox`` aspect ratio;
 * both missing: the ``viewBox`` size;
 * no ``viewBox`` either: CSS's default object size, 300 × 150;
@@ -35,7 +35,7 @@ from vecedit.svg.images import ImageSource
 from vecedit.svg.model import Document, Gradient, Note
 from vecedit.svg.render_tree import SVG_NS, RenderTreeBuilder
 from vecedit.svg.transform import parse_preserve_aspect_ratio, parse_transform, parse_viewbox, viewbox_transform
-from vecedit.svg.units import parse_length
+from vecedit.svg.units import lengths_in, parse_length
 from vecedit.svg.xmltree import BOM_MARK, decode_source, document_codec, read_xml, recursion_room
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -321,37 +321,40 @@ def _load(text: str, name: str, codec: str, data: Optional[bytes], font_dirs: tu
 
     vb = viewbox or (0.0, 0.0, width, height)
     builder = RenderTreeBuilder(name, svg_ns, cascade, ids, parent, notes, font_dirs, images)
-    gradients: dict[str, Gradient] = {}
-    for el in root.iter():
-        if isinstance(el.tag, str) and local_name(el.tag) in GRADIENT_TAGS and el.tag.startswith(svg_ns) \
-                and el.get("id") and el.get("id") not in gradients and ids.get(el.get("id")) is el:
-            try:
-                gradients[el.get("id")] = parse_gradient(el, ids, builder.source_style, (vb[2], vb[3]), svg_ns, notes)
-            except SVGError as e:  # dropped with a Note: what paints with it uses its fallback
-                notes.append(Note(local_name(el.tag), el.get("id"), f"invalid {e}; the gradient is not used, "
-                                                                     "as browsers do", False))
-    builder.gradients = gradients
-    try:
-        own = parse_transform(root.get("transform"))
-    except SVGError as e:
-        notes.append(Note("svg", root.get("id"), f"invalid {e}; the transform is ignored, as browsers do", False))
-        own = np.eye(3)
-    root_ctm = own @ viewbox_transform(vb, width, height, parse_preserve_aspect_ratio(root.get("preserveAspectRatio")))
-    render_root = builder.build_root(root, root_ctm, (vb[2], vb[3]))
-    return Document(
-        root_node=root,
-        namespaces=namespaces,
-        width=width,
-        height=height,
-        viewbox=vb,
-        root=render_root,
-        gradients=gradients,
-        notes=_dedupe(notes),
-        prolog=prolog,
-        epilog=epilog,
-        source=source_map,
-        filters=builder.filters.parsed,
-    )
+    with lengths_in(css_viewport=(width, height)):  # vw/vh: the canvas
+        gradients: dict[str, Gradient] = {}
+        for el in root.iter():
+            if isinstance(el.tag, str) and local_name(el.tag) in GRADIENT_TAGS and el.tag.startswith(svg_ns) \
+                    and el.get("id") and el.get("id") not in gradients and ids.get(el.get("id")) is el:
+                try:
+                    with lengths_in(font_size=float(builder.source_style(el)["font-size"][:-2])):
+                        gradients[el.get("id")] = parse_gradient(el, ids, builder.source_style, (vb[2], vb[3]), svg_ns,
+                                                                 notes)
+                except SVGError as e:  # dropped with a Note: what paints with it uses its fallback
+                    notes.append(Note(local_name(el.tag), el.get("id"), f"invalid {e}; the gradient is not used, "
+                                                                         "as browsers do", False))
+        builder.gradients = gradients
+        try:
+            own = parse_transform(root.get("transform"))
+        except SVGError as e:
+            notes.append(Note("svg", root.get("id"), f"invalid {e}; the transform is ignored, as browsers do", False))
+            own = np.eye(3)
+        root_ctm = own @ viewbox_transform(vb, width, height, parse_preserve_aspect_ratio(root.get("preserveAspectRatio")))
+        render_root = builder.build_root(root, root_ctm, (vb[2], vb[3]))
+        return Document(
+            root_node=root,
+            namespaces=namespaces,
+            width=width,
+            height=height,
+            viewbox=vb,
+            root=render_root,
+            gradients=gradients,
+            notes=_dedupe(notes),
+            prolog=prolog,
+            epilog=epilog,
+            source=source_map,
+            filters=builder.filters.parsed,
+        )
 
 
 def _dedupe(notes: list[Note]) -> list[Note]:

@@ -14,7 +14,7 @@ from typing import Optional
 from vecedit.errors import SVGError
 from vecedit.svg.color import parse_color, split_paint
 from vecedit.svg.css import INHERITED, INITIAL
-from vecedit.svg.units import diagonal, parse_length
+from vecedit.svg.units import diagonal, length_context, parse_length
 
 
 def fraction(text: str) -> float:
@@ -136,7 +136,7 @@ def font_size(text: str, parent: float, viewport: tuple[float, float]) -> float:
         if t.endswith("%"):
             return float(t[:-1]) / 100.0 * parent
         if t.endswith("rem"):
-            return float(t[:-3]) * 16.0
+            return float(t[:-3]) * length_context().root_font_size
         if t.endswith("em"):
             return float(t[:-2]) * parent
         if t.endswith("ex"):

@@ -31,7 +31,7 @@ from vecedit.svg.refs import BrokenReference, References, href_of
 from vecedit.svg.shapes import BASIC_SHAPES
 from vecedit.svg.transform import max_scale, parse_preserve_aspect_ratio, parse_transform, parse_viewbox
 from vecedit.svg.transform import is_invertible, translate, viewbox_transform
-from vecedit.svg.units import parse_length
+from vecedit.svg.units import length_context, lengths_in, parse_length
 
 SVG_NS = "http://www.w3.org/2000/svg"
 CANVAS_TOLERANCE = 0.1  # max arc approximation error, canvas pixels
@@ -190,6 +190,11 @@ class RenderTreeBuilder:
 
     def build_root(self, root: Element, ctm: np.ndarray, viewport: tuple[float, float]) -> Group:
         style = self.style(root, None, viewport)
+        size = float(style["font-size"][:-2])
+        with lengths_in(font_size=size, root_font_size=size):
+            return self._root(root, style, ctm, viewport)
+
+    def _root(self, root: Element, style: dict, ctm: np.ndarray, viewport: tuple[float, float]) -> Group:
         ctx = Context(ctm=ctm, style=style, viewport=viewport, hidden=style["display"].strip() == "none")
         group = self._new_group(root, style, ctx)
         if not self._filter(group, root, style, ctm):
@@ -214,6 +219,13 @@ class RenderTreeBuilder:
         style = self.style(el, ctx.style, ctx.viewport)
         hidden = ctx.hidden or style["display"].strip() == "none"
         ctx = replace(ctx, style=style, hidden=hidden)
+        font_size = float(style["font-size"][:-2])
+        if font_size == length_context().font_size:
+            return self._element(el, local, style, ctx)
+        with lengths_in(font_size=font_size):
+            return self._element(el, local, style, ctx)
+
+    def _element(self, el: Element, local: str, style: dict, ctx: Context) -> Union[Group, Shape, None]:
         if local == "text":
             from vecedit.text.build import build_text
 

@@ -1,15 +1,22 @@
 """Numbers and lengths (SVG 1.1 §4.2, CSS Values 3 §5–6).
 
-Absolute units convert at CSS's 96 px per inch. ``em`` is taken as 16 px and ``ex``
-as 8 px (vecedit does not resolve ``font-size``). Percentages need a reference
-length, which the caller passes (SVG 1.1 §7.10: x-like lengths against the viewport
-width, y-like against its height, others against ``sqrt((w² + h²) / 2)``).
+Absolute units convert at CSS's 96 px per inch. Font- and viewport-relative units
+(CSS Values 3 §6) read the :class:`LengthContext` the render tree sets for the element
+being resolved (:func:`lengths_in`): ``em`` its font-size, ``ex`` and ``ch`` half of it
+(CSS's fallback when the font's x-height and "0" advance are not measured, as resvg),
+``rem`` the root's font-size, ``vw``/``vh``/``vmin``/``vmax`` the outermost viewport
+(the canvas in px). Percentages need a reference length, which the caller passes
+(SVG 1.1 §7.10: x-like lengths against the viewport width, y-like against its height,
+others against ``sqrt((w² + h²) / 2)``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import re
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from vecedit.errors import SVGError
@@ -29,9 +36,40 @@ PX_PER_UNIT: dict[str, float] = {
     "cm": 96.0 / 2.54,
     "q": 96.0 / 101.6,
     "in": 96.0,
-    "em": 16.0,
-    "ex": 8.0,
 }
+RELATIVE_UNITS = ("em", "ex", "ch", "rem", "vw", "vh", "vmin", "vmax")
+
+
+@dataclass(frozen=True)
+class LengthContext:
+    """What relative units are relative to, for the element being resolved."""
+
+    font_size: float = 16.0
+    root_font_size: float = 16.0
+    css_viewport: tuple[float, float] = (300.0, 150.0)  # the outermost viewport in px (vw, vh)
+
+    def px(self, unit: str) -> float:
+        w, h = self.css_viewport
+        return {"em": self.font_size, "ex": self.font_size / 2, "ch": self.font_size / 2,
+                "rem": self.root_font_size, "vw": w / 100, "vh": h / 100,
+                "vmin": min(w, h) / 100, "vmax": max(w, h) / 100}[unit]
+
+
+_CONTEXT: contextvars.ContextVar[LengthContext] = contextvars.ContextVar("vecedit_lengths", default=LengthContext())
+
+
+@contextlib.contextmanager
+def lengths_in(**changes):
+    """Resolve relative units inside the block with these :class:`LengthContext` fields changed."""
+    token = _CONTEXT.set(replace(_CONTEXT.get(), **changes))
+    try:
+        yield
+    finally:
+        _CONTEXT.reset(token)
+
+
+def length_context() -> LengthContext:
+    return _CONTEXT.get()
 
 
 FLOAT_MAX = 3.4028234663852886e38  # browsers keep numbers as 32-bit floats and clamp to this
@@ -74,6 +112,8 @@ def parse_length(text: str, percent_of: Optional[float] = None, what: str = "len
         if percent_of is None:
             raise SVGError(f"{what} {text.strip()!r} is a percentage where none is allowed; use an absolute length")
         return value / 100.0 * percent_of
+    if unit in RELATIVE_UNITS:
+        return value * _CONTEXT.get().px(unit)
     if unit not in PX_PER_UNIT:
         raise SVGError(f"{what} {text.strip()!r} has unknown unit {unit!r}; use px, pt, pc, mm, cm, in, em or %")
     return value * PX_PER_UNIT[unit]
