@@ -222,9 +222,15 @@ def sample_views(base_image: torch.Tensor, views: Views, size: int, mean: Option
 @torch.no_grad()
 def template_text_features(encoder: Encoder, text: str, templates: Sequence[str]) -> torch.Tensor:
     """``(D,)``: the normalised mean over ``templates`` (``str.format`` patterns) of the
-    normalised text features of ``text`` (CLIP's prompt ensembling)."""
-    features = F.normalize(encoder.encode_text([t.format(text) for t in templates]).float(), dim=-1)
-    return F.normalize(features.mean(0), dim=0)
+    normalised text features of ``text`` (CLIP's prompt ensembling). Kept on disk between runs
+    for an encoder that names its weights (``cache_identity``: :mod:`vecedit.losses.text_cache`)."""
+    from vecedit.losses.text_cache import cached
+
+    def compute() -> torch.Tensor:
+        features = F.normalize(encoder.encode_text([t.format(text) for t in templates]).float(), dim=-1)
+        return F.normalize(features.mean(0), dim=0)
+
+    return cached(getattr(encoder, "cache_identity", None), text, list(templates), compute)
 
 
 def normalise(batch: torch.Tensor, encoder: Encoder) -> torch.Tensor:

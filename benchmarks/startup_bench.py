@@ -1,0 +1,93 @@
+"""Start-up: seconds from the ``vecedit edit`` command to the start of its first iteration.
+
+Runs the real command line (``python -m vecedit edit DOC -p … --clip-checkpoint FILE``) in a
+fresh process, ``--runs`` times in a row (the first may find a cold page cache or an empty
+text-feature cache; the rest are "a warm machine"). The child is the ordinary command with one
+probe: when the editor is about to take its first step, it prints the wall seconds since the
+parent started it and its own CPU seconds (user + system, all threads), and exits.
+
+The document is a random 1000-path 512² SVG; the encoder an open_clip ViT-B-32 with RANDOM
+weights saved as a full-size checkpoint (timing only). The text-feature cache lives in a
+temporary ``XDG_CACHE_HOME`` so the first run is a cold cache and the others warm, whatever
+this machine's own cache holds. Prints JSON.
+
+    python benchmarks/startup_bench.py [--runs 3] [--checkpoint vitb32.pt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from edit_bench import random_svg
+
+PROBE = """
+import os, resource, sys, time
+import vecedit.edit.loop as loop
+first = loop.Editor._iteration
+def probe(self, bar):
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print("STARTUP", time.time() - float(os.environ["STARTUP_T0"]), usage.ru_utime + usage.ru_stime, flush=True)
+    os._exit(0)
+loop.Editor._iteration = probe
+from vecedit.cli import main
+sys.argv = ["vecedit", *sys.argv[1:]]
+main()
+"""
+
+
+def make_checkpoint(path: Path) -> None:
+    import open_clip
+    import torch
+
+    torch.manual_seed(0)
+    model = open_clip.create_model("ViT-B-32", pretrained=None)
+    torch.save(model.state_dict(), path)
+
+
+def one_run(args: list[str], env: dict) -> dict:
+    env = {**env, "STARTUP_T0": repr(time.time())}
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], env=env, capture_output=True, text=True)
+    line = next((l for l in done.stdout.splitlines() if l.startswith("STARTUP")), None)
+    if line is None:
+        raise SystemExit(f"the command did not reach its first iteration:\n{done.stderr[-2000:]}")
+    wall, cpu = (float(v) for v in line.split()[1:])
+    status = [l for l in done.stderr.splitlines() if l.startswith("vecedit:")]
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "status_lines": status}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--checkpoint", help="a ViT-B-32 state_dict (default: a random one, made once)")
+    parser.add_argument("--patches", type=int, default=64)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        checkpoint = Path(args.checkpoint) if args.checkpoint else tmp / "vitb32_random.pt"
+        if not args.checkpoint:
+            make_checkpoint(checkpoint)
+        doc = tmp / "doc.svg"
+        doc.write_text(random_svg(1000, 512, 0))
+        env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache")}
+        command = ["edit", str(doc), "-p", "a photo of an astronaut on the moon", "--clip-checkpoint",
+                   str(checkpoint), "--patches", str(args.patches), "-o", str(tmp / "out.svg")]
+        runs = [one_run(command, env) for _ in range(args.runs)]
+    warm = runs[1:] or runs
+    print(json.dumps({
+        "command": "vecedit edit doc.svg -p '…' --clip-checkpoint vitb32.pt (1000 paths, 512², ViT-B-32)",
+        "load_average": list(os.getloadavg()), "threads": os.environ.get("OMP_NUM_THREADS", "default"),
+        "runs": runs, "first_run_cold_text_cache_s": runs[0]["wall_s"],
+        "warm_median_wall_s": sorted(r["wall_s"] for r in warm)[len(warm) // 2],
+        "warm_median_cpu_s": sorted(r["cpu_s"] for r in warm)[len(warm) // 2],
+    }, indent=1))
+
+
+if __name__ == "__main__":
+    main()
