@@ -43,8 +43,10 @@ def linear_t(u, v, geometry):
 
 
 def radial_t(u, v, geometry):
+    """The largest t whose circle (centre f + t·(c − f), radius fr + t·(r − fr) ≥ 0) passes through (u, v)."""
     cx, cy, r, fx, fy, fr = (geometry[i] for i in range(6))
-    # SVG 1.1: a focal point outside the end circle is moved onto it (just inside)
+    # SVG 1.1 (and the issue): a focal point outside the end circle is moved onto it (just
+    # inside); resvg draws SVG 2's cone instead
     fdx, fdy = fx - cx, fy - cy
     dist = torch.sqrt(fdx * fdx + fdy * fdy + EPS)
     pull = torch.clamp(r * 0.999 / dist, max=1.0)
@@ -57,18 +59,22 @@ def radial_t(u, v, geometry):
     disc = torch.clamp(b * b - a * c, min=0.0)
     s = torch.sqrt(disc + EPS)
     quad = (a.abs() > EPS).expand_as(b)
-    t_quad = _safe_div(b + torch.where(a < 0, -s, s), a.expand_as(b), quad, 0.0)
+    hi = _safe_div(b + torch.where(a < 0, -s, s), a.expand_as(b), quad, 0.0)
+    lo = _safe_div(b - torch.where(a < 0, -s, s), a.expand_as(b), quad, 0.0)
+    t_quad = torch.where(fr + hi * dr >= 0, hi, lo)  # the larger root unless its radius is negative (fr > r)
     t_lin = _safe_div(c, 2 * b, b.abs() > EPS, 0.0)
     return torch.where(quad, t_quad, t_lin)
 
 
 def spread(t: torch.Tensor, method: str) -> torch.Tensor:
+    """Repeat and reflect fold t into [0, 1]; pad leaves it: :func:`stop_colors` holds the end stops
+    beyond, so where stops share an offset the pad area takes the outermost one (before 0: the first)."""
     if method == "repeat":
         return t - torch.floor(t)
     if method == "reflect":
         m = t - 2 * torch.floor(t * 0.5)
         return 1 - (m - 1).abs()
-    return t.clamp(0.0, 1.0)
+    return t
 
 
 def stop_colors(t: torch.Tensor, offsets: torch.Tensor, colors: torch.Tensor) -> torch.Tensor:
@@ -91,6 +97,8 @@ def gradient_colors(scene, paint, x0: int, y0: int, w: int, h: int) -> torch.Ten
     u, v = pixel_grid(x0, y0, w, h, paint.to_canvas, geometry)
     t = linear_t(u, v, geometry) if grad.kind == "linear" else radial_t(u, v, geometry)
     t = spread(t, grad.spread)
+    if grad.kind == "radial":  # r = 0: the last stop's colour everywhere (SVG 1.1 §13.2.3)
+        t = torch.where(geometry[2] > 0, t, torch.ones_like(t))
     rgba = stop_colors(t, scene.stop_offsets[grad.stops], scene.stop_colors[grad.stops])
     if paint.opacity != 1.0:
         rgba = torch.cat([rgba[..., :3], rgba[..., 3:] * paint.opacity], dim=-1)

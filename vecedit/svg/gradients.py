@@ -4,7 +4,9 @@ Resolves ``href`` / ``xlink:href`` chains (attributes and stops a gradient does 
 define come from the gradient it references, §13.2.2 / §13.2.3; cycles stop the
 chain), percentages, defaults (§13.2.2: x2 = 100%, the rest 0%; §13.2.3: cx = cy =
 r = 50%, fx/fy default to cx/cy, SVG 2 adds fr = 0%), and stops (§13.2.4: offsets
-clamp to [0, 1] and never decrease; ``stop-opacity`` folds into alpha).
+clamp to [0, 1] and never decrease; ``stop-opacity`` folds into alpha). Across kinds
+(a linear gradient referencing a radial one) only the shared attributes and stops are
+inherited.
 """
 
 from __future__ import annotations
@@ -103,10 +105,13 @@ def parse_gradient(
     """One gradient element → :class:`Gradient`. Bad lengths or transforms raise SVGError."""
     chain = _chain(el, ids, notes)
 
-    def attr(name: str) -> Optional[str]:
+    def attr(name: str, chain: list[Element] = chain) -> Optional[str]:
         return next((g.get(name) for g in chain if g.get(name) is not None), None)
 
     kind = "linear" if local_name(el.tag) == "linearGradient" else "radial"
+    # SVG 2 §14.3.3: units, transform, spread and stops come from any gradient in the chain,
+    # the geometry only from gradients of the same kind (as resvg)
+    same_kind = [g for g in chain if local_name(g.tag) == local_name(el.tag)]
     units = attr("gradientUnits") or "objectBoundingBox"
     if units not in ("objectBoundingBox", "userSpaceOnUse"):
         units = "objectBoundingBox"
@@ -115,7 +120,7 @@ def parse_gradient(
         spread = "pad"
     values: dict[str, float] = {}
     for name, default, axis in LINEAR_DEFAULTS if kind == "linear" else RADIAL_DEFAULTS:
-        text = attr(name)
+        text = attr(name, same_kind)
         if text is None:
             text = default
         if text is None:  # fx, fy follow cx, cy

@@ -50,6 +50,12 @@ def _fraction_or_length(text: Optional[str], default: float, bbox_units: bool, r
     return parse_length(t, ref, what=what)
 
 
+def bbox_units(builder, target) -> bool:
+    """Whether the pattern's tile is given in the painted element's bounding box (the default)."""
+    units = next((p.get("patternUnits") for p in _chain(builder, target) if p.get("patternUnits") is not None), None)
+    return (units or "objectBoundingBox").strip() == "objectBoundingBox"
+
+
 def resolve(builder, target, el, ctx, subpaths, shape_ctm: np.ndarray) -> Optional[PatternTile]:
     """The tile of pattern ``target`` painting element ``el`` (geometry ``subpaths``), or None: paints nothing."""
     pid = target.get("id")

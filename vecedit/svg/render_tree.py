@@ -25,7 +25,7 @@ import vecedit.svg.properties as props
 from vecedit.svg.color import BLACK, parse_color, split_paint
 from vecedit.svg.css import Cascade, local_name
 from vecedit.svg.filters import FilterParser
-from vecedit.svg.geometry import path_to_subpaths
+from vecedit.svg.geometry import path_to_subpaths, subpaths_bbox
 from vecedit.svg.model import Gradient, GradientRef, Group, Note, Paint, PatternRef, Shape
 from vecedit.svg.refs import BrokenReference, References, href_of
 from vecedit.svg.shapes import BASIC_SHAPES
@@ -521,6 +521,8 @@ class RenderTreeBuilder:
             self._note(el, f"{prop} of {label} refers to {url!r}, which is not in this file; drawn as {what}", True)
             return fallback
         tlocal = local_name(target.tag)
+        if subpaths and self._bbox_units(url[1:], target) and _zero_sized(subpaths):
+            return fallback  # SVG 2 §13.2: no bounding box to map the server onto: the fallback paints
         if url[1:] in self.gradients:
             if not self.gradients[url[1:]].stops:  # SVG 1.1 §13.2.4: no stops paints nothing
                 return None
@@ -530,6 +532,17 @@ class RenderTreeBuilder:
         self._note(el, f"{prop} of {label} refers to a <{tlocal}>, which is not a paint server; drawn as none", True)
         return fallback
 
+
+    def _bbox_units(self, server_id: str, target: Element) -> bool:
+        """Whether the paint server *target* is laid out on the painted element's bounding box."""
+        if server_id in self.gradients:
+            return self.gradients[server_id].units == "objectBoundingBox"
+        return self._is_svg(target, "pattern") and patterns.bbox_units(self, target)
+
+
+def _zero_sized(subpaths) -> bool:
+    x0, y0, x1, y1 = subpaths_bbox(subpaths)
+    return not (x1 - x0 > 0 and y1 - y0 > 0)
 
 
 class _Attributes:
