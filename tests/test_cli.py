@@ -308,14 +308,15 @@ def test_empty_document_renders_transparent_or_white(tmp_path, capsys):
 
 
 def test_render_warns_about_what_the_builtin_renderer_skips(tmp_path, capsys):
-    main(["render", str(UNSUPPORTED / "mask.svg"), "-o", str(tmp_path / "c.png"), "--width", "32"])
+    main(["render", str(UNSUPPORTED / "foreign-object.svg"), "-o", str(tmp_path / "c.png"), "--width", "32"])
     out, err = capsys.readouterr()
-    assert "vecedit: warning:" in err and 'mask id="m"' in err and "vecedit info" in err
-    main(["render", str(UNSUPPORTED / "mask.svg"), "-o", str(tmp_path / "c.png"), "--width", "32",
+    assert "vecedit: warning:" in err and 'foreignObject id="html"' in err and "vecedit info" in err
+    main(["render", str(UNSUPPORTED / "foreign-object.svg"), "-o", str(tmp_path / "c.png"), "--width", "32",
           "--renderer", "reference"])
     assert capsys.readouterr().err == ""
-    main(["render", str(UNSUPPORTED / "clippath.svg"), "-o", str(tmp_path / "c.png"), "--width", "32"])
-    assert capsys.readouterr().err == ""  # clip paths are drawn: nothing to warn about
+    for drawn in ("clippath.svg", "mask.svg"):  # clip paths and masks are drawn: nothing to warn about
+        main(["render", str(UNSUPPORTED / drawn), "-o", str(tmp_path / "c.png"), "--width", "32"])
+        assert capsys.readouterr().err == "", drawn
 
 
 # ----------------------------------------------------------------------------- info
@@ -334,7 +335,7 @@ def test_info_lists_size_shapes_and_paints(capsys):
 
 @pytest.mark.parametrize(
     "name, ids, kept",
-    [("mask", ["faded", "plain"], 'mask id="m"')],
+    [("foreign-object", ["under", "plain"], 'foreignObject id="html"')],
 )
 def test_info_flags_what_the_builtin_renderer_does_not_apply(name, ids, kept, capsys):
     out = render_ok(capsys, ["info", UNSUPPORTED / f"{name}.svg"])
@@ -350,6 +351,13 @@ def test_info_says_text_is_drawn_from_glyphs_and_how_an_edit_writes_it(capsys):
     assert "NOT APPLIED" not in out
     assert 'text id="label"' in out and "drawn from glyph outlines" in out and "aria-label" in out
     assert any(line.split()[:2] == ["label", "text"] for line in out.splitlines())
+
+
+def test_info_lists_masks_as_drawn_but_not_editable(capsys):
+    out = render_ok(capsys, ["info", UNSUPPORTED / "mask.svg"])
+    assert "NOT APPLIED" not in out
+    assert 'mask id="m"' in out and "draws it where it is used" in out
+    assert "mask on #faded is drawn" in out
 
 
 def test_info_lists_clip_paths_as_drawn_but_not_editable(capsys):

@@ -1,6 +1,6 @@
 """Forced rewrites: every editable shape marked edited with its values unchanged renders the same (≥ 50 dB).
 
-Over the feature families whose content is drawn through other elements (markers,
+Over the feature families whose content is drawn through other elements (markers, masks, clips,
 patterns, images, dashes): rewriting the shapes that use them must keep the
 references (``url(#pattern)``, ``marker-*``) and the dash settings. Where a path has arcs,
 the comparison is with the geometry-only rewrite: resvg flattens an arc differently from
@@ -18,7 +18,7 @@ from vecedit.render.reference import render_reference
 from vecedit.svg import dumps_svg, load_svg
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
-FAMILIES = ("dashes", "markers", "patterns", "images", "realworld")
+FAMILIES = ("dashes", "markers", "patterns", "images", "realworld", "masks", "clip", "structure", "blend")
 FILES = sorted(p for family in FAMILIES for p in (CORPUS / family).glob("*.svg"))
 EVERYTHING = {"geometry", "fill", "stroke", "stroke_width", "opacity", "fill_opacity", "stroke_opacity"}
 

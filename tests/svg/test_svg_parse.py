@@ -80,7 +80,10 @@ def test_nested_svg_viewport():
     (inner,) = doc.root.children
     assert isinstance(inner, Group) and inner.id == "inner"
     assert bbox(doc.shapes()[0]) == (10, 20, 60, 70)
-    assert any("clipping of #inner" in n.message and n.affects_picture for n in doc.notes)
+    (holder,) = inner.children  # the content, clipped to the viewport (overflow: hidden by default)
+    (edge,) = holder.clip.children
+    assert bbox(edge) == (10, 20, 60, 70)
+    assert not any(n.affects_picture for n in doc.notes)
 
 
 def test_nested_svg_percentages_and_overflow_visible():
@@ -321,8 +324,7 @@ def test_kept_elements_are_noted():
     assert not text.affects_picture and "drawn from glyph outlines" in text.message
     assert notes[("image", "i")].affects_picture
     assert notes[("foreignObject", None)].affects_picture
-    assert notes[("mask", "m")].affects_picture
-    for tag, i in (("pattern", "pp"), ("marker", "mk")):  # drawn by the builtin renderer
+    for tag, i in (("pattern", "pp"), ("marker", "mk"), ("mask", "m")):  # drawn by the builtin renderer
         assert not notes[(tag, i)].affects_picture, tag
     assert not notes[("clipPath", "cp")].affects_picture  # the builtin renderer clips by it
     assert not notes[("filter", "f")].affects_picture  # the builtin renderer applies it
@@ -335,6 +337,7 @@ def test_kept_elements_are_noted():
     assert group.clip_path == "cp" and group.mask == "m"
     messages = [n.message for n in doc.notes if n.tag in ("g", "path")]
     assert any("clip-path on a <g> is drawn" in m for m in messages)
+    assert any("mask on a <g> is drawn" in m for m in messages)
     assert not any("filter" in m or "markers" in m for m in messages)  # both drawn by the builtin renderer
 
 

@@ -91,7 +91,9 @@ INITIAL: dict[str, str] = {**INHERITED, **NOT_INHERITED}
 
 # Properties that may also be written as presentation attributes (SVG 2 §6.6).
 # ``transform`` is an attribute of its own in SVG 1.1 but a presentation attribute in SVG 2.
-PRESENTATION_ATTRIBUTES = frozenset(INITIAL)  # not the ``marker`` shorthand: CSS only (SVG 2 §11.6.5, as resvg)
+# Not the ``marker`` shorthand (SVG 2 §11.6.5), nor ``mix-blend-mode``/``isolation`` (Compositing 1
+# defines no attributes): CSS only, as resvg.
+PRESENTATION_ATTRIBUTES = frozenset(INITIAL) - {"mix-blend-mode", "isolation"}
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,7 @@ class Shape:
     dasharray: Optional[tuple[float, ...]] = None
     dashoffset: float = 0.0
     visible: bool = True  # display:none / visibility:hidden resolve to False
+    displayed: bool = True  # False under display:none (left out of bounding boxes; hidden shapes count)
     editable: bool = True
     reason: Optional[str] = None  # why not editable, when it is not
     edited: set[str] = field(default_factory=set)

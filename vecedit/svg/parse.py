@@ -54,7 +54,7 @@ _URL_REF = re.compile(r"url\(\s*['\"]?#([^)'\"\s]+)")
 KEPT = {
     "foreignObject": ("foreignObject is kept but not drawn by the builtin renderer", True),
     "filter": ("filter is kept; the builtin renderer applies it", False),
-    "mask": ("mask is kept; masks are not applied by the builtin renderer", None),
+    "mask": ("mask is kept; the builtin renderer draws it where it is used (its content is not editable)", False),
     "clipPath": ("clipPath is kept; the builtin renderer clips by it, its content is not editable", False),
     "pattern": ("pattern is kept; the builtin renderer draws it where it paints (its content is not editable)", False),
     "marker": ("marker is kept; the builtin renderer draws it where it is used (its content is not editable)", False),

@@ -121,3 +121,7 @@ def _rebase(group: Group, m: np.ndarray) -> None:
             _rebase(child, m)
     if group.clip is not None:
         _rebase(group.clip, m)
+    mask = group.masking
+    while mask is not None:
+        _rebase(mask.content, m)
+        mask = mask.mask

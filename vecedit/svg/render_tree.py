@@ -20,15 +20,18 @@ import numpy as np
 from vecedit.errors import SVGError
 import vecedit.svg.images as images
 import vecedit.svg.markers as markers
+import vecedit.svg.masking as masking
 import vecedit.svg.patterns as patterns
 import vecedit.svg.properties as props
 from vecedit.svg.color import BLACK, parse_color, split_paint
+from vecedit.svg.masking import WHITE
 from vecedit.svg.css import Cascade, local_name
+from vecedit.svg.filter_primitives import BLEND_MODES
 from vecedit.svg.filters import FilterParser
 from vecedit.svg.geometry import path_to_subpaths, subpaths_bbox
 from vecedit.svg.model import Gradient, GradientRef, Group, Note, Paint, PatternRef, Shape
 from vecedit.svg.refs import BrokenReference, References, href_of
-from vecedit.svg.shapes import BASIC_SHAPES
+from vecedit.svg.shapes import BASIC_SHAPES, rect_subpath
 from vecedit.svg.transform import max_scale, parse_preserve_aspect_ratio, parse_transform, parse_viewbox
 from vecedit.svg.transform import is_invertible, translate, viewbox_transform
 from vecedit.svg.units import length_context, lengths_in, parse_length
@@ -157,23 +160,26 @@ class RenderTreeBuilder:
         if el is None:
             return group
         group.opacity = props.fraction(style["opacity"])
-        group.clip_path, group.mask = self._effects(el, style)
+        group.clip_path, group.mask, group.blend, group.isolate = self._effects(el, style)
         return group
 
-    def _effects(self, el: Element, style: dict) -> tuple[Optional[str], Optional[str]]:
-        """Note the effects the builtin renderer does not apply → (clip_path, mask)."""
+    def _effects(self, el: Element, style: dict) -> tuple[Optional[str], Optional[str], str, bool]:
+        """→ (clip_path, mask, mix-blend-mode, isolation), with a Note for what is dropped."""
         clip_path, mask = self._url(el, style, "clip-path"), self._url(el, style, "mask")
-        label = f"#{el.get('id')}" if el.get("id") else f"a <{local_name(el.tag)}>"
+        label = self._label(el)
         for prop, value in (("clip-path", clip_path), ("mask", mask)):
             if value is None:
                 continue
-            if prop == "clip-path" and self._is_svg(self.ids.get(value, el), "clipPath"):
-                self._note(el, f"clip-path on {label} is drawn; its clip content is kept but not editable", False)
+            if value not in self.ids:
+                self._note(el, f"{prop} on {label} refers to {value!r}, which is not in this file; it is ignored, "
+                               "as in browsers", False)
             else:
-                self._note(el, f"{prop} on {label} is not applied by the builtin renderer", True)
-        if style["mix-blend-mode"].strip().lower() != "normal":
-            self._note(el, f"mix-blend-mode on {label} is not applied by the builtin renderer", True)
-        return clip_path, mask
+                self._note(el, f"{prop} on {label} is drawn; its content is kept but not editable", False)
+        blend = style["mix-blend-mode"].strip().lower()
+        if blend not in BLEND_MODES:
+            self._invalid(el, SVGError(f"mix-blend-mode {blend!r}"), "normal is used")
+            blend = "normal"
+        return clip_path, mask, blend, style["isolation"].strip().lower() == "isolate"
 
     def _filter(self, group: Group, el: Element, style: dict, ctm: np.ndarray) -> bool:
         """Attach *el*'s ``filter`` chain (its user space is ``ctm``); False: do not draw *el*."""
@@ -200,7 +206,7 @@ class RenderTreeBuilder:
         if not self._filter(group, root, style, ctm):
             return group
         self._children(root, ctx, group)
-        if not self._resolve_clip(group, ctx):
+        if not self._resolve_effects(group, ctx):
             group.children = []  # the root's clip-path loops: nothing is drawn
         return group
 
@@ -250,49 +256,11 @@ class RenderTreeBuilder:
                     group.children.append(node)
         else:
             self._children(el, sub, group)
-        return group if self._resolve_clip(group, sub) else None
+        return group if self._resolve_effects(group, sub) else None
 
-    # --- clip paths -------------------------------------------------------------------
-
-    def _resolve_clip(self, group: Group, ctx: Context) -> bool:
-        """SVG 1.1 §14.3.5: the clip path's shapes, in the user space of the clipped element
-        (``ctx.ctm``) or of its bounding box (``clipPathUnits="objectBoundingBox"``).
-
-        False when the clip path loops back to the group's element (which is then not
-        drawn, as browsers do; a Note says so)."""
-        clip_el = self.ids.get(group.clip_path or "")
-        if clip_el is None or not self._is_svg(clip_el, "clipPath"):
-            return True
-        try:
-            with self.refs.follow("clip-path", group.node, clip_el):
-                group.clip = self._clip_group(clip_el, group, ctx)
-        except BrokenReference as e:
-            if not e.breaks(group.node):
-                raise
-            self._note(group.node, e.message, False)
-            return False
-        return True
-
-    def _clip_group(self, clip_el: Element, group: Group, ctx: Context) -> Group:
-        style = self.style(clip_el, None, ctx.viewport)
-        base = ctx.ctm
-        if (clip_el.get("clipPathUnits") or "").strip() == "objectBoundingBox":
-            x0, y0, x1, y1 = _bbox_in_user_space(group, ctx.ctm)
-            base = base @ np.array([[x1 - x0, 0, x0], [0, y1 - y0, y0], [0, 0, 1.0]])
-        clip_ctx = Context(ctm=base @ self._transform(clip_el, style), style=style, viewport=ctx.viewport,
-                           reason=f"clip path content of #{group.clip_path}", in_clip=True)
-        clip = Group(node=clip_el, id=clip_el.get("id"))
-        for child in clip_el:
-            node = self.render(child, clip_ctx)
-            if node is None:
-                continue
-            rule = self.style(child, style, ctx.viewport)["clip-rule"].strip().lower()
-            for shape in _shapes_of(node):
-                shape.fill, shape.stroke = (1.0, 1.0, 1.0, 1.0), None
-                shape.fill_opacity = shape.opacity = 1.0
-                shape.fill_rule = rule if rule in ("nonzero", "evenodd") else "nonzero"
-                clip.children.append(shape)
-        return clip
+    def _resolve_effects(self, group: Group, ctx: Context) -> bool:
+        """The group's clip path and mask in its user space ``ctx.ctm`` (:mod:`.masking`); False: not drawn."""
+        return masking.resolve(self, group, ctx)
 
     def _switch_choice(self, el: Element) -> Optional[Element]:
         """SVG 1.1 §5.8.2: the first child whose conditions hold (no extensions are supported)."""
@@ -342,15 +310,21 @@ class RenderTreeBuilder:
         else:
             inner, viewport = translate(x, y), (w, h)
         # The UA style sheet gives nested viewports overflow: hidden (SVG 2 §8.1 / §5.5).
-        overflow = self.cascade.specified(content).get("overflow")
-        if (overflow.value.strip().lower() if overflow else "hidden") not in ("visible", "auto"):
-            label = f"#{content.get('id')}" if content.get("id") else f"a nested <{local_name(content.tag)}>"
-            self._note(content, f"the viewport clipping of {label} is not applied by the builtin renderer", True)
         sub = replace(ctx, ctm=ctx.ctm @ transform @ inner, viewport=viewport)
         if not self._filter(group, el, style, ctx.ctm @ transform):
             return group
-        self._children(content, sub, group)
-        return group
+        # The UA style sheet gives nested viewports overflow: hidden (SVG 2 §8.1 / §5.5): the
+        # content is clipped to the viewport, inside the element's own clip-path and mask.
+        overflow = self.cascade.specified(content).get("overflow")
+        holder = group
+        if (overflow.value.strip().lower() if overflow else "hidden") not in ("visible", "auto"):
+            edge = Shape(node=content, tag="rect", id=None, classes=(), subpaths=[rect_subpath(x, y, w, h)],
+                         ctm=ctx.ctm @ transform, fill=WHITE, stroke=None, editable=False,
+                         reason=f"the viewport of {self._label(content)}")
+            holder = Group(node=None, id=None, clip=Group(node=content, id=None, children=[edge]))
+            group.children.append(holder)
+        self._children(content, sub, holder)
+        return group if self._resolve_effects(group, replace(ctx, ctm=ctx.ctm @ transform)) else None
 
     def _use(self, el: Element, style: dict, ctx: Context) -> Optional[Group]:
         """SVG 2 §5.6: ``use`` → a group holding a non-editable instance of its target."""
@@ -386,13 +360,13 @@ class RenderTreeBuilder:
             inner = self._viewport(target, target, target_style, sub, np.eye(3), use=el)
             if inner is not None:
                 group.children.append(inner)
-            return group
+            return group if self._resolve_effects(group, replace(ctx, ctm=ctm)) else None
         node = self.render(target, sub)
         if node is None:
             self._note(el, f"use refers to #{tid}, a <{local_name(target.tag)}> that is not drawn", False)
         else:
             group.children.append(node)
-        return group if self._resolve_clip(group, replace(ctx, ctm=ctm)) else None
+        return group if self._resolve_effects(group, replace(ctx, ctm=ctm)) else None
 
     def count_instances(self, target: Element, times: int) -> None:
         """Count the shapes instancing *target* ``times`` creates; refuse a file that expands absurdly."""
@@ -461,14 +435,14 @@ class RenderTreeBuilder:
             self._note(el, f"vector-effect on {label} is not applied by the builtin renderer", True)
         drawn = local in markers.MARKABLE and shape.visible and not ctx.in_clip
         marks = markers.instances(self, el, style, ctx, shape) if drawn else []
-        clip_path, mask = self._effects(el, style)
-        filtered = style["filter"].strip().lower() != "none"
-        if clip_path is None and mask is None and not filtered and not marks:
+        clip_path, mask, blend, isolate = self._effects(el, style)
+        filtered = style["filter"].strip().lower() != "none" and not ctx.in_clip  # clip content is not filtered
+        if clip_path is None and mask is None and not filtered and not marks and blend == "normal":
             return shape
-        # The model keeps clips, masks, filters and markers on groups: wrap the shape (node = the shape's element).
+        # The model keeps clips, masks, filters, blending and markers on groups: wrap the shape (node = its element).
         children = marks + [shape] if markers.markers_first(style["paint-order"]) else [shape] + marks
-        group = Group(node=el, id=None, clip_path=clip_path, mask=mask, children=children)
-        if not self._filter(group, el, style, ctm):
+        group = Group(node=el, id=None, clip_path=clip_path, mask=mask, children=children, blend=blend)
+        if filtered and not self._filter(group, el, style, ctm):
             group.children = []
             return group
         if group.filters:  # opacity applies after the filter (Filter Effects 1 §9), to the markers too
@@ -476,7 +450,7 @@ class RenderTreeBuilder:
             for mark in marks:
                 mark.opacity = 1.0
         if clip_path is not None or mask is not None:
-            return group if self._resolve_clip(group, replace(ctx, ctm=ctm)) else None
+            return group if self._resolve_effects(group, replace(ctx, ctm=ctm)) else None
         return group
 
     def paint_fields(self, el: Element, style: dict, ctx: Context, subpaths=(),
@@ -488,7 +462,7 @@ class RenderTreeBuilder:
             fill_opacity=props.fraction(style["fill-opacity"]),
             stroke_opacity=props.fraction(style["stroke-opacity"]),
             opacity=props.fraction(style["opacity"]),
-            fill_rule=style["fill-rule"].strip().lower(),
+            fill_rule=style["clip-rule" if ctx.in_clip else "fill-rule"].strip().lower(),
             stroke_width=props.length(style["stroke-width"], ctx.viewport),
             linecap=style["stroke-linecap"].strip().lower(),
             linejoin=props.linejoin(style["stroke-linejoin"]),
@@ -497,6 +471,7 @@ class RenderTreeBuilder:
             dasharray=props.dasharray(style["stroke-dasharray"], ctx.viewport),
             dashoffset=props.length(style["stroke-dashoffset"], ctx.viewport),
             visible=not ctx.hidden and style["visibility"].strip().lower() == "visible",
+            displayed=not ctx.hidden,
             editable=ctx.reason is None,
             reason=ctx.reason,
         )
@@ -556,24 +531,3 @@ class _Attributes:
 
     def on_invalid(self, message: str) -> None:
         self.note(self.el, message, False)
-
-
-def _shapes_of(node: Union[Group, Shape]) -> list[Shape]:
-    if isinstance(node, Shape):
-        return [node]
-    return [shape for child in node.children for shape in _shapes_of(child)]
-
-
-def _bbox_in_user_space(group: Group, user_ctm: np.ndarray) -> tuple[float, float, float, float]:
-    """Bounding box of a group's shapes (control points), in the user space ``user_ctm`` maps."""
-    inverse = np.linalg.inv(user_ctm)
-    points = [
-        sub.points @ (inverse @ shape.ctm)[:2, :2].T + (inverse @ shape.ctm)[:2, 2]
-        for shape in _shapes_of(group)
-        for sub in shape.subpaths
-        if len(sub.points)
-    ]
-    if not points:
-        return (0.0, 0.0, 0.0, 0.0)
-    allp = np.concatenate(points)
-    return (*allp.min(axis=0), *allp.max(axis=0))

@@ -63,7 +63,7 @@ def build_text(builder, el: Element, style: dict, ctx) -> Optional[Group]:
         for kind, painter, paint_style, rects in piece.decorations:
             if kind == "line-through":
                 group.children.append(_shape(builder, painter, paint_style, rects, ctm, inner, el, laid.bbox))
-    return group if builder._resolve_clip(group, inner) else None
+    return group if builder._resolve_effects(group, inner) else None
 
 
 def _shape(builder, owner: Element, style: dict, subpaths, ctm, ctx, text: Element, bbox) -> Shape:

@@ -1,0 +1,140 @@
+"""The compositor's layer mechanism (vecedit/render/layers.py): masks, clips, blend modes, region-sized layers."""
+
+import numpy as np
+import pytest
+import torch
+
+import vecedit.render.layers as layers
+from vecedit.render.composite import render_scene
+from vecedit.scene import from_document
+from vecedit.svg import load_svg
+
+NS = 'xmlns="http://www.w3.org/2000/svg"'
+
+
+def _svg(body: str, size: int = 8) -> str:
+    return f'<svg {NS} width="{size}" height="{size}">{body}</svg>'
+
+
+def _render(text: str, **kw) -> np.ndarray:
+    with torch.no_grad():
+        return render_scene(from_document(load_svg(text), dtype=torch.float64), **kw).numpy()
+
+
+@pytest.mark.parametrize("kind, expect", [
+    ("luminance", 0.2125 * 0.2 + 0.7154 * 0.6 + 0.0721 * 1.0),  # sRGB values, as resvg
+    ("alpha", 0.5),
+])
+def test_mask_value_is_luminance_or_alpha(kind, expect):
+    mask = (f'<mask id="m" mask-type="{kind}" maskUnits="userSpaceOnUse" x="0" y="0" width="8" height="8">'
+            '<rect width="8" height="8" fill="rgb(51,153,255)" fill-opacity="0.5"/></mask>')
+    image = _render(_svg(mask + '<rect width="8" height="8" fill="white" mask="url(#m)"/>'))
+    lum = expect * (0.5 if kind == "luminance" else 1.0)  # luminance of the premultiplied colour
+    assert image[4, 4, 3] == pytest.approx(lum, abs=1e-6)
+
+
+def test_mask_region_clips_and_masks_multiply():
+    body = ('<mask id="inner" maskUnits="userSpaceOnUse" x="0" y="0" width="8" height="8">'
+            '<rect width="8" height="8" fill="#808080"/></mask>'
+            '<mask id="m" mask="url(#inner)" maskUnits="userSpaceOnUse" x="2" y="0" width="4" height="8">'
+            '<rect width="8" height="8" fill="white"/></mask>'
+            '<rect width="8" height="8" fill="black" mask="url(#m)"/>')
+    alpha = _render(_svg(body))[..., 3]
+    assert alpha[:, :2].max() == 0 and alpha[:, 6:].max() == 0  # outside the region
+    assert alpha[:, 2:6] == pytest.approx(np.full((8, 4), 128 / 255), abs=1e-6)  # the inner mask's grey
+
+
+def test_a_mask_costs_its_region_not_the_canvas(monkeypatch):
+    body = ('<mask id="m" maskUnits="userSpaceOnUse" x="10" y="10" width="20" height="20">'
+            '<rect width="400" height="400" fill="white"/></mask>'
+            '<rect width="400" height="400" fill="red" mask="url(#m)"/>')
+    sizes = []
+    real = layers.layer_ops
+
+    def spy(comp, group):
+        ops = real(comp, group)
+        sizes.extend(layers.source_size(src) for _, src in ops)
+        return ops
+
+    monkeypatch.setattr(layers, "layer_ops", spy)
+    import vecedit.render.composite as composite
+
+    monkeypatch.setattr(composite, "layer_ops", spy)
+    image = _render(_svg(body, 400))
+    assert sizes and max(h * w for h, w in sizes) <= 21 * 21  # the masked layer and the mask's own
+    assert image[20, 20, 3] == 1 and image[5, 5, 3] == 0 and image[35, 35, 3] == 0
+
+
+def test_a_scene_without_layers_takes_no_layer_step(monkeypatch):
+    import vecedit.render.composite as composite
+
+    def refuse(comp, group):
+        raise AssertionError("layer step taken")
+
+    monkeypatch.setattr(composite, "layer_ops", refuse)
+    monkeypatch.setattr(layers, "layer_ops", refuse)
+    _render(_svg('<g><rect width="4" height="4" fill="red"/><circle cx="4" cy="4" r="3" fill="blue"/></g>'))
+
+
+MASKED = _svg(
+    '<mask id="m" maskUnits="userSpaceOnUse" x="0" y="0" width="8" height="8">'
+    '<path d="M1.3 1.2 L6.6 2.1 L5.7 6.8 Z" fill="rgb(200,120,60)"/></mask>'
+    '<rect x="0.5" y="0.5" width="7" height="7" fill="#3070c0" mask="url(#m)"/>')
+
+
+@pytest.mark.parametrize("name", ["points", "colors"])
+def test_gradients_reach_the_mask_content(name):
+    scene = from_document(load_svg(MASKED), dtype=torch.float64)
+    content = [i for i, s in enumerate(scene.shapes) if not s.editable and s.fill is not None and s.subpaths
+               and len(s.subpaths[0]) and scene.shapes[i].element == -1]
+    base = scene.tensors()[name].detach().clone()
+    if name == "points":  # the mask content's triangle (3 segments: 9 points), not the region's rectangle
+        rows = [r for i in content for a, n, _ in scene.shapes[i].subpaths if n == 9 for r in range(a, a + n)]
+    else:
+        rows = [scene.shapes[i].fill.color for i in content if scene.colors[scene.shapes[i].fill.color, 0] < 1]
+    assert rows
+    rows = torch.tensor(rows)
+    weights = torch.rand(8, 8, 4, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+
+    def loss(chosen):
+        setattr(scene, name, base.index_put((rows,), chosen))
+        try:
+            return (render_scene(scene, background=(1, 1, 1)) * weights).sum()
+        finally:
+            setattr(scene, name, base)
+
+    values = base[rows].clone().requires_grad_(True)
+    loss(values).backward()
+    assert values.grad.abs().sum() > 0
+    torch.autograd.gradcheck(loss, (base[rows].clone().requires_grad_(True),), eps=1e-6, atol=1e-5, rtol=1e-3)
+
+
+@pytest.mark.parametrize("mode", ["multiply", "soft-light", "color-burn", "hue", "luminosity"])
+def test_blend_modes_are_differentiable(mode):
+    text = _svg('<rect width="8" height="8" fill="rgb(90,160,60)" fill-opacity="0.9"/>'
+                f'<circle cx="4" cy="4" r="2.7" fill="rgb(200,70,120)" fill-opacity="0.8" style="mix-blend-mode:{mode}"/>')
+    scene = from_document(load_svg(text), dtype=torch.float64)
+    base = scene.colors.detach().clone()
+
+    def loss(colors):
+        scene.colors = colors
+        try:
+            return (render_scene(scene) ** 2).sum()
+        finally:
+            scene.colors = base
+
+    torch.autograd.gradcheck(loss, (base.clone().requires_grad_(True),), eps=1e-6, atol=1e-5, rtol=1e-3)
+
+
+def test_blend_sees_only_the_isolated_group():
+    under = '<rect width="8" height="8" fill="rgb(255,200,0)"/>'
+    top = '<rect width="8" height="8" fill="rgb(0,0,255)" style="mix-blend-mode:difference"/>'
+    open_group = _render(_svg(under + f"<g>{top}</g>"))[4, 4]
+    isolated = _render(_svg(under + f'<g style="isolation:isolate">{top}</g>'))[4, 4]
+    assert open_group[:3] == pytest.approx([1, 200 / 255, 1])  # |backdrop − source|
+    assert isolated[:3] == pytest.approx([0, 0, 1])  # nothing under it inside the group
+
+
+def test_root_opacity_applies():
+    image = _render(f'<svg {NS} width="4" height="4" opacity="0.25"><rect width="4" height="4" fill="red"/></svg>')
+    assert image[..., 3] == pytest.approx(np.full((4, 4), 0.25))
