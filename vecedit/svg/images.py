@@ -149,7 +149,7 @@ def image_node(builder, el: Element, style: dict, ctx, transform: np.ndarray):
     if group.clip_path is None and group.mask is None and not group.filters and group.opacity == 1.0:
         return node
     group.children.append(node)
-    return group if builder._resolve_clip(group, replace(ctx, ctm=ctm)) else None
+    return group if builder._resolve_effects(group, replace(ctx, ctm=ctm)) else None
 
 
 def _content(builder, el: Element, style: dict, ctx, ctm: np.ndarray):
