@@ -207,7 +207,7 @@ def _decode_png(data: bytes) -> np.ndarray:
 def _render_resvg(text: str, width: Optional[int], height: Optional[int], source: Optional[Path]) -> np.ndarray:
     import resvg_py
 
-    options: dict = dict(dpi=CSS_DPI, **_font_families())
+    options: dict = dict(dpi=CSS_DPI, languages=["en"], **_font_families())  # usvg's default user language
     from vecedit.text.fontdb import env_font_dirs
 
     if env_font_dirs():  # --font-dir / VECEDIT_FONT_DIRS: the same fonts as the builtin renderer's text

@@ -69,6 +69,7 @@ NOT_INHERITED: dict[str, str] = {
     "opacity": "1",
     "display": "inline",
     "transform": "none",
+    "transform-origin": "0 0",  # the SVG UA style sheet's, for elements without a CSS layout box
     "clip-path": "none",
     "mask": "none",
     "filter": "none",

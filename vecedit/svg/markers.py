@@ -19,6 +19,7 @@ from typing import Optional
 import numpy as np
 
 from vecedit.svg.model import Subpath
+from vecedit.svg.properties import paint_layers
 
 
 @dataclass
@@ -149,9 +150,9 @@ WHITE = (1.0, 1.0, 1.0, 1.0)
 
 
 def markers_first(paint_order: str) -> bool:
-    """SVG 2 §13.8: whether ``paint-order`` draws markers before fill and stroke."""
-    words = [w for w in paint_order.lower().split() if w in ("fill", "stroke", "markers")]
-    return bool(words) and words[0] == "markers"
+    """SVG 2 §13.8: whether ``paint-order`` draws markers before fill and stroke (between them
+    is drawn after both: a gap, see the README)."""
+    return paint_layers(paint_order)[0] == "markers"
 
 
 def instances(builder, el, style: dict, ctx, shape) -> list:

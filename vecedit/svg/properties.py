@@ -45,12 +45,43 @@ def dasharray(text: str, viewport: tuple[float, float]) -> Optional[tuple[float,
     return tuple(values)
 
 
+PAINT_LAYERS = ("fill", "stroke", "markers")
+
+
+def paint_layers(text: str) -> tuple[str, str, str]:
+    """SVG 2 §13.8 ``paint-order`` in full: the given layers, then the rest in normal order;
+    anything else (an unknown word, a repeated one) is invalid, hence ``normal``."""
+    words = text.lower().split()
+    if words == ["normal"] or not words or len(set(words)) != len(words) or not set(words) <= set(PAINT_LAYERS):
+        return PAINT_LAYERS
+    return tuple(words + [w for w in PAINT_LAYERS if w not in words])
+
+
 def paint_order(text: str) -> tuple[str, str]:
-    """SVG 2 §13.8 ``paint-order``: fill/stroke order (markers are not drawn)."""
-    words = [w for w in text.lower().split() if w in ("fill", "stroke")]
-    if words and words[0] == "stroke":
-        return ("stroke", "fill")
-    return ("fill", "stroke")
+    """The fill/stroke order of ``paint-order`` (markers: :func:`paint_layers`)."""
+    return tuple(w for w in paint_layers(text) if w != "markers")
+
+
+def display_none(style: dict) -> bool:
+    """``display: none`` (CSS keywords are ASCII case-insensitive)."""
+    return style["display"].strip().lower() == "none"
+
+
+_ORIGIN_X = {"left": 0.0, "center": 0.5, "right": 1.0}
+_ORIGIN_Y = {"top": 0.0, "center": 0.5, "bottom": 1.0}
+
+
+def transform_origin(text: str, box: tuple[float, float]) -> tuple[float, float]:
+    """CSS Transforms 1 ``transform-origin`` → (x, y) in user units; keywords and percentages of *box*."""
+    words = text.lower().replace(",", " ").split()[:2]
+    if len(words) == 1:
+        words.append("center")
+    if words[0] in ("top", "bottom") or words[1] in ("left", "right"):
+        words.reverse()
+    out = []
+    for word, keywords, size in ((words[0], _ORIGIN_X, box[0]), (words[1], _ORIGIN_Y, box[1])):
+        out.append(keywords[word] * size if word in keywords else parse_length(word, size, what="transform-origin"))
+    return out[0], out[1]
 
 
 def linejoin(text: str) -> str:

@@ -131,11 +131,22 @@ class RenderTreeBuilder:
         self._note(el, f"invalid {err}; {what}, as browsers do", False)
 
     def _transform(self, el: Element, style: dict) -> np.ndarray:
+        """The element's ``transform`` about its ``transform-origin`` (CSS Transforms 1 §6; the
+        reference box is the view box, as for SVG elements without a CSS layout box)."""
         try:
-            return parse_transform(style["transform"])
+            matrix = parse_transform(style["transform"])
         except SVGError as e:
             self._invalid(el, e, "the transform is ignored")
             return np.eye(3)
+        origin = style["transform-origin"].strip()
+        if origin in ("0 0", "0px 0px") or np.array_equal(matrix, np.eye(3)):
+            return matrix
+        try:
+            ox, oy = props.transform_origin(origin, length_context().viewport_box)
+        except SVGError as e:
+            self._invalid(el, e, "transform-origin is ignored")
+            return matrix
+        return translate(ox, oy) @ matrix @ translate(-ox, -oy)
 
     def _length(self, el: Element, attr: str, ref: float, default: float) -> float:
         text = el.get(attr)
@@ -201,7 +212,7 @@ class RenderTreeBuilder:
             return self._root(root, style, ctm, viewport)
 
     def _root(self, root: Element, style: dict, ctm: np.ndarray, viewport: tuple[float, float]) -> Group:
-        ctx = Context(ctm=ctm, style=style, viewport=viewport, hidden=style["display"].strip() == "none")
+        ctx = Context(ctm=ctm, style=style, viewport=viewport, hidden=props.display_none(style))
         group = self._new_group(root, style, ctx)
         if not self._filter(group, root, style, ctm):
             return group
@@ -223,12 +234,12 @@ class RenderTreeBuilder:
         if local not in ("path", "g", "a", "switch", "svg", "use", "text", "image") and local not in BASIC_SHAPES:
             return None  # defs, symbol, gradients, … (see parse._note_kept)
         style = self.style(el, ctx.style, ctx.viewport)
-        hidden = ctx.hidden or style["display"].strip() == "none"
+        hidden = ctx.hidden or props.display_none(style)
         ctx = replace(ctx, style=style, hidden=hidden)
-        font_size = float(style["font-size"][:-2])
-        if font_size == length_context().font_size:
+        font_size, known = float(style["font-size"][:-2]), length_context()
+        if font_size == known.font_size and ctx.viewport == known.viewport_box:
             return self._element(el, local, style, ctx)
-        with lengths_in(font_size=font_size):
+        with lengths_in(font_size=font_size, viewport_box=ctx.viewport):
             return self._element(el, local, style, ctx)
 
     def _element(self, el: Element, local: str, style: dict, ctx: Context) -> Union[Group, Shape, None]:
@@ -263,14 +274,21 @@ class RenderTreeBuilder:
         return masking.resolve(self, group, ctx)
 
     def _switch_choice(self, el: Element) -> Optional[Element]:
-        """SVG 1.1 §5.8.2: the first child whose conditions hold (no extensions are supported)."""
+        """SVG 2 §5.8.1: the first child whose conditional attributes hold, whatever its display.
+
+        No extension is supported (``requiredExtensions`` is false, empty or not); the user
+        language is English (as usvg's default): ``systemLanguage`` holds when one of its
+        tags is ``en`` or starts ``en-`` (BCP 47 tags, compared case-insensitively);
+        ``requiredFeatures`` (dropped in SVG 2) is true, as in browsers and resvg.
+        """
         for child in el:
             if not self._is_svg(child):
                 continue
             if child.get("requiredExtensions") is not None:
                 continue
             langs = child.get("systemLanguage")
-            if langs is not None and not any(l.strip().lower().startswith("en") for l in langs.split(",")):
+            tags = [t.strip().lower() for t in (langs or "").split(",")]
+            if langs is not None and not any(t == "en" or t.startswith("en-") for t in tags):
                 continue
             return child
         return None
@@ -356,7 +374,9 @@ class RenderTreeBuilder:
             return group
         if self._is_svg(target, "symbol") or self._is_svg(target, "svg"):
             target_style = self.style(target, style, ctx.viewport)
-            sub = replace(sub, style=target_style, hidden=sub.hidden or target_style["display"].strip() == "none")
+            # SVG 2 §5.5: display does not apply to symbol (it is used even when display is none)
+            own_display = self._is_svg(target, "svg") and props.display_none(target_style)
+            sub = replace(sub, style=target_style, hidden=sub.hidden or own_display)
             inner = self._viewport(target, target, target_style, sub, np.eye(3), use=el)
             if inner is not None:
                 group.children.append(inner)

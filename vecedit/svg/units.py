@@ -47,6 +47,7 @@ class LengthContext:
     font_size: float = 16.0
     root_font_size: float = 16.0
     css_viewport: tuple[float, float] = (300.0, 150.0)  # the outermost viewport in px (vw, vh)
+    viewport_box: tuple[float, float] = (300.0, 150.0)  # the nearest viewport in user units (transform-origin %)
 
     def px(self, unit: str) -> float:
         w, h = self.css_viewport
