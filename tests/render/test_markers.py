@@ -70,3 +70,35 @@ def test_an_open_stroked_path_with_opacity_keeps_it():
     """Regression: a zero-area fill beside a stroke under opacity dropped the opacity."""
     doc = load_svg(HEAD + '<path d="M10 50 H90" stroke="#000" stroke-width="6" opacity="0.5"/></svg>')
     assert abs(float(render_document(doc)[50, 50, 3]) - 0.5) < 1e-5
+
+
+def test_a_zero_length_close_points_at_angle_zero_bisected_after_a_curve():
+    # resvg: the closing vertex's angle is the closing line's; a zero-length one has direction atan2(0, 0) = 0,
+    # bisected with the incoming direction after a curve (measured against resvg's pictures)
+    after_line = vertices(path_to_subpaths("M0 0 L10 0 L10 10 L0 0 Z")[0])[2][0]
+    after_curve = vertices(path_to_subpaths("M0 0 L10 0 L10 10 C5 10 0 5 0 0 Z")[0])[2][0]
+    assert after_line.angle == 0.0
+    assert abs(after_curve.angle - 315) < 1e-6  # halfway between arriving upwards (270) and 0
+
+
+def test_basic_shapes_take_markers_on_their_segment_ends():
+    doc = load_svg(HEAD + """
+      <marker id="m" markerWidth="2" markerHeight="2"><rect width="2" height="2"/></marker>
+      <circle id="c" cx="50" cy="50" r="20" fill="none" stroke="blue" marker-mid="url(#m)"/>
+      <rect id="r" x="10" y="10" width="20" height="20" fill="none" stroke="blue" marker-start="url(#m)"/>
+    </svg>""")
+    marks = [s for s in doc.shapes() if s.id not in ("c", "r")]
+    assert len(marks) == 4 + 1  # a circle is four quarter arcs (each end is a mid vertex, as resvg), the rect's start
+    corners = sorted((round(float(s.ctm[0, 2])), round(float(s.ctm[1, 2]))) for s in marks)
+    assert corners == [(10, 10), (30, 50), (50, 30), (50, 70), (70, 50)]
+
+
+def test_overflow_inherit_on_a_marker_follows_its_parent():
+    doc = load_svg(HEAD + """
+      <g overflow="visible"><marker id="v" overflow="inherit"><rect width="9" height="9"/></marker></g>
+      <g overflow="hidden"><marker id="h" overflow="inherit"><rect width="9" height="9"/></marker></g>
+      <path d="M10 10 L50 10" stroke="blue" marker-start="url(#v)" marker-end="url(#h)"/>
+    </svg>""")
+    image = render_document(doc)
+    assert image[15, 15, 3] > 0.9  # inherits visible from the <g>: not cut to 3×3
+    assert image[15, 55, 3] < 0.1 and image[11, 51, 3] > 0.9  # inherits hidden: cut to markerWidth × markerHeight

@@ -243,7 +243,7 @@ def test_format_number(value, decimals, text):
     "d, expected",
     [
         ("M0 0 L10 0 L10 10 Z", "M0 0 L10 0 L10 10 Z"),
-        ("M0 0 L10 0 L10 10 L0 0 Z", "M0 0 L10 0 L10 10 Z"),
+        ("M0 0 L10 0 L10 10 L0 0 Z", "M0 0 L10 0 L10 10 L0 0 Z"),  # the written line back stays (a marker vertex)
         ("m1 1 h5 v5", "M1 1 L6 1 L6 6"),
         ("M0 0 C1 2 3 4 5 6", "M0 0 C1 2 3 4 5 6"),
         ("M0 0 Q3 3 6 0", "M0 0 C2 2 4 2 6 0"),

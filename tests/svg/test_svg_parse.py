@@ -301,8 +301,9 @@ def test_paint_edge_cases():
                        '<rect id="d" fill="url(#p)" width="1" height="1"/>'
                        '<rect id="e" fill="url(#a)" width="1" height="1"/>'))
     fills = {s.id: s.fill for s in doc.shapes()}
-    # an empty pattern is kept as the paint (the writer keeps url(#p)) but has no tile: it paints nothing
-    assert fills == {"a": None, "b": BLUE, "c": None, "d": PatternRef("p"), "e": None}
+    # an empty pattern is kept as the paint (the writer keeps url(#p)) but has no tile: it paints nothing;
+    # a gradient without stops gives way to the fallback colour (as resvg and browsers)
+    assert fills == {"a": None, "b": BLUE, "c": BLUE, "d": PatternRef("p"), "e": None}
     messages = " | ".join(n.message for n in doc.notes)
     assert "'#missing', which is not in this file; drawn as none" in messages
     assert "not a paint server" in messages

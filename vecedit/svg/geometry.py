@@ -392,8 +392,8 @@ def _is_line(p0: np.ndarray, c1: np.ndarray, c2: np.ndarray, p1: np.ndarray) -> 
 def subpaths_to_d(subpaths: list[Subpath], decimals: int = 3) -> str:
     """Absolute ``M``/``C``/``L``/``Z`` path data for cubic subpaths.
 
-    Straight cubics (controls at 1/3 and 2/3) are written as ``L``; a straight
-    closing segment is left to ``Z``. Raises :class:`SVGError` on non-finite points.
+    Straight cubics (controls at 1/3 and 2/3) are written as ``L``; the closing line
+    ``Z`` added is left to ``Z``. Raises :class:`SVGError` on non-finite points.
 
     >>> subpaths_to_d(path_to_subpaths("M0 0 L10 0 L10 10 Z")[0])
     'M0 0 L10 0 L10 10 Z'
@@ -412,8 +412,8 @@ def subpaths_to_d(subpaths: list[Subpath], decimals: int = 3) -> str:
             p0, c1, c2 = pts[3 * i], pts[3 * i + 1], pts[3 * i + 2]
             p1 = pts[(3 * i + 3) % len(pts)]
             line = _is_line(p0, c1, c2, p1)
-            if sp.closed and i == k - 1 and line:
-                break  # Z draws it
+            if sp.closed and i == k - 1 and line and sp.close_line:
+                break  # Z draws it (a line written back to the start stays: markers see its vertex)
             parts.append("L" + f(p1) if line else f"C{f(c1)} {f(c2)} {f(p1)}")
         if sp.closed:
             parts.append("Z")

@@ -42,6 +42,16 @@ class _Seg:
     def in_dir(self) -> Optional[np.ndarray]:
         return _first_nonzero(self.end - self.c2, self.end - self.c1, self.end - self.start)
 
+    def is_line(self) -> bool:
+        """Whether both control points lie on the chord (a line segment as written)."""
+        chord = self.end - self.start
+        cross = lambda v: abs(chord[0] * v[1] - chord[1] * v[0])  # noqa: E731
+        scale = max(float(np.abs(chord).max()), 1e-12)
+        return cross(self.c1 - self.start) <= 1e-9 * scale * scale and cross(self.c2 - self.start) <= 1e-9 * scale * scale
+
+
+_ZERO_LENGTH_CLOSE = np.array([1.0, 0.0])  # the direction resvg gives a close that does not move
+
 
 def _first_nonzero(*vectors: np.ndarray) -> Optional[np.ndarray]:
     for v in vectors:
@@ -94,7 +104,7 @@ def vertices(subpaths: list[Subpath]) -> tuple[list[Vertex], list[Vertex], list[
                 angle = _bisect(seg.in_dir(), drawn[i + 1].out_dir())
             elif sub.closed:
                 closing = first.start - seg.end
-                out = closing if np.abs(closing).max() > 1e-12 else first.out_dir()
+                out = closing if np.abs(closing).max() > 1e-12 else _ZERO_LENGTH_CLOSE
                 angle = _bisect(seg.in_dir(), out)
             else:
                 angle = _angle(seg.in_dir())
@@ -102,8 +112,11 @@ def vertices(subpaths: list[Subpath]) -> tuple[list[Vertex], list[Vertex], list[
         if sub.closed:
             last = drawn[-1] if drawn else first
             closing = first.start - last.end
-            direction = closing if np.abs(closing).max() > 1e-12 else last.in_dir()
-            flat.append(Vertex(first.start, math.degrees(_angle(direction)), closing=True))
+            if np.abs(closing).max() > 1e-12:
+                angle = _angle(closing)
+            else:  # a zero-length close has resvg's direction atan2(0, 0) = 0; after a curve it is bisected
+                angle = 0.0 if last.is_line() else _bisect(last.in_dir(), _ZERO_LENGTH_CLOSE)
+            flat.append(Vertex(first.start, math.degrees(angle), closing=True))
     if not flat:
         return [], [], []
     # resvg skips the closing vertex of a closed subpath unless it ends the path
@@ -145,7 +158,7 @@ def parse_angle(text: str) -> float:
 
 # --- instancing (called by the render-tree pass) ---------------------------------------
 
-MARKABLE = ("path", "line", "polyline", "polygon")
+MARKABLE = ("path", "line", "polyline", "polygon", "rect", "circle", "ellipse")  # SVG 2: every shape
 WHITE = (1.0, 1.0, 1.0, 1.0)
 
 
@@ -228,10 +241,28 @@ def _instance(builder, marker, vertex: Vertex, is_start: bool, ctx, shape):
     builder._children(marker, sub, group)
     if not group.children:
         return None
-    overflow = builder.cascade.specified(marker).get("overflow")
-    if (overflow.value.strip().lower() if overflow else "hidden") not in ("visible", "auto"):
+    if _overflow(builder, marker) not in ("visible", "auto"):
         x, y, w, h = clip_rect
         clip = Shape(node=marker, tag="rect", id=None, classes=(), subpaths=[rect_subpath(x, y, w, h)], ctm=ctm,
                      fill=WHITE, stroke=None, editable=False, reason=reason)
         group.clip = Group(node=marker, id=None, children=[clip])
     return group
+
+
+_UA_HIDDEN = ("svg", "symbol", "image", "marker", "pattern", "foreignObject")  # SVG 2 §5.5's UA style sheet
+
+
+def _overflow(builder, el) -> str:
+    """The computed ``overflow`` of *el*: ``inherit`` follows the source tree (not inherited otherwise)."""
+    from vecedit.svg.css import local_name
+
+    while el is not None:
+        declared = builder.cascade.specified(el).get("overflow")
+        value = declared.value.strip().lower() if declared else None
+        if value != "inherit":
+            if value is not None:
+                return value
+            root = builder.parent.get(el) is None
+            return "hidden" if local_name(el.tag) in _UA_HIDDEN and not root else "visible"
+        el = builder.parent.get(el)
+    return "visible"

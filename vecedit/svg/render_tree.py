@@ -73,6 +73,7 @@ class RenderTreeBuilder:
         self.gradients: dict[str, Gradient] = {}
         self.instanced = 0  # shapes created through use, counted before they are built
         self._expansions: dict[Element, int] = {}
+        self._context_users: dict[Element, bool] = {}
         self._source_styles: dict[Element, dict] = {}
         self.filters = FilterParser(ids, self.source_style, lambda el, m: self._note(el, m, True), self._is_svg)
 
@@ -370,6 +371,9 @@ class RenderTreeBuilder:
         tid = target.get("id")
         sub = replace(ctx, ctm=ctm, use_chain=ctx.use_chain + (target,),
                       reason=ctx.reason or f"instance of #{tid} through <use>")
+        if self._uses_context_paint(target):  # SVG 2 §13.3: the use element is its content's context element
+            sub = replace(sub, context=(self._paint(el, style, "fill", ctx, (), ctm),
+                                        self._paint(el, style, "stroke", ctx, (), ctm)))
         if not self._filter(group, el, style, ctm):
             return group
         if self._is_svg(target, "symbol") or self._is_svg(target, "svg"):
@@ -387,6 +391,16 @@ class RenderTreeBuilder:
         else:
             group.children.append(node)
         return group if self._resolve_effects(group, replace(ctx, ctm=ctm)) else None
+
+    def _uses_context_paint(self, target: Element) -> bool:
+        """Whether anything in *target* paints with ``context-fill``/``context-stroke`` (memoised)."""
+        hit = self._context_users.get(target)
+        if hit is None:
+            hit = any("context-" in declaration.value
+                      for node in target.iter() if isinstance(node.tag, str)
+                      for name, declaration in self.cascade.specified(node).items() if name in ("fill", "stroke"))
+            self._context_users[target] = hit
+        return hit
 
     def count_instances(self, target: Element, times: int) -> None:
         """Count the shapes instancing *target* ``times`` creates; refuse a file that expands absurdly."""
@@ -519,8 +533,8 @@ class RenderTreeBuilder:
         if subpaths and self._bbox_units(url[1:], target) and _zero_sized(subpaths):
             return fallback  # SVG 2 §13.2: no bounding box to map the server onto: the fallback paints
         if url[1:] in self.gradients:
-            if not self.gradients[url[1:]].stops:  # SVG 1.1 §13.2.4: no stops paints nothing
-                return None
+            if not self.gradients[url[1:]].stops:  # no stops: the fallback, else nothing (as resvg and browsers)
+                return fallback
             return GradientRef(url[1:], fallback)
         if tlocal == "pattern" and ctx is not None:
             return PatternRef(url[1:], fallback, patterns.resolve(self, target, el, ctx, subpaths, ctm))

@@ -97,12 +97,15 @@ def rect(get: Getter, viewport: tuple[float, float], tolerance: float = DEFAULT_
 
 
 def _ellipse(cx: float, cy: float, rx: float, ry: float, tolerance: float) -> list[Subpath]:
-    """Starts at (cx + rx, cy) and runs with increasing angle (SVG 2 §10.3, §10.4)."""
+    """Four quarter arcs from (cx + rx, cy) with increasing angle (SVG 2 §10.3, §10.4): markers go
+    on their ends."""
     pen = SubpathBuilder()
     pen.move_to(_point(cx + rx, cy))
-    rows = ellipse_arc((cx, cy), rx, ry, 0.0, 0.0, 2 * math.pi, tolerance)
-    rows[-1] = _point(cx + rx, cy)
-    pen.add(rows)
+    ends = (_point(cx, cy + ry), _point(cx - rx, cy), _point(cx, cy - ry), _point(cx + rx, cy))
+    for quarter, end in enumerate(ends):
+        rows = ellipse_arc((cx, cy), rx, ry, 0.0, quarter * math.pi / 2, math.pi / 2, tolerance)
+        rows[-1] = end
+        pen.add(rows)
     pen.close()
     return pen.finish()
 
