@@ -17,13 +17,16 @@ from vecedit.errors import OptionError
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     import torch
 
+    from vecedit.limits import Limits
+
     from vecedit.svg.model import Document
 
 RENDERERS = ("builtin", "reference", "diffvg")
 MAX_SIDE = 16384
 """Largest width or height :func:`render` accepts, in pixels."""
 MAX_PIXELS = 1 << 25
-"""Largest width × height :func:`render` accepts (33,554,432 px, e.g. 8192 × 4096).
+"""Default largest width × height :func:`render` accepts (33,554,432 px, e.g. 8192 × 4096;
+``Limits.pixels``, raised with ``limits=``).
 
 The builtin renderer needs roughly 180 bytes per pixel at this scale (1.8 GB for a
 4096 × 2560 illustration), so larger images are refused instead of exhausting memory.
@@ -32,13 +35,17 @@ The builtin renderer needs roughly 180 bytes per pixel at this scale (1.8 GB for
 SvgSource = Union[str, bytes, bytearray, os.PathLike]
 
 
-def load_svg(source: SvgSource, font_dirs: Sequence[Union[str, os.PathLike]] = ()) -> "Document":
+def load_svg(source: SvgSource, font_dirs: Sequence[Union[str, os.PathLike]] = (),
+             limits: Union["Limits", str, None] = None) -> "Document":
     """Parse an SVG file (path), SVG text (a ``str`` starting with ``<``) or bytes.
 
     Returns a :class:`vecedit.svg.Document`: the kept XML tree plus its shapes as cubic
     Bézier subpaths with resolved paint. Raises :class:`vecedit.errors.SVGError` for a
     missing file, malformed XML, XML entities, a root that is not ``<svg>``, absurd sizes.
     *font_dirs*: folders of fonts for ``<text>``, searched before the installed ones.
+    *limits*: the complexity budget (:class:`vecedit.limits.Limits` or ``"shapes=50000,…"``);
+    a file over it raises :class:`vecedit.limits.LimitError` (default: ``VECEDIT_LIMITS`` or
+    the defaults).
 
     >>> import vecedit
     >>> doc = vecedit.load_svg('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8">'
@@ -46,9 +53,11 @@ def load_svg(source: SvgSource, font_dirs: Sequence[Union[str, os.PathLike]] = (
     >>> [(s.id, s.tag) for s in doc.shapes()], doc.width
     ([('box', 'rect')], 8.0)
     """
+    from vecedit.limits import using
     from vecedit.svg import load_svg as _load_svg
 
-    return _load_svg(source, font_dirs=font_dirs)
+    with using(limits):
+        return _load_svg(source, font_dirs=font_dirs)
 
 
 def save_svg(doc: "Document", path: Union[str, os.PathLike]) -> None:
@@ -77,6 +86,7 @@ def render(
     renderer: str = "builtin",
     device: str = "cpu",
     font_dirs: Sequence[Union[str, os.PathLike]] = (),
+    limits: Union["Limits", str, None] = None,
 ) -> "torch.Tensor":
     """Render a document (or an SVG path / text / bytes) to an ``(H, W, 4)`` float32 tensor.
 
@@ -93,6 +103,8 @@ def render(
             (needs pydiffvg, built from source).
         device: torch device for the builtin and diffvg renderers.
         font_dirs: folders of fonts for ``<text>`` when a path or text is given.
+        limits: the complexity budget, as for :func:`load_svg` (also bounds the canvas
+            pixels and the rasterizer's work).
 
     Raises:
         OptionError: a bad size, colour or renderer name.
@@ -105,20 +117,21 @@ def render(
     ((2, 4, 4), [1.0, 0.0, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0])
     """
     width, height, bg = check_render_options(width, height, background, renderer)
+    from vecedit.limits import using
     from vecedit.svg.model import Document
 
-    doc = doc_or_path if isinstance(doc_or_path, Document) else load_svg(_as_source(doc_or_path), font_dirs)
-    from vecedit.render.api import render_document
-    from vecedit.scene import output_size
+    with using(limits) as budget:
+        doc = doc_or_path if isinstance(doc_or_path, Document) else load_svg(_as_source(doc_or_path), font_dirs)
+        from vecedit.render.api import render_document
+        from vecedit.scene import output_size
 
-    out_w, out_h = output_size(doc, width, height)
-    if out_w > MAX_SIDE or out_h > MAX_SIDE or out_w * out_h > MAX_PIXELS:
+        out_w, out_h = output_size(doc, width, height)
         given = "asked for" if width is not None or height is not None else "the document's size is"
-        raise OptionError(
-            f"{given} {out_w}×{out_h} px, more than vecedit renders (at most {MAX_SIDE} px a side and "
-            f"{MAX_PIXELS:,} px in all); give a smaller width or height"
-        )
-    return render_document(doc, out_w, out_h, background=bg, renderer=renderer, device=device)
+        if out_w > MAX_SIDE or out_h > MAX_SIDE:
+            raise OptionError(f"{given} {out_w}×{out_h} px, more than vecedit renders (at most {MAX_SIDE} px a side); "
+                              "give a smaller width or height")
+        budget.check("pixels", out_w * out_h, f"{given} {out_w}×{out_h} px (give a smaller width or height)")
+        return render_document(doc, out_w, out_h, background=bg, renderer=renderer, device=device)
 
 
 def check_render_options(

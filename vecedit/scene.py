@@ -38,6 +38,7 @@ from typing import Optional, Union
 import numpy as np
 import torch
 
+import vecedit.limits as limits
 from vecedit.svg.model import (Document, Gradient, GradientRef, Group, ImageRef, Mask, PatternRef, Shape, Stop,
                                Subpath, fill_paints_nothing)
 from vecedit.svg.geometry import subpaths_bbox
@@ -45,6 +46,7 @@ from vecedit.svg.shapes import rect_subpath
 from vecedit.svg.transform import is_invertible, max_scale
 
 MAX_TILE_PIXELS = 2048 * 2048
+MAX_TILE_SIDE = 8192
 
 def document_pixels(doc: Document) -> tuple[int, int]:
     """The document's size in whole pixels (at least 1×1): the edit loop's canvas and ROI space."""
@@ -331,15 +333,17 @@ class _Builder:
             return None
         x, y, w, h = tile.rect
         sx, sy = float(np.hypot(*to_canvas[:2, 0])), float(np.hypot(*to_canvas[:2, 1]))
-        tw, th = round(w * sx), round(h * sy)
-        if tw < 1 or th < 1:
+        fw, fh = min(w * sx, 1e9), min(h * sy, 1e9)  # a tile 1e38 units wide overflows, then shrinks below
+        if fw < 0.5 or fh < 0.5:
             return None
-        if tw * th > MAX_TILE_PIXELS:  # a huge tile is drawn coarser, not refused
-            k = math.sqrt(MAX_TILE_PIXELS / (tw * th))
+        tw, th = round(fw), round(fh)
+        exact = (tw, th)
+        if tw * th > MAX_TILE_PIXELS or max(tw, th) > MAX_TILE_SIDE:  # a huge tile is drawn coarser, not refused
+            k = min(math.sqrt(MAX_TILE_PIXELS / (tw * th)), MAX_TILE_SIDE / max(tw, th))
             tw, th = max(1, int(tw * k)), max(1, int(th * k))
         # Content at the canvas's density; the tile repeats every tw (th) raster pixels, i.e.
         # every tw / sx pattern units: resvg's rounding, kept so the pictures agree.
-        kx, ky = (sx, sy) if (tw, th) == (round(w * sx), round(h * sy)) else (tw / w, th / h)
+        kx, ky = (sx, sy) if (tw, th) == exact else (tw / w, th / h)
         origin = to_canvas @ np.array([x, y, 1.0])
         phase = origin[:2] - np.floor(origin[:2])
         to_raster = np.array([[kx, 0, phase[0] - x * kx], [0, ky, phase[1] - y * ky], [0, 0, 1.0]])
@@ -473,6 +477,7 @@ def from_document(
 ) -> Scene:
     """Build a :class:`Scene` at ``width``×``height`` canvas pixels (default: the document's)."""
     out_w, out_h = output_size(doc, width, height)
+    limits.current().check("pixels", out_w * out_h, f"the canvas of {out_w}×{out_h} px (give a smaller width or height)")
     builder = _Builder(doc, (out_w / doc.width, out_h / doc.height))
     root = builder.group(doc.root)
 

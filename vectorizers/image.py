@@ -26,6 +26,7 @@ from typing import Union
 
 import numpy as np
 
+from vecedit import limits
 from vecedit.errors import InputError
 
 MIN_SIDE = 2
@@ -81,6 +82,7 @@ def _check_size(width: int, height: int, name: str) -> None:
             f"{name} is {width}×{height} px, more than vecedit vectorize reads (at most {MAX_SIDE} px a side "
             f"and {MAX_PIXELS:,} px in all); shrink it first"
         )
+    limits.current().check("image_pixels", width * height, f"{name} is {width}×{height} px (or shrink it first)")
 
 
 def _read_file(path: Path) -> np.ndarray:

@@ -5,6 +5,8 @@ import time
 
 import pytest
 
+import vecedit
+
 from vecedit.errors import InputError, SVGError
 from vecedit.svg import load_svg
 from svgkit import svg
@@ -95,9 +97,13 @@ def test_unreadable_file(tmp_path):
     assert "cannot read" in error_of(f)
 
 
-def test_deep_nesting_is_refused():
+def test_deep_nesting_is_refused_and_the_budget_raises():
+    from vecedit.limits import LimitError
+
     text = svg("<g>" * 300 + "</g>" * 300)
-    assert "nested more than" in error_of(text)
+    with pytest.raises(LimitError, match="nest deeper than the budget: 257 is over the limit of 256 depth"):
+        load_svg(text)
+    assert len(vecedit.load_svg(text, limits="depth=400").shapes()) == 0
 
 
 def test_deep_but_allowed_nesting_loads_and_writes():

@@ -40,6 +40,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             args = _parse(parser, argv)
         except SystemExit as exit_:  # --help, --version, usage errors (argparse exits 2)
             return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
+        if getattr(args, "limits", None):
+            from vecedit.limits import use_limits
+
+            use_limits(args.limits)
         if getattr(args, "font_dirs", None):
             from vecedit.text.fontdb import use_font_dirs
 
@@ -127,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_plugins(commands)
     add_plugin_commands(commands)
     for name, sub in commands.choices.items():
+        sub.add_argument("--limits", metavar="NAME=N,…",
+                         help="raise (or lower) the complexity budget, e.g. shapes=50000,segments=1e6; names: "
+                              "elements, depth, shapes, segments, pixels, edge_pixels, image_pixels "
+                              "(VECEDIT_LIMITS sets it too)")
         if name not in NO_FONT_DIR:
             sub.add_argument("--font-dir", dest="font_dirs", action="append", metavar="DIR",
                              help="a folder of fonts for <text> (searched before the installed ones; repeatable; "

@@ -40,7 +40,7 @@ each document colour taking its nearest listed source.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
@@ -48,7 +48,7 @@ import numpy as np
 from vecedit.colorspace import delta_e2000, oklab_to_srgb, srgb_to_lab, srgb_to_oklab
 from vecedit.errors import OptionError, VeceditError
 from vecedit.recolor.options import Color, hex_of, key_of, parse_mapping, parse_palette
-from vecedit.svg.model import Document, GradientRef, Stop
+from vecedit.svg.model import Document, GradientRef, PatternRef, Stop
 
 MAX_CLUSTERED = 384  # distinct colours segmented exactly; more are pre-merged by lightness quantiles
 NEIGHBOUR_DELTA_E = 3.0  # neighbours closer than this were not told apart anyway
@@ -100,8 +100,9 @@ def inventory(doc: Document, neighbours: bool = True) -> ColorInventory:
             instances += 1
         for kind in ("fill", "stroke"):
             paint = getattr(shape, kind)
-            if isinstance(paint, GradientRef):
-                gradient_users.setdefault(paint.id, []).append(i)
+            if isinstance(paint, (GradientRef, PatternRef)):  # a paint server: its colours live elsewhere
+                if isinstance(paint, GradientRef):
+                    gradient_users.setdefault(paint.id, []).append(i)
                 if paint.fallback is not None and paint.fallback[3] > 0:
                     uses.append(ColorUse(f"{kind}-fallback", shape, 0, paint.fallback, key_of(paint.fallback),
                                          0.0, i))
@@ -339,7 +340,7 @@ def apply_plan(doc: Document, inv: ColorInventory, plan: dict[Color, Color]) -> 
             if not u.owner.editable:
                 continue
             paint = getattr(u.owner, kind)
-            setattr(u.owner, kind, GradientRef(paint.id, rgba))
+            setattr(u.owner, kind, replace(paint, fallback=rgba))
             u.owner.edited.add(kind)
         else:
             if not u.owner.editable:

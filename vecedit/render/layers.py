@@ -17,6 +17,7 @@ from typing import NamedTuple, Optional
 import torch
 
 from vecedit.render.filters.combine import blend
+import vecedit.limits as limits
 from vecedit.render.filters.layer import apply_filters, layer_box
 from vecedit.render.over import Solid
 
@@ -151,4 +152,7 @@ def _mask_value(drawn: torch.Tensor, kind: str) -> torch.Tensor:
 
 
 def _zeros(comp, box: Box) -> torch.Tensor:
-    return comp.scene.points.new_zeros((box[2] - box[0], box[3] - box[1], 4))
+    """A layer's raster (every layer is allocated here: the pixels budget applies)."""
+    h, w = box[2] - box[0], box[3] - box[1]
+    limits.current().check("pixels", h * w, f"a layer (filter region, mask or clip) of {w}×{h} px")
+    return comp.scene.points.new_zeros((h, w, 4))

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from vecedit import limits
+
 
 CHECKPOINT_FROM = 128 * 2**20
 """Buffers of at least this many elements (512 MiB in float32): the pieces are recomputed in
@@ -164,6 +166,8 @@ def _subdivide(seg: torch.Tensor, item: torch.Tensor):
     # strictly shorter than one pixel (floor + 1, not ceil): a piece of exactly one pixel can,
     # rounded, reach a hair into a third row, where its part would land in the wrong row
     n = (torch.floor(d) + 1).long()
+    limits.current().check("edge_pixels", int(n.sum()), "the picture's edges cross more pixels than the budget "
+                           "(a smaller --width, or fewer/shorter strokes)")
     owner = torch.arange(len(seg), device=seg.device).repeat_interleave(n)
     first = torch.cumsum(n, 0) - n
     j = torch.arange(int(n.sum()), device=seg.device) - first.repeat_interleave(n)

@@ -217,21 +217,28 @@ class Selector:
     specificity: tuple[int, int, int]
 
     def matches(self, el: Element, parent: Callable[[Element], Optional[Element]]) -> bool:
-        if len(self.parts) == 1:
-            return self.parts[0].matches(el)
-        if not self.parts[-1].matches(el):
-            return False
-        return _Matcher(self, parent).match(len(self.parts) - 1, el)
+        return self.matcher(parent).matches(el)
+
+    def matcher(self, parent: Callable[[Element], Optional[Element]]) -> "_Matcher":
+        """A matcher that remembers partial matches across the elements of one unchanged tree."""
+        return _Matcher(self, parent)
 
 
 class _Matcher:
-    """Right-to-left matching, memoised per (compound, element): O(parts × depth), never
-    the exponential backtracking of naive descendant matching (``a a a … a b``)."""
+    """Right-to-left matching, memoised per (compound, element): O(parts × depth) for one
+    element and O(parts × elements) for a whole tree when one matcher serves every element,
+    never the exponential backtracking of naive descendant matching (``a a a … a b``)."""
 
     def __init__(self, sel: Selector, parent):
         self.sel, self.parent = sel, parent
         self.memo: dict[tuple[int, int], bool] = {}
         self.up_memo: dict[tuple[int, int], bool] = {}
+
+    def matches(self, el: Element) -> bool:
+        parts = self.sel.parts
+        if len(parts) == 1:
+            return parts[0].matches(el)
+        return parts[-1].matches(el) and self.match(len(parts) - 1, el)
 
     def match(self, i: int, el: Element) -> bool:
         """parts[0..i] match with parts[i] at *el*."""
@@ -429,6 +436,8 @@ class Cascade:
         self.rules = sorted(rules, key=lambda r: (r.selector.specificity, r.order))
         self.parent = parent
         self._specified: dict[Element, dict[str, Declaration]] = {}
+        # one matcher per rule for the whole tree: partial matches are shared between elements
+        self._matchers = [rule.selector.matcher(parent) for rule in self.rules]
         # Index rules by their rightmost id, class or type (what browsers do), so an
         # element only tests the rules that can match it.
         self._index: dict[tuple[str, str], list[int]] = {}
@@ -444,6 +453,11 @@ class Cascade:
                 key = ("*", "")
             self._index.setdefault(key, []).append(rank)
 
+    def changed(self, el: Element) -> None:
+        """*el*'s tag or attributes changed: forget what was worked out from them."""
+        self._specified.pop(el, None)
+        self._matchers = [rule.selector.matcher(self.parent) for rule in self.rules]
+
     def matching_rules(self, el: Element) -> list[Rule]:
         """Rules whose selector matches *el*, lowest precedence first."""
         keys = [("*", ""), ("t", local_name(el.tag))]
@@ -451,7 +465,7 @@ class Cascade:
             keys.append(("#", el.get("id")))
         keys += [(".", c) for c in set((el.get("class") or "").split())]
         ranks = sorted({r for key in keys for r in self._index.get(key, ())})
-        return [self.rules[r] for r in ranks if self.rules[r].selector.matches(el, self.parent)]
+        return [self.rules[r] for r in ranks if self._matchers[r].matches(el)]
 
     def specified(self, el: Element) -> dict[str, Declaration]:
         """The winning declaration per property for *el* (no inheritance applied)."""

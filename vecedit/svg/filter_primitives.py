@@ -17,9 +17,10 @@ from xml.etree.ElementTree import Element
 from vecedit.errors import SVGError
 from vecedit.svg.color import parse_color
 from vecedit.svg.css import local_name
+from vecedit.svg.units import FLOAT_MAX, NUMBER
 
 BLACK, WHITE = (0.0, 0.0, 0.0, 1.0), (1.0, 1.0, 1.0, 1.0)
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(NUMBER)  # the one number grammar (linear)
 BLEND_MODES = ("normal", "multiply", "screen", "overlay", "darken", "lighten", "color-dodge", "color-burn",
                "hard-light", "soft-light", "difference", "exclusion", "hue", "saturation", "color", "luminosity")
 
@@ -59,7 +60,9 @@ def numbers(text: Optional[str]) -> Optional[list[float]]:
     if not all(_NUMBER.fullmatch(p) for p in pieces):
         return None
     values = [float(p) for p in pieces]
-    return values if all(math.isfinite(v) for v in values) else None
+    if not all(math.isfinite(v) for v in values):
+        return None
+    return [max(-FLOAT_MAX, min(FLOAT_MAX, v)) for v in values]  # as browsers: 32-bit float range
 
 
 def number(el: Element, attr: str, default: float) -> float:
@@ -238,7 +241,7 @@ def _convolve(el: Element) -> Optional[dict]:
     kernel = numbers(el.get("kernelMatrix"))
     if kernel is None or len(kernel) != ox * oy:
         return None
-    total = round(sum(kernel) * 1e6) / 1e6
+    total = max(-FLOAT_MAX, min(FLOAT_MAX, round(sum(kernel) * 1e6) / 1e6))  # a float32, as the kernel
     divisor = number(el, "divisor", total if total != 0 else 1.0)
     if divisor == 0:
         return None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -302,13 +302,17 @@ def _same_point(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.abs(a - b).max() <= 1e-9 * scale)
 
 
-def path_to_subpaths(d: str, tolerance: float = DEFAULT_TOLERANCE) -> tuple[list[Subpath], Optional[str]]:
+def path_to_subpaths(d: str, tolerance: float = DEFAULT_TOLERANCE,
+                     on_count: Optional[Callable[[int], None]] = None) -> tuple[list[Subpath], Optional[str]]:
     """Parse ``d`` into cubic subpaths (user units) → ``(subpaths, syntax error or None)``.
 
     *tolerance* bounds the error of arc approximations, in user units (pass
-    ``0.1 / max_scale(ctm)`` for 0.1 canvas pixel).
+    ``0.1 / max_scale(ctm)`` for 0.1 canvas pixel). *on_count* is told the number of
+    commands before any is turned into geometry (a budget check may refuse there).
     """
     commands, error = tokenize(d)
+    if on_count is not None:
+        on_count(len(commands))
     pen = SubpathBuilder()
     cur = np.zeros(2)
     start = np.zeros(2)

@@ -30,6 +30,7 @@ from vecedit.svg.filter_primitives import BLEND_MODES
 from vecedit.svg.filters import FilterParser
 from vecedit.svg.geometry import path_to_subpaths, subpaths_bbox
 from vecedit.svg.model import Gradient, GradientRef, Group, Note, Paint, PatternRef, Shape
+from vecedit import limits
 from vecedit.svg.refs import BrokenReference, References, href_of
 from vecedit.svg.shapes import BASIC_SHAPES, rect_subpath
 from vecedit.svg.transform import max_scale, parse_preserve_aspect_ratio, parse_transform, parse_viewbox
@@ -39,7 +40,6 @@ from vecedit.svg.units import length_context, lengths_in, parse_length
 SVG_NS = "http://www.w3.org/2000/svg"
 CANVAS_TOLERANCE = 0.1  # max arc approximation error, canvas pixels
 MAX_USE_DEPTH = 32  # for counting instanced shapes; the walk's limit is refs.MAX_REF_DEPTH
-MAX_INSTANCED_SHAPES = 100_000
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,9 @@ class RenderTreeBuilder:
         self.refs = References(ids, parent.get)
         self.gradients: dict[str, Gradient] = {}
         self.instanced = 0  # shapes created through use, counted before they are built
+        self.limits = limits.current()
+        self.drawn_shapes = 0  # shapes built so far (each instance counts), against Limits.shapes
+        self.segments = 0  # their path segments, against Limits.segments
         self._expansions: dict[Element, int] = {}
         self._context_users: dict[Element, bool] = {}
         self._source_styles: dict[Element, dict] = {}
@@ -405,9 +408,19 @@ class RenderTreeBuilder:
     def count_instances(self, target: Element, times: int) -> None:
         """Count the shapes instancing *target* ``times`` creates; refuse a file that expands absurdly."""
         self.instanced += times * self._expansion(target, 1)
-        if self.instanced > MAX_INSTANCED_SHAPES:
-            raise SVGError(f"{self.name}: <use> elements and markers expand to more than {MAX_INSTANCED_SHAPES} "
-                           "shapes; simplify the file")
+        self.limits.check("shapes", self.instanced, f"{self.name}: <use> elements and markers expand to more shapes "
+                          "than the budget")
+
+    def count_shape(self, subpaths) -> None:
+        """Count one shape about to be built against the budget (``Limits.shapes``, ``Limits.segments``)."""
+        self.drawn_shapes += 1
+        self.segments += sum(len(sp.points) // 3 for sp in subpaths)
+        self.limits.check("shapes", self.drawn_shapes, f"{self.name}: the document draws more shapes than the budget")
+        self.limits.check("segments", self.segments, f"{self.name}: its shapes have more path segments than the budget")
+
+    def _check_commands(self, count: int) -> None:
+        self.limits.check("segments", self.segments + count, f"{self.name}: its path data has more segments than "
+                          "the budget")
 
     def _expansion(self, el: Element, depth: int) -> int:
         """How many shapes instancing *el* creates (uses inside it expanded), memoised."""
@@ -429,7 +442,7 @@ class RenderTreeBuilder:
                 target = self.ids.get(href[1:]) if href and href.startswith("#") else None
                 if target is not None:
                     count += self._expansion(target, depth + 1)
-            if count > MAX_INSTANCED_SHAPES:
+            if count > self.limits.shapes:
                 break
         self._expansions[el] = count
         return count
@@ -446,7 +459,7 @@ class RenderTreeBuilder:
         tolerance = CANVAS_TOLERANCE / max(max_scale(ctm), 1e-12)
         try:
             if local == "path":
-                subpaths, error = path_to_subpaths(el.get("d") or "", tolerance)
+                subpaths, error = path_to_subpaths(el.get("d") or "", tolerance, self._check_commands)
                 warnings = [f"path data error ({error}); drawn up to there"] if error else []
             else:
                 subpaths, warnings = BASIC_SHAPES[local](_Attributes(el, self._note), ctx.viewport, tolerance)
@@ -455,6 +468,7 @@ class RenderTreeBuilder:
             return None
         for w in warnings:
             self._note(el, w, False)
+        self.count_shape(subpaths)
         shape = Shape(
             node=el,
             tag=local,

@@ -218,7 +218,7 @@ class _Editor:
         """Rename a basic shape to ``path``, pinning type-selector styles that would change."""
         before = dict(self.cascade.specified(el))
         el.tag = f"{self.svg_ns}path"
-        self.cascade._specified.pop(el, None)
+        self.cascade.changed(el)
         after = self.cascade.specified(el)
         for name in sorted(set(before) | set(after)):
             b, a = before.get(name), after.get(name)

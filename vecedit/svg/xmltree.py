@@ -24,18 +24,18 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as DET
 from defusedxml.common import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
 
+from vecedit import limits
 from vecedit.errors import SVGError
 from vecedit.svg.entities import check_entities
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
-MAX_DEPTH = 256  # real files nest a few dozen levels; the tree walks recurse per level
 
 
 @contextlib.contextmanager
-def recursion_room(limit: int = 4000):
-    """Let the recursive tree walks handle MAX_DEPTH levels (restored afterwards)."""
+def recursion_room():
+    """Let the recursive tree walks handle the nesting the budget allows (``Limits.depth``; restored afterwards)."""
     old = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old, limit))
+    sys.setrecursionlimit(max(old, 4000, 16 * limits.current().depth))
     try:
         yield
     finally:
@@ -153,6 +153,8 @@ class _Target:
         self.pending_ns: list[tuple[str, str]] = []
         self.namespaces: dict[str, str] = {}
         self.depth = 0
+        self.elements = 0
+        self.limits = limits.current()
         self.root_span: Optional[Span] = None
         self.stack: list[Span] = []
 
@@ -165,8 +167,9 @@ class _Target:
 
     def start(self, tag, attrib):
         self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise SVGError(f"elements are nested more than {MAX_DEPTH} levels deep")
+        self.elements += 1
+        self.limits.check("depth", self.depth, "elements nest deeper than the budget")
+        self.limits.check("elements", self.elements, "the document has more elements than the budget")
         el = self.builder.start(tag, attrib)
         pos = self._pos()
         end = _tag_end(self.src, pos)
@@ -275,6 +278,8 @@ def read_xml(text: str, name: str) -> tuple[Element, SourceMap, dict[str, str], 
         raise SVGError(_xml_error_message(name, e)) from None
     except SVGError as e:
         raise SVGError(f"{name}: {e}; simplify the file") from None
+    except limits.LimitError as e:
+        raise limits.LimitError(f"{name}: {e}") from None
     _fill_raw(root, target.spans, src)
     rs = target.spans[root]
     prolog = src[: rs.start].decode("utf-8")

@@ -74,11 +74,14 @@ class Program:
             if step.kind == "feTile":
                 return math.inf
             total += _step_reach(step, _values(step.params, table))
-        return total
+        return math.inf if math.isnan(total) else total  # NaN (inf·0 of absurd numbers): assume anywhere
 
     def keeps_clear(self, table: np.ndarray) -> bool:
         """Whether transparent input stays transparent (so only content, grown by the reach, needs computing)."""
         return all(_step_keeps_clear(step, _values(step.params, table)) for step in self.steps)
+
+
+PIXEL_LIMIT = 1e9
 
 
 def _values(params, table: np.ndarray):
@@ -88,7 +91,8 @@ def _values(params, table: np.ndarray):
         if params.count == 0:
             return []
         values = (rows[0] if params.count == 1 else rows) * np.asarray(params.scale, dtype=np.float64)
-        return [float(v) for v in np.atleast_1d(values)]
+        # a finite number times a large scale can overflow: pixels beyond ±1e9 all mean "off any canvas"
+        return [float(v) for v in np.clip(np.nan_to_num(np.atleast_1d(values)), -PIXEL_LIMIT, PIXEL_LIMIT)]
     if isinstance(params, dict):
         return {k: _values(v, table) for k, v in params.items()}
     if isinstance(params, (list, tuple)):
@@ -148,7 +152,8 @@ def bind(value, table: Optional[torch.Tensor], like: torch.Tensor):
     if isinstance(value, Ref):
         rows = table[value.start : value.start + value.count].to(like.dtype)
         rows = rows[0] if value.count == 1 else rows
-        return rows * torch.as_tensor(value.scale, dtype=like.dtype, device=like.device)
+        pixels = rows * torch.as_tensor(value.scale, dtype=like.dtype, device=like.device)
+        return torch.nan_to_num(pixels).clamp(-PIXEL_LIMIT, PIXEL_LIMIT)  # as _values: overflow stays a number
     if isinstance(value, dict):
         return {k: bind(v, table, like) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

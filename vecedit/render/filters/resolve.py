@@ -23,7 +23,7 @@ from typing import Optional
 import numpy as np
 from PIL import Image
 
-from vecedit.render.filters.graph import Program, Ref, Step
+from vecedit.render.filters.graph import PIXEL_LIMIT, Program, Ref, Step
 from vecedit.svg.filter_primitives import Numbers, Primitive
 from vecedit.svg.filters import Filter
 from vecedit.svg.transform import parse_preserve_aspect_ratio, viewbox_transform
@@ -102,6 +102,9 @@ def resolve(f: Filter, bbox: Optional[BBox], ctm: np.ndarray, viewport: tuple[fl
         ux, uy = bbox[2] - bbox[0], bbox[3] - bbox[1]
     else:
         ux = uy = 1.0
+    if not all(abs(v) <= PIXEL_LIMIT for v in (sx * ux, sy * uy, ctm[0, 0] * ux, ctm[1, 1] * uy, ctm[0, 1] * uy,
+                                                 ctm[1, 0] * ux)):
+        return None  # a primitive unit over 1e9 px (an absurd box or transform): nothing sensible to draw
     steps = []
     for p in f.primitives:
         defaults = (region[0], region[1], region[2] - region[0], region[3] - region[1])

@@ -1,0 +1,96 @@
+"""Regressions for the failure kinds of the later fuzzing campaigns (issue 12), each as the
+smallest input that showed it, judged by the contract checks of ``benchmarks/fuzzkit.py``."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import vecedit
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parents[1] / "benchmarks"))
+from fuzzkit import check_api, check_cli  # noqa: E402
+
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16">{}</svg>'
+PATTERN = ('<pattern id="p" width="4" height="4" patternUnits="userSpaceOnUse"><rect width="2" height="2" fill="red"/>'
+           '</pattern>')
+
+
+def api(body: str):
+    verdict = check_api(SVG.format(body).encode(), mode="bytes")
+    assert verdict.ok, (verdict.signature, verdict.detail)
+    return verdict
+
+
+@pytest.mark.parametrize("command", ["info", "recolor", "render"])
+def test_pattern_paint_reaches_colour_code_as_a_reference(tmp_path, command):
+    # was: TypeError in info's format_paint and recolor's palette (a PatternRef is not a colour)
+    path = tmp_path / "p.svg"
+    path.write_text(SVG.format(PATTERN + '<rect width="8" height="8" fill="url(#p) blue" stroke="url(#p)"/>'))
+    verdict = check_cli(path, command, in_process=True)
+    assert verdict.ok and verdict.outcome == "ok", (verdict.signature, verdict.detail)
+
+
+def test_info_lists_a_pattern_paint_as_its_url(capsys):
+    from vecedit.cli.info import format_paint
+
+    doc = vecedit.load_svg(SVG.format(PATTERN + '<rect width="8" height="8" fill="url(#p)" fill-opacity="0.5"/>'))
+    assert format_paint(doc.shapes()[-1].fill, 0.5) == "url(#p)@50%"
+
+
+def test_recolor_keeps_a_pattern_fill_and_recolours_its_fallback():
+    from vecedit.recolor.palette import inventory
+
+    doc = vecedit.load_svg(SVG.format(PATTERN + '<rect width="8" height="8" fill="url(#missing) #ff0000"/>'
+                                      '<rect width="8" height="8" fill="url(#p) #00ff00"/>'))
+    kinds = sorted(u.kind for u in inventory(doc).uses)
+    assert "fill-fallback" in kinds
+
+
+def test_filter_units_that_overflow_draw_nothing_instead_of_nan():
+    # was: ValueError (NaN to int) in the blur / layer box: 0 × inf of a 1e48 px primitive unit
+    api('<filter id="f" primitiveUnits="objectBoundingBox"><feGaussianBlur stdDeviation="0"/><feOffset dx="0"/>'
+        '</filter><rect width="3e38" height="3e38" transform="scale(1e10)" filter="url(#f)"/>')
+    api('<filter id="f" primitiveUnits="objectBoundingBox"><feGaussianBlur stdDeviation="1e30"/></filter>'
+        '<rect width="3e38" height="3e38" filter="url(#f)"/>')
+
+
+def test_filter_reach_of_absurd_numbers_is_anywhere_not_nan():
+    import math
+
+    import numpy as np
+
+    from vecedit.render.filters.graph import Program, Ref, Step
+
+    step = Step("feGaussianBlur", (), "", (0, 0, 1, 1), True, {"std": Ref(0, 2, (math.inf, 1.0)), "edgeMode": "none"})
+    reach = Program((0, 0, 1, 1), [step], np.eye(3)).reach(np.array([0.0, 1.0]))
+    assert not math.isnan(reach)
+
+
+def test_convolve_kernel_of_huge_numbers_stays_finite():
+    # was: OverflowError in filter_primitives._convolve (round(inf)), then an inf divisor in the scene
+    api('<filter id="f"><feConvolveMatrix order="2" kernelMatrix="1e308 1e308 1e308 1e308"/></filter>'
+        '<rect width="8" height="8" filter="url(#f)"/>')
+
+
+def test_pattern_tile_1e38_wide_is_drawn_coarser_not_allocated():
+    # was: OverflowError (a 10^38-pixel tile raster) in the rasterizer's canvas clip
+    verdict = api('<pattern id="p" width="3.4e38" height="2" patternUnits="userSpaceOnUse"><rect width="1" height="1"/>'
+                  '</pattern><rect width="8" height="8" fill="url(#p)"/>')
+    assert verdict.outcome == "ok"
+
+
+def test_descendant_selectors_are_matched_once_per_element_and_compound(monkeypatch):
+    # was: 20,000 rects under 40 groups and a 22-compound descendant selector: 60 s (each
+    # element matched its ancestors again); now partial matches are shared across the tree
+    from vecedit.svg.css import Compound
+
+    calls = []
+    original = Compound.matches
+    monkeypatch.setattr(Compound, "matches", lambda self, el: calls.append(1) or original(self, el))
+    rects, depth, parts = 2000, 40, 22
+    body = "<g>" * depth + '<rect width="1" height="1"/>' * rects + "</g>" * depth
+    style = "<style>x " + "g " * (parts - 2) + "rect{fill:red}</style>"
+    vecedit.load_svg(SVG.format(style + body))
+    assert len(calls) < 4 * (rects + depth) * parts  # linear; it was ~ rects × depth × parts

@@ -1,0 +1,108 @@
+"""The complexity budget (vecedit/limits.py): documents that would take minutes are refused
+in one line that names the limit, before the work; the limit is raised by ``limits=``,
+``--limits`` or ``VECEDIT_LIMITS``. Costs are measured in CPU time with generous bounds
+(never wall time: the machine is shared)."""
+
+import time
+
+import pytest
+
+import vecedit
+from vecedit.cli import main
+from vecedit.limits import ENV_VAR, LimitError, Limits, current, parse, using
+from vecedit.errors import OptionError
+
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">{}</svg>'
+
+
+def rects(n: int) -> str:
+    return SVG.format('<rect width="1" height="1"/>' * n)
+
+
+def line_path(n: int) -> str:
+    return SVG.format('<path d="M0 0 ' + "L1 1 L2 0 " * (n // 2) + '"/>')
+
+
+@pytest.mark.parametrize("text, limit", [
+    (rects(10_001), "shapes"),
+    (line_path(100_002), "segments"),
+    (SVG.format("<g>" * 257 + "</g>" * 257), "depth"),
+    (SVG.format("<desc/>" * 100_001), "elements"),
+])
+def test_over_the_budget_is_one_line_that_names_the_limit_fast(text, limit):
+    start = time.process_time()
+    with pytest.raises(LimitError) as e:
+        vecedit.load_svg(text)
+    message = str(e.value)
+    assert "\n" not in message and f"--limits {limit}=N" in message and "over the limit" in message
+    assert time.process_time() - start < 20  # the parse alone; minutes without the budget
+
+
+def test_a_million_segments_are_refused_before_they_are_built():
+    start = time.process_time()
+    with pytest.raises(LimitError, match="segments"):
+        vecedit.load_svg(line_path(1_000_000))
+    assert time.process_time() - start < 30  # tokenising only (it took minutes to build and draw)
+
+
+def test_the_budget_is_raised_by_the_keyword_the_text_form_and_the_environment(monkeypatch):
+    assert len(vecedit.load_svg(rects(10_001), limits=Limits(shapes=20_000)).shapes()) == 10_001
+    assert len(vecedit.load_svg(rects(10_001), limits="shapes=2e4").shapes()) == 10_001
+    monkeypatch.setenv(ENV_VAR, "shapes=20000")
+    assert current().shapes == 20_000
+    assert len(vecedit.load_svg(rects(10_001)).shapes()) == 10_001
+    with using("shapes=5"):  # the explicit budget wins over the environment
+        with pytest.raises(LimitError):
+            vecedit.load_svg(rects(6))
+
+
+def test_bad_limit_text_is_an_option_error():
+    for text in ("nope=3", "shapes=x", "shapes=0"):
+        with pytest.raises(OptionError):
+            parse(text)
+
+
+def test_canvas_pixels_are_budgeted_for_render_and_scene():
+    doc = vecedit.load_svg(SVG.format('<rect width="9" height="9"/>'))
+    with pytest.raises(LimitError, match="pixels"):
+        vecedit.render(doc, width=64, limits="pixels=1000")
+    from vecedit.scene import from_document
+
+    with using("pixels=1000"), pytest.raises(LimitError, match="pixels"):
+        from_document(doc, width=64)
+    assert vecedit.render(doc, width=64).shape == (64, 64, 4)
+
+
+def test_rasterizer_work_is_budgeted():
+    # a path zig-zagging across the canvas: each edge crosses ~64 pixels
+    doc = vecedit.load_svg(SVG.format('<path d="M0 0 ' + "L64 64 L0 64 " * 50 + '" stroke="red"/>'))
+    with pytest.raises(LimitError, match="edge_pixels"):
+        vecedit.render(doc, width=64, limits="edge_pixels=1000")
+    assert vecedit.render(doc, width=64).shape == (64, 64, 4)
+
+
+def test_command_line_refuses_in_one_line_and_takes_limits(tmp_path, capsys):
+    src = tmp_path / "many.svg"
+    src.write_text(rects(10_001))
+    out = tmp_path / "out.png"
+    assert main(["render", str(src), "-o", str(out), "--width", "16"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("vecedit: error: ") and "--limits shapes=N" in err[0]
+    assert not out.exists()
+    assert main(["render", str(src), "-o", str(out), "--width", "16", "--limits", "shapes=20000"]) == 0
+    assert out.exists()
+    assert main(["info", str(src), "--limits", "shapes=oops"]) == 2
+    assert "limits: shapes='oops' is not a number" in capsys.readouterr().err
+
+
+def test_vectorize_budget_for_decoded_pixels(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from vectorizers.image import read_rgba
+
+    path = tmp_path / "wide.png"
+    Image.fromarray(np.zeros((10, 200, 3), np.uint8)).save(path)
+    with using("image_pixels=1000"), pytest.raises(LimitError, match="image_pixels"):
+        read_rgba(path)
+    assert read_rgba(path).shape == (10, 200, 4)
