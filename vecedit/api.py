@@ -126,11 +126,11 @@ def render(
         from vecedit.scene import output_size
 
         out_w, out_h = output_size(doc, width, height)
-        given = "asked for" if width is not None or height is not None else "the document's size is"
-        if out_w > MAX_SIDE or out_h > MAX_SIDE:
-            raise OptionError(f"{given} {out_w}×{out_h} px, more than vecedit renders (at most {MAX_SIDE} px a side); "
-                              "give a smaller width or height")
-        budget.check("pixels", out_w * out_h, f"{given} {out_w}×{out_h} px (give a smaller width or height)")
+        if out_w > MAX_SIDE or out_h > MAX_SIDE or out_w * out_h > budget.pixels:
+            given = "asked for" if width is not None or height is not None else "the document's size is"
+            raise OptionError(
+                f"{given} {out_w}×{out_h} px, more than vecedit renders (at most {MAX_SIDE} px a side and "
+                f"{budget.pixels:,} px in all, raised with --limits pixels=N); give a smaller width or height")
         return render_document(doc, out_w, out_h, background=bg, renderer=renderer, device=device)
 
 

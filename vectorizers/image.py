@@ -26,7 +26,7 @@ from typing import Union
 
 import numpy as np
 
-from vecedit import limits
+import vecedit.limits as limits
 from vecedit.errors import InputError
 
 MIN_SIDE = 2

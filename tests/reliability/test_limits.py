@@ -64,7 +64,7 @@ def test_bad_limit_text_is_an_option_error():
 
 def test_canvas_pixels_are_budgeted_for_render_and_scene():
     doc = vecedit.load_svg(SVG.format('<rect width="9" height="9"/>'))
-    with pytest.raises(LimitError, match="pixels"):
+    with pytest.raises(OptionError, match="1,000 px in all, raised with --limits pixels=N"):
         vecedit.render(doc, width=64, limits="pixels=1000")
     from vecedit.scene import from_document
 
@@ -81,7 +81,8 @@ def test_rasterizer_work_is_budgeted():
     assert vecedit.render(doc, width=64).shape == (64, 64, 4)
 
 
-def test_command_line_refuses_in_one_line_and_takes_limits(tmp_path, capsys):
+def test_command_line_refuses_in_one_line_and_takes_limits(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, "")  # --limits sets it for this process: restored after the test
     src = tmp_path / "many.svg"
     src.write_text(rects(10_001))
     out = tmp_path / "out.png"

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from vecedit import limits
+import vecedit.limits as limits
 
 
 CHECKPOINT_FROM = 128 * 2**20

@@ -30,7 +30,7 @@ from vecedit.svg.filter_primitives import BLEND_MODES
 from vecedit.svg.filters import FilterParser
 from vecedit.svg.geometry import path_to_subpaths, subpaths_bbox
 from vecedit.svg.model import Gradient, GradientRef, Group, Note, Paint, PatternRef, Shape
-from vecedit import limits
+import vecedit.limits as limits
 from vecedit.svg.refs import BrokenReference, References, href_of
 from vecedit.svg.shapes import BASIC_SHAPES, rect_subpath
 from vecedit.svg.transform import max_scale, parse_preserve_aspect_ratio, parse_transform, parse_viewbox

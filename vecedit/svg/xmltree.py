@@ -24,7 +24,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as DET
 from defusedxml.common import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
 
-from vecedit import limits
+import vecedit.limits as limits
 from vecedit.errors import SVGError
 from vecedit.svg.entities import check_entities
 
