@@ -102,3 +102,17 @@ def test_overflow_inherit_on_a_marker_follows_its_parent():
     image = render_document(doc)
     assert image[15, 15, 3] > 0.9  # inherits visible from the <g>: not cut to 3×3
     assert image[15, 55, 3] < 0.1 and image[11, 51, 3] > 0.9  # inherits hidden: cut to markerWidth × markerHeight
+
+
+def test_markers_between_fill_and_stroke_split_the_shape_into_non_editable_parts():
+    doc = load_svg(HEAD + """
+      <marker id="m" markerWidth="4" markerHeight="4"><rect width="4" height="4" fill="orange"/></marker>
+      <path id="p" d="M10 10 L50 10 L50 50 Z" fill="green" stroke="blue" marker-mid="url(#m)"
+            paint-order="stroke markers fill"/>
+      <path id="q" d="M10 60 L50 60" fill="green" stroke="blue" marker-mid="url(#m)" paint-order="markers"/>
+    </svg>""")
+    drawn = [(s.id, s.fill is not None, s.stroke is not None, s.editable) for s in doc.shapes()]
+    # stroke part, the markers (not editable), then the fill: the element's own shape, no longer editable
+    assert drawn[0] == ("p", False, True, False) and drawn[3] == ("p", True, False, False)
+    assert [d[0] for d in drawn[1:3]] == [None, None]
+    assert drawn[-1] == ("q", True, True, True)  # markers first: nothing to split

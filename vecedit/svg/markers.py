@@ -13,7 +13,7 @@ the closing segment at a closed subpath's start).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 import numpy as np
@@ -162,10 +162,22 @@ MARKABLE = ("path", "line", "polyline", "polygon", "rect", "circle", "ellipse") 
 WHITE = (1.0, 1.0, 1.0, 1.0)
 
 
-def markers_first(paint_order: str) -> bool:
-    """SVG 2 §13.8: whether ``paint-order`` draws markers before fill and stroke (between them
-    is drawn after both: a gap, see the README)."""
-    return paint_layers(paint_order)[0] == "markers"
+def in_paint_order(shape, marks: list, paint_order: str) -> list:
+    """SVG 2 §13.8: the shape and its marker instances in ``paint-order``.
+
+    Markers between fill and stroke split the shape in two parts drawn on either side of the
+    markers; like the markers, the element is then drawn but not editable (the writer never
+    touches it, so both paints stay as written)."""
+    present = [layer for layer in paint_layers(paint_order) if layer == "markers" or getattr(shape, layer) is not None]
+    if present.index("markers") == 0:
+        return marks + [shape]
+    if present.index("markers") == len(present) - 1:
+        return [shape] + marks
+    shape.editable = False
+    shape.reason = shape.reason or "paint-order draws its markers between its fill and its stroke"
+    stroke = replace(shape, fill=None, edited=set())
+    shape.stroke = None
+    return [shape, *marks, stroke] if present[-1] == "stroke" else [stroke, *marks, shape]
 
 
 def instances(builder, el, style: dict, ctx, shape) -> list:

@@ -488,15 +488,15 @@ class RenderTreeBuilder:
         if clip_path is None and mask is None and not filtered and not marks and blend == "normal":
             return shape
         # The model keeps clips, masks, filters, blending and markers on groups: wrap the shape (node = its element).
-        children = marks + [shape] if markers.markers_first(style["paint-order"]) else [shape] + marks
+        children = markers.in_paint_order(shape, marks, style["paint-order"]) if marks else [shape]
         group = Group(node=el, id=None, clip_path=clip_path, mask=mask, children=children, blend=blend)
         if filtered and not self._filter(group, el, style, ctm):
             group.children = []
             return group
         if group.filters:  # opacity applies after the filter (Filter Effects 1 §9), to the markers too
-            group.opacity, shape.opacity = shape.opacity, 1.0
-            for mark in marks:
-                mark.opacity = 1.0
+            group.opacity = shape.opacity
+            for part in group.children:
+                part.opacity = 1.0
         if clip_path is not None or mask is not None:
             return group if self._resolve_effects(group, replace(ctx, ctm=ctm)) else None
         return group
