@@ -146,7 +146,8 @@ def image_node(builder, el: Element, style: dict, ctx, transform: np.ndarray):
         return None
     if isinstance(node, Shape) and not group.filters:  # the opacity reaches the renderer as a parameter
         node.opacity, group.opacity = group.opacity, 1.0
-    if group.clip_path is None and group.mask is None and not group.filters and group.opacity == 1.0:
+    if (group.clip_path is None and group.mask is None and not group.filters and group.opacity == 1.0
+            and group.blend == "normal"):
         return node
     group.children.append(node)
     return group if builder._resolve_effects(group, replace(ctx, ctm=ctm)) else None

@@ -108,6 +108,7 @@ def clip_content(builder, clip_el: Element, bbox: Callable[[], Box], ctx) -> Opt
         builder._note(clip_el, f"clip-path refers to {builder._label(clip_el)}, which is not a <clipPath>; "
                                "the element is not drawn, as in browsers", False)
         return None
+    builder.count_instances(clip_el, 1)  # content built per use: a file whose clips nest into millions is refused
     style = builder.source_style(clip_el)
     ctm = ctx.ctm @ builder._transform(clip_el, style)  # the transform first, then the bounding box (as resvg)
     if (clip_el.get("clipPathUnits") or "").strip() == "objectBoundingBox":
@@ -204,6 +205,7 @@ def mask_of(builder, mask_el: Element, bbox: Callable[[], Box], ctx) -> Optional
         content_ctm = None if units is None else ctx.ctm @ units
     if region is None or content_ctm is None:
         return None
+    builder.count_instances(mask_el, 1)  # content built per use: a file whose masks nest into millions is refused
     reason = f"content of mask {label}"
     mask_ctx = replace(ctx, ctm=content_ctm, style=style, hidden=False, reason=reason, in_clip=False, context=None)
     content = Group(node=mask_el, id=None)

@@ -408,8 +408,8 @@ class RenderTreeBuilder:
     def count_instances(self, target: Element, times: int) -> None:
         """Count the shapes instancing *target* ``times`` creates; refuse a file that expands absurdly."""
         self.instanced += times * self._expansion(target, 1)
-        self.limits.check("shapes", self.instanced, f"{self.name}: <use> elements and markers expand to more shapes "
-                          "than the budget")
+        self.limits.check("shapes", self.instanced, f"{self.name}: <use> elements, markers, clip paths and masks expand "
+                          "to more shapes than the budget")
 
     def count_shape(self, subpaths) -> None:
         """Count one shape about to be built against the budget (``Limits.shapes``, ``Limits.segments``)."""
@@ -423,7 +423,7 @@ class RenderTreeBuilder:
                           "the budget")
 
     def _expansion(self, el: Element, depth: int) -> int:
-        """How many shapes instancing *el* creates (uses inside it expanded), memoised."""
+        """How many shapes instancing *el* creates (uses, clip paths and masks inside it expanded), memoised."""
         hit = self._expansions.get(el)
         if hit is not None:
             return hit
@@ -442,6 +442,12 @@ class RenderTreeBuilder:
                 target = self.ids.get(href[1:]) if href and href.startswith("#") else None
                 if target is not None:
                     count += self._expansion(target, depth + 1)
+            specified = self.cascade.specified(node)
+            for prop in ("clip-path", "mask"):  # their content is built again for each element using them
+                if prop in specified:
+                    target = self.refs.lookup(specified[prop].value)
+                    if target is not None:
+                        count += self._expansion(target, depth + 1)
             if count > self.limits.shapes:
                 break
         self._expansions[el] = count
