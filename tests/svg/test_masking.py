@@ -125,11 +125,11 @@ def test_nested_viewport_clip_and_blend_are_kept_on_groups():
 
 
 def test_clip_paths_nesting_into_millions_of_shapes_are_refused_at_once():
-    from vecedit.errors import SVGError
+    from vecedit.errors import VeceditError
 
     levels = []
     for i in range(12):
         inner = f' clip-path="url(#c{i + 1})"' if i < 11 else ""
         levels.append(f'<clipPath id="c{i}">' + f'<rect width="1" height="1"{inner}/>' * 10 + "</clipPath>")
-    with pytest.raises(SVGError, match="clip paths and masks expand"):
+    with pytest.raises(VeceditError, match="clip paths and masks expand"):
         _doc("".join(levels) + '<rect width="10" height="10" clip-path="url(#c0)"/>')
