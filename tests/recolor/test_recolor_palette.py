@@ -126,7 +126,7 @@ def test_map_leaves_the_rest_of_the_file_byte_for_byte():
     svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8">\n  <!-- note -->\n'
            '  <rect  x="0" width="4" height="4" fill="red"/>\n  <rect x="4" width="4" height="4" fill="#00f"/>\n</svg>')
     out = dumps_svg(recolor(svg, mapping="red=#00aa00"))
-    assert out == svg.replace('fill="red"', 'style="fill:#00aa00"')
+    assert out == svg.replace('fill="red"', 'fill="#00aa00"')  # the attribute stays an attribute
 
 
 @pytest.mark.parametrize("bad, message", [

@@ -173,16 +173,16 @@ def test_type_selector_styles_are_pinned_when_a_rect_becomes_a_path():
 @pytest.mark.parametrize(
     "attrs, fill, style",
     [
-        ('fill="red"', (0.0, 0.0, 1.0, 1.0), 'style="fill:#0000ff"'),
+        ('fill="red"', (0.0, 0.0, 1.0, 1.0), 'fill="#0000ff"'),  # an attribute stays an attribute
         ('style="stroke:red;fill:red"', (0.0, 0.0, 1.0, 1.0), 'style="stroke:red;fill:#0000ff"'),
         ('style="stroke: red; "', (0.0, 0.0, 1.0, 1.0), 'style="stroke: red; fill:#0000ff"'),
-        ('fill="red" style="opacity:1"', GradientRef("g"), 'style="opacity:1;fill:url(#g)"'),
+        ('fill="red" style="opacity:1"', GradientRef("g"), 'fill="url(#g)" style="opacity:1"'),
         ('', GradientRef("g", (1.0, 0.0, 0.0, 1.0)), 'style="fill:url(#g) #ff0000"'),
         ('', None, 'style="fill:none"'),
         ('', (0.0, 0.0, 1.0, 0.5), 'style="fill:#0000ff;fill-opacity:0.5"'),
     ],
 )
-def test_fill_edit_goes_into_style(attrs, fill, style):
+def test_fill_edit_keeps_the_form_it_was_written_in(attrs, fill, style):
     text = svg(f'<linearGradient id="g"><stop/></linearGradient><rect width="1" height="1"{" " + attrs if attrs else ""}/>')
 
     def fn(doc):
@@ -219,8 +219,10 @@ def test_other_paint_edits():
     assert s.stroke == (0, 1, 0, 1) and s.stroke_width == 4.5 and s.opacity == 0.25 and s.stroke_opacity == 0.5
     # the colour's own alpha (0.5) is folded into fill-opacity so SVG 1.1 readers see the same
     assert s.fill == (1, 0, 0, 1) and s.fill_opacity == pytest.approx(0.4)
-    for attr in ("stroke", "stroke-width", "opacity", "fill"):
-        assert doc2.root_node[0].get(attr) is None
+    # attributes stay attributes (the writer's promise); what was not written goes into style
+    rect = doc2.root_node[0]
+    assert (rect.get("stroke"), rect.get("stroke-width"), rect.get("opacity")) == ("#00ff00", "4.5", "0.25")
+    assert rect.get("fill") == "#ff0000" and "fill-opacity" in rect.get("style")
 
 
 def test_use_instances_are_never_written():

@@ -11,8 +11,11 @@ byte. Edits applied to the XML tree (idempotent, so writing twice gives the same
     element name (``rect {…}``), or now would (``path {…}``), are pinned in its
     ``style`` so its paint does not change.
   - ``"fill"``, ``"stroke"``, ``"fill_opacity"``, ``"stroke_opacity"``, ``"opacity"``,
-    ``"stroke_width"`` → declarations in the element's ``style`` (replacing one of
-    the same name, or appended) and the same-named presentation attribute removed.
+    ``"stroke_width"`` → in the form they were written: the presentation attribute
+    when the element has one (and no style sheet rule overrides it there), else a
+    declaration in the element's ``style`` (replacing one of the same name, or appended).
+    Where every shape inheriting ``fill``/``stroke`` from an ancestor got a new paint,
+    the ancestor's declaration is updated (to their shared value, written there only).
     ``!important`` is added when a stylesheet rule for that property is important.
     SVG 1.1 colours have no alpha: a colour with alpha < 1 is written as ``#rrggbb``
     and its alpha folded into ``fill-opacity`` / ``stroke-opacity``.
@@ -101,6 +104,10 @@ def remove_style_property(el: Element, name: str) -> None:
         del el.attrib["style"]
 
 
+def _style_declares(el: Element, name: str) -> bool:
+    return any(p.partition(":")[0].strip().lower() == name for p in split_top_level(el.get("style") or "", ";"))
+
+
 # --- values --------------------------------------------------------------------------
 
 
@@ -141,9 +148,46 @@ class _Editor:
                 order += len(sheet)
         self.cascade = Cascade(rules, self.parent.get)
 
+        self.hoisted: set[tuple[int, str]] = set()  # (id(shape), prop) written on the ancestor instead
+
     def _set(self, el: Element, name: str, value: str) -> None:
+        """Write a property in the form it was written: an attribute stays an attribute (unless a
+        style sheet rule overrides attributes there), anything else goes into ``style``."""
         sheet = self.cascade.sheet_declares(el, name)
+        if el.get(name) is not None and sheet is None and not _style_declares(el, name):
+            el.set(name, value)
+            return
         set_style_property(el, name, value, important=bool(sheet and sheet.important))
+
+    def _declarer(self, el: Element, name: str):
+        """The element whose own declaration gives *el* its *name*: itself or its nearest ancestor."""
+        node = el
+        while node is not None:
+            if node.get(name) is not None or _style_declares(node, name) or self.cascade.sheet_declares(node, name):
+                return node
+            node = self.parent.get(node)
+        return None
+
+    def hoist_inherited_paints(self, shapes: list[Shape]) -> None:
+        """Where every shape painted by an ancestor's ``fill``/``stroke`` got a new paint, the
+        ancestor's declaration is updated: to the one new value they share (written there, not on
+        each shape), else to the first shape's (each shape then gets its own), so no stale paint
+        stays in the file."""
+        for prop in ("fill", "stroke"):
+            heirs: dict[Element, list[Shape]] = {}
+            for shape in shapes:
+                declarer = self._declarer(shape.node, prop) if shape.node is not None else None
+                if declarer is not None and declarer is not shape.node:
+                    heirs.setdefault(declarer, []).append(shape)
+            for ancestor, members in heirs.items():
+                if not all(m.editable and prop in m.edited for m in members):
+                    continue
+                paints = [getattr(m, prop) for m in members]
+                opaque = all(not isinstance(p, tuple) or p[3] >= 1.0 for p in paints)
+                values = [_paint_value(p) for p in paints]
+                self._set(ancestor, prop, values[0])
+                if opaque and len(set(values)) == 1:
+                    self.hoisted.update((id(m), prop) for m in members)
 
     # shapes ---------------------------------------------------------------------
 
@@ -164,7 +208,9 @@ class _Editor:
         ):
             paint: Paint = getattr(shape, paint_name)
             alpha = paint[3] if isinstance(paint, tuple) else 1.0
-            if paint_name in shape.edited or (opacity_name in shape.edited and alpha < 1.0):
+            if (id(shape), prop) in self.hoisted:
+                pass
+            elif paint_name in shape.edited or (opacity_name in shape.edited and alpha < 1.0):
                 self._set(el, prop, _paint_value(paint))
             if opacity_name in shape.edited or (paint_name in shape.edited and alpha < 1.0):
                 self._set(el, f"{prop}-opacity", _num(opacity * alpha, f"{prop}-opacity of {label}"))
@@ -314,6 +360,7 @@ def apply_edits(doc: Document) -> None:
     for text, shapes in texts.values():
         if any("geometry" in s.edited for s in shapes):
             editor.text_to_group(text, shapes)
+    editor.hoist_inherited_paints(doc.shapes())
     for shape in doc.shapes():
         editor.shape(shape)
     for gradient in doc.gradients.values():
