@@ -79,3 +79,9 @@ def test_paint_order_reaches_shapes_and_invalid_values_are_normal():
     found = shapes('<rect id="a" paint-order="stroke" width="5" height="5" stroke="red"/>'
                    '<rect id="b" paint-order="stroke fill stroke" width="5" height="5" stroke="red"/>')
     assert [s.paint_order for s in found] == [("stroke", "fill"), ("fill", "stroke")]
+
+
+def test_a_foreign_object_a_switch_passes_over_does_not_count_as_not_drawn():
+    doc = load_svg(f'<svg {NS} width="9" height="9"><switch><foreignObject requiredExtensions="http://x" width="5" '
+                   'height="5"/><rect width="5" height="5"/></switch></svg>')
+    assert not [n for n in doc.notes if n.affects_picture] and [s.tag for s in doc.shapes()] == ["rect"]

@@ -228,6 +228,9 @@ def _note_kept(root: Element, svg_ns: str, referenced: set[str], notes: list[Not
                 continue
             if local in HANDLED:
                 visit(child)
+            elif local in KEPT and local_name(el.tag) == "switch" and child.get("requiredExtensions") is not None:
+                notes.append(Note(local, cid, f"{local} is kept; its <switch> draws a later child instead "
+                                              "(no extension is supported)", False))
             elif local in KEPT:
                 message, affects = KEPT[local]
                 if affects is None:
