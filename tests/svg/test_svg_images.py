@@ -138,3 +138,17 @@ def test_the_writer_keeps_images_byte_for_byte_around_an_edit():
 def test_info_no_longer_lists_drawn_images_as_not_applied():
     doc = doc_with(data_uri(png()))
     assert not [n for n in doc.notes if n.affects_picture]
+
+
+def test_an_svg_image_is_adopted_as_vectors_with_its_own_gradients():
+    inner = (f'<svg {NS} width="10" height="10"><linearGradient id="g"><stop stop-color="blue"/></linearGradient>'
+             '<rect width="10" height="10" fill="url(#g)"/></svg>')
+    outer = (f'<svg {NS} width="40" height="20"><linearGradient id="g"><stop stop-color="red"/></linearGradient>'
+             f'<rect width="5" height="5" fill="url(#g)"/><image x="20" width="20" height="20" '
+             f'href="{data_uri(inner.encode(), "image/svg+xml")}"/></svg>')
+    doc = load_svg(outer)
+    mine, theirs = doc.shapes()
+    assert mine.fill.id == "g" and doc.gradients["g"].stops[0].color == (1.0, 0.0, 0.0, 1.0)
+    assert theirs.fill.id != "g" and doc.gradients[theirs.fill.id].stops[0].color == (0.0, 0.0, 1.0, 1.0)
+    assert not theirs.editable and (theirs.ctm @ np.array([10.0, 10.0, 1.0]))[:2] == pytest.approx((40, 20))
+    assert dumps_svg(doc) == outer

@@ -224,17 +224,28 @@ def _svg_image(builder, el: Element, ctx, ctm: np.ndarray, data: bytes, folder: 
 
 
 def _adopt(group: Group, to_canvas: np.ndarray, prefix: str) -> Group:
-    """A nested document's render tree placed on this canvas: CTMs premultiplied, gradient ids prefixed."""
-    for child in [*group.children, *(group.clip.children if group.clip else [])]:
+    """A nested document's render tree placed on this canvas: CTMs premultiplied (content, clip
+    and mask content alike), gradient ids prefixed, nothing editable."""
+    for child in group.children:
         if isinstance(child, Group):
             _adopt(child, to_canvas, prefix)
-            continue
-        child.ctm = to_canvas @ child.ctm
-        child.editable, child.reason = False, "content of an SVG <image>"
-        for kind in ("fill", "stroke"):
-            paint = getattr(child, kind)
-            if isinstance(paint, GradientRef):
-                setattr(child, kind, replace(paint, id=prefix + paint.id))
+        else:
+            _adopt_shape(child, to_canvas, prefix)
+    if group.clip is not None:
+        _adopt(group.clip, to_canvas, prefix)
+    masking = group.masking
+    while masking is not None:
+        _adopt(masking.content, to_canvas, prefix)
+        masking = masking.mask
     if group.user_ctm is not None:
         group.user_ctm = to_canvas @ group.user_ctm
     return group
+
+
+def _adopt_shape(shape: Shape, to_canvas: np.ndarray, prefix: str) -> None:
+    shape.ctm = to_canvas @ shape.ctm
+    shape.editable, shape.reason = False, "content of an SVG <image>"
+    for kind in ("fill", "stroke"):
+        paint = getattr(shape, kind)
+        if isinstance(paint, GradientRef):
+            setattr(shape, kind, replace(paint, id=prefix + paint.id))
