@@ -213,7 +213,8 @@ def _svg_image(builder, el: Element, ctx, ctm: np.ndarray, data: bytes, folder: 
     rect, to_user = _placed(builder, el, ctx, (doc.width, doc.height))
     if rect is None:
         return None
-    prefix = f"\x00image{id(el)}:"
+    builder.svg_images += 1
+    prefix = f"(image {builder.svg_images}) "  # a space: never a referenceable id of this file
     builder.gradients.update({prefix + k: replace(g, id=prefix + k) for k, g in doc.gradients.items()})
     for note in doc.notes:
         builder._note(el, f"in the SVG image: {note.message}", note.affects_picture)

@@ -63,6 +63,7 @@ class RenderTreeBuilder:
         self.name = name
         self.images = image_source or images.ImageSource()
         self.decoded_images: dict[str, object] = {}  # href -> pixels (or why not), each decoded once
+        self.svg_images = 0  # SVG <image>s adopted so far (their gradient ids are prefixed by the count)
         self.font_dirs = font_dirs
         self.svg_ns = svg_ns
         self.cascade = cascade
