@@ -64,7 +64,7 @@ def make_document(paths: int, seed: int = 0):
         import skimage.data
         from vecedit.vectorizers.api import vectorize
 
-        doc = vectorize(skimage.data.astronaut(), rounds=(12, 36, 72), max_paths=paths, seed=seed)
+        doc = vectorize(skimage.data.astronaut(), rounds=(12, 36, 72), max_paths=paths, seed=seed, refine=0)
         from vecedit.svg import dumps_svg
 
         doc = load_svg(dumps_svg(doc))

@@ -11,12 +11,14 @@ much of it the render added (peak minus the RSS after building the scene).
 
     python benchmarks/render_bench.py [--paths 16,64,256,1024] [--sizes 224,512] [--repeats 5]
     python benchmarks/render_bench.py --paths 1024 --sizes 512 --memory [--memory-paths 256,1024,4096]
+    python benchmarks/render_bench.py --memory-ab 4096,1024 [--ab-repeats 2]   # bounded vs previous
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
@@ -105,28 +107,55 @@ def bench(n_paths: int, size: int, repeats: int) -> dict:
     return row
 
 
-def memory_row(n_paths: int, size: int) -> dict:
-    """One forward+backward pass of ``random_scene(n_paths, size)`` in this process: peak RSS."""
+def memory_row(n_paths: int, size: int, unbounded: bool = False) -> dict:
+    """One forward+backward pass of ``random_scene(n_paths, size)`` in this process: peak RSS,
+    wall and CPU seconds. ``unbounded``: the previous behaviour (no bounded-memory path at any
+    buffer size), for the A/B."""
+    import vecedit.render.composite as composite
+    import vecedit.render.over as over
+    import vecedit.render.raster as raster
+
+    if unbounded:
+        composite.FUSED_FROM = over.FUSED_FROM = raster.CHECKPOINT_FROM = 2**62
+    bounded_calls = []
+    fused = composite.over_solid_coverage
+    composite.over_solid_coverage = lambda *a, **k: bounded_calls.append(1) or fused(*a, **k)
     scene = random_scene(n_paths, size)
     scene.points.requires_grad_(True)
     scene.colors.requires_grad_(True)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     render_scene(scene, background=(1.0, 1.0, 1.0)).square().mean().backward()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"paths": n_paths, "size": size, "peak_rss_mib": round(peak, 1), "render_added_mib": round(peak - before, 1),
-            "forward_backward_s": round(seconds, 2)}
+            "forward_backward_s": round(seconds, 2), "forward_backward_cpu_s": round(cpu, 2),
+            "bounded_path": bool(bounded_calls)}
+
+
+def run_row(n: int, size: int, unbounded: bool = False) -> dict:
+    command = [sys.executable, __file__, "--memory-row", f"{n},{size}"] + (["--unbounded"] if unbounded else [])
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def memory_table(paths: list[int], sizes: list[int]) -> list[dict]:
-    rows = []
-    for size in sizes:
-        for n in paths:
-            out = subprocess.run([sys.executable, __file__, "--memory-row", f"{n},{size}"], capture_output=True,
-                                 text=True, check=True).stdout
-            rows.append(json.loads(out.strip().splitlines()[-1]))
-    return rows
+    return [run_row(n, size) for size in sizes for n in paths]
+
+
+def memory_ab(n: int, size: int, repeats: int) -> dict:
+    """Bounded path against the previous behaviour, one fresh process each, alternating order."""
+    runs = {"bounded": [], "previous": []}
+    for k in range(repeats):
+        for name in (("bounded", "previous") if k % 2 == 0 else ("previous", "bounded")):
+            runs[name].append(run_row(n, size, unbounded=name == "previous"))
+    med = {name: {key: statistics.median(r[key] for r in rows) for key in
+                  ("peak_rss_mib", "forward_backward_s", "forward_backward_cpu_s")} for name, rows in runs.items()}
+    return {"paths": n, "size": size, "repeats": repeats, "runs": runs, "median": med,
+            "time_ratio_bounded_over_previous": round(med["bounded"]["forward_backward_s"]
+                                                      / med["previous"]["forward_backward_s"], 3),
+            "cpu_ratio_bounded_over_previous": round(med["bounded"]["forward_backward_cpu_s"]
+                                                     / med["previous"]["forward_backward_cpu_s"], 3)}
 
 
 def main() -> None:
@@ -137,10 +166,19 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true", help="add the peak-memory table (subprocess per row)")
     parser.add_argument("--memory-paths", default="256,1024,4096")
     parser.add_argument("--memory-sizes", default="512,1024")
+    parser.add_argument("--memory-ab", metavar="N,S", help="A/B of the bounded path against the previous behaviour "
+                        "at N paths, S px (fresh process per run, alternating); only this")
+    parser.add_argument("--ab-repeats", type=int, default=2)
     parser.add_argument("--memory-row", help=argparse.SUPPRESS)
+    parser.add_argument("--unbounded", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_row:
-        print(json.dumps(memory_row(*map(int, args.memory_row.split(",")))))
+        print(json.dumps(memory_row(*map(int, args.memory_row.split(",")), unbounded=args.unbounded)))
+        return
+    if args.memory_ab:
+        n, size = map(int, args.memory_ab.split(","))
+        print(json.dumps({"load_average_start": os.getloadavg(), **memory_ab(n, size, args.ab_repeats),
+                          "load_average_end": os.getloadavg()}, indent=1))
         return
     rows = [
         bench(n, s, args.repeats)
@@ -150,8 +188,10 @@ def main() -> None:
     report = {"torch": torch.__version__, "threads": torch.get_num_threads(), "machine": platform.machine(),
               "results": rows}
     if args.memory:
+        report["load_average_start"] = os.getloadavg()
         report["memory"] = memory_table([int(n) for n in args.memory_paths.split(",")],
                                         [int(s) for s in args.memory_sizes.split(",")])
+        report["load_average_end"] = os.getloadavg()
     print(json.dumps(report, indent=1))
 
 

@@ -6,8 +6,8 @@ the bottom, each as ``<g id="round-i">`` of closed filled paths. Finer rounds co
 seams that open between coarse shapes when an edit moves them, and give the edit more
 elements to work with. Optional extra rounds trace only a box (the reference method adds
 one for a face). After pruning and capping, every path takes the mean input colour of
-the pixels where it is on top (:mod:`vecedit.vectorizers.recolor`). Optional refinement fits
-points and colours to the image with the differentiable renderer.
+the pixels where it is on top (:mod:`vecedit.vectorizers.recolor`). Refinement (30 iterations
+by default) then fits points and colours to the image with the differentiable renderer.
 
 >>> import numpy as np, vecedit
 >>> from vecedit.vectorizers.api import vectorize
@@ -31,7 +31,8 @@ from vecedit.errors import OptionError
 from vecedit.vectorizers.tracers import BACKENDS, get_tracer
 from vecedit.vectorizers.image import ImageSource, read_rgba, resize, resize_alpha, split_alpha, working_size
 from vecedit.vectorizers.recolor import fit_colors
-from vecedit.vectorizers.options import DEFAULT_BACKEND, DEFAULT_ROUNDS, DEFAULT_SIZE, MAX_COLORS, MAX_ROUNDS
+from vecedit.vectorizers.options import (DEFAULT_BACKEND, DEFAULT_REFINE, DEFAULT_ROUNDS, DEFAULT_SIZE, MAX_COLORS,
+                                         MAX_ROUNDS)
 from vecedit.vectorizers.stack import Layer, cap, prune, to_svg, transform_paths
 
 BLEED = 4
@@ -69,7 +70,7 @@ def vectorize(
     image: ImageSource,
     rounds: Sequence[int] = DEFAULT_ROUNDS,
     backend: str = DEFAULT_BACKEND,
-    refine: int = 0,
+    refine: int = DEFAULT_REFINE,
     max_paths: Optional[int] = None,
     size: int = DEFAULT_SIZE,
     extra_rounds: Sequence[ExtraRound] = (),
@@ -85,7 +86,8 @@ def vectorize(
         rounds: colour clusters per round, coarse to fine (default ``(10, 30)``).
         backend: ``"vtracer"`` (default) or ``"skimage"``, or a
             :class:`~vecedit.vectorizers.base.Tracer` instance.
-        refine: iterations of differentiable refinement (0: none).
+        refine: iterations of differentiable refinement (default 30, at full working size;
+            0: none).
         max_paths: keep at most this many paths (the largest).
         size: working size: the image is traced (and refined) with its longer side
             shrunk to at most ``size`` px; the SVG keeps the original pixel coordinates.
@@ -149,7 +151,7 @@ def run(
     image: ImageSource,
     rounds: Sequence[int] = DEFAULT_ROUNDS,
     backend: str = DEFAULT_BACKEND,
-    refine: int = 0,
+    refine: int = DEFAULT_REFINE,
     max_paths: Optional[int] = None,
     size: int = DEFAULT_SIZE,
     extra_rounds: Sequence[ExtraRound] = (),

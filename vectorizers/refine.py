@@ -37,6 +37,16 @@ POINT_LR = 0.4
 """Adam step for control points, in refinement-canvas pixels (decays to 10% by the end)."""
 COLOR_LR = 0.01
 """Adam step for fill colours (RGB in [0, 1])."""
+SHORT_RUN = 100
+"""Runs of fewer iterations (the default refinement of ``vectorize``, 30) take larger steps
+(:data:`SHORT_POINT_LR`, :data:`SHORT_COLOR_LR`) and no coarse stage: measured on chelsea (884
+paths, 30 iterations), the half-size stage cost 1.2 dB for 30 % less time, and these steps
+gained 0.4 dB over the long-run ones."""
+SHORT_POINT_LR = 1.0
+"""At a working size of :data:`SHORT_LR_SIDE` px (in proportion, never below :data:`POINT_LR`:
+on a 48 px image a 1 px step lowered the renderer's error but not resvg's PSNR)."""
+SHORT_LR_SIDE = 512
+SHORT_COLOR_LR = 0.02
 TOLERANCE = 0.5
 """Curve flattening tolerance (px of the canvas rendered) while refining: coarser than a
 final render's, for speed."""
@@ -77,9 +87,9 @@ def refine(
     height: int,
     iterations: int,
     seed: int = 0,
-    point_lr: float = POINT_LR,
-    color_lr: float = COLOR_LR,
-    coarse_fraction: float = COARSE_FRACTION,
+    point_lr: Optional[float] = None,
+    color_lr: Optional[float] = None,
+    coarse_fraction: Optional[float] = None,
     coarse_scale: float = COARSE_SCALE,
     coarse_min_side: int = COARSE_MIN_SIDE,
     threads: Optional[int] = THREADS,
@@ -96,8 +106,14 @@ def refine(
     With ``keep_on_interrupt``, Ctrl-C stops the loop and keeps the best result so far
     (``report.interrupted``); otherwise it propagates. ``threads``: torch intra-op
     threads for the loop (``None``: as set by the caller). ``weights`` (``(h, w)``, the image's
-    alpha) weigh the error per pixel: what the alpha clip hides does not count.
+    alpha) weigh the error per pixel: what the alpha clip hides does not count. Steps and
+    the coarse share left as None follow the run's length (:data:`SHORT_RUN`).
     """
+    short = iterations < SHORT_RUN
+    short_point_lr = max(POINT_LR, SHORT_POINT_LR * max(target.shape[:2]) / SHORT_LR_SIDE)
+    point_lr = point_lr if point_lr is not None else (short_point_lr if short else POINT_LR)
+    color_lr = color_lr if color_lr is not None else (SHORT_COLOR_LR if short else COLOR_LR)
+    coarse_fraction = coarse_fraction if coarse_fraction is not None else (0.0 if short else COARSE_FRACTION)
     report = RefineReport()
     paths = [p for layer in layers for p in layer.paths]
     if iterations <= 0 or not paths:
@@ -109,7 +125,7 @@ def refine(
     with _torch_threads(threads):
         fine = _stage(doc, target, w, h, len(paths), weights)
         coarse_size = (round(w * coarse_scale), round(h * coarse_scale))
-        if min(coarse_size) >= coarse_min_side:
+        if min(coarse_size) >= coarse_min_side and coarse_fraction > 0:
             report.coarse_iterations = int(iterations * coarse_fraction)
         coarse = _stage(doc, target, *coarse_size, len(paths), weights) if report.coarse_iterations else None
         points, rgb = _optimise(report, fine, coarse, iterations, seed, point_lr, color_lr, on_step, keep_on_interrupt)

@@ -58,9 +58,9 @@ def psnr(layers, img) -> float:
 
 def test_coarse_to_fine_refinement_lowers_the_error():
     img = scene_image(64, 48)
-    traced = api.run(img, rounds=(3,), backend="skimage")
+    traced = api.run(img, rounds=(3,), backend="skimage", refine=0)
     layers = copy.deepcopy(traced.layers)
-    report = refine(layers, img, 64, 48, 8, coarse_min_side=16)
+    report = refine(layers, img, 64, 48, 8, coarse_min_side=16, coarse_fraction=0.75)
     assert report.coarse_iterations == 6 and len(report.losses) == 8
     assert report.best_loss < report.initial_loss
     assert psnr(layers, img) > psnr(traced.layers, img) + 0.3
@@ -74,7 +74,7 @@ def test_no_coarse_stage_on_small_canvases_and_threads_restored():
     import torch
 
     img = scene_image(48, 40)
-    layers = copy.deepcopy(api.run(img, rounds=(3,), backend="skimage").layers)
+    layers = copy.deepcopy(api.run(img, rounds=(3,), backend="skimage", refine=0).layers)
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
@@ -105,3 +105,24 @@ def test_run_takes_a_tracer_instance(image):
     result = api.run(image, rounds=(3, 6), backend=VtracerTracer(hierarchical="cutout"))
     assert [g.id for g in result.document.root.children] == ["round-0", "round-1"]
     assert "backend vtracer," in result.svg
+
+
+def test_short_runs_stay_at_full_size_and_long_runs_go_coarse_first():
+    from vecedit.vectorizers import refine as refinement
+
+    img = scene_image(64, 48)
+    traced = api.run(img, rounds=(3,), backend="skimage", refine=0)
+    short = refine(copy.deepcopy(traced.layers), img, 64, 48, 3, coarse_min_side=16)
+    assert short.coarse_iterations == 0
+    long_run = refinement.SHORT_RUN
+    assert refine(copy.deepcopy(traced.layers), img, 64, 48, long_run, coarse_min_side=16).coarse_iterations \
+        == int(long_run * refinement.COARSE_FRACTION)
+
+
+def test_the_default_refines_and_beats_tracing_alone():
+    from vecedit.vectorizers.options import DEFAULT_REFINE
+
+    img = scene_image(64, 48)
+    default = api.run(img, rounds=(3,), backend="skimage")
+    assert default.refine is not None and default.refine.iterations == DEFAULT_REFINE
+    assert psnr(default.layers, img) > psnr(api.run(img, rounds=(3,), backend="skimage", refine=0).layers, img)

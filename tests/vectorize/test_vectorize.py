@@ -43,7 +43,7 @@ def test_vectorize_returns_document_and_accepts_a_path(image_file):
 
 
 def test_refinement_lowers_the_error(image):
-    plain = api.run(image, rounds=(3,), backend="skimage")
+    plain = api.run(image, rounds=(3,), backend="skimage", refine=0)
     refined = api.run(image, rounds=(3,), backend="skimage", refine=8)
     report = refined.refine
     assert report.iterations == 8 and report.best_loss < report.initial_loss
@@ -100,7 +100,7 @@ def test_working_size_keeps_original_coordinates():
 
 
 def test_extra_round_stays_in_its_box(image):
-    result = api.run(image, rounds=(3,), backend="skimage", extra_rounds=["8,16,16,16:6"])
+    result = api.run(image, rounds=(3,), backend="skimage", extra_rounds=["8,16,16,16:6"], refine=0)
     doc = result.document
     assert [g.id for g in doc.root.children] == ["round-0", "round-1"]
     assert doc.root.children[1].node.get("data-box") == "8,16,16,16"
