@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import time
+from typing import Optional
 
 import vecedit  # noqa: F401  (before torch, as in the vecedit command: passive OpenMP waiting)
 import numpy as np
@@ -107,16 +108,16 @@ def bench(n_paths: int, size: int, repeats: int) -> dict:
     return row
 
 
-def memory_row(n_paths: int, size: int, unbounded: bool = False) -> dict:
+def memory_row(n_paths: int, size: int, bounded_from: Optional[int] = None) -> dict:
     """One forward+backward pass of ``random_scene(n_paths, size)`` in this process: peak RSS,
-    wall and CPU seconds. ``unbounded``: the previous behaviour (no bounded-memory path at any
-    buffer size), for the A/B."""
+    wall and CPU seconds. ``bounded_from``: the buffer size (elements) from which the
+    bounded-memory path runs, instead of the renderer's own (``2**62``: the previous behaviour)."""
     import vecedit.render.composite as composite
     import vecedit.render.over as over
     import vecedit.render.raster as raster
 
-    if unbounded:
-        composite.FUSED_FROM = over.FUSED_FROM = raster.CHECKPOINT_FROM = 2**62
+    if bounded_from is not None:
+        composite.FUSED_FROM = over.FUSED_FROM = raster.CHECKPOINT_FROM = bounded_from
     bounded_calls = []
     fused = composite.over_solid_coverage
     composite.over_solid_coverage = lambda *a, **k: bounded_calls.append(1) or fused(*a, **k)
@@ -133,22 +134,24 @@ def memory_row(n_paths: int, size: int, unbounded: bool = False) -> dict:
             "bounded_path": bool(bounded_calls)}
 
 
-def run_row(n: int, size: int, unbounded: bool = False) -> dict:
-    command = [sys.executable, __file__, "--memory-row", f"{n},{size}"] + (["--unbounded"] if unbounded else [])
+def run_row(n: int, size: int, bounded_from: Optional[int] = None) -> dict:
+    command = [sys.executable, __file__, "--memory-row", f"{n},{size}"]
+    command += ["--bounded-from", str(bounded_from)] if bounded_from is not None else []
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
-def memory_table(paths: list[int], sizes: list[int]) -> list[dict]:
-    return [run_row(n, size) for size in sizes for n in paths]
+def memory_table(paths: list[int], sizes: list[int], bounded_from: Optional[int] = None) -> list[dict]:
+    return [run_row(n, size, bounded_from) for size in sizes for n in paths]
 
 
-def memory_ab(n: int, size: int, repeats: int) -> dict:
-    """Bounded path against the previous behaviour, one fresh process each, alternating order."""
+def memory_ab(n: int, size: int, repeats: int, bounded_from: Optional[int] = None) -> dict:
+    """Bounded path (from ``bounded_from`` elements, default the renderer's) against the previous
+    behaviour (never), one fresh process each, alternating order."""
     runs = {"bounded": [], "previous": []}
     for k in range(repeats):
         for name in (("bounded", "previous") if k % 2 == 0 else ("previous", "bounded")):
-            runs[name].append(run_row(n, size, unbounded=name == "previous"))
+            runs[name].append(run_row(n, size, bounded_from if name == "bounded" else 2**62))
     med = {name: {key: statistics.median(r[key] for r in rows) for key in
                   ("peak_rss_mib", "forward_backward_s", "forward_backward_cpu_s")} for name, rows in runs.items()}
     return {"paths": n, "size": size, "repeats": repeats, "runs": runs, "median": med,
@@ -170,14 +173,16 @@ def main() -> None:
                         "at N paths, S px (fresh process per run, alternating); only this")
     parser.add_argument("--ab-repeats", type=int, default=2)
     parser.add_argument("--memory-row", help=argparse.SUPPRESS)
-    parser.add_argument("--unbounded", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--bounded-from", type=int, metavar="ELEMENTS",
+                        help="the bounded path from this buffer size (default: the renderer's threshold)")
     args = parser.parse_args()
     if args.memory_row:
-        print(json.dumps(memory_row(*map(int, args.memory_row.split(",")), unbounded=args.unbounded)))
+        print(json.dumps(memory_row(*map(int, args.memory_row.split(",")), args.bounded_from)))
         return
     if args.memory_ab:
         n, size = map(int, args.memory_ab.split(","))
-        print(json.dumps({"load_average_start": os.getloadavg(), **memory_ab(n, size, args.ab_repeats),
+        print(json.dumps({"load_average_start": os.getloadavg(), "bounded_from": args.bounded_from,
+                          **memory_ab(n, size, args.ab_repeats, args.bounded_from),
                           "load_average_end": os.getloadavg()}, indent=1))
         return
     rows = [
@@ -190,7 +195,7 @@ def main() -> None:
     if args.memory:
         report["load_average_start"] = os.getloadavg()
         report["memory"] = memory_table([int(n) for n in args.memory_paths.split(",")],
-                                        [int(s) for s in args.memory_sizes.split(",")])
+                                        [int(s) for s in args.memory_sizes.split(",")], args.bounded_from)
         report["load_average_end"] = os.getloadavg()
     print(json.dumps(report, indent=1))
 
