@@ -447,7 +447,7 @@ def _inside(shapes: list[SceneShape], points: list[np.ndarray], widths: list[flo
         pts = np.concatenate([rows[a : a + n] for a, n, _ in s.subpaths])
         reach = 0.0
         if s.stroke is not None:
-            mitre = max(s.miterlimit, math.sqrt(2)) if s.linejoin == "miter" else math.sqrt(2)  # square caps: √2
+            mitre = max(s.miterlimit, math.sqrt(2)) if s.linejoin in ("miter", "miter-clip") else math.sqrt(2)  # caps: √2
             reach = 0.5 * widths[s.stroke_width] * np.linalg.norm(s.ctm[:2, :2], 2) * mitre
         lo, hi = pts.min(axis=0) - reach, pts.max(axis=0) + reach
         if lo[0] < x0 - 1e-9 or lo[1] < y0 - 1e-9 or hi[0] > x1 + 1e-9 or hi[1] > y1 + 1e-9:

@@ -29,13 +29,15 @@ def test_parse_style_important_wins_over_later_normal():
 @pytest.mark.parametrize(
     "selector, specificity",
     [("*", (0, 0, 0)), ("rect", (0, 0, 1)), (".a", (0, 1, 0)), ("#x", (1, 0, 0)), ("rect.a.b", (0, 2, 1)),
-     ("g > rect#x", (1, 0, 2)), ("svg g .a", (0, 1, 2)), ("[fill]", (0, 1, 0)), ('rect[id="x"]', (0, 1, 1))],
+     ("g > rect#x", (1, 0, 2)), ("svg g .a", (0, 1, 2)), ("[fill]", (0, 1, 0)), ('rect[id="x"]', (0, 1, 1)),
+     ("rect + circle", (0, 0, 2)), ("g > rect:first-child", (0, 1, 2))],
 )
 def test_selector_specificity(selector, specificity):
     assert parse_selector(selector).specificity == specificity
 
 
-@pytest.mark.parametrize("selector", ["a:hover", "rect + rect", "g ~ rect", "svg|rect", "::before", "rect >", "> rect"])
+@pytest.mark.parametrize("selector", ["a:hover", "rect:last-child", "g ~ rect", "svg|rect", "::before", "rect >", "> rect",
+                                      "rect +", "g > + rect"])
 def test_unsupported_selectors(selector):
     assert parse_selector(selector) is None
 
@@ -133,7 +135,7 @@ def test_defaults():
 
 
 def test_invalid_values_are_ignored_and_noted():
-    doc = load_svg(svg('<g fill="red"><rect id="r" fill="notacolour" stroke-width="-2" opacity="x" width="1" height="1"/></g>'))
+    doc = load_svg(svg('<g fill="red"><rect id="r" fill="notacolour" stroke-width="2x" opacity="x" width="1" height="1"/></g>'))
     s = doc.shapes()[0]
     assert s.fill == RED and s.stroke_width == 1.0 and s.opacity == 1.0
     assert sum("invalid value" in n.message for n in doc.notes) == 3
@@ -164,8 +166,18 @@ def test_dasharray_rules():
     assert s["a"].dasharray == (1, 2, 3, 1, 2, 3) and s["b"].dasharray is None and s["c"].dasharray is None
 
 
-def test_linejoin_svg2_values_fall_back_to_miter():
-    assert shapes('<rect id="r" stroke-linejoin="miter-clip" width="1" height="1"/>')["r"].linejoin == "miter"
+def test_linejoin_arcs_falls_back_to_miter_miter_clip_is_kept():
+    s = shapes('<rect id="a" stroke-linejoin="arcs" width="1" height="1"/>'
+               '<rect id="c" stroke-linejoin="miter-clip" width="1" height="1"/>')
+    assert (s["a"].linejoin, s["c"].linejoin) == ("miter", "miter-clip")
+
+
+def test_stroke_numbers_follow_resvg():
+    s = shapes('<rect id="w" stroke="red" stroke-width="-5" width="1" height="1"/>'
+               '<rect id="m" stroke="red" stroke-miterlimit="0.5" width="1" height="1"/>'
+               '<rect id="x" stroke="red" stroke-miterlimit="abc" width="1" height="1"/>')
+    assert s["w"].stroke_width == 0.0  # a negative width draws no stroke
+    assert (s["m"].miterlimit, s["x"].miterlimit) == (1.0, 4.0)  # below 1 clamps, not a number is ignored
 
 
 def test_large_stylesheets_stay_fast():
@@ -175,3 +187,12 @@ def test_large_stylesheets_stay_fast():
     doc = load_svg(svg(f"<style>{rules}</style>{body}"))
     assert time.process_time() - start < 3.0
     assert doc.shapes()[257].fill == pytest.approx((1 / 255, 0, 0, 1))
+
+
+def test_next_sibling_and_first_child_match_as_resvg_does():
+    doc = load_svg('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><style>'
+                   'rect:first-child { fill: blue } circle + rect { fill: green } #g > rect:first-child + rect { fill: red }'
+                   '</style><g id="g"><rect id="a" width="1" height="1"/><!-- x --><rect id="b" width="1" height="1"/>'
+                   '<circle r="1"/><rect id="c" width="1" height="1"/></g></svg>')
+    fills = {s.id: s.fill for s in doc.shapes() if s.id}
+    assert fills == {"a": (0.0, 0.0, 1.0, 1.0), "b": (1.0, 0.0, 0.0, 1.0), "c": (0.0, 128 / 255, 0.0, 1.0)}

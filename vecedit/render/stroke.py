@@ -191,7 +191,7 @@ def outline(lines: Polylines, style: StrokeStyle, tolerance: float = 0.05):
     open_subs = np.nonzero(~lines.closed & (lines.counts >= 2))[0]
     if len(open_subs):
         _caps(add, lines, style, user, r_v, open_subs, dev, tolerance)
-    dots = np.nonzero(~lines.closed & (lines.counts == 1))[0]
+    dots = np.nonzero(lines.counts == 1)[0]  # closed too: "M x y Z" gets its caps, as resvg
     if len(dots):
         _dot_caps(add, lines, style, user, r_v, dots, dev, tolerance)
 
@@ -236,12 +236,30 @@ def _joins(add, lines, style, user, r_v, d, e_in, e_out, at, sub_of_vertex, dev,
     cos = (n1 * n2).sum(-1, keepdim=True)
     limit = torch.as_tensor(style.miterlimit[sub[rest]], dtype=v.dtype, device=dev)[:, None]
     # miter length / stroke width = 1 / sin(φ/2) = 1 / sqrt((1 + cos θ) / 2)
-    miter_ok = torch.as_tensor(kind[rest] == "miter", device=dev)[:, None] & (
-        (1 + cos.detach()) * 0.5 * limit * limit >= 1
-    )
+    within = (1 + cos.detach()) * 0.5 * limit * limit >= 1
+    mitred = np.isin(kind[rest], ("miter", "miter-clip"))
+    miter_ok = torch.as_tensor(mitred, device=dev)[:, None] & within
     denom = torch.where(miter_ok, 1 + cos, torch.ones_like(cos))
     tip = torch.where(miter_ok, v + side * r * (n1 + n2) / denom, (p1 + p2) * 0.5)
-    add(torch.stack([v, p1, tip, p2], dim=1), sub[rest], torch.as_tensor(sub[rest], device=dev))
+    clipped = (kind[rest] == "miter-clip") & ~within[:, 0].cpu().numpy()
+    owners = sub[rest]
+    plain = torch.as_tensor(np.nonzero(~clipped)[0], device=dev)
+    add(torch.stack([v, p1, tip, p2], dim=1)[plain], owners[~clipped], torch.as_tensor(owners[~clipped], device=dev))
+    if clipped.any():
+        at = torch.as_tensor(np.nonzero(clipped)[0], device=dev)
+        add(_clipped_miter(v[at], p1[at], p2[at], d1[at], d2[at], side[at], r[at], limit[at]),
+            owners[clipped], torch.as_tensor(owners[clipped], device=dev))
+
+
+def _clipped_miter(v, p1, p2, d1, d2, side, r, limit):
+    """SVG 2 ``miter-clip`` past the limit: the mitre cut square to its bisector at limit · half width."""
+    bisector = side * (_perp(d1) + _perp(d2))
+    length = bisector.norm(dim=-1, keepdim=True)
+    bisector = torch.where(length > 1e-9, bisector / length.clamp_min(1e-9), d1)  # a U-turn goes on ahead
+    reach = limit * r
+    t1 = (reach - ((p1 - v) * bisector).sum(-1, keepdim=True)) / (d1 * bisector).sum(-1, keepdim=True)
+    t2 = (reach - ((p2 - v) * bisector).sum(-1, keepdim=True)) / (-(d2 * bisector).sum(-1, keepdim=True))
+    return torch.stack([v, p1, p1 + t1 * d1, p2 - t2 * d2, p2], dim=1)
 
 
 def _caps(add, lines, style, user, r_v, open_subs, dev, tolerance):

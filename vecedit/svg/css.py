@@ -4,10 +4,11 @@ What is supported (CSS Cascade 4 and Selectors 3, reduced to what SVG files use)
 
 * declarations ``name: value [!important]`` separated by ``;`` (quotes and
   parentheses respected, so ``url(data:…;base64,…)`` survives);
-* selectors: ``*``, ``type``, ``.class``, ``#id``, ``[attr]``, ``[attr=value]`` and
-  compounds of them (``rect.a#b``), descendant (`` ``) and child (``>``)
-  combinators, comma lists. Anything else (pseudo-classes, ``+``, ``~``, namespaced
-  types) makes that selector unsupported: it is skipped and reported;
+* selectors: ``*``, ``type``, ``.class``, ``#id``, ``[attr]``, ``[attr=value]``,
+  ``:first-child`` and compounds of them (``rect.a#b``), descendant (`` ``), child
+  (``>``) and next-sibling (``+``) combinators, comma lists (what resvg's CSS engine
+  knows). Anything else (other pseudo-classes, ``~``, namespaced types) makes that
+  selector unsupported: it is skipped and reported;
 * at-rules (``@media``, ``@font-face``, ``@import`` …) are skipped and reported;
 * the cascade order, lowest to highest (CSS Cascade 4 §6.1, SVG 2 §6.8):
   presentation attribute < stylesheet rule (by specificity, then source order) <
@@ -178,7 +179,8 @@ def parse_style(text: str) -> dict[str, str]:
 # --- selectors ---------------------------------------------------------------------
 
 _COMPOUND = re.compile(
-    r"(?P<type>\*|[A-Za-z_][\w-]*)?(?P<rest>(?:[.#][\w-]+|\[\s*[\w:-]+\s*(?:=\s*(?:\"[^\"]*\"|'[^']*'|[\w-]+)\s*)?\])*)$"
+    r"(?P<type>\*|[A-Za-z_][\w-]*)?(?P<rest>(?:[.#][\w-]+|\[\s*[\w:-]+\s*(?:=\s*(?:\"[^\"]*\"|'[^']*'|[\w-]+)\s*)?\])*)"
+    r"(?P<first>:first-child)?$"
 )
 _SIMPLE = re.compile(r"[.#][\w-]+|\[\s*([\w:-]+)\s*(?:=\s*(\"[^\"]*\"|'[^']*'|[\w-]+)\s*)?\]")
 
@@ -191,9 +193,13 @@ class Compound:
     ids: tuple[str, ...]
     classes: tuple[str, ...]
     attrs: tuple[tuple[str, Optional[str]], ...]
+    first_child: bool = False
 
-    def matches(self, el: Element) -> bool:
+    def matches(self, el: Element, previous: Callable[[Element], Optional[Element]] = lambda el: None) -> bool:
+        """*previous* gives an element's previous element sibling (for ``:first-child``)."""
         if self.type is not None and local_name(el.tag) != self.type:
+            return False
+        if self.first_child and previous(el) is not None:
             return False
         if any(el.get("id") != i for i in self.ids):
             return False
@@ -209,7 +215,7 @@ class Compound:
 
 @dataclass(frozen=True)
 class Selector:
-    """Compounds joined by combinators: ``parts[0] c0 parts[1] c1 …`` (c is " " or ">")."""
+    """Compounds joined by combinators: ``parts[0] c0 parts[1] c1 …`` (c is " ", ">" or "+")."""
 
     text: str
     parts: tuple[Compound, ...]
@@ -233,25 +239,44 @@ class _Matcher:
         self.sel, self.parent = sel, parent
         self.memo: dict[tuple[int, int], bool] = {}
         self.up_memo: dict[tuple[int, int], bool] = {}
+        self.siblings: dict[int, dict[int, Optional[Element]]] = {}
 
     def matches(self, el: Element) -> bool:
         parts = self.sel.parts
         if len(parts) == 1:
-            return parts[0].matches(el)
-        return parts[-1].matches(el) and self.match(len(parts) - 1, el)
+            return parts[0].matches(el, self.previous)
+        return parts[-1].matches(el, self.previous) and self.match(len(parts) - 1, el)
+
+    def previous(self, el: Element) -> Optional[Element]:
+        """The element just before *el* under its parent (comments and processing instructions skipped)."""
+        up = self.parent(el)
+        if up is None:
+            return None
+        before = self.siblings.get(id(up))
+        if before is None:  # one pass per parent, so ``+`` costs O(elements) over a whole tree
+            before, last = {}, None
+            for child in up:
+                if isinstance(child.tag, str):
+                    before[id(child)], last = last, child
+            self.siblings[id(up)] = before
+        return before.get(id(el))
 
     def match(self, i: int, el: Element) -> bool:
         """parts[0..i] match with parts[i] at *el*."""
         key = (i, id(el))
         hit = self.memo.get(key)
         if hit is None:
-            hit = self.sel.parts[i].matches(el)
+            hit = self.sel.parts[i].matches(el, self.previous)
             if hit and i > 0:
-                up = self.parent(el)
-                if self.sel.combinators[i - 1] == ">":
+                combinator = self.sel.combinators[i - 1]
+                if combinator == "+":
+                    before = self.previous(el)
+                    hit = before is not None and self.match(i - 1, before)
+                elif combinator == ">":
+                    up = self.parent(el)
                     hit = up is not None and self.match(i - 1, up)
                 else:
-                    hit = self.some_ancestor(i - 1, up)
+                    hit = self.some_ancestor(i - 1, self.parent(el))
             self.memo[key] = hit
         return hit
 
@@ -275,17 +300,17 @@ class _Matcher:
 
 def parse_selector(text: str) -> Optional[Selector]:
     """One selector (no commas); ``None`` when it uses something unsupported."""
-    tokens = re.split(r"\s*(>)\s*|\s+", text.strip())
+    tokens = re.split(r"\s*([>+])\s*|\s+", text.strip())
     parts: list[Compound] = []
     combinators: list[str] = []
     pending = " "
     for tok in tokens:
         if tok is None or tok == "":
             continue
-        if tok == ">":
-            if not parts:
+        if tok in (">", "+"):
+            if not parts or pending != " ":
                 return None
-            pending = ">"
+            pending = tok
             continue
         m = _COMPOUND.fullmatch(tok)
         if not m or not tok:
@@ -305,12 +330,13 @@ def parse_selector(text: str) -> Optional[Selector]:
         if parts:
             combinators.append(pending)
         pending = " "
-        parts.append(Compound(None if typ in (None, "*") else typ, tuple(ids), tuple(classes), tuple(attrs)))
-    if not parts or pending == ">":
+        parts.append(Compound(None if typ in (None, "*") else typ, tuple(ids), tuple(classes), tuple(attrs),
+                              m.group("first") is not None))
+    if not parts or pending != " ":
         return None
     spec = (
         sum(len(p.ids) for p in parts),
-        sum(len(p.classes) + len(p.attrs) for p in parts),
+        sum(len(p.classes) + len(p.attrs) + p.first_child for p in parts),
         sum(p.type is not None for p in parts),
     )
     return Selector(text.strip(), tuple(parts), tuple(combinators), spec)

@@ -141,7 +141,7 @@ class Shape:
     fill_rule: str = "nonzero"  # "nonzero" | "evenodd"
     stroke_width: float = 1.0  # user units
     linecap: str = "butt"  # "butt" | "round" | "square"
-    linejoin: str = "miter"  # "miter" | "round" | "bevel" (miter-clip/arcs -> miter)
+    linejoin: str = "miter"  # "miter" | "miter-clip" | "round" | "bevel" (arcs -> miter)
     miterlimit: float = 4.0
     paint_order: tuple[str, str] = ("fill", "stroke")
     dasharray: Optional[tuple[float, ...]] = None

@@ -8,6 +8,8 @@ into numbers.
 
 from __future__ import annotations
 
+import math
+
 import re
 from typing import Optional
 
@@ -85,9 +87,19 @@ def transform_origin(text: str, box: tuple[float, float]) -> tuple[float, float]
 
 
 def linejoin(text: str) -> str:
-    """``miter-clip`` and ``arcs`` (SVG 2) fall back to ``miter``."""
+    """``miter``, ``miter-clip``, ``round`` or ``bevel``; ``arcs`` (SVG 2) falls back to ``miter``, as in resvg."""
     t = text.strip().lower()
-    return t if t in ("round", "bevel") else "miter"
+    return t if t in ("round", "bevel", "miter-clip") else "miter"
+
+
+def stroke_width(text: str, viewport: tuple[float, float]) -> float:
+    """A negative ``stroke-width`` draws no stroke, as resvg (whose pictures are the reference)."""
+    return max(0.0, length(text, viewport))
+
+
+def miterlimit(text: str) -> float:
+    """``stroke-miterlimit`` below 1 (an error in SVG 2) is clamped to 1, as resvg does."""
+    return max(1.0, float(text))
 
 
 def _valid_paint(text: str) -> bool:
@@ -113,10 +125,10 @@ def _check(name: str, text: str, viewport: tuple[float, float]) -> bool:
             parse_color(text)
         elif name in ("opacity", "fill-opacity", "stroke-opacity", "stop-opacity"):
             fraction(text)
-        elif name == "stroke-width":
-            return length(text, viewport) >= 0
-        elif name == "stroke-miterlimit":
-            return float(text) >= 1.0
+        elif name == "stroke-width":  # a negative width draws no stroke (as resvg), see stroke_width()
+            length(text, viewport)
+        elif name == "stroke-miterlimit":  # numbers below 1 clamp to 1 (as resvg), see miterlimit()
+            return math.isfinite(float(text))
         elif name == "stroke-dasharray":
             dasharray(text, viewport)
         elif name == "stroke-dashoffset":
