@@ -30,7 +30,7 @@ def test_parse_style_important_wins_over_later_normal():
     "selector, specificity",
     [("*", (0, 0, 0)), ("rect", (0, 0, 1)), (".a", (0, 1, 0)), ("#x", (1, 0, 0)), ("rect.a.b", (0, 2, 1)),
      ("g > rect#x", (1, 0, 2)), ("svg g .a", (0, 1, 2)), ("[fill]", (0, 1, 0)), ('rect[id="x"]', (0, 1, 1)),
-     ("rect + circle", (0, 0, 2)), ("g > rect:first-child", (0, 1, 2))],
+     ("rect + circle", (0, 0, 2)), ("g > rect:first-child", (0, 1, 2)), ('[class~="a"]', (0, 1, 0)), ("[lang|=en]", (0, 1, 0))],
 )
 def test_selector_specificity(selector, specificity):
     assert parse_selector(selector).specificity == specificity
@@ -196,3 +196,12 @@ def test_next_sibling_and_first_child_match_as_resvg_does():
                    '<circle r="1"/><rect id="c" width="1" height="1"/></g></svg>')
     fills = {s.id: s.fill for s in doc.shapes() if s.id}
     assert fills == {"a": (0.0, 0.0, 1.0, 1.0), "b": (1.0, 0.0, 0.0, 1.0), "c": (0.0, 128 / 255, 0.0, 1.0)}
+
+
+def test_attribute_word_and_dash_matches():
+    s = shapes('<style>[class~="b"] { fill: blue } [lang|=en] { stroke: blue } [id^=x] { fill: red }</style>'
+               '<rect id="w" class="a b" width="1" height="1"/><rect id="p" class="ab" lang="en-GB" width="1" height="1"/>'
+               '<rect id="q" lang="eng" width="1" height="1"/>')
+    blue = (0.0, 0.0, 1.0, 1.0)
+    assert s["w"].fill == blue and s["p"].fill != blue  # a whole word only
+    assert s["p"].stroke == blue and s["q"].stroke is None  # "en" or "en-…"

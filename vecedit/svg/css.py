@@ -5,7 +5,7 @@ What is supported (CSS Cascade 4 and Selectors 3, reduced to what SVG files use)
 * declarations ``name: value [!important]`` separated by ``;`` (quotes and
   parentheses respected, so ``url(data:…;base64,…)`` survives);
 * selectors: ``*``, ``type``, ``.class``, ``#id``, ``[attr]``, ``[attr=value]``,
-  ``:first-child`` and compounds of them (``rect.a#b``), descendant (`` ``), child
+  ``[attr~=word]``, ``[attr|=lang]``, ``:first-child`` and compounds of them (``rect.a#b``), descendant (`` ``), child
   (``>``) and next-sibling (``+``) combinators, comma lists (what resvg's CSS engine
   knows). Anything else (other pseudo-classes, ``~``, namespaced types) makes that
   selector unsupported: it is skipped and reported;
@@ -179,10 +179,10 @@ def parse_style(text: str) -> dict[str, str]:
 # --- selectors ---------------------------------------------------------------------
 
 _COMPOUND = re.compile(
-    r"(?P<type>\*|[A-Za-z_][\w-]*)?(?P<rest>(?:[.#][\w-]+|\[\s*[\w:-]+\s*(?:=\s*(?:\"[^\"]*\"|'[^']*'|[\w-]+)\s*)?\])*)"
+    r"(?P<type>\*|[A-Za-z_][\w-]*)?(?P<rest>(?:[.#][\w-]+|\[\s*[\w:-]+\s*(?:[~|]?=\s*(?:\"[^\"]*\"|'[^']*'|[\w-]+)\s*)?\])*)"
     r"(?P<first>:first-child)?$"
 )
-_SIMPLE = re.compile(r"[.#][\w-]+|\[\s*([\w:-]+)\s*(?:=\s*(\"[^\"]*\"|'[^']*'|[\w-]+)\s*)?\]")
+_SIMPLE = re.compile(r"[.#][\w-]+|\[\s*([\w:-]+)\s*(?:([~|]?)=\s*(\"[^\"]*\"|'[^']*'|[\w-]+)\s*)?\]")
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ class Compound:
     type: Optional[str]  # local element name, None for ``*``/absent
     ids: tuple[str, ...]
     classes: tuple[str, ...]
-    attrs: tuple[tuple[str, Optional[str]], ...]
+    attrs: tuple[tuple[str, str, Optional[str]], ...]  # (name, "" | "~" | "|", value or None: present)
     first_child: bool = False
 
     def matches(self, el: Element, previous: Callable[[Element], Optional[Element]] = lambda el: None) -> bool:
@@ -207,10 +207,18 @@ class Compound:
             have = set((el.get("class") or "").split())
             if not all(c in have for c in self.classes):
                 return False
-        for name, value in self.attrs:
-            if el.get(name) is None or (value is not None and el.get(name) != value):
-                return False
-        return True
+        return all(_attribute_matches(el.get(name), op, value) for name, op, value in self.attrs)
+
+
+def _attribute_matches(have: Optional[str], op: str, value: Optional[str]) -> bool:
+    """``[a]``, ``[a=v]``, ``[a~=v]`` (one of its words), ``[a|=v]`` (v or v-…), as Selectors 3."""
+    if have is None or value is None:
+        return have is not None
+    if op == "~":
+        return value in have.split()
+    if op == "|":
+        return have == value or have.startswith(value + "-")
+    return have == value
 
 
 @dataclass(frozen=True)
@@ -322,10 +330,10 @@ def parse_selector(text: str) -> Optional[Selector]:
             elif s.group(0)[0] == ".":
                 classes.append(s.group(0)[1:])
             else:
-                value = s.group(2)
+                value = s.group(3)
                 if value is not None and value[:1] in "\"'":
                     value = value[1:-1]
-                attrs.append((s.group(1), value))
+                attrs.append((s.group(1), s.group(2) or "", value))
         typ = m.group("type")
         if parts:
             combinators.append(pending)
