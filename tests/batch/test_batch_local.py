@@ -43,7 +43,7 @@ def test_recolor_then_render_over_a_folder_with_a_corrupt_file_then_again(tmp_pa
         png = Image.open(io.BytesIO(files[f"{stem}.png"]))
         assert png.size == (64, 64) and png.mode == "RGBA"
         assert png.getpixel((0, 32))[3] == 255  # the white background is under the drawing
-        fills = set(re.findall(r"fill:(#[0-9a-f]{6})", files[f"{stem}.recolor.svg"].decode()))
+        fills = set(re.findall(r"fill(?::|=\")(#[0-9a-f]{6})", files[f"{stem}.recolor.svg"].decode()))
         assert fills and fills <= set(PALETTE)  # the kept intermediate: every paint is a palette colour
         assert Image.open(io.BytesIO(files[f"{stem}.png"])).convert("RGB").getpixel((32, 32)) in {
             tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in PALETTE}

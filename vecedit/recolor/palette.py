@@ -106,7 +106,7 @@ def inventory(doc: Document, neighbours: bool = True) -> ColorInventory:
                 if paint.fallback is not None and paint.fallback[3] > 0:
                     uses.append(ColorUse(f"{kind}-fallback", shape, 0, paint.fallback, key_of(paint.fallback),
                                          0.0, i))
-            elif paint is not None and paint[3] > 0:
+            elif isinstance(paint, tuple) and paint[3] > 0:  # not an image
                 weight = area if kind == "fill" else area * 0.25
                 uses.append(ColorUse(kind, shape, 0, paint, key_of(paint), weight if shape.visible else 0.0, i))
     for gid, gradient in doc.gradients.items():
