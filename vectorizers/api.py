@@ -190,7 +190,7 @@ def run(
     unit_area = (width / ww) * (height / wh)
     pruned = prune(layers, MIN_AREA * unit_area, MIN_EXTENT * min(width / ww, height / wh))
     capped = cap(layers, max_paths)
-    fit_colors(layers, work, width, height, weights=work_alpha)
+    shown = fit_colors(layers, work, width, height, weights=work_alpha)
     clip = None
     if work_alpha is not None:
         from vecedit.vectorizers.alpha import trace_alpha
@@ -206,7 +206,7 @@ def run(
         report = run_refine(
             layers, work, width, height, refine, seed=seed,
             on_step=lambda i, loss: notify("refine", 1, loss), keep_on_interrupt=keep_on_interrupt,
-            weights=work_alpha,
+            weights=work_alpha, held=shown == 0,
         )
         pruned += prune(layers, MIN_AREA * unit_area, MIN_EXTENT * min(width / ww, height / wh))
         seconds["refine"] = time.perf_counter() - start

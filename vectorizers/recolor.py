@@ -46,11 +46,12 @@ def _with_color(path, index: int):
 
 
 def fit_colors(layers: list[Layer], image: np.ndarray, width: int, height: int,
-               weights: Optional[np.ndarray] = None) -> None:
+               weights: Optional[np.ndarray] = None) -> np.ndarray:
     """In place: each path's colour ← the mean of ``image`` (``(h, w, 3)`` uint8, the input at
     any size) over the pixels where it is on top; hidden paths keep their colour.
     ``width``×``height`` is the coordinate space of the paths; ``weights`` (``(h, w)``, the
-    image's alpha) weigh the pixels, so transparent ones do not count."""
+    image's alpha) weigh the pixels, so transparent ones do not count. Returns each path's
+    (weighted) count of pixels where it shows, in stacking order."""
     h, w = image.shape[:2]
     ids = visible_ids(layers, width, height, w, h).ravel()
     paths = [p for layer in layers for p in layer.paths]
@@ -61,3 +62,4 @@ def fit_colors(layers: list[Layer], image: np.ndarray, width: int, height: int,
                      for c in range(3)], 1)
     for i in np.nonzero(counts > 0)[0]:
         paths[i].color = tuple(float(v) for v in sums[i] / counts[i])
+    return counts

@@ -78,6 +78,7 @@ class _Stage:
     goal: object
     scale: object  # (2,) tensor: canvas px per refinement px
     weight: object = None  # (h, w, 1) tensor, the alpha at this size, or None
+    under: object = None  # (h, w, 3) tensor: white with the held paths drawn, or None (white)
 
 
 def refine(
@@ -96,6 +97,7 @@ def refine(
     on_step: Optional[Callable[[int, float], None]] = None,
     keep_on_interrupt: bool = False,
     weights: Optional[np.ndarray] = None,
+    held: Optional[np.ndarray] = None,
 ) -> RefineReport:
     """Fit ``layers`` (paths in ``width``×``height`` original pixels) to ``target``.
 
@@ -108,6 +110,11 @@ def refine(
     threads for the loop (``None``: as set by the caller). ``weights`` (``(h, w)``, the image's
     alpha) weigh the error per pixel: what the alpha clip hides does not count. Steps and
     the coarse share left as None follow the run's length (:data:`SHORT_RUN`).
+
+    ``held`` (one boolean per path, in stacking order): paths that stay as they are — those
+    no pixel shows (:func:`~vecedit.vectorizers.recolor.fit_colors` counts them; with two
+    rounds, the whole coarse round). They are drawn once per canvas, as the picture under the
+    moving paths, instead of in every iteration: about a third less work per iteration.
     """
     short = iterations < SHORT_RUN
     short_point_lr = max(POINT_LR, SHORT_POINT_LR * max(target.shape[:2]) / SHORT_LR_SIDE)
@@ -121,16 +128,29 @@ def refine(
     from vecedit.svg import load_svg
 
     h, w = target.shape[:2]
-    doc = load_svg(to_svg(layers, width, height))
+    held = np.zeros(len(paths), bool) if held is None or np.all(held) else np.asarray(held, bool)
+    doc = load_svg(to_svg(_keeping(layers, ~held), width, height))
+    under = load_svg(to_svg(_keeping(layers, held), width, height)) if held.any() else None
+    moving = [p for p, keep in zip(paths, held) if not keep]
     with _torch_threads(threads):
-        fine = _stage(doc, target, w, h, len(paths), weights)
+        fine = _stage(doc, target, w, h, len(moving), weights, under)
         coarse_size = (round(w * coarse_scale), round(h * coarse_scale))
         if min(coarse_size) >= coarse_min_side and coarse_fraction > 0:
             report.coarse_iterations = int(iterations * coarse_fraction)
-        coarse = _stage(doc, target, *coarse_size, len(paths), weights) if report.coarse_iterations else None
+        coarse = _stage(doc, target, *coarse_size, len(moving), weights, under) if report.coarse_iterations else None
         points, rgb = _optimise(report, fine, coarse, iterations, seed, point_lr, color_lr, on_step, keep_on_interrupt)
-    _write_back(fine.scene, paths, points.double().numpy(), rgb.double().numpy(), (width / w, height / h))
+    _write_back(fine.scene, moving, points.double().numpy(), rgb.double().numpy(), (width / w, height / h))
     return report
+
+
+def _keeping(layers: list[Layer], chosen: np.ndarray) -> list[Layer]:
+    """``layers`` with only the paths where ``chosen`` (stacking order) is true."""
+    out, k = [], 0
+    for layer in layers:
+        picks = chosen[k : k + len(layer.paths)]
+        out.append(Layer(layer.name, layer.n_colors, [p for p, c in zip(layer.paths, picks) if c], layer.box))
+        k += len(layer.paths)
+    return out
 
 
 def _optimise(report, fine: "_Stage", coarse: Optional["_Stage"], iterations, seed, point_lr, color_lr,
@@ -191,12 +211,20 @@ def _torch_threads(threads: Optional[int]):
         torch.set_num_threads(before)
 
 
-def _stage(doc, target: np.ndarray, out_w: int, out_h: int, n_paths: int, weights=None) -> _Stage:
-    """The document as a scene at ``out_w``×``out_h`` and the target box-filtered to that size."""
+def _stage(doc, target: np.ndarray, out_w: int, out_h: int, n_paths: int, weights=None, under_doc=None) -> _Stage:
+    """The document as a scene at ``out_w``×``out_h``, the target box-filtered to that size, and
+    ``under_doc`` (the held paths) drawn once on white at that size."""
     import torch
 
+    from vecedit.render.composite import render_scene
     from vecedit.scene import from_document
     from vecedit.vectorizers.image import resize, resize_alpha
+
+    under = None
+    if under_doc is not None:
+        with torch.no_grad():
+            under_scene = from_document(under_doc, width=out_w, height=out_h)
+            under = render_scene(under_scene, background=(1.0, 1.0, 1.0), tolerance=TOLERANCE)[..., :3]
 
     scene = from_document(doc, width=out_w, height=out_h)
     if len(scene.shapes) != n_paths:  # every path is one visible, filled scene shape
@@ -204,7 +232,7 @@ def _stage(doc, target: np.ndarray, out_w: int, out_h: int, n_paths: int, weight
     goal = torch.from_numpy(np.array(resize(target, out_w, out_h), dtype=np.float32)) / 255.0
     h, w = target.shape[:2]
     weight = None if weights is None else torch.from_numpy(np.array(resize_alpha(weights, out_w, out_h)))[..., None]
-    return _Stage(scene, goal, torch.tensor([out_w / w, out_h / h], dtype=scene.points.dtype), weight)
+    return _Stage(scene, goal, torch.tensor([out_w / w, out_h / h], dtype=scene.points.dtype), weight, under)
 
 
 def _loss(stage: _Stage, points, rgb, alpha):
@@ -215,8 +243,13 @@ def _loss(stage: _Stage, points, rgb, alpha):
 
     stage.scene.points = points * stage.scale
     stage.scene.colors = torch.cat([rgb, alpha], 1)
-    image = render_scene(stage.scene, background=(1.0, 1.0, 1.0), tolerance=TOLERANCE)
-    error = (image[..., :3] - stage.goal) ** 2
+    if stage.under is None:
+        image = render_scene(stage.scene, background=(1.0, 1.0, 1.0), tolerance=TOLERANCE)[..., :3]
+    else:
+        drawn = render_scene(stage.scene, tolerance=TOLERANCE)
+        cover = drawn[..., 3:]
+        image = drawn[..., :3] * cover + stage.under * (1 - cover)
+    error = (image - stage.goal) ** 2
     return torch.mean(error if stage.weight is None else error * stage.weight)
 
 

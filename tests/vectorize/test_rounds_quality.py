@@ -126,3 +126,24 @@ def test_the_default_refines_and_beats_tracing_alone():
     default = api.run(img, rounds=(3,), backend="skimage")
     assert default.refine is not None and default.refine.iterations == DEFAULT_REFINE
     assert psnr(default.layers, img) > psnr(api.run(img, rounds=(3,), backend="skimage", refine=0).layers, img)
+
+
+def test_paths_no_pixel_shows_are_held_and_drawn_under_the_moving_ones():
+    from vecedit.vectorizers.recolor import fit_colors
+
+    img = scene_image(64, 48)
+    traced = api.run(img, rounds=(2, 6), backend="vtracer", refine=0)
+    counts = fit_colors(copy.deepcopy(traced.layers), img, 64, 48)
+    held = counts == 0
+    assert held.any() and not held.all()  # the coarse round is covered by the fine one
+    with_held, without = copy.deepcopy(traced.layers), copy.deepcopy(traced.layers)
+    report = refine(with_held, img, 64, 48, 6, held=held)
+    refine(without, img, 64, 48, 6)
+    assert report.best_loss < report.initial_loss
+    before = [p for layer in traced.layers for p in layer.paths]
+    after = [p for layer in with_held for p in layer.paths]
+    for keep, old, new in zip(held, before, after):
+        if keep:  # not moved, not recoloured
+            assert new.color == old.color and all(np.array_equal(a, b) for a, b in zip(old.subpaths, new.subpaths))
+    assert any(not np.array_equal(o.subpaths[0], n.subpaths[0]) for keep, o, n in zip(held, before, after) if not keep)
+    assert abs(psnr(with_held, img) - psnr(without, img)) < 0.3  # the same fit, less work
