@@ -82,13 +82,18 @@ MASKED = _svg(
     '<rect x="0.5" y="0.5" width="7" height="7" fill="#3070c0" mask="url(#m)"/>')
 
 
-@pytest.mark.parametrize("name", ["points", "colors"])
-def test_gradients_reach_the_mask_content(name):
-    scene = from_document(load_svg(MASKED), dtype=torch.float64)
+CLIPPED = _svg(
+    '<clipPath id="c"><path d="M1.3 1.2 L6.6 2.1 L5.7 6.8 Z"/></clipPath>'
+    '<rect x="0.5" y="0.5" width="7" height="7" fill="#3070c0" fill-opacity="0.8" clip-path="url(#c)"/>')
+
+
+@pytest.mark.parametrize("text, name", [(MASKED, "points"), (MASKED, "colors"), (CLIPPED, "points")])
+def test_gradients_reach_the_mask_and_clip_content(text, name):
+    scene = from_document(load_svg(text), dtype=torch.float64)
     content = [i for i, s in enumerate(scene.shapes) if not s.editable and s.fill is not None and s.subpaths
                and len(s.subpaths[0]) and scene.shapes[i].element == -1]
     base = scene.tensors()[name].detach().clone()
-    if name == "points":  # the mask content's triangle (3 segments: 9 points), not the region's rectangle
+    if name == "points":  # the content's triangle (3 segments: 9 points), not the region's rectangle
         rows = [r for i in content for a, n, _ in scene.shapes[i].subpaths if n == 9 for r in range(a, a + n)]
     else:
         rows = [scene.shapes[i].fill.color for i in content if scene.colors[scene.shapes[i].fill.color, 0] < 1]
