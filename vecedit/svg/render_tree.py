@@ -189,7 +189,7 @@ class RenderTreeBuilder:
             if value not in self.ids:
                 self._note(el, f"{prop} on {label} refers to {value!r}, which is not in this file; it is ignored, "
                                "as in browsers", False)
-            else:
+            elif self._is_svg(self.ids[value], "clipPath" if prop == "clip-path" else "mask"):
                 self._note(el, f"{prop} on {label} is drawn; its content is kept but not editable", False)
         blend = style["mix-blend-mode"].strip().lower()
         if blend not in BLEND_MODES:
