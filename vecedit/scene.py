@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 import vecedit.limits as limits
-from vecedit.svg.model import (Document, Gradient, GradientRef, Group, ImageRef, Mask, PatternRef, Shape, Stop,
+from vecedit.svg.model import (Document, Gradient, GradientRef, Group, ImageRef, Mask, PaintSpace, PatternRef, Shape, Stop,
                                Subpath, fill_paints_nothing)
 from vecedit.svg.geometry import subpaths_bbox
 from vecedit.svg.shapes import rect_subpath
@@ -312,12 +312,12 @@ class _Builder:
         if isinstance(paint, ImageRef):
             return self.image(paint, shape, first_row)
         if isinstance(paint, PatternRef):
-            return self.pattern(paint, opacity, ctm)
+            return self.pattern(paint, opacity, _paint_ctm(paint, shape, ctm))
         if isinstance(paint, GradientRef):
             gradient = self.doc.gradients.get(paint.id)
             if gradient is None or not gradient.stops:
                 return None if paint.fallback is None else self.solid(paint.fallback, opacity, index, kind)
-            to_canvas = ctm @ _units_transform(gradient, shape) @ gradient.transform
+            to_canvas = _paint_ctm(paint, shape, ctm) @ _units_transform(gradient, shape, paint.space) @ gradient.transform
             if not np.all(np.isfinite(to_canvas)) or abs(np.linalg.det(to_canvas[:2, :2])) < 1e-12:
                 return None  # zero-size bounding box: the spec says the element is not painted
             return GradientPaint(self.gradient(gradient), to_canvas, float(opacity))
@@ -455,11 +455,21 @@ def _inside(shapes: list[SceneShape], points: list[np.ndarray], widths: list[flo
     return True
 
 
-def _units_transform(gradient: Gradient, shape: Shape) -> np.ndarray:
-    """objectBoundingBox units map [0,1]² onto the shape's user-space bounding box."""
+def _paint_ctm(paint, shape: Shape, ctm: np.ndarray) -> np.ndarray:
+    """The paint's user space -> canvas: the shape's (``ctm``), or a context element's (:class:`PaintSpace`)."""
+    if paint.space is None:
+        return ctm
+    return ctm @ np.linalg.inv(shape.ctm) @ paint.space.ctm  # the shape is drawable: its ctm is invertible
+
+
+def _units_transform(gradient: Gradient, shape: Shape, space: Optional[PaintSpace] = None) -> np.ndarray:
+    """objectBoundingBox units map [0,1]² onto the bounding box of the shape (or of the context element)."""
     if gradient.units != "objectBoundingBox":
         return np.eye(3)
-    x0, y0, x1, y1 = shape.paint_box if shape.paint_box is not None else shape_bbox(shape)
+    if space is not None and space.box is not None:
+        x0, y0, x1, y1 = space.box
+    else:
+        x0, y0, x1, y1 = shape.paint_box if shape.paint_box is not None else shape_bbox(shape)
     return np.array([[x1 - x0, 0, x0], [0, y1 - y0, y0], [0, 0, 1.0]])
 
 

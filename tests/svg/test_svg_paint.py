@@ -1,5 +1,7 @@
 """Paint resolution in the render tree: context paint through ``use``, fallbacks of paint servers."""
 
+import pytest
+
 from vecedit.svg import load_svg
 
 HEAD = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="100">'
@@ -31,3 +33,19 @@ def test_a_gradient_without_stops_paints_the_fallback_colour_or_nothing():
       <rect id="a" width="10" height="10" fill="url(#g) red"/><rect id="b" width="10" height="10" fill="url(#g)"/></svg>""")
     assert shape(doc, "a").fill == RED
     assert shape(doc, "b").fill is None
+
+
+def test_context_paint_servers_stay_in_the_context_elements_space_and_box():
+    doc = load_svg(HEAD + """<linearGradient id="g"><stop offset="0"/><stop offset="1" stop-color="red"/></linearGradient>
+      <defs><g id="pair"><rect width="10" height="10" fill="context-fill"/><rect x="30" width="10" height="40"
+      fill="context-fill" transform="rotate(10)"/></g>
+      <marker id="m"><rect width="3" height="3" fill="context-fill"/></marker></defs>
+      <use xlink:href="#pair" x="5" fill="url(#g)"/>
+      <path id="p" d="M0 60 L50 60 L50 90" fill="url(#g)" marker-mid="url(#m)"/></svg>""")
+    used = [s for s in doc.shapes() if s.tag == "rect" and s.reason and "use" in s.reason]
+    assert len(used) == 2 and used[0].fill.space is used[1].fill.space  # one context element for both
+    space = used[0].fill.space
+    # the use's user space, and its box (the rotated rect reaches y = 40 cos 10° + 30 sin 10° + … ≈ 46.34)
+    assert space.ctm[0, 2] == 5 and space.box[1] == 0 and space.box[3] == pytest.approx(46.338, abs=1e-3)
+    marked = [s for s in doc.shapes() if s.reason and "marker" in s.reason][0]
+    assert marked.fill.space.box == (0.0, 60.0, 50.0, 90.0) and marked.fill.space.ctm[1, 2] == 0  # the path's

@@ -18,7 +18,8 @@ from typing import Optional
 
 import numpy as np
 
-from vecedit.svg.model import Subpath
+from vecedit.svg.geometry import subpaths_bbox
+from vecedit.svg.model import GradientRef, PaintSpace, PatternRef, Subpath
 from vecedit.svg.properties import paint_layers
 
 
@@ -162,6 +163,14 @@ MARKABLE = ("path", "line", "polyline", "polygon", "rect", "circle", "ellipse") 
 WHITE = (1.0, 1.0, 1.0, 1.0)
 
 
+def context_paints(fill, stroke, ctm: np.ndarray, box=None) -> tuple:
+    """(fill, stroke) of a context element for its marker or ``use`` content: gradients and patterns
+    stay in the context element's user space (``ctm``) and bounding box (``box``; None: set later)."""
+    space = PaintSpace(ctm, box)
+    return tuple(replace(p, space=p.space or space) if isinstance(p, (GradientRef, PatternRef)) else p
+                 for p in (fill, stroke))
+
+
 def in_paint_order(shape, marks: list, paint_order: str) -> list:
     """SVG 2 §13.8: the shape and its marker instances in ``paint-order``.
 
@@ -248,7 +257,8 @@ def _instance(builder, marker, vertex: Vertex, is_start: bool, ctx, shape):
     mid = marker.get("id")
     reason = f"content of marker #{mid}"
     sub = replace(ctx, ctm=ctm, style=builder.source_style(marker), viewport=content_viewport, reason=reason,
-                  markers=ctx.markers + (marker,), context=(shape.fill, shape.stroke))
+                  markers=ctx.markers + (marker,), context=context_paints(shape.fill, shape.stroke, shape.ctm,
+                                                                           subpaths_bbox(shape.subpaths)))
     group = Group(node=marker, id=None, opacity=shape.opacity)
     builder._children(marker, sub, group)
     if not group.children:

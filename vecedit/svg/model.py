@@ -37,10 +37,21 @@ RGBA = tuple[float, float, float, float]
 
 @dataclass
 class GradientRef:
-    """A paint that points at a gradient in :attr:`Document.gradients`."""
+    """A paint that points at a gradient in :attr:`Document.gradients`; ``space``: see :class:`PaintSpace`."""
 
     id: str
     fallback: Optional[RGBA] = None
+    space: Optional["PaintSpace"] = field(default=None, compare=False)
+
+
+@dataclass(eq=False)
+class PaintSpace:
+    """Where a context paint (``context-fill``/``context-stroke``, SVG 2 §13.3) lives: the context
+    element's user space (``ctm``, as :attr:`Shape.ctm`) and its bounding box there (for
+    ``objectBoundingBox`` units), not the user space of the shape that borrows it."""
+
+    ctm: np.ndarray
+    box: Optional[tuple[float, float, float, float]] = None
 
 
 @dataclass
@@ -65,6 +76,7 @@ class PatternRef:
     id: str
     fallback: Optional[RGBA] = None
     tile: Optional[PatternTile] = None
+    space: Optional[PaintSpace] = field(default=None, compare=False)
 
 
 @dataclass(eq=False)

@@ -375,9 +375,11 @@ class RenderTreeBuilder:
         tid = target.get("id")
         sub = replace(ctx, ctm=ctm, use_chain=ctx.use_chain + (target,),
                       reason=ctx.reason or f"instance of #{tid} through <use>")
+        context = None
         if self._uses_context_paint(target):  # SVG 2 §13.3: the use element is its content's context element
-            sub = replace(sub, context=(self._paint(el, style, "fill", ctx, (), ctm),
-                                        self._paint(el, style, "stroke", ctx, (), ctm)))
+            context = markers.context_paints(self._paint(el, style, "fill", ctx, (), ctm),
+                                             self._paint(el, style, "stroke", ctx, (), ctm), ctm)
+            sub = replace(sub, context=context)
         if not self._filter(group, el, style, ctm):
             return group
         if self._is_svg(target, "symbol") or self._is_svg(target, "svg"):
@@ -388,12 +390,15 @@ class RenderTreeBuilder:
             inner = self._viewport(target, target, target_style, sub, np.eye(3), use=el)
             if inner is not None:
                 group.children.append(inner)
-            return group if self._resolve_effects(group, replace(ctx, ctm=ctm)) else None
-        node = self.render(target, sub)
-        if node is None:
-            self._note(el, f"use refers to #{tid}, a <{local_name(target.tag)}> that is not drawn", False)
         else:
-            group.children.append(node)
+            node = self.render(target, sub)
+            if node is None:
+                self._note(el, f"use refers to #{tid}, a <{local_name(target.tag)}> that is not drawn", False)
+            else:
+                group.children.append(node)
+        for paint in context or ():  # objectBoundingBox context paints take the use's box
+            if getattr(paint, "space", None) is not None and paint.space.box is None:
+                paint.space.box = masking.bbox_in(group, ctm)
         return group if self._resolve_effects(group, replace(ctx, ctm=ctm)) else None
 
     def _uses_context_paint(self, target: Element) -> bool:
