@@ -43,7 +43,7 @@ from vecedit.svg.model import (Document, Gradient, GradientRef, Group, ImageRef,
                                Subpath, fill_paints_nothing)
 from vecedit.svg.geometry import subpaths_bbox
 from vecedit.svg.shapes import rect_subpath
-from vecedit.svg.transform import is_invertible, max_scale
+from vecedit.svg.transform import is_invertible, max_scale, translate
 
 MAX_TILE_PIXELS = 2048 * 2048
 MAX_TILE_SIDE = 8192
@@ -346,6 +346,12 @@ class _Builder:
         kx, ky = (sx, sy) if (tw, th) == exact else (tw / w, th / h)
         origin = to_canvas @ np.array([x, y, 1.0])
         phase = origin[:2] - np.floor(origin[:2])
+        if abs(to_canvas[0, 1]) < 1e-12 and abs(to_canvas[1, 0]) < 1e-12:
+            # axis-aligned: resvg reads its tile pixmap pixel for pixel from the origin rounded
+            # half down, so the tile is drawn on whole pixels there (crisp, not half-covered rows)
+            snapped = np.ceil(origin[:2] - 0.5)
+            to_canvas = translate(*(snapped - origin[:2])) @ to_canvas
+            phase = np.zeros(2)
         to_raster = np.array([[kx, 0, phase[0] - x * kx], [0, ky, phase[1] - y * ky], [0, 0, 1.0]])
         frame = len(self.frames)
         self.frames.append(None)  # reserved: nested patterns add their frames while this one is built

@@ -85,3 +85,15 @@ def test_a_pattern_inside_itself_paints_nothing_there():
     assert any("cycle" in n.message for n in doc.notes)
     image = render_scene(from_document(doc))
     assert image[2, 7, 0] > 0.99 and image[2, 2, 3] < 0.01
+
+
+def test_an_axis_aligned_tile_at_a_fractional_origin_lands_on_whole_pixels():
+    # origin y = 2.5: resvg reads its tile from the origin rounded half down (y = 2), so rows are crisp
+    doc = load_svg('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="12">'
+                   '<pattern id="p" patternUnits="userSpaceOnUse" x="0" y="2.5" width="8" height="4">'
+                   '<rect width="8" height="2" fill="black"/></pattern>'
+                   '<rect width="8" height="12" fill="url(#p)"/></svg>')
+    from vecedit.render.api import render_document
+
+    alpha = render_document(doc)[:, 3, 3].tolist()
+    assert alpha == pytest.approx([0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1], abs=1e-6)  # what resvg draws
