@@ -170,3 +170,17 @@ def test_palette_files(tmp_path):
     expected = [(0x26, 0x46, 0x53), (0x2a, 0x9d, 0x8f), (0xe9, 0xc4, 0x6a)]
     assert parse_palette(str(tmp_path / "brand.txt")) == expected
     assert parse_palette(tmp_path / "brand.json") == expected
+
+
+def test_an_svg_image_s_own_gradients_are_not_offered_for_rewriting():
+    import base64
+
+    from vecedit.recolor.palette import inventory
+    from vecedit.svg import load_svg
+
+    inner = ('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><linearGradient id="g">'
+             '<stop stop-color="#123456"/></linearGradient><rect width="4" height="4" fill="url(#g)"/></svg>')
+    doc = load_svg('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="4" height="4" '
+                   'fill="red"/><image x="4" width="4" height="4" href="data:image/svg+xml;base64,'
+                   + base64.b64encode(inner.encode()).decode() + '"/></svg>')
+    assert not [u for u in inventory(doc).uses if u.kind == "stop"]

@@ -109,7 +109,10 @@ def inventory(doc: Document, neighbours: bool = True) -> ColorInventory:
             elif isinstance(paint, tuple) and paint[3] > 0:  # not an image
                 weight = area if kind == "fill" else area * 0.25
                 uses.append(ColorUse(kind, shape, 0, paint, key_of(paint), weight if shape.visible else 0.0, i))
+    in_file = {id(el) for el in doc.root_node.iter()}
     for gid, gradient in doc.gradients.items():
+        if id(gradient.node) not in in_file:  # a gradient of an SVG <image>: not this file's to rewrite
+            continue
         users = gradient_users.get(gid, [])
         area = sum(max(1.0, (boxes[i, 2] - boxes[i, 0]) * (boxes[i, 3] - boxes[i, 1])) for i in users)
         for s, stop in enumerate(gradient.stops):
@@ -355,8 +358,8 @@ def apply_plan(doc: Document, inv: ColorInventory, plan: dict[Color, Color]) -> 
                 for kind in ("fill", "stroke") if isinstance(getattr(s, kind), tuple)
                 and key_of(getattr(s, kind)) in changed and key_of(getattr(s, kind)) not in rewritten}
         if left:
-            result.warnings.append(f"{inv.instances} <use> instance(s) draw colours set where vecedit cannot "
-                                   f"rewrite them ({', '.join(sorted(left))}); check them in the output")
+            result.warnings.append(f"{inv.instances} non-editable instance(s) (<use>, SVG <image> content) draw "
+                                   f"colours set where vecedit cannot rewrite them ({', '.join(sorted(left))}); check them in the output")
     result.mapping = {hex_of(a): hex_of(b) for a, b in sorted(changed.items())}
     return result
 
