@@ -126,3 +126,18 @@ def test_save_svg_round_trip(tmp_path):
     assert out.read_bytes() == source.read_bytes()
     with pytest.raises(VeceditError):
         vecedit.save_svg(doc, tmp_path / "no-such-folder" / "logo.svg")
+
+
+def test_load_svg_takes_the_folder_images_resolve_against(tmp_path):
+    from PIL import Image
+
+    import vecedit
+
+    Image.new("RGB", (2, 2), "blue").save(tmp_path / "a.png")
+    text = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><image width="4" height="4" href="a.png"/></svg>'
+    assert not vecedit.load_svg(text).shapes()
+    assert [s.tag for s in vecedit.load_svg(text, resources=tmp_path).shapes()] == ["image"]
+    outside = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><image width="4" height="4" href="../a.png"/></svg>'
+    (tmp_path / "sub").mkdir()
+    assert not vecedit.load_svg(outside, resources=tmp_path / "sub").shapes()
+    assert vecedit.load_svg(outside, resources=tmp_path / "sub", allow_outside_resources=True).shapes()

@@ -36,7 +36,8 @@ SvgSource = Union[str, bytes, bytearray, os.PathLike]
 
 
 def load_svg(source: SvgSource, font_dirs: Sequence[Union[str, os.PathLike]] = (),
-             limits: Union["Limits", str, None] = None) -> "Document":
+             limits: Union["Limits", str, None] = None, *, resources: Union[str, os.PathLike, None] = None,
+             allow_outside_resources: bool = False) -> "Document":
     """Parse an SVG file (path), SVG text (a ``str`` starting with ``<``) or bytes.
 
     Returns a :class:`vecedit.svg.Document`: the kept XML tree plus its shapes as cubic
@@ -45,7 +46,9 @@ def load_svg(source: SvgSource, font_dirs: Sequence[Union[str, os.PathLike]] = (
     *font_dirs*: folders of fonts for ``<text>``, searched before the installed ones.
     *limits*: the complexity budget (:class:`vecedit.limits.Limits` or ``"shapes=50000,…"``);
     a file over it raises :class:`vecedit.limits.LimitError` (default: ``VECEDIT_LIMITS`` or
-    the defaults).
+    the defaults). *resources*: the folder ``<image>`` files resolve against (default: the
+    file's own; SVG text has none); files outside it are read only with
+    *allow_outside_resources*; the network never.
 
     >>> import vecedit
     >>> doc = vecedit.load_svg('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8">'
@@ -57,7 +60,8 @@ def load_svg(source: SvgSource, font_dirs: Sequence[Union[str, os.PathLike]] = (
     from vecedit.svg import load_svg as _load_svg
 
     with using(limits):
-        return _load_svg(source, font_dirs=font_dirs)
+        return _load_svg(source, font_dirs=font_dirs, resources=resources,
+                         allow_outside_resources=allow_outside_resources)
 
 
 def save_svg(doc: "Document", path: Union[str, os.PathLike]) -> None:

@@ -195,3 +195,19 @@ def test_a_plugin_step_runs_end_to_end_with_its_file_option_taken_from_the_job_f
         source, styled = (tmp_path / "icons" / name).read_text(), (tmp_path / "out" / name).read_text()
         assert styled != source  # the colours moved toward the style image's
         assert 'd="M4 44 L24 16 L44 44 Z"' in styled  # a colour-only step: the shapes stayed where they were
+
+
+def test_relative_images_resolve_against_each_input_s_folder_at_every_step(tmp_path):
+    import vecedit
+
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGBA", (4, 4), (0, 0, 255, 255)).save(src / "blue.png")
+    (src / "card.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8">'
+                                  '<rect width="8" height="8" fill="red"/><image width="8" height="4" href="blue.png"/></svg>')
+    job = {"inputs": str(src), "output": str(tmp_path / "out"),
+           "steps": [{"recolor": {"map": "red=lime"}, "keep": True}, {"render": {}}]}
+    result = vecedit.batch(job)
+    assert result.summary["done"] == 1, result.failures
+    png = Image.open(io.BytesIO(outputs_of(tmp_path / "out")["card.png"])).convert("RGBA")
+    assert png.getpixel((4, 1)) == (0, 0, 255, 255) and png.getpixel((4, 6))[:3] == (0, 255, 0)

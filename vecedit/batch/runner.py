@@ -53,7 +53,7 @@ def run_item(item: Item, steps, job_digest: str) -> dict:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             for k, step in enumerate(steps):
-                artifact, loaded = run_step(step, artifact)
+                artifact, loaded = run_step(step, artifact, Path(item.source).parent)
                 result["encoder_loaded"] |= loaded
                 made[k] = artifact.data
         if caught:
@@ -83,10 +83,14 @@ def write_outputs(item: Item, made: dict, digest: str) -> None:
     write_text_atomic(item.manifest, manifest_text(item, digest, sizes))
 
 
-def run_step(step: Step, artifact: Artifact) -> tuple[Artifact, bool]:
-    """One step on one file → (its output, whether an encoder was loaded for it)."""
-    from vecedit.svg import load_svg
+def run_step(step: Step, artifact: Artifact, folder: Optional[Path] = None) -> tuple[Artifact, bool]:
+    """One step on one file → (its output, whether an encoder was loaded for it); ``<image>``
+    files resolve against *folder*, the input file's, at every step."""
+    from vecedit.svg import load_svg as load_any
     from vecedit.svg.write import svg_bytes
+
+    def load_svg(data: bytes):
+        return load_any(data, resources=folder)
 
     if step.kind == "vectorize":
         return Artifact(SVG, svg_bytes(_vectorize(_args(step), artifact))), False
