@@ -49,3 +49,17 @@ def test_context_paint_servers_stay_in_the_context_elements_space_and_box():
     assert space.ctm[0, 2] == 5 and space.box[1] == 0 and space.box[3] == pytest.approx(46.338, abs=1e-3)
     marked = [s for s in doc.shapes() if s.reason and "marker" in s.reason][0]
     assert marked.fill.space.box == (0.0, 60.0, 50.0, 90.0) and marked.fill.space.ctm[1, 2] == 0  # the path's
+
+
+def test_the_root_background_color_is_a_backdrop_under_the_root_group():
+    doc = load_svg('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10" viewBox="0 0 10 10" opacity="0.5"'
+                   ' style="background-color: #00f"><rect width="2" height="2" fill="red"/></svg>')
+    backdrop, drawing = doc.root.children
+    assert backdrop.fill == BLUE and not backdrop.editable and drawing.node is doc.root_node
+    assert backdrop.ctm[0, 2] == 5  # the viewBox area, centred by preserveAspectRatio
+    from vecedit.render.api import render_document
+
+    image = render_document(doc)
+    assert image[5, 1].tolist() == [0.0, 0.0, 0.0, 0.0] and image[5, 10, 2] == 1.0  # outside / inside the viewBox
+    assert image[5, 10, 3] == 1.0  # the root's opacity does not fade the backdrop
+    assert len(load_svg(HEAD + '<rect width="1" height="1"/></svg>').root.children) == 1  # no backdrop, no wrapper

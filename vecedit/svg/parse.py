@@ -32,7 +32,9 @@ from vecedit.errors import SVGError
 from vecedit.svg.css import Cascade, local_name, parse_stylesheet
 from vecedit.svg.gradients import GRADIENT_TAGS, parse_gradient
 from vecedit.svg.images import ImageSource
-from vecedit.svg.model import Document, Gradient, Note
+from vecedit.svg.color import parse_color
+from vecedit.svg.model import Document, Gradient, Group, Note, Shape
+from vecedit.svg.shapes import rect_subpath
 from vecedit.svg.render_tree import SVG_NS, RenderTreeBuilder
 from vecedit.svg.transform import parse_preserve_aspect_ratio, parse_transform, parse_viewbox, viewbox_transform
 from vecedit.svg.units import lengths_in, parse_length
@@ -342,8 +344,12 @@ def _load(text: str, name: str, codec: str, data: Optional[bytes], font_dirs: tu
         except SVGError as e:
             notes.append(Note("svg", root.get("id"), f"invalid {e}; the transform is ignored, as browsers do", False))
             own = np.eye(3)
-        root_ctm = own @ viewbox_transform(vb, width, height, parse_preserve_aspect_ratio(root.get("preserveAspectRatio")))
+        par = parse_preserve_aspect_ratio(root.get("preserveAspectRatio"))
+        root_ctm = own @ viewbox_transform(vb, width, height, par)
         render_root = builder.build_root(root, root_ctm, (vb[2], vb[3]))
+        backdrop = _background(root, cascade, vb, viewbox_transform(vb, width, height, par), notes)
+        if backdrop is not None:  # under the root group: its opacity, transform and effects leave it alone
+            render_root = Group(node=None, id=None, children=[backdrop, render_root])
         return Document(
             root_node=root,
             namespaces=namespaces,
@@ -368,3 +374,23 @@ def _dedupe(notes: list[Note]) -> list[Note]:
             seen.add(key)
             out.append(n)
     return out
+
+
+def _background(root: Element, cascade: Cascade, viewbox: tuple, to_canvas: np.ndarray,
+                notes: list[Note]) -> Optional[Shape]:
+    """The root's CSS ``background-color``, as resvg draws it: a non-editable rect on the viewBox
+    area under the drawing (the root's transform and opacity do not apply); ``None`` when there is none."""
+    declared = cascade.specified(root).get("background-color")
+    text = declared.value if declared is not None else root.get("background-color")
+    if text is None or text.strip().lower() in ("", "transparent", "none"):
+        return None
+    try:
+        color = parse_color(text)
+    except SVGError:
+        notes.append(Note("svg", root.get("id"), f"invalid background-color {text.strip()[:40]!r} is ignored", False))
+        return None
+    if color is None or color[3] == 0:
+        return None
+    x, y, w, h = viewbox
+    return Shape(node=root, tag="rect", id=None, classes=(), subpaths=[rect_subpath(x, y, w, h)], ctm=to_canvas,
+                 fill=color, stroke=None, editable=False, reason="background-color of the root <svg>")
