@@ -6,8 +6,9 @@ memory cap; prints counts per outcome and the distinct failure signatures as JSO
 
 What is checked is vecedit's contract (``fuzzkit.py``): every input ends in a picture or
 one ``VeceditError`` (API), exit 0/2 with one stderr line and no traceback, nothing
-written on error, input unchanged (CLI: ``render``, ``info``, ``recolor --palette`` for
-SVGs, ``vectorize`` for images); finite pixels and scene tensors; byte-exact round trips.
+written on error, input unchanged (CLI: every subcommand that takes an SVG — render,
+info, recolor, edit, font, glyphdraw, stylestudio, deltaedit, dreamdistribution, batch —
+and ``vectorize`` for images); finite pixels and scene tensors; byte-exact round trips.
 An input that runs past ``--deadline`` seconds is a ``timeout``; one that kills its
 worker (e.g. past ``--memory`` GiB) is a ``crash``. Failing inputs are saved under
 ``--out`` with their signature, so each can become a regression test.
@@ -37,7 +38,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 CORPUS_DIRS = [ROOT / "tests" / "corpus", ROOT / "tests" / "reliability" / "findings"]
-SVG_COMMANDS = ("render", "info", "recolor")
+# every subcommand that takes an SVG (fuzzkit.CLI_COMMANDS; vectorize takes the images): the three
+# quick ones most often, the optimising ones (tiny CLIP, one iteration) for the rest
+QUICK = ("render", "info", "recolor")
 
 
 def corpus_files() -> list[bytes]:
@@ -69,7 +72,13 @@ def make_input(rng: random.Random, corpus: list[bytes]) -> dict:
         except UnicodeDecodeError:
             mode = "bytes"
     return {"data": data, "suffix": rng.choice([".svg"] * 9 + [".svgz"]), "family": family, "mode": mode,
-            "commands": [rng.choice(SVG_COMMANDS)]}
+            "commands": [rng.choice(QUICK) if rng.random() < 0.6 else rng.choice(_slow_commands())]}
+
+
+def _slow_commands() -> list:
+    from fuzzkit import SVG_COMMANDS
+
+    return [c for c in SVG_COMMANDS if c not in QUICK]
 
 
 def run_one(item: dict, folder: Path) -> dict:
@@ -131,6 +140,8 @@ def _preload() -> None:
     # costs ~0.4 s, which would otherwise dominate each input's CLI run.
     cli.build_parser = functools.lru_cache(maxsize=1)(build_parser)
     cli.build_parser()
+    import open_clip  # noqa: F401 - the tiny CLIP of edit, deltaedit, dreamdistribution
+
     import fuzzkit  # noqa: F401
 
 
@@ -140,6 +151,9 @@ def campaign(args) -> dict:
     _preload()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    import fuzzkit
+
+    fuzzkit.prepare_assets(out / "assets")
     counts: dict[str, Counter] = defaultdict(Counter)
     families = Counter()
     signatures: dict[str, dict] = {}

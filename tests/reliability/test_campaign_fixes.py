@@ -94,3 +94,30 @@ def test_descendant_selectors_are_matched_once_per_element_and_compound(monkeypa
     style = "<style>x " + "g " * (parts - 2) + "rect{fill:red}</style>"
     vecedit.load_svg(SVG.format(style + body))
     assert len(calls) < 4 * (rects + depth) * parts  # linear; it was ~ rects × depth × parts
+
+
+def test_batch_list_file_with_an_overlong_line_is_one_error(tmp_path):
+    # was: OSError ENAMETOOLONG from Path.is_file (an SVG given where a list of inputs goes)
+    from vecedit.batch.plan import find_inputs
+    from vecedit.errors import InputError
+
+    listing = tmp_path / "list.txt"
+    listing.write_text("<svg " + "x" * 5000 + ">\n")
+    with pytest.raises(InputError, match="no such file"):
+        find_inputs("list.txt", tmp_path, (".svg",), tmp_path / "out")
+
+
+@pytest.mark.parametrize("command", ["edit", "stylestudio", "glyphdraw", "font", "deltaedit", "dreamdistribution",
+                                     "batch"])
+def test_every_svg_subcommand_keeps_the_cli_contract(tmp_path_factory, command):
+    import fuzzkit
+
+    if fuzzkit.ASSETS is None:
+        fuzzkit.prepare_assets(tmp_path_factory.mktemp("fuzz-assets"))
+    good = tmp_path_factory.mktemp("svg") / "good.svg"
+    good.write_text(SVG.format('<rect id="a" width="8" height="8" fill="#c33"/><circle cx="12" cy="12" r="3"/>'))
+    bad = good.parent / "bad.svg"
+    bad.write_text(SVG.format('<rect width="1e999"/>') + "<unclosed")
+    ok, refused = check_cli(good, command, in_process=True), check_cli(bad, command, in_process=True)
+    assert ok.outcome == "ok", (ok.signature, ok.detail)
+    assert refused.outcome == "refused", (refused.signature, refused.detail)

@@ -108,7 +108,11 @@ def _listed(path: Path) -> list[Path]:
         if not line or line.startswith("#"):
             continue
         listed = path.parent / line
-        if not listed.is_file():
+        try:
+            found = listed.is_file()
+        except OSError:  # a name too long for the file system, …
+            found = False
+        if not found:
             raise InputError(f"inputs: {path} line {number}: {line}: no such file")
         files.append(listed)
     return files
