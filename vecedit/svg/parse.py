@@ -28,6 +28,7 @@ from xml.etree.ElementTree import Element
 
 import numpy as np
 
+import vecedit.limits as limits
 from vecedit.errors import SVGError
 from vecedit.svg.css import Cascade, local_name, parse_stylesheet
 from vecedit.svg.gradients import GRADIENT_TAGS, parse_gradient
@@ -40,6 +41,7 @@ from vecedit.svg.transform import parse_preserve_aspect_ratio, parse_transform, 
 from vecedit.svg.units import lengths_in, parse_length
 from vecedit.svg.xmltree import BOM_MARK, decode_source, document_codec, read_xml, recursion_room
 
+SHAPE_TAGS = frozenset({"path", "rect", "circle", "ellipse", "line", "polyline", "polygon"})
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_CANVAS_PX = 100_000.0
 MIN_CANVAS_PX = 1e-6  # below this, no output size keeps a finite scale
@@ -308,11 +310,13 @@ def _load(text: str, name: str, codec: str, data: Optional[bytes], font_dirs: tu
     ids: dict[str, Element] = {}
     referenced: set[str] = set()
     rules, order = [], 0
+    shape_elements = 0
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
         if el.get("id") is not None:
             ids.setdefault(el.get("id"), el)
+        shape_elements += local_name(el.tag) in SHAPE_TAGS
         for value in el.attrib.values():
             referenced.update(_URL_REF.findall(value))
         if el.tag == f"{svg_ns}style" and (el.get("type") or "text/css").strip() == "text/css":
@@ -325,6 +329,8 @@ def _load(text: str, name: str, codec: str, data: Optional[bytes], font_dirs: tu
     _note_kept(root, svg_ns, referenced, notes)
 
     vb = viewbox or (0.0, 0.0, width, height)
+    # before any is built: the render tree counts again, with use / marker / pattern instances
+    limits.current().check("shapes", shape_elements, f"{name}: the document has more shape elements than the budget")
     builder = RenderTreeBuilder(name, svg_ns, cascade, ids, parent, notes, font_dirs, images)
     with lengths_in(css_viewport=(width, height)):  # vw/vh: the canvas
         gradients: dict[str, Gradient] = {}
