@@ -147,6 +147,11 @@ def parse_extra_round(value: ExtraRound) -> tuple[float, float, float, float, in
     return (x, y, w, h, colors)
 
 
+DEFAULT_MAX_PATHS = 300
+"""Paths kept when ``max_paths`` is not given (the largest): a noisy image traces to one path per
+speck, and refining thousands of them takes minutes for no visible gain (``--max-paths`` raises it)."""
+
+
 def run(
     image: ImageSource,
     rounds: Sequence[int] = DEFAULT_ROUNDS,
@@ -189,7 +194,7 @@ def run(
     # prune in working-size units: areas are in original px², scale them back
     unit_area = (width / ww) * (height / wh)
     pruned = prune(layers, MIN_AREA * unit_area, MIN_EXTENT * min(width / ww, height / wh))
-    capped = cap(layers, max_paths)
+    capped = cap(layers, max_paths if max_paths is not None else DEFAULT_MAX_PATHS)
     shown = fit_colors(layers, work, width, height, weights=work_alpha)
     clip = None
     if work_alpha is not None:
