@@ -88,7 +88,7 @@ def test_descendant_selectors_are_matched_once_per_element_and_compound(monkeypa
 
     calls = []
     original = Compound.matches
-    monkeypatch.setattr(Compound, "matches", lambda self, el: calls.append(1) or original(self, el))
+    monkeypatch.setattr(Compound, "matches", lambda self, el, *rest: calls.append(1) or original(self, el, *rest))
     rects, depth, parts = 2000, 40, 22
     body = "<g>" * depth + '<rect width="1" height="1"/>' * rects + "</g>" * depth
     style = "<style>x " + "g " * (parts - 2) + "rect{fill:red}</style>"
