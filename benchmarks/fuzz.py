@@ -101,6 +101,8 @@ def run_one(item: dict, folder: Path) -> dict:
 
 
 def _worker(item: dict, write_fd: int, memory_gib: float) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # the CLI's Ctrl-C path, as for a user
     try:
         soft = int(memory_gib * 2**30) + _address_space_now()
         resource.setrlimit(resource.RLIMIT_AS, (soft, soft))
@@ -180,7 +182,17 @@ def campaign(args) -> dict:
                     entry["example"] = str(name)
                     entry["mode"] = item["mode"]
 
+    stop = []  # SIGTERM / Ctrl-C: finish with the summary of what ran
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     while done < args.inputs:
+        if stop:
+            for fd, (pid, _item, _started, _buf) in list(running.items()):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                os.close(fd)
+            running.clear()
+            break
         out_of_time = args.minutes and time.perf_counter() - started_at > args.minutes * 60
         if out_of_time and not running:
             break

@@ -164,7 +164,7 @@ CLI_COMMANDS = {
                                    str(out / "out.svg"), "--insert-only"],
     "font": lambda src, out: ["font", "--from-svg", str(src), "--layout-only", "-o", str(out / "out.svg")],
     "deltaedit": lambda src, out: ["deltaedit", "train", str(src), "-o", str(out / "mapper.pt"), "--steps", "1",
-                                   "--samples", "8", *_clip()],
+                                   "--samples", "8", *_clip(), "-q"],
     "dreamdistribution": lambda src, out: ["dreamdistribution", "sample", str(src), "--distribution",
                                            str(ASSETS / "dist.pt"), "-n", "1", "-o", str(out / "out.svg"),
                                            "--iterations", "1", "--patches", "1", *_clip(), "-q"],

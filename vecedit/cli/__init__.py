@@ -52,6 +52,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from vecedit.console import show_warning
 
             warnings.showwarning = show_warning
+            # numpy's floating-point notices on absurd input: the finiteness guards and clamps
+            # (units, scene, filters) already turn those numbers into a picture or one error
+            warnings.filterwarnings("ignore", r"(overflow|invalid value|divide by zero|underflow) encountered",
+                                    RuntimeWarning)
             return args.run(args)
     except VeceditError as error:
         _error(" ".join(str(error).split("\n")).strip() or type(error).__name__)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from vecedit.console import plural
 from vecedit.edit.config import EditConfig, RoiConfig, load_config
-from vecedit.errors import InputError, OptionError
+from vecedit.errors import InputError, OptionError, VeceditError
 from vecedit.paths import same_file
 
 EXAMPLES = """examples:
@@ -248,9 +248,12 @@ def run(args: argparse.Namespace) -> int:
             editor.restore(saved, where=str(checkpoint))
         from vecedit.svg import save_svg
 
+        first = editor.state.iteration
         try:
             state = editor.run()
-        except Exception:
+        except Exception as error:
+            if isinstance(error, VeceditError) and editor.state.iteration == first:
+                raise  # refused before any progress: nothing worth keeping, nothing written
             editor.write_back()
             save_svg(editor.document, out)
             checkpointer.save(editor.state)

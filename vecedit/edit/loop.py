@@ -234,6 +234,9 @@ class Editor:
             image = self.render()
         rendered = timer.now()
         state.image = image.detach()
+        if not image.requires_grad:  # e.g. only a gradient on text selected, which the renderer draws fixed
+            raise OptionError("nothing selected changes the picture: the parameters to optimise do not reach its "
+                              "pixels; widen --select or --optimize")
         self._call("on_render")
         leaf = image.detach().requires_grad_(True)
         context = Context(self.scene, leaf, self.initial, k, self.generator, timer, self.document)
@@ -241,7 +244,8 @@ class Editor:
         for term in self.terms:
             parts.update(term(context))
         total = sum(parts.values())
-        total.backward()
+        if torch.is_tensor(total) and total.requires_grad:  # else no term depends on the picture: no gradient
+            total.backward()
         losses_back = timer.now()
         if leaf.grad is not None:
             with render_threads():

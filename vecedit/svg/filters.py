@@ -28,6 +28,7 @@ from vecedit.svg.color import parse_color
 from vecedit.svg.css import local_name, split_top_level
 from vecedit.svg.filter_primitives import Numbers, Primitive, parse_primitive
 from vecedit.svg.units import parse_length
+from vecedit.svg.refs import href_chain
 
 PRIMITIVES = (
     "feBlend", "feColorMatrix", "feComponentTransfer", "feComposite", "feConvolveMatrix", "feDiffuseLighting",
@@ -261,36 +262,24 @@ class FilterParser:
                 self.parsed[fid] = self._parse(node)
         return self.parsed[fid]
 
-    def _chain_attr(self, node: Element, name: str) -> Optional[str]:
-        """An attribute of the filter or of the filters it inherits from through ``href``."""
-        seen = set()
-        while node is not None and id(node) not in seen:
-            seen.add(id(node))
-            if node.get(name) is not None:
-                return node.get(name)
-            node = self._href(node)
-        return None
-
-    def _href(self, node: Element) -> Optional[Element]:
-        href = node.get("href") or node.get("{http://www.w3.org/1999/xlink}href")
-        target = self.ids.get(href.strip()[1:]) if href and href.strip().startswith("#") else None
-        return target if target is not None and self.is_svg(target, "filter") else None
-
     def _parse(self, node: Element) -> Optional[Filter]:
-        units = _units(self._chain_attr(node, "filterUnits"), "objectBoundingBox")
-        primitive_units = _units(self._chain_attr(node, "primitiveUnits"), "userSpaceOnUse")
+        # the filters it inherits from through href: the shared resolver's linear, bounded walk
+        chain = href_chain(node, self.ids, lambda t: self.is_svg(t, "filter"))
+
+        def chain_attr(name: str) -> Optional[str]:
+            return next((f.get(name) for f in chain if f.get(name) is not None), None)
+
+        units = _units(chain_attr("filterUnits"), "objectBoundingBox")
+        primitive_units = _units(chain_attr("primitiveUnits"), "userSpaceOnUse")
         region = []
         for attr, default in (("x", -0.1), ("y", -0.1), ("width", 1.2), ("height", 1.2)):
             default = default if units == "objectBoundingBox" else ("%", default)  # -10 % / 120 % of the viewport
-            region.append(_unit_length(self._chain_attr(node, attr), units, default, attr))
+            region.append(_unit_length(chain_attr(attr), units, default, attr))
         if any(not isinstance(v, tuple) and v <= 0 for v in region[2:]) or any(
                 isinstance(v, tuple) and v[1] <= 0 for v in region[2:]):
             self.note(node, "filter region has no area; elements using it are not drawn")
             return None
-        holder, seen = node, set()
-        while holder is not None and not any(self.is_svg(c, None) for c in holder) and id(holder) not in seen:
-            seen.add(id(holder))
-            holder = self._href(holder)
+        holder = next((f for f in chain if any(self.is_svg(c, None) for c in f)), None)
         primitives = self._primitives(holder, primitive_units) if holder is not None else []
         if not primitives:
             self.note(node, "filter has no valid primitives; elements using it are not drawn")

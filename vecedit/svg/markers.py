@@ -21,6 +21,7 @@ import numpy as np
 from vecedit.svg.geometry import subpaths_bbox
 from vecedit.svg.model import GradientRef, PaintSpace, PatternRef, Subpath
 from vecedit.svg.properties import paint_layers
+from vecedit.svg.refs import BrokenReference
 
 
 @dataclass
@@ -210,10 +211,15 @@ def instances(builder, el, style: dict, ctx, shape) -> list:
             builder._note(el, f"{prop} #{ref} is used inside its own content (a cycle); the inner one is not drawn", True)
             continue
         builder.count_instances(marker, len(verts))
-        for v in verts:
-            group = _instance(builder, marker, v, is_start, ctx, shape)
-            if group is not None:
-                out.append(group)
+        try:  # through the shared resolver: a loop via other kinds of reference, or nesting too deep
+            with builder.refs.follow(prop, el, marker):
+                groups = [_instance(builder, marker, v, is_start, ctx, shape) for v in verts]
+        except BrokenReference as e:
+            if not e.breaks(el):
+                raise
+            builder._note(el, e.message.replace("it is not drawn", "the markers are not drawn"), True)
+            continue
+        out += [g for g in groups if g is not None]
     return out
 
 

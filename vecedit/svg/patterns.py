@@ -21,7 +21,7 @@ import numpy as np
 
 from vecedit.errors import SVGError
 from vecedit.svg.geometry import subpaths_bbox
-from vecedit.svg.refs import href_of
+from vecedit.svg.refs import BrokenReference
 from vecedit.svg.model import Group, PatternTile, Shape
 from vecedit.svg.transform import parse_preserve_aspect_ratio, parse_transform, parse_viewbox, viewbox_transform
 from vecedit.svg.units import parse_length
@@ -31,14 +31,11 @@ ATTRIBUTES = ("x", "y", "width", "height", "patternUnits", "patternContentUnits"
 
 
 def _chain(builder, el) -> list:
-    """The pattern and those it inherits from through ``href``, nearest first (a cycle ends it)."""
-    chain, seen = [], set()
-    while el is not None and builder._is_svg(el, "pattern") and el not in seen:
-        chain.append(el)
-        seen.add(el)
-        href = href_of(el)
-        el = builder.ids.get(href[1:]) if href and href.startswith("#") else None
-    return chain
+    """The pattern and those it inherits from through ``href``, nearest first (the shared
+    resolver's linear walk: a cycle or more than ``refs.MAX_CHAIN`` links ends it)."""
+    if not builder._is_svg(el, "pattern"):
+        return []
+    return builder.refs.chain(el, lambda t: builder._is_svg(t, "pattern"))
 
 
 def _fraction_or_length(text: Optional[str], default: float, bbox_units: bool, ref: float, what: str) -> float:
@@ -105,7 +102,14 @@ def resolve(builder, target, el, ctx, subpaths, shape_ctm: np.ndarray) -> Option
     sub = replace(ctx, ctm=to_canvas @ content, style=builder.source_style(content_el), reason=f"content of pattern #{pid}",
                   patterns=ctx.patterns + (target,), context=None)
     group = Group(node=content_el, id=None)
-    builder._children(content_el, sub, group)
+    try:  # through the shared resolver: a loop via other kinds of reference, or nesting too deep
+        with builder.refs.follow("pattern", el, target):
+            builder._children(content_el, sub, group)
+    except BrokenReference as e:
+        if not e.breaks(el):
+            raise
+        builder._note(el, e.message.replace("it is not drawn", "the pattern paints nothing"), True)
+        return None
     if not group.children:
         return None
     _rebase(group, np.linalg.inv(to_canvas))
