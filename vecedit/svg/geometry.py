@@ -416,7 +416,8 @@ def subpaths_to_d(subpaths: list[Subpath], decimals: int = 3) -> str:
             p0, c1, c2 = pts[3 * i], pts[3 * i + 1], pts[3 * i + 2]
             p1 = pts[(3 * i + 3) % len(pts)]
             line = _is_line(p0, c1, c2, p1)
-            if sp.closed and i == k - 1 and line and sp.close_line:
+            written = sp.segment_starts is not None and not sp.close_line  # parsed: the d ended at the start
+            if sp.closed and i == k - 1 and line and not written:
                 break  # Z draws it (a line written back to the start stays: markers see its vertex)
             parts.append("L" + f(p1) if line else f"C{f(c1)} {f(c2)} {f(p1)}")
         if sp.closed:
