@@ -148,8 +148,17 @@ def parse_extra_round(value: ExtraRound) -> tuple[float, float, float, float, in
 
 
 DEFAULT_MAX_PATHS = 300
-"""Paths kept when ``max_paths`` is not given (the largest): a noisy image traces to one path per
-speck, and refining thousands of them takes minutes for no visible gain (``--max-paths`` raises it)."""
+"""Paths kept when ``max_paths`` is not given (the largest), at least: a noisy image traces to one
+path per speck, and refining thousands of them takes minutes for no visible gain (``--max-paths``
+raises it). Larger working images keep one path per :data:`PIXELS_PER_PATH` pixels if that is more."""
+PIXELS_PER_PATH = 192
+"""At 512 px this keeps every path of scikit-image's five samples (380–884 paths; 909 allowed at
+512×341): capped at 300 they lost most of the default's gain over vtracer (chelsea +1.5 dB at 300
+paths against +2.3 dB at 884, coffee +1.7 against +3.1), while 64 px keeps the floor of 300."""
+
+
+def default_max_paths(working: tuple[int, int]) -> int:
+    return max(DEFAULT_MAX_PATHS, working[0] * working[1] // PIXELS_PER_PATH)
 
 
 def run(
@@ -194,7 +203,7 @@ def run(
     # prune in working-size units: areas are in original px², scale them back
     unit_area = (width / ww) * (height / wh)
     pruned = prune(layers, MIN_AREA * unit_area, MIN_EXTENT * min(width / ww, height / wh))
-    capped = cap(layers, max_paths if max_paths is not None else DEFAULT_MAX_PATHS)
+    capped = cap(layers, max_paths if max_paths is not None else default_max_paths((ww, wh)))
     shown = fit_colors(layers, work, width, height, weights=work_alpha)
     clip = None
     if work_alpha is not None:

@@ -147,3 +147,9 @@ def test_paths_no_pixel_shows_are_held_and_drawn_under_the_moving_ones():
             assert new.color == old.color and all(np.array_equal(a, b) for a, b in zip(old.subpaths, new.subpaths))
     assert any(not np.array_equal(o.subpaths[0], n.subpaths[0]) for keep, o, n in zip(held, before, after) if not keep)
     assert abs(psnr(with_held, img) - psnr(without, img)) < 0.3  # the same fit, less work
+
+
+def test_default_path_cap_grows_with_the_working_image():
+    assert api.default_max_paths((64, 64)) == api.DEFAULT_MAX_PATHS  # a small noisy image keeps the floor
+    assert api.default_max_paths((512, 512)) == 512 * 512 // api.PIXELS_PER_PATH  # 1365
+    assert api.default_max_paths((512, 341)) >= 884  # chelsea's two rounds, every path kept
