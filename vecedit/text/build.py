@@ -90,7 +90,7 @@ def _flow(builder, path_el: Element, ctx) -> Optional[PathFlow]:
     local = local_name(target.tag)
     try:
         if local == "path":
-            subpaths, _ = path_to_subpaths(target.get("d") or "", 0.05)
+            subpaths, _ = path_to_subpaths(target.get("d") or "", 0.05, builder._check_commands)  # the budget
         elif local in BASIC_SHAPES:
             subpaths, _ = BASIC_SHAPES[local](target.get, ctx.viewport, 0.05)
         else:
