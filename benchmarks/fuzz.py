@@ -143,6 +143,9 @@ def _preload() -> None:
     cli.build_parser = functools.lru_cache(maxsize=1)(build_parser)
     cli.build_parser()
     import open_clip  # noqa: F401 - the tiny CLIP of edit, deltaedit, dreamdistribution
+    import scipy.cluster.vq  # noqa: F401 - vectorize's colour quantisation
+    import scipy.spatial  # noqa: F401
+    import torch._dynamo  # noqa: F401 - what torch.optim's first optimizer imports (seconds per fork otherwise)
 
     import fuzzkit  # noqa: F401
 
@@ -229,7 +232,9 @@ def campaign(args) -> dict:
                 os.waitpid(pid, 0)
                 os.close(fd)
                 running.pop(fd)
-                record(item, {_channels(item)[0]: ["timeout", f"timeout>{args.deadline:g}s", args.deadline, ""]})
+                # the worker runs the API check, then the command: name the command in the signature
+                record(item, {_channels(item)[0]: ["timeout", f"timeout>{args.deadline:g}s({'+'.join(item['commands'])})",
+                                                   args.deadline, ""]})
         if args.progress and done // args.progress > reported:
             reported = done // args.progress
             print(f"... {done} inputs, {time.perf_counter() - started_at:.0f} s, "
