@@ -92,6 +92,9 @@ def test_command_line_refuses_in_one_line_and_takes_limits(tmp_path, capsys, mon
     assert not out.exists()
     assert main(["render", str(src), "-o", str(out), "--width", "16", "--limits", "shapes=20000"]) == 0
     assert out.exists()
+    # commands with their own subcommands take it on the leaf, where their options are
+    assert main(["deltaedit", "train", str(src), "-o", str(tmp_path / "m.pt"), "--limits", "shapes=5"]) == 2
+    assert "over the limit of 5 shapes" in capsys.readouterr().err
     assert main(["info", str(src), "--limits", "shapes=oops"]) == 2
     assert "limits: shapes='oops' is not a number" in capsys.readouterr().err
 

@@ -135,10 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_plugins(commands)
     add_plugin_commands(commands)
     for name, sub in commands.choices.items():
-        sub.add_argument("--limits", metavar="NAME=N,…",
-                         help="raise (or lower) the complexity budget, e.g. shapes=50000,segments=1e6; names: "
-                              "elements, depth, shapes, segments, pixels, edge_pixels, image_pixels "
-                              "(VECEDIT_LIMITS sets it too)")
+        for leaf in _leaves(sub):  # deltaedit train, …: the option goes where the command's options are
+            leaf.add_argument("--limits", metavar="NAME=N,…",
+                              help="raise (or lower) the complexity budget, e.g. shapes=50000,segments=1e6; names: "
+                                   "elements, depth, shapes, segments, pixels, edge_pixels, image_pixels "
+                                   "(VECEDIT_LIMITS sets it too)")
         if name not in NO_FONT_DIR:
             sub.add_argument("--font-dir", dest="font_dirs", action="append", metavar="DIR",
                              help="a folder of fonts for <text> (searched before the installed ones; repeatable; "
@@ -147,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ----------------------------------------------------------------------------- plumbing
+
+
+def _leaves(parser: argparse.ArgumentParser) -> list:
+    """The parsers that take a command's options: *parser*, or its subcommands' (recursively)."""
+    nested = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not nested:
+        return [parser]
+    return [leaf for action in nested for sub in action.choices.values() for leaf in _leaves(sub)]
 
 
 def _error(message: str, prefix: str = "error: ") -> None:
