@@ -110,3 +110,10 @@ def test_vectorize_budget_for_decoded_pixels(tmp_path):
     with using("image_pixels=1000"), pytest.raises(LimitError, match="image_pixels"):
         read_rgba(path)
     assert read_rgba(path).shape == (10, 200, 4)
+
+
+def test_glyph_outlines_count_against_the_segments_budget():
+    text = SVG.format('<text font-size="1">' + "Hello world. " * 3000 + "</text>")  # ~560,000 segments
+    with pytest.raises(LimitError, match="segments"):
+        vecedit.load_svg(text)
+    assert len(vecedit.load_svg(text, limits="segments=1e6").shapes()) == 1

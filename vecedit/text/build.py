@@ -67,6 +67,7 @@ def build_text(builder, el: Element, style: dict, ctx) -> Optional[Group]:
 
 
 def _shape(builder, owner: Element, style: dict, subpaths, ctm, ctx, text: Element, bbox) -> Shape:
+    builder.count_shape(subpaths)  # glyph outlines count against the budget like any path
     fields = builder.paint_fields(owner, style, ctx)
     fields["fill_rule"] = "nonzero"  # SVG 2 §11.10.1: fill-rule does not apply to text
     return Shape(node=owner, tag=local_name(owner.tag), id=owner.get("id"),
