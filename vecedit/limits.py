@@ -6,7 +6,7 @@ continent). Every such cost is counted against one :class:`Limits` in the few sh
 places where it arises — the XML parser (``elements``, ``depth``), the render tree
 (``shapes`` and ``segments`` after ``use``/marker/pattern expansion), every raster
 allocation (``pixels``: the canvas, a pattern tile, a filter layer), the rasterizer's
-work (``edge_pixels``) and image decoding
+work (``edge_pixels``), a filter's work (``filter_pixels``) and image decoding
 (``image_pixels``, for ``vectorize``) — and going over it is one :class:`LimitError`
 line that names the limit and how to raise it, before the work starts.
 
@@ -42,11 +42,13 @@ class Limits:
     segments: int = 100_000  # path segments of those shapes
     pixels: int = 1 << 25  # any one raster: canvas, pattern tile, filter layer (33.5 MP)
     edge_pixels: int = 3_000_000  # rasterizer work: pixel-long pieces of all edges drawn in one render
+    filter_pixels: int = 10_000_000  # filter work on one layer: primitives × layer pixels (≈0.3 µs each)
     image_pixels: int = 16_000_000  # a raster image decoded for vectorize
 
-    def check(self, name: str, value: Union[int, float], what: str) -> None:
-        """Raise :class:`LimitError` when *value* is over the limit *name*; *what* says what was counted."""
-        limit = getattr(self, name)
+    def check(self, name: str, value: Union[int, float], what: str, at_least: int = 0) -> None:
+        """Raise :class:`LimitError` when *value* is over the limit *name*; *what* says what was counted.
+        *at_least*: the work a render of the size asked for may always do (it grows with the canvas)."""
+        limit = max(getattr(self, name), at_least)
         if value > limit:
             shown = f"{value:,}" if isinstance(value, int) else f"{value:.3g}"
             raise LimitError(f"{what}: {shown} is over the limit of {limit:,} {name}; raise it with "

@@ -75,8 +75,8 @@ def test_canvas_pixels_are_budgeted_for_render_and_scene():
 
 def test_rasterizer_work_is_budgeted():
     # a path zig-zagging across the canvas: each edge crosses ~64 pixels
-    doc = vecedit.load_svg(SVG.format('<path d="M0 0 ' + "L64 64 L0 64 " * 50 + '" stroke="red"/>'))
-    with pytest.raises(LimitError, match="edge_pixels"):
+    doc = vecedit.load_svg(SVG.format('<path d="M0 0 ' + "L64 64 L0 64 " * 500 + '" stroke="red"/>'))
+    with pytest.raises(LimitError, match="edge_pixels"):  # over 8 pieces per canvas pixel too
         vecedit.render(doc, width=64, limits="edge_pixels=1000")
     assert vecedit.render(doc, width=64).shape == (64, 64, 4)
 
@@ -117,3 +117,12 @@ def test_glyph_outlines_count_against_the_segments_budget():
     with pytest.raises(LimitError, match="segments"):
         vecedit.load_svg(text)
     assert len(vecedit.load_svg(text, limits="segments=1e6").shapes()) == 1
+
+
+def test_filter_work_is_budgeted():
+    body = ('<filter id="f">' + '<feGaussianBlur stdDeviation="5"/>' * 50 + '</filter>'
+            '<rect width="40" height="40" fill="red" filter="url(#f)"/>')
+    doc = vecedit.load_svg(SVG.format(body))
+    with pytest.raises(LimitError, match="filter_pixels"):
+        vecedit.render(doc, width=64, limits="filter_pixels=10000")
+    assert vecedit.render(doc, width=64).shape == (64, 64, 4)

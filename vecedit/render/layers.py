@@ -129,7 +129,8 @@ def layer_ops(comp, group) -> list:
         work = out
     picture = comp.over(_zeros(comp, work), shift_ops(content, work))
     if group.filters:
-        planes = apply_filters(group.filters, picture.permute(2, 0, 1), work, comp.scene.filter_params)
+        planes = apply_filters(group.filters, picture.permute(2, 0, 1), work, comp.scene.filter_params,
+                               height * width)
         top, left = out[0] - work[0], out[1] - work[1]
         picture = planes.permute(1, 2, 0)[top : top + out[2] - out[0], left : left + out[3] - out[1]]
     if clip is not None:

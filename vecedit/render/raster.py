@@ -23,6 +23,7 @@ import vecedit.limits as limits
 
 
 CHECKPOINT_FROM = 128 * 2**20
+PIECES_PER_PIXEL = 8  # a render may always cut this many edge pieces per canvas pixel (the size asked for)
 """Buffers of at least this many elements (512 MiB in float32): the pieces are recomputed in
 the backward pass (see :func:`accumulate`); below it they are kept, which is faster."""
 CHECKPOINT_EDGES = 65536
@@ -166,8 +167,6 @@ def _subdivide(seg: torch.Tensor, item: torch.Tensor):
     # strictly shorter than one pixel (floor + 1, not ceil): a piece of exactly one pixel can,
     # rounded, reach a hair into a third row, where its part would land in the wrong row
     n = (torch.floor(d) + 1).long()
-    limits.current().check("edge_pixels", int(n.sum()), "the picture's edges cross more pixels than the budget "
-                           "(a smaller --width, or fewer/shorter strokes)")
     owner = torch.arange(len(seg), device=seg.device).repeat_interleave(n)
     first = torch.cumsum(n, 0) - n
     j = torch.arange(int(n.sum()), device=seg.device) - first.repeat_interleave(n)
@@ -287,6 +286,10 @@ def accumulate(
         w = np.where(present, fx1 - fx0, 0).astype(np.int64)
         h = np.where(present, fy1 - fy0, 0).astype(np.int64)
     sizes = h * (w + 1)
+    if len(seg):  # the work _subdivide is about to do, against the budget (which grows with the canvas)
+        pieces = int((torch.floor((seg[:, 1] - seg[:, 0]).detach().abs().amax(dim=1)) + 1).sum())
+        limits.current().check("edge_pixels", pieces, "the picture's edges cross more pixels than the budget "
+                               "(a smaller --width, or fewer/shorter strokes)", at_least=PIECES_PER_PIXEL * width * height)
     offset = np.cumsum(sizes) - sizes
     buffer = segments.new_zeros(int(sizes.sum()) + 1)  # +1: a harmless slot for empty input
     if len(seg) == 0:
