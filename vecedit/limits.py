@@ -39,7 +39,7 @@ class Limits:
     elements: int = 20_000  # XML elements in one document (a group costs ≈0.1 ms to load and draw)
     depth: int = 256  # element nesting (the tree walks recurse per level)
     shapes: int = 4_000  # shapes drawn, after use / marker / pattern expansion (≈1 ms CPU each, API + CLI)
-    segments: int = 100_000  # path segments of those shapes
+    segments: int = 50_000  # path segments of those shapes (≈25 µs CPU each through load, save and render)
     pixels: int = 1 << 25  # any one raster: canvas, pattern tile, filter layer (33.5 MP)
     edge_pixels: int = 3_000_000  # rasterizer work: pixel-long pieces of all edges drawn in one render
     filter_pixels: int = 10_000_000  # filter work on one layer: primitives × layer pixels (≈0.3 µs each)

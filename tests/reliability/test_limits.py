@@ -25,7 +25,7 @@ def line_path(n: int) -> str:
 
 @pytest.mark.parametrize("text, limit", [
     (rects(4_001), "shapes"),
-    (line_path(100_002), "segments"),
+    (line_path(50_002), "segments"),
     (SVG.format("<g>" * 257 + "</g>" * 257), "depth"),
     (SVG.format("<desc/>" * 20_001), "elements"),
 ])
