@@ -73,10 +73,15 @@ def _rect(values, units: str, bbox: Optional[BBox], viewport, defaults) -> Optio
     return (x, y, x + w, y + h)
 
 
-def pixel_box(rect: BBox, ctm: np.ndarray) -> tuple[int, int, int, int]:
-    """(y0, x0, y1, x1) whole pixels covering ``rect`` mapped by ``ctm`` (resvg's to_int_rect)."""
+def pixel_box(rect: BBox, ctm: np.ndarray) -> Optional[tuple[int, int, int, int]]:
+    """(y0, x0, y1, x1) whole pixels covering ``rect`` mapped by ``ctm`` (resvg's to_int_rect);
+    None when the mapping overflows (a region beyond any canvas: nothing sensible to draw)."""
     corners = np.array([[rect[0], rect[1], 1], [rect[2], rect[1], 1], [rect[0], rect[3], 1], [rect[2], rect[3], 1]])
-    mapped = corners @ ctm[:2].T
+    with np.errstate(all="ignore"):
+        mapped = corners @ ctm[:2].T
+    if not np.all(np.isfinite(mapped)):
+        return None
+    mapped = np.clip(mapped, -PIXEL_LIMIT, PIXEL_LIMIT)
     lo, hi = mapped.min(0), mapped.max(0)
     x0, y0 = math.floor(lo[0]), math.floor(lo[1])
     w, h = max(1, math.ceil(hi[0] - lo[0] - 1e-9)), max(1, math.ceil(hi[1] - lo[1] - 1e-9))
@@ -95,6 +100,8 @@ def resolve(f: Filter, bbox: Optional[BBox], ctm: np.ndarray, viewport: tuple[fl
     if region is None or not np.all(np.isfinite(ctm)):
         return None
     box = pixel_box(region, ctm)
+    if box is None:
+        return None
     sx, sy = math.hypot(ctm[0, 0], ctm[1, 0]), math.hypot(ctm[0, 1], ctm[1, 1])
     if f.primitive_units == "objectBoundingBox":
         if bbox is None:
@@ -109,7 +116,7 @@ def resolve(f: Filter, bbox: Optional[BBox], ctm: np.ndarray, viewport: tuple[fl
     for p in f.primitives:
         defaults = (region[0], region[1], region[2] - region[0], region[3] - region[1])
         sub = _rect(p.subregion, f.primitive_units, bbox, viewport, defaults)
-        sub_box = pixel_box(sub, ctm) if sub is not None else box
+        sub_box = (pixel_box(sub, ctm) if sub is not None else None) or box
         rel = _relative(sub_box, box)
         to_px = tuple(tuple(float(v) for v in row) for row in ctm[:2, :2] @ np.diag([ux, uy]))
         context = dict(sx=sx * ux, sy=sy * uy, ctm=ctm, bbox=bbox, units=f.primitive_units, sub=sub, to_px=to_px)
