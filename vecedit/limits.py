@@ -42,7 +42,7 @@ class Limits:
     segments: int = 50_000  # path segments of those shapes (≈25 µs CPU each through load, save and render)
     pixels: int = 1 << 25  # any one raster: canvas, pattern tile, filter layer (33.5 MP)
     edge_pixels: int = 3_000_000  # rasterizer work: pixel-long pieces of all edges drawn in one render
-    filter_pixels: int = 10_000_000  # filter work on one layer: primitives × layer pixels (≈0.3 µs each)
+    filter_pixels: int = 2_000_000  # filter work in one render: primitives × layer pixels, summed (0.5–3 µs each)
     image_pixels: int = 16_000_000  # a raster image decoded for vectorize
 
     def check(self, name: str, value: Union[int, float], what: str, at_least: int = 0) -> None:

@@ -140,6 +140,7 @@ class _Compositor:
         self.scene, self.acc, self.items = scene, acc, items
         self.size = size  # (height, width) of the raster drawn into
         self.tiles = tiles  # frame index -> folded premultiplied tile (pattern paints)
+        self.filter_work = 0  # filter primitives × layer pixels so far (Limits.filter_pixels)
         opacities = scene.opacities.detach().cpu().numpy()
         def drawn(item: np.ndarray) -> np.ndarray:  # an item with an empty crop (a zero-area fill) draws nothing
             safe = np.maximum(item, 0)

@@ -25,6 +25,8 @@ Box = tuple[int, int, int, int]  # y0, x0, y1, x1
 # luminance from sRGB values, as resvg (tiny-skia's Mask::from_pixmap) computes it
 LUMINANCE = (0.2125, 0.7154, 0.0721)
 
+STEPS_PER_PIXEL = 16  # filter work a render may always do per canvas pixel (the size asked for)
+
 
 class Blend(NamedTuple):
     """A layer blended onto the backdrop under it (mix-blend-mode) rather than composited over it."""
@@ -129,8 +131,11 @@ def layer_ops(comp, group) -> list:
         work = out
     picture = comp.over(_zeros(comp, work), shift_ops(content, work))
     if group.filters:
-        planes = apply_filters(group.filters, picture.permute(2, 0, 1), work, comp.scene.filter_params,
-                               height * width)
+        steps = sum(len(program.steps) for program in group.filters)
+        comp.filter_work += steps * picture.shape[0] * picture.shape[1]  # the whole render's, not one layer's
+        limits.current().check("filter_pixels", comp.filter_work, f"filters ({steps} primitives over "
+                               f"{picture.shape[1]}×{picture.shape[0]} px here)", at_least=STEPS_PER_PIXEL * height * width)
+        planes = apply_filters(group.filters, picture.permute(2, 0, 1), work, comp.scene.filter_params)
         top, left = out[0] - work[0], out[1] - work[1]
         picture = planes.permute(1, 2, 0)[top : top + out[2] - out[0], left : left + out[3] - out[1]]
     if clip is not None:

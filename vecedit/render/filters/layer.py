@@ -12,7 +12,6 @@ import math
 import torch
 import torch.nn.functional as F
 
-import vecedit.limits as limits
 from vecedit.render.filters.graph import Box, Program, apply_program
 
 
@@ -46,18 +45,10 @@ def _apply_in(program: Program, planes: torch.Tensor, box: Box, table: torch.Ten
     return F.pad(result, (left, w - left - result.shape[2], top, h - top - result.shape[1]))
 
 
-STEPS_PER_PIXEL = 16  # filter work always allowed per canvas pixel (the size asked for)
-
-
-def apply_filters(programs: list[Program], planes: torch.Tensor, box: Box, table: torch.Tensor,
-                  canvas_pixels: int = 0) -> torch.Tensor:
+def apply_filters(programs: list[Program], planes: torch.Tensor, box: Box, table: torch.Tensor) -> torch.Tensor:
     """The filter step of a group layer: ``planes`` (4, h, w, premultiplied) covering canvas ``box``
     through each filter of the chain in turn. A compositor's layer mechanism calls this between
     drawing the group and its clip, mask and opacity."""
-    steps = sum(len(program.steps) for program in programs)
-    limits.current().check("filter_pixels", steps * planes.shape[1] * planes.shape[2],
-                           f"a filter of {steps} primitives over {planes.shape[2]}×{planes.shape[1]} px",
-                           at_least=STEPS_PER_PIXEL * canvas_pixels)
     for program in programs:
         planes = _apply_in(program, planes, box, table)
     return planes
