@@ -1,5 +1,6 @@
 """Paint resolution in the render tree: context paint through ``use``, fallbacks of paint servers."""
 
+import numpy as np
 import pytest
 
 from vecedit.svg import load_svg
@@ -63,3 +64,12 @@ def test_the_root_background_color_is_a_backdrop_under_the_root_group():
     assert image[5, 1].tolist() == [0.0, 0.0, 0.0, 0.0] and image[5, 10, 2] == 1.0  # outside / inside the viewBox
     assert image[5, 10, 3] == 1.0  # the root's opacity does not fade the backdrop
     assert len(load_svg(HEAD + '<rect width="1" height="1"/></svg>').root.children) == 1  # no backdrop, no wrapper
+
+
+def test_a_singular_gradient_transform_is_ignored_with_a_note():
+    doc = load_svg(HEAD + """<radialGradient id="g" gradientTransform="matrix(0 0 0 0 0 0)">
+      <stop offset="0" stop-color="white"/><stop offset="1" stop-color="green"/></radialGradient>
+      <rect id="a" width="10" height="10" fill="url(#g)"/></svg>""")
+    gradient = doc.gradients[shape(doc, "a").fill.id]
+    assert (gradient.transform == np.eye(3)).all()  # as resvg draws it: the plain gradient
+    assert any("gradientTransform is not invertible" in n.message for n in doc.notes)

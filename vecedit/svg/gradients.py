@@ -14,12 +14,14 @@ from __future__ import annotations
 from typing import Callable, Optional
 from xml.etree.ElementTree import Element
 
+import numpy as np
+
 from vecedit.errors import SVGError
 from vecedit.svg.color import BLACK, parse_color
 from vecedit.svg.css import local_name
 from vecedit.svg.model import Gradient, Note, Stop
 from vecedit.svg.refs import href_chain
-from vecedit.svg.transform import parse_transform
+from vecedit.svg.transform import is_invertible, parse_transform
 from vecedit.svg.units import diagonal, parse_length
 
 GRADIENT_TAGS = ("linearGradient", "radialGradient")
@@ -132,11 +134,15 @@ def parse_gradient(
         if any(child.tag == f"{svg_ns}stop" for child in g):
             stops, nodes = _stops(g, style_of, svg_ns, notes)
             break
+    transform = parse_transform(attr("gradientTransform"))
+    if not is_invertible(transform):  # as resvg: a singular gradientTransform is ignored, not the gradient
+        notes.append(Note(local_name(el.tag), el.get("id"), "gradientTransform is not invertible; it is ignored", False))
+        transform = np.eye(3)
     return Gradient(
         id=el.get("id") or "",
         kind=kind,
         units=units,
-        transform=parse_transform(attr("gradientTransform")),
+        transform=transform,
         spread=spread,
         geometry=tuple(values.values()),
         stops=stops,
