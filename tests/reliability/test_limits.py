@@ -12,6 +12,7 @@ from vecedit.cli import main
 from vecedit.limits import ENV_VAR, LimitError, Limits, current, parse, using
 from vecedit.errors import OptionError
 
+DEFAULT = Limits()
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">{}</svg>'
 
 
@@ -24,10 +25,10 @@ def line_path(n: int) -> str:
 
 
 @pytest.mark.parametrize("text, limit", [
-    (rects(4_001), "shapes"),
-    (line_path(50_002), "segments"),
-    (SVG.format("<g>" * 257 + "</g>" * 257), "depth"),
-    (SVG.format("<desc/>" * 20_001), "elements"),
+    (rects(DEFAULT.shapes + 1), "shapes"),
+    (line_path(DEFAULT.segments + 2), "segments"),
+    (SVG.format("<g>" * (DEFAULT.depth + 1) + "</g>" * (DEFAULT.depth + 1)), "depth"),
+    (SVG.format("<desc/>" * (DEFAULT.elements + 1)), "elements"),
 ])
 def test_over_the_budget_is_one_line_that_names_the_limit_fast(text, limit):
     start = time.process_time()
@@ -46,11 +47,14 @@ def test_a_million_segments_are_refused_before_they_are_built():
 
 
 def test_the_budget_is_raised_by_the_keyword_the_text_form_and_the_environment(monkeypatch):
-    assert len(vecedit.load_svg(rects(4_001), limits=Limits(shapes=20_000)).shapes()) == 4_001
-    assert len(vecedit.load_svg(rects(4_001), limits="shapes=2e4").shapes()) == 4_001
-    monkeypatch.setenv(ENV_VAR, "shapes=20000")
-    assert current().shapes == 20_000
-    assert len(vecedit.load_svg(rects(4_001)).shapes()) == 4_001
+    assert len(vecedit.load_svg(rects(401), limits=Limits(shapes=401)).shapes()) == 401
+    assert len(vecedit.load_svg(rects(401), limits="shapes=4.01e2").shapes()) == 401
+    with pytest.raises(LimitError):
+        vecedit.load_svg(rects(401), limits="shapes=400")
+    monkeypatch.setenv(ENV_VAR, "shapes=400")
+    assert current().shapes == 400
+    with pytest.raises(LimitError):
+        vecedit.load_svg(rects(401))
     with using("shapes=5"):  # the explicit budget wins over the environment
         with pytest.raises(LimitError):
             vecedit.load_svg(rects(6))
@@ -84,13 +88,13 @@ def test_rasterizer_work_is_budgeted():
 def test_command_line_refuses_in_one_line_and_takes_limits(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv(ENV_VAR, "")  # --limits sets it for this process: restored after the test
     src = tmp_path / "many.svg"
-    src.write_text(rects(4_001))
+    src.write_text(rects(401))
     out = tmp_path / "out.png"
-    assert main(["render", str(src), "-o", str(out), "--width", "16"]) == 2
+    assert main(["render", str(src), "-o", str(out), "--width", "16", "--limits", "shapes=400"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("vecedit: error: ") and "--limits shapes=N" in err[0]
     assert not out.exists()
-    assert main(["render", str(src), "-o", str(out), "--width", "16", "--limits", "shapes=20000"]) == 0
+    assert main(["render", str(src), "-o", str(out), "--width", "16", "--limits", "shapes=401"]) == 0
     assert out.exists()
     # commands with their own subcommands take it on the leaf, where their options are
     assert main(["deltaedit", "train", str(src), "-o", str(tmp_path / "m.pt"), "--limits", "shapes=5"]) == 2
