@@ -42,6 +42,7 @@ import vecedit.limits as limits
 from vecedit.svg.model import (Document, Gradient, GradientRef, Group, ImageRef, Mask, PaintSpace, PatternRef, Shape, Stop,
                                Subpath, fill_paints_nothing)
 from vecedit.svg.geometry import subpaths_bbox
+from vecedit.svg.masking import bbox_in, shapes_of
 from vecedit.svg.shapes import rect_subpath
 from vecedit.svg.transform import is_invertible, max_scale, translate
 
@@ -259,7 +260,7 @@ class _Builder:
                 return None
             programs.append(program)
         rows = sorted({r for program in programs for r in _ref_rows(program)})
-        shapes = [self.element_index[id(s)] for s in _model_shapes(group) if id(s) in self.element_index]
+        shapes = [self.element_index[id(s)] for s in shapes_of(group) if id(s) in self.element_index]
         self.filter_users.append((shapes, rows))
         return programs
 
@@ -401,13 +402,6 @@ class _Builder:
         return len(self.gradients) - 1
 
 
-def _model_shapes(group: Group) -> list[Shape]:
-    out = []
-    for child in group.children:
-        out += _model_shapes(child) if isinstance(child, Group) else [child]
-    return out
-
-
 def _ref_rows(program) -> list[int]:
     from vecedit.render.filters.graph import Ref
 
@@ -429,18 +423,8 @@ def _ref_rows(program) -> list[int]:
 
 
 def group_bbox(group: Group) -> Optional[tuple[float, float, float, float]]:
-    """Object bounding box of a group's shapes in its own user space (``user_ctm``); None if empty."""
-    inverse = np.linalg.inv(group.user_ctm)
-    boxes = []
-    for shape in _model_shapes(group):
-        m = inverse @ shape.ctm
-        subs = [Subpath(sub.points @ m[:2, :2].T + m[:2, 2], sub.closed) for sub in shape.subpaths if sub.num_segments]
-        if subs:
-            boxes.append(subpaths_bbox(subs))
-    if not boxes:
-        return None
-    b = np.array(boxes)
-    return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
+    """Object bounding box of a group's displayed shapes in its own user space (``user_ctm``); None if empty."""
+    return bbox_in(group, group.user_ctm)
 
 
 def _inside(shapes: list[SceneShape], points: list[np.ndarray], widths: list[float], box) -> bool:
