@@ -13,8 +13,8 @@ line that names the limit and how to raise it, before the work starts.
 Where the budget comes from, first found wins: ``limits=`` of the API call
 (:func:`using`), the ``VECEDIT_LIMITS`` environment variable (``--limits`` on the
 command line sets it, so worker processes see it too), the defaults below.
-The defaults draw real drawings (a 20,000-path map renders in about 11 s) and refuse what
-would take minutes.
+The defaults draw real drawings (10,000 paths or 200,000 segments load and render in about
+7 CPU-s) and refuse what would take minutes.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ class LimitError(InputError):
 class Limits:
     elements: int = 50_000  # XML elements in one document (a group costs ≈0.1 ms to load and draw)
     depth: int = 256  # element nesting (the tree walks recurse per level)
-    shapes: int = 20_000  # shapes drawn, after use / marker / pattern expansion (≈0.5 ms CPU each to render)
-    segments: int = 250_000  # path segments of those shapes (≈25 µs CPU each through load, save and render)
+    shapes: int = 10_000  # shapes drawn, after use / marker / pattern expansion (≈0.5 ms CPU each to render)
+    segments: int = 200_000  # path segments of those shapes (≈25 µs CPU each through load, save and render)
     pixels: int = 1 << 25  # any one raster: canvas, pattern tile, filter layer (33.5 MP)
     edge_pixels: int = 3_000_000  # rasterizer work: pixel-long pieces of all edges drawn in one render
     filter_pixels: int = 2_000_000  # filter work in one render: primitives × layer pixels, summed (0.5–3 µs each)
