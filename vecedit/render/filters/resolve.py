@@ -15,21 +15,18 @@ elements shares its rows).
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from typing import Optional
 
 import numpy as np
-from PIL import Image
 
 from vecedit.render.filters.graph import PIXEL_LIMIT, Program, Ref, Step
 from vecedit.svg.filter_primitives import Numbers, Primitive
 from vecedit.svg.filters import Filter
+from vecedit.svg.images import ImageRefused, ImageSource, decode_raster, read_href
 from vecedit.svg.transform import parse_preserve_aspect_ratio, viewbox_transform
 
 BBox = tuple[float, float, float, float]  # x0, y0, x1, y1 in user units
-MAX_IMAGE_BYTES = 32 << 20
 
 
 class ParamTable:
@@ -216,17 +213,11 @@ def _image(p: Primitive, c: dict) -> Optional[dict]:
 
 
 def decode_data_uri(href: str) -> Optional[np.ndarray]:
-    """(h, w, 4) uint8 straight RGBA of a base64 ``data:image/…`` URI, or None."""
-    if not href.startswith("data:") or "," not in href:
-        return None
-    head, data = href[5:].split(",", 1)
-    if not head.endswith(";base64") or len(data) > MAX_IMAGE_BYTES:
+    """(h, w, 4) uint8 straight RGBA of a ``data:`` image URI, or None (read and decoded as ``<image>`` is)."""
+    if href.strip()[:5].lower() != "data:":
         return None
     try:
-        raw = base64.b64decode("".join(data.split()), validate=False)
-        with Image.open(io.BytesIO(raw)) as im:
-            if im.width * im.height > 1 << 24:
-                return None
-            return np.asarray(im.convert("RGBA"))
-    except Exception:  # an undecodable picture draws nothing, as in browsers
+        data, _, _ = read_href(href, ImageSource())
+        return decode_raster(data)
+    except ImageRefused:  # an undecodable picture draws nothing, as in browsers
         return None
