@@ -31,6 +31,7 @@ from vecedit.svg.geometry import subpaths_bbox
 from vecedit.svg.model import Group, Mask, Shape, Subpath
 from vecedit.svg.refs import BrokenReference, href_of
 from vecedit.svg.shapes import BASIC_SHAPES, rect_subpath
+from vecedit.svg.transform import is_invertible
 from vecedit.svg.units import parse_length
 
 WHITE = (1.0, 1.0, 1.0, 1.0)
@@ -71,7 +72,10 @@ def resolve(builder, group: Group, ctx) -> bool:
 
 
 def bbox_in(group: Group, user_ctm: np.ndarray) -> Box:
-    """Tight bounding box of the group's displayed shapes in the user space ``user_ctm`` maps."""
+    """Tight bounding box of the group's displayed shapes in the user space ``user_ctm`` maps
+    (None: no shapes, or a singular user space, which draws nothing)."""
+    if not is_invertible(user_ctm):
+        return None
     inverse = np.linalg.inv(user_ctm)
     boxes = []
     for shape in shapes_of(group):
@@ -173,10 +177,8 @@ def _region(el: Element, bbox_units: bool, bbox: Callable[[], Box], viewport) ->
         text = (el.get(attr) or "").strip()
         if not text:
             values.append(default if bbox_units else default * ref)
-        elif bbox_units:
-            values.append(float(text[:-1]) / 100.0 if text.endswith("%") else parse_length(text, 1.0, what=attr))
-        else:
-            values.append(parse_length(text, ref, what=attr))
+        else:  # with bounding-box units, a percentage is a fraction of the box ("50%" → 0.5)
+            values.append(parse_length(text, 1.0 if bbox_units else ref, what=attr))
     x, y, w, h = values
     if bbox_units:
         units = _bbox_units(bbox)
