@@ -28,3 +28,23 @@ def make_scene(polygons, colors, size=(16, 16), closed=True, dtype=torch.float64
                  stroke_widths=t(np.ones(n)), opacities=t(np.ones(n)), stop_offsets=t(np.zeros(0)),
                  stop_colors=t(np.zeros((0, 4))), gradient_geometry=t(np.zeros((0, 6))),
                  shapes=shapes, gradients=[], root=SceneGroup(1.0, list(range(n))))
+
+
+def weighted_render_loss(scene, name: str, seed: int, rows=None):
+    """``(loss, start)``: a random weighting of the scene's render (white background) as a
+    function of its tensor ``name`` — or of those ``rows`` of it — for gradient checks; the
+    scene's own tensor is restored after every call. ``start``: the values it has now."""
+    from vecedit.render.composite import render_scene
+
+    base = scene.tensors()[name].detach().clone()
+    weights = torch.rand(scene.height, scene.width, 4, generator=torch.Generator().manual_seed(seed),
+                         dtype=torch.float64)
+
+    def loss(values):
+        setattr(scene, name, values if rows is None else base.index_put((rows,), values))
+        try:
+            return (render_scene(scene, background=(1, 1, 1)) * weights).sum()
+        finally:
+            setattr(scene, name, base)
+
+    return loss, (base if rows is None else base[rows])

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from vecedit.render.composite import render_scene
 from vecedit.render.dash import _intervals, dash
 from vecedit.render.flatten import Polylines
 from vecedit.scene import from_document
 from vecedit.svg import load_svg
+from render_scenes import weighted_render_loss
 
 
 def test_intervals_follow_the_pattern_and_offset():
@@ -61,15 +61,7 @@ SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="16" height="12">
 @pytest.mark.parametrize("name", ["points", "stroke_widths"])
 def test_dashes_are_differentiable(name):
     scene = from_document(load_svg(SVG), dtype=torch.float64)
-    base = scene.tensors()[name].detach().clone()
-    weights = torch.rand(scene.height, scene.width, 4, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
-
-    def loss(values):
-        setattr(scene, name, values)
-        try:
-            return (render_scene(scene, background=(1, 1, 1)) * weights).sum()
-        finally:
-            setattr(scene, name, base)
+    loss, base = weighted_render_loss(scene, name, seed=1)
 
     torch.autograd.gradcheck(loss, (base.clone().requires_grad_(True),), eps=1e-6, atol=1e-5, rtol=1e-3,
                              fast_mode=name == "points")

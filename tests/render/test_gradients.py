@@ -9,6 +9,7 @@ import torch
 
 from vecedit.render.composite import render_scene
 from vecedit.scene import from_document
+from render_scenes import weighted_render_loss
 
 SVG = """
 <svg xmlns="http://www.w3.org/2000/svg" width="14" height="12">
@@ -42,15 +43,7 @@ def scene():
 
 @pytest.mark.parametrize("name", PARAMS)
 def test_gradient_matches_finite_differences(scene, name):
-    base = scene.tensors()[name].detach().clone()
-    weights = torch.rand(scene.height, scene.width, 4, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-
-    def loss(values):
-        setattr(scene, name, values)
-        try:
-            return (render_scene(scene, background=(1, 1, 1)) * weights).sum()
-        finally:
-            setattr(scene, name, base)
+    loss, base = weighted_render_loss(scene, name, seed=0)
 
     assert base.numel() > 0
     torch.autograd.gradcheck(loss, (base.clone().requires_grad_(True),), eps=1e-6, atol=1e-5, rtol=1e-3)

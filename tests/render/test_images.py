@@ -12,6 +12,7 @@ from vecedit.render.composite import render_scene
 from vecedit.render.image import sample
 from vecedit.scene import ImagePaint, from_document
 from vecedit.svg import load_svg
+from render_scenes import weighted_render_loss
 
 
 def _uri(pixels: np.ndarray) -> str:
@@ -54,15 +55,7 @@ def test_an_image_scene_holds_its_pixels_once_and_draws_them():
 @pytest.mark.parametrize("name", ["points", "opacities"])
 def test_gradients_reach_the_placement_and_the_opacity(name):
     scene = from_document(load_svg(SVG), dtype=torch.float64)
-    base = scene.tensors()[name].detach().clone()
-    weights = torch.rand(scene.height, scene.width, 4, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
-
-    def loss(values):
-        setattr(scene, name, values)
-        try:
-            return (render_scene(scene, background=(1, 1, 1)) * weights).sum()
-        finally:
-            setattr(scene, name, base)
+    loss, base = weighted_render_loss(scene, name, seed=5)
 
     values = base.clone().requires_grad_(True)
     loss(values).backward()

@@ -8,6 +8,7 @@ import vecedit.render.layers as layers
 from vecedit.render.composite import render_scene
 from vecedit.scene import from_document
 from vecedit.svg import load_svg
+from render_scenes import weighted_render_loss
 
 NS = 'xmlns="http://www.w3.org/2000/svg"'
 
@@ -99,19 +100,11 @@ def test_gradients_reach_the_mask_and_clip_content(text, name):
         rows = [scene.shapes[i].fill.color for i in content if scene.colors[scene.shapes[i].fill.color, 0] < 1]
     assert rows
     rows = torch.tensor(rows)
-    weights = torch.rand(8, 8, 4, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
-
-    def loss(chosen):
-        setattr(scene, name, base.index_put((rows,), chosen))
-        try:
-            return (render_scene(scene, background=(1, 1, 1)) * weights).sum()
-        finally:
-            setattr(scene, name, base)
-
-    values = base[rows].clone().requires_grad_(True)
+    loss, start = weighted_render_loss(scene, name, seed=3, rows=rows)
+    values = start.clone().requires_grad_(True)
     loss(values).backward()
     assert values.grad.abs().sum() > 0
-    torch.autograd.gradcheck(loss, (base[rows].clone().requires_grad_(True),), eps=1e-6, atol=1e-5, rtol=1e-3)
+    torch.autograd.gradcheck(loss, (start.clone().requires_grad_(True),), eps=1e-6, atol=1e-5, rtol=1e-3)
 
 
 @pytest.mark.parametrize("mode", ["multiply", "soft-light", "color-burn", "hue", "luminosity"])

@@ -8,6 +8,7 @@ from vecedit.render.composite import render_scene
 from vecedit.render.pattern import fold, sample
 from vecedit.scene import PatternPaint, from_document, write_back
 from vecedit.svg import PatternRef, dumps_svg, load_svg
+from render_scenes import weighted_render_loss
 
 SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="12" height="10">
   <pattern id="p" x="0.37" y="0.21" width="5.5" height="4.5" patternUnits="userSpaceOnUse" patternTransform="rotate(10)">
@@ -46,21 +47,13 @@ def test_gradients_reach_the_pattern_content(name):
         clip = {i for f in scene.frames if f.root.clip is not None for i in f.root.clip.children}
         rows = torch.tensor([r for i, s in enumerate(scene.shapes) if i not in clip
                              for a, n, _ in s.subpaths for r in range(a, a + n)])
-    weights = torch.rand(scene.height, scene.width, 4, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
-
-    def loss(chosen):
-        setattr(scene, name, base.index_put((rows,), chosen))
-        try:
-            return (render_scene(scene, background=(1, 1, 1)) * weights).sum()
-        finally:
-            setattr(scene, name, base)
-
-    values = base[rows].clone().requires_grad_(True)
+    loss, start = weighted_render_loss(scene, name, seed=2, rows=rows)
+    values = start.clone().requires_grad_(True)
     loss(values).backward()
     content = [i for i, s in enumerate(scene.shapes) if s.frame >= 0 and s.fill is not None]
     if name == "colors":  # the content's colours move the picture
         assert values.grad[[s.fill.color for i, s in enumerate(scene.shapes) if i in content]].abs().sum() > 0
-    torch.autograd.gradcheck(loss, (base[rows].clone().requires_grad_(True),), eps=1e-6, atol=1e-5, rtol=1e-3,
+    torch.autograd.gradcheck(loss, (start.clone().requires_grad_(True),), eps=1e-6, atol=1e-5, rtol=1e-3,
                              fast_mode=True)
 
 

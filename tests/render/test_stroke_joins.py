@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from vecedit.render.api import render_document
-from vecedit.render.composite import render_scene
 from vecedit.scene import from_document
 from vecedit.svg import load_svg
+from render_scenes import weighted_render_loss
 
 HEAD = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
 
@@ -39,14 +39,6 @@ def test_miter_clip_is_differentiable(name):
     doc = load_svg('<svg xmlns="http://www.w3.org/2000/svg" width="14" height="12"><path d="M1.2 10.1 L6.7 2.3 L12.4 9.6"'
                    ' fill="none" stroke="#246" stroke-width="2.3" stroke-linejoin="miter-clip" stroke-miterlimit="1.3"/></svg>')
     scene = from_document(doc, dtype=torch.float64)
-    base = scene.tensors()[name].detach().clone()
-    weights = torch.rand(scene.height, scene.width, 4, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
-
-    def loss(values):
-        setattr(scene, name, values)
-        try:
-            return (render_scene(scene, background=(1, 1, 1)) * weights).sum()
-        finally:
-            setattr(scene, name, base)
+    loss, base = weighted_render_loss(scene, name, seed=2)
 
     torch.autograd.gradcheck(loss, (base.clone().requires_grad_(True),), eps=1e-6, atol=1e-5, rtol=1e-3)
