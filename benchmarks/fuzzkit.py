@@ -135,7 +135,7 @@ def _roundtrip(doc, source, mode: str, original: Optional[bytes]) -> list[str]:
             if data is not None and saved != data:
                 problems.append("roundtrip-bytes-differ")
         elif mode == "text":
-            if dumps_svg(doc) != source.lstrip("\ufeff"):
+            if dumps_svg(doc) != source.removeprefix("\ufeff"):  # one BOM is encoding, a second is text
                 problems.append("roundtrip-text-differs")
         elif mode == "bytes" and bytes(source)[:2] != b"\x1f\x8b" and saved != bytes(source):
             problems.append("roundtrip-bytes-differ")

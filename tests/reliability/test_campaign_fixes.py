@@ -178,3 +178,14 @@ def test_campaign_reproducers_keep_the_api_contract(path):
     # render-filter-region-overflow: a filter region mapped past float range gave NaN pixel bounds
     verdict = check_api(path, mode="path")
     assert verdict.ok, (verdict.signature, verdict.detail)
+
+
+def test_text_after_a_byte_order_mark_round_trips_even_when_it_is_another_mark():
+    # was: "roundtrip-text-differs" — the check stripped every leading U+FEFF, but only the first is
+    # the byte-order mark; a second one is text of the document and is written back as it was
+    source = "\ufeff\ufeff" + SVG.format('<rect width="8" height="8"/>')
+    verdict = check_api(source, mode="text")
+    assert verdict.ok, (verdict.signature, verdict.detail)
+    from vecedit.svg.write import dumps_svg
+
+    assert dumps_svg(vecedit.load_svg(source)) == source[1:]
