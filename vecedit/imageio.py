@@ -21,12 +21,12 @@ import os
 import re
 import warnings
 from pathlib import Path
-from typing import Sequence, Union
+from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 from PIL import Image, ImageColor, ImageOps, UnidentifiedImageError
 
-from vecedit.errors import InputError, OptionError
+from vecedit.errors import InputError, OptionError, VeceditError
 
 Color = Union[str, Sequence[float]]
 """A CSS colour string (``"#fff"``, ``"rgb(…)"``, ``"hsla(…)"``, a name, ``"transparent"``)
@@ -142,6 +142,48 @@ def save_png(array, path: Union[str, os.PathLike]) -> Path:
     return write_atomic(path, to_png_bytes(array))
 
 
+class UnreadableImage(Exception):
+    """Why Pillow gives no pixels for an image: ``kind`` is "format" (not an image it knows),
+    "size" (over a caller's or Pillow's size limit) or "damaged"; the text is a short phrase."""
+
+    def __init__(self, kind: str, phrase: str):
+        super().__init__(phrase)
+        self.kind = kind
+
+
+def open_image(source: Union[bytes, str, os.PathLike], check: Optional[Callable] = None,
+               exif: bool = True) -> "Image.Image":
+    """The one Pillow decoder of vecedit: a file or bytes → a loaded ``PIL.Image`` (first frame;
+    EXIF orientation applied when *exif*).
+
+    ``check(image)`` sees the header (size, mode) before any pixel is decoded, so a caller's
+    size limit stops a decompression bomb; it raises :class:`UnreadableImage` or a
+    :class:`~vecedit.errors.VeceditError`, which pass through. Every failure of Pillow's
+    decoders (they raise almost anything on a damaged file) becomes one UnreadableImage.
+    """
+    fp = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the caller's check decides
+            warnings.simplefilter("ignore", UserWarning)  # "corrupt EXIF" and the like: one error line or none
+            with Image.open(fp) as im:
+                if check is not None:
+                    check(im)
+                im.seek(0)
+                out = ImageOps.exif_transpose(im) if exif else im
+                out.load()
+                return out.copy() if out is im else out
+    except (UnreadableImage, VeceditError):
+        raise
+    except UnidentifiedImageError:
+        raise UnreadableImage("format", "not an image format Pillow supports") from None
+    except Image.DecompressionBombError:
+        raise UnreadableImage("size", f"the image is too large (more than {Image.MAX_IMAGE_PIXELS:,} pixels)") from None
+    except Exception as exc:  # noqa: BLE001 - Pillow's decoders raise anything on a damaged file
+        raise UnreadableImage("damaged", f"the file is damaged or truncated, or an unsupported variant "
+                                         f"({type(exc).__name__}: {' '.join(str(exc).split())[:120]})") from None
+
+
 def load_image(path: Union[str, os.PathLike]) -> np.ndarray:
     """Read a raster image (PNG, JPEG, WebP, …) as ``(H, W, 4)`` float32 straight RGBA in [0, 1].
 
@@ -154,25 +196,22 @@ def load_image(path: Union[str, os.PathLike]) -> np.ndarray:
     if path.is_dir():
         raise InputError(f"{path} is a folder, not an image file")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                im = ImageOps.exif_transpose(im)
-                im.load()
-    except UnidentifiedImageError:
-        hint = " (render SVG files with vecedit.render.reference)" if path.suffix.lower() in (".svg", ".svgz") else ""
-        raise InputError(f"cannot read {path}: not an image format Pillow supports{hint}") from None
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise InputError(f"cannot read {path}: the image is too large (more than {Image.MAX_IMAGE_PIXELS} pixels)") from None
-    except Exception as exc:  # noqa: BLE001 - Pillow's decoders raise anything on a damaged file
-        raise InputError(f"cannot read {path}: the file is damaged or truncated, or an unsupported variant "
-                         f"({type(exc).__name__}: {' '.join(str(exc).split())[:120]})") from None
+        im = open_image(path, check=_within_pillow_limit)
+    except UnreadableImage as e:
+        hint = (" (render SVG files with vecedit.render.reference)"
+                if e.kind == "format" and path.suffix.lower() in (".svg", ".svgz") else "")
+        raise InputError(f"cannot read {path}: {e}{hint}") from None
     if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
         grey = np.asarray(im, dtype=np.float64)
         grey = grey / 65535.0 if im.mode != "F" else grey
         grey = np.clip(grey, 0.0, 1.0).astype(np.float32)
         return np.stack([grey, grey, grey, np.ones_like(grey)], axis=-1)
     return np.asarray(im.convert("RGBA"), dtype=np.float32) / 255.0
+
+
+def _within_pillow_limit(im: "Image.Image") -> None:
+    if im.width * im.height > Image.MAX_IMAGE_PIXELS:
+        raise UnreadableImage("size", f"the image is too large (more than {Image.MAX_IMAGE_PIXELS:,} pixels)")
 
 
 def side_by_side(left, right, gain: float = 4.0, background: Color = "white") -> np.ndarray:

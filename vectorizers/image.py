@@ -20,7 +20,6 @@ what to do: a missing file or a folder, a corrupt or truncated file, an empty or
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
 from typing import Union
 
@@ -86,40 +85,31 @@ def _check_size(width: int, height: int, name: str) -> None:
 
 
 def _read_file(path: Path) -> np.ndarray:
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from vecedit.imageio import UnreadableImage, open_image
 
     if path.is_dir():
         raise InputError(f"{path} is a folder, not an image file; give the path of a PNG, JPEG or WebP file")
     if not path.exists():
         raise InputError(f"image file not found: {path}")
+
+    def check(im) -> None:  # on the header: our size limit, not Pillow's, and the modes we trace
+        _check_size(im.width, im.height, str(path))
+        _check_mode(im, str(path))
+        if im.format == "PNG" and _png_bit_depth(path) == 16:
+            raise InputError(f"{path} has 16 bits per channel; {_CONVERT}")
+
     try:
-        with warnings.catch_warnings():
-            # our own size limit applies (checked from the header below), not Pillow's
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            warnings.simplefilter("ignore", UserWarning)  # Pillow's "corrupt EXIF" etc.: one error line or none
-            with Image.open(path) as im:
-                _check_size(im.width, im.height, str(path))
-                _check_mode(im, str(path))
-                if im.format == "PNG" and _png_bit_depth(path) == 16:
-                    raise InputError(f"{path} has 16 bits per channel; {_CONVERT}")
-                im.seek(0)
-                im = ImageOps.exif_transpose(im)
-                im.load()
-                return _from_pil(im, str(path))
-    except UnidentifiedImageError:
-        if _looks_like_svg(path):
+        return _from_pil(open_image(path, check=check), str(path))
+    except UnreadableImage as e:
+        if e.kind == "format" and _looks_like_svg(path):
             raise InputError(f"{path} is an SVG, already vector: render, edit or recolor it directly "
                              "(vecedit vectorize takes PNG, JPEG, WebP … images)") from None
-        raise InputError(
-            f"cannot read {path}: not an image Pillow can decode (or its size is zero); give a PNG, JPEG or WebP file"
-        ) from None
-    except Image.DecompressionBombError:
-        raise InputError(f"cannot read {path}: the image is too large; shrink it to at most {MAX_PIXELS:,} px") from None
-    except InputError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - Pillow's decoders raise anything on a damaged file
-        raise InputError(f"cannot read {path}: the file is damaged or truncated, or an unsupported variant "
-                         f"({type(exc).__name__}: {' '.join(str(exc).split())[:120]})") from None
+        if e.kind == "format":
+            raise InputError(f"cannot read {path}: not an image Pillow can decode (or its size is zero); "
+                             "give a PNG, JPEG or WebP file") from None
+        if e.kind == "size":
+            raise InputError(f"cannot read {path}: the image is too large; shrink it to at most {MAX_PIXELS:,} px") from None
+        raise InputError(f"cannot read {path}: {e}") from None
 
 
 def _looks_like_svg(path: Path) -> bool:

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import os
-import struct
 import urllib.parse
-import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional
@@ -103,25 +100,25 @@ def _data_uri(href: str) -> tuple[bytes, Optional[str]]:
 
 def decode_raster(data: bytes) -> np.ndarray:
     """Image bytes → (h, w, 4) uint8 straight RGBA; the size is checked before any pixel is decoded."""
-    from PIL import Image, UnidentifiedImageError
+    from vecedit.imageio import UnreadableImage, open_image
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            w, h = image.size
-            if w * h > MAX_IMAGE_PIXELS:
-                raise ImageRefused(f"is {w}×{h} pixels, more than the {MAX_IMAGE_PIXELS:,} vecedit decodes")
-            if w < 1 or h < 1:
-                raise ImageRefused("has no pixels")
-            image.seek(0)
-            return np.asarray(image.convert("RGBA"), dtype=np.uint8).copy()
-    except ImageRefused:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageRefused("is not an image vecedit can read (PNG, JPEG, GIF, WebP, …) or is a decompression bomb") from None
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError, IndexError, struct.error) as e:
-        raise ImageRefused(f"holds a corrupt image ({type(e).__name__})") from None
+        image = open_image(data, check=_decodable, exif=False)
+    except UnreadableImage as e:
+        if e.kind == "format":
+            raise ImageRefused("is not an image vecedit can read (PNG, JPEG, GIF, WebP, …)") from None
+        raise ImageRefused(str(e) if e.kind == "size" else f"holds a corrupt image: {e}") from None
+    return np.asarray(image.convert("RGBA"), dtype=np.uint8).copy()
+
+
+def _decodable(image) -> None:
+    from vecedit.imageio import UnreadableImage
+
+    w, h = image.size
+    if w * h > MAX_IMAGE_PIXELS:
+        raise UnreadableImage("size", f"is {w}×{h} pixels, more than the {MAX_IMAGE_PIXELS:,} vecedit decodes")
+    if w < 1 or h < 1:
+        raise UnreadableImage("size", "has no pixels")
 
 
 def placement(x: float, y: float, w: float, h: float, size: tuple[float, float], par: Optional[str]):
