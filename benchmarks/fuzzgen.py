@@ -10,6 +10,10 @@ Three families, all driven by a :class:`random.Random` so a seed replays a campa
   every command, groups, ``use``, clip paths, masks, patterns, markers, gradients with
   ``href`` chains, style sheets, transforms), numbers drawn from ordinary and absurd;
 * :func:`image_bytes`: PNG/JPEG/GIF/BMP/WebP/DDS-like files, valid, mutated or truncated.
+
+Half the grammar documents come from ``fuzzfamilies`` instead (text, filter graphs, style
+sheets, reference chains, absurd numbers in every numeric attribute, embedded images,
+containers), and a mutation can splice one of its fragments into a corpus file.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import gzip
 import io
 import random
 import re
+
+from fuzzfamilies import FRAGMENTS, container, family_svg
 
 EXTREME_NUMBERS = ["0", "-0", "1e308", "-1e308", "1e-320", "1e39", "-1e39", "3.4e38", "1e20", "1e30", "nan", "inf",
                    "-inf", "1e999", "9" * 400, "0." + "0" * 300 + "1", "1e-7", "65536", "2147483648", "-1", ".5e",
@@ -189,7 +195,18 @@ def _huge_path(rng, data: bytes) -> bytes:
     return data.replace(b"</svg>", el.encode() + b"</svg>", 1) if b"</svg>" in data else data
 
 
-MUTATIONS = [_replace_number, _replace_many_numbers, _duplicate_element, _delete_span, _flip_bytes, _insert_token,
+def _splice_family(rng, data: bytes) -> bytes:
+    """A fragment of one ``fuzzfamilies`` family (text, filters, CSS, references, numbers, images) before ``</svg>``."""
+    fragment = FRAGMENTS[rng.choice(sorted(FRAGMENTS))](rng).encode("utf-8")
+    at = data.rfind(b"</svg>")
+    return data[:at] + fragment + data[at:] if at >= 0 else data
+
+
+def _container(rng, data: bytes) -> bytes:
+    return container(rng, data)
+
+
+MUTATIONS = [_splice_family, _splice_family, _container, _replace_number, _replace_many_numbers, _duplicate_element, _delete_span, _flip_bytes, _insert_token,
              _attribute, _attribute, _self_reference, _encoding, _entities, _truncate, _deep_nesting, _huge_path]
 
 
@@ -310,6 +327,8 @@ class _Grammar:
 
 
 def grammar_svg(rng: random.Random) -> bytes:
+    if rng.random() < 0.5:
+        return family_svg(rng)
     g = _Grammar(rng)
     # ids first, so references may point forward, backward and at ancestors
     body = "".join(g.element(0) for _ in range(rng.randint(1, 8)))

@@ -16,6 +16,9 @@ running through the start point is one dash (its join is drawn), not two capped 
 
 from __future__ import annotations
 
+import math
+from typing import Optional
+
 import numpy as np
 import torch
 
@@ -24,13 +27,20 @@ from vecedit.render.flatten import Polylines
 MAX_DASHES = 200_000  # per render; beyond this a stroke is drawn solid (Skia gives up at 1e6)
 
 
-def _intervals(total: float, pattern: np.ndarray, offset: float) -> tuple[np.ndarray, np.ndarray]:
-    """"On" intervals ``[start, end]`` of the pattern over ``[0, total]`` (clipped to it)."""
+def _intervals(total: float, pattern: np.ndarray, offset: float,
+               most: int = MAX_DASHES) -> Optional[tuple[np.ndarray, np.ndarray]]:
+    """"On" intervals ``[start, end]`` of the pattern over ``[0, total]`` (clipped to it); None
+    where that is over *most* dashes or a length is not finite (drawn solid, as Skia does)."""
     period = float(pattern.sum())
+    if not (0 < period < math.inf and math.isfinite(total) and math.isfinite(offset)):
+        return None
     phase = offset % period  # Python's % is already non-negative for a negative offset
+    cycles = (total + phase) / period + 2  # counted before the arrays are built: 1e-7 dashes round a circle
+    if cycles * (len(pattern) // 2) > most:
+        return None
+    cycles = math.ceil((total + phase) / period) + 1
     edges = np.concatenate([[0.0], np.cumsum(pattern)])
     on_start, on_end = edges[:-1:2], edges[1::2]
-    cycles = int(np.ceil((total + phase) / period)) + 1
     base = np.arange(cycles, dtype=np.float64)[:, None] * period - phase
     starts = (base + on_start[None]).ravel()
     ends = (base + on_end[None]).ravel()
@@ -72,9 +82,13 @@ def dash(lines: Polylines, user: torch.Tensor, patterns: list, offsets: np.ndarr
         if pattern is not None and len(rows) >= 2:
             cum = np.concatenate([[0.0], np.cumsum(step[base + 1 : base + len(rows)])])
             total = float(cum[-1])
-            starts, ends = _intervals(total, np.asarray(pattern, dtype=np.float64), float(offsets[i]))
-            n_dashes += len(starts)
-        if pattern is None or len(rows) < 2 or n_dashes > MAX_DASHES or (
+            found = _intervals(total, np.asarray(pattern, dtype=np.float64), float(offsets[i]), MAX_DASHES - n_dashes)
+            if found is None:
+                pattern = None
+            else:
+                starts, ends = found
+                n_dashes += len(starts)
+        if pattern is None or len(rows) < 2 or (
                 closed and len(starts) == 1 and starts[0] <= 0 and ends[0] >= total):
             pieces.append(keep_whole)  # not dashed, or one dash covering a whole closed subpath
             closed_out.append(closed)
