@@ -94,8 +94,8 @@ INITIAL: dict[str, str] = {**INHERITED, **NOT_INHERITED}
 # Properties that may also be written as presentation attributes (SVG 2 §6.6).
 # ``transform`` is an attribute of its own in SVG 1.1 but a presentation attribute in SVG 2.
 # Not the ``marker`` shorthand (SVG 2 §11.6.5), nor ``mix-blend-mode``/``isolation`` (Compositing 1
-# defines no attributes): CSS only, as resvg.
-PRESENTATION_ATTRIBUTES = frozenset(INITIAL) - {"mix-blend-mode", "isolation"}
+# defines no attributes), nor ``font-kerning`` (not in SVG 2's list): CSS only, as resvg.
+PRESENTATION_ATTRIBUTES = frozenset(INITIAL) - {"mix-blend-mode", "isolation", "font-kerning"}
 
 
 @dataclass(frozen=True)

@@ -82,13 +82,21 @@ def bbox_in(group: Group, user_ctm: np.ndarray) -> Box:
         if not shape.displayed:
             continue
         m = inverse @ shape.ctm
-        subs = [Subpath(sub.points @ m[:2, :2].T + m[:2, 2], sub.closed) for sub in shape.subpaths if sub.num_segments]
+        outline = shape.subpaths if shape.paint_box is None else _box_subpaths(shape.paint_box)
+        subs = [Subpath(sub.points @ m[:2, :2].T + m[:2, 2], sub.closed) for sub in outline if sub.num_segments]
         if subs:
             boxes.append(subpaths_bbox(subs))
     if not boxes:
         return None
     b = np.array(boxes)
     return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
+
+
+def _box_subpaths(box) -> list[Subpath]:
+    """A text shape's box (its layout cells, what resvg bounds text by) as one closed subpath."""
+    x0, y0, x1, y1 = box
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]], dtype=float)
+    return [Subpath(np.concatenate([corners[:1]] + [np.linspace(a, b, 4)[1:] for a, b in zip(corners, corners[1:])]), True)]
 
 
 def shapes_of(node) -> list[Shape]:

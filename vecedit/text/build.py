@@ -35,7 +35,8 @@ def build_text(builder, el: Element, style: dict, ctx) -> Optional[Group]:
     try:
         content = Collector(el, style, lambda child, parent: builder.style(child, parent, ctx.viewport),
                             builder._is_svg, lambda path_el, st: _flow(builder, path_el, ctx),
-                            ctx.viewport, _outer_decorations(builder, el), builder.ids).collect()
+                            ctx.viewport, _outer_decorations(builder, el), builder.ids,
+                            lambda owner: _dominant_baseline(builder, owner)).collect()
         laid = layout_text(content, font_db(tuple(getattr(builder, "font_dirs", ()) or ())))
     except Exception as error:  # a font that fontTools or HarfBuzz cannot read: keep going, say so
         builder._note(el, f"text {label} is not drawn: its font could not be used ({type(error).__name__}: "
@@ -68,11 +69,22 @@ def build_text(builder, el: Element, style: dict, ctx) -> Optional[Group]:
 
 def _shape(builder, owner: Element, style: dict, subpaths, ctm, ctx, text: Element, bbox) -> Shape:
     builder.count_shape(subpaths)  # glyph outlines count against the budget like any path
-    fields = builder.paint_fields(owner, style, ctx)
+    # Paint servers map onto the whole text's box (resvg: tspans have no box of their own).
+    fields = builder.paint_fields(owner, style, ctx, _box_outline(bbox), ctm)
     fields["fill_rule"] = "nonzero"  # SVG 2 §11.10.1: fill-rule does not apply to text
     return Shape(node=owner, tag=local_name(owner.tag), id=owner.get("id"),
                  classes=tuple((owner.get("class") or "").split()), subpaths=list(subpaths), ctm=ctm,
                  text=text, paint_box=bbox, **fields)
+
+
+def _box_outline(bbox) -> list:
+    """The text's bounding box as one closed subpath (what a paint server's bounding-box units read)."""
+    if bbox is None:
+        return []
+    from vecedit.svg.geometry import path_to_subpaths
+
+    x0, y0, x1, y1 = bbox
+    return path_to_subpaths(f"M {x0!r} {y0!r} H {x1!r} V {y1!r} H {x0!r} Z")[0]
 
 
 def _flow(builder, path_el: Element, ctx) -> Optional[PathFlow]:
@@ -119,6 +131,16 @@ def _flow(builder, path_el: Element, ctx) -> Optional[PathFlow]:
         except Exception:
             builder._note(path_el, f"startOffset {text!r} is not a length; 0 is used", False)
     return flow
+
+
+def _dominant_baseline(builder, owner: Element) -> str:
+    """``dominant-baseline`` as resvg reads it: the element's own value, else its direct parent's,
+    else ``auto`` (resvg treats the property as not inherited past one level)."""
+    for node in (owner, builder.parent.get(owner)):
+        decl = builder.cascade.specified(node).get("dominant-baseline") if node is not None else None
+        if decl is not None and decl.value.strip().lower() != "inherit":
+            return decl.value
+    return "auto"
 
 
 def _outer_decorations(builder, el: Element) -> frozenset:

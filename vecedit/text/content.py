@@ -100,8 +100,9 @@ class Collector:
 
     def __init__(self, text: Element, text_style: dict, style_of: Callable, is_svg: Callable,
                  flow_of: Callable, viewport: tuple[float, float], outer_decorations: frozenset = frozenset(),
-                 ids: Optional[dict] = None):
+                 ids: Optional[dict] = None, dominant_of: Optional[Callable] = None):
         self.text = text
+        self.dominant_of = dominant_of
         self.ids = ids or {}
         self.outer_decorations = outer_decorations
         self.style_of = style_of
@@ -307,7 +308,9 @@ class Collector:
                 except Exception:
                     pass
             el = self.parents.get(el)
-        dominant = style["dominant-baseline"].strip().lower()
+        dominant = (self.dominant_of(owner) if self.dominant_of else style["dominant-baseline"]).strip().lower()
+        if dominant in ("before-edge", "after-edge"):
+            dominant = "auto"  # alignment-baseline values only: resvg drops them here as invalid
         if dominant == "no-change":
             parent = self.parents.get(owner)
             dominant = self.styles[parent]["dominant-baseline"].strip().lower() if parent is not None else "auto"

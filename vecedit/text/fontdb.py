@@ -27,6 +27,7 @@ from typing import Iterable, Optional, Sequence
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
 SYSTEM_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts",
                     "/Library/Fonts", "/System/Library/Fonts", "~/Library/Fonts", "C:/Windows/Fonts")
+RESVG_SYSTEM_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
 GENERIC = {"serif": "DejaVu Serif", "sans-serif": "DejaVu Sans", "monospace": "DejaVu Sans Mono",
            "cursive": "DejaVu Serif", "fantasy": "DejaVu Serif", "system-ui": "DejaVu Sans"}
 GENERIC_ALIASES = {"sans": "sans-serif", "mono": "monospace", "ui-serif": "serif", "ui-sans-serif": "sans-serif",
@@ -201,24 +202,53 @@ class FontDB:
         return select_face(default, weight, style, stretch), ", ".join(families)
 
     def fallback(self, char: str, like: FaceInfo, exclude: frozenset) -> Optional[FaceInfo]:
-        """The first face (same style and weight preferred) that has a glyph for ``char``."""
+        """The face resvg falls back to for ``char``: the first in its font database's load order
+        (:func:`load_order`) that is not excluded, has a glyph for it, and shares the style, the
+        weight or the stretch of ``like`` (resvg skips only faces that differ in all three)."""
         key = (char, like.key, exclude)
         if key in self._fallback:
             return self._fallback[key]
         from vecedit.text.shaping import load_face
 
         code = ord(char)
-        ranked = sorted(self.faces, key=lambda f: (f.style != like.style, abs(f.weight - like.weight),
-                                                   abs(f.stretch - like.stretch), f.order))
         found = None
-        for face in ranked:
-            if face.key in exclude:
+        for face in self.load_order:
+            if face.key in exclude or (face.style != like.style and face.weight != like.weight
+                                       and face.stretch != like.stretch):
                 continue
             if load_face(face).has(code):
                 found = face
                 break
         self._fallback[key] = found
         return found
+
+    @functools.cached_property
+    def load_order(self) -> tuple[FaceInfo, ...]:
+        """The faces in the order resvg's font database loads them (system folders walked depth-first
+        in directory order, then the font folders), the order its fallback search goes through."""
+        rank = {path: i for i, path in enumerate(load_walk(self.font_dirs))}
+        return tuple(sorted(self.faces, key=lambda f: (rank.get(f.path, len(rank)), f.order)))
+
+
+def load_walk(font_dirs: Sequence[str] = ()) -> list[str]:
+    """Font files as fontdb (resvg) meets them: the system folders, then ``font_dirs``; each
+    folder depth-first in directory order (unsorted, as ``read_dir`` returns it)."""
+    out: list[str] = []
+
+    def walk(folder: str) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            if entry.is_file() and entry.name.lower().endswith(FONT_SUFFIXES):
+                out.append(entry.path)
+            elif entry.is_dir():
+                walk(entry.path)
+
+    for folder in (*RESVG_SYSTEM_DIRS, *font_dirs):
+        walk(str(Path(folder).expanduser()))
+    return list(dict.fromkeys(out))
 
 
 def select_face(faces: list[FaceInfo], weight: int, style: str, stretch: int) -> FaceInfo:

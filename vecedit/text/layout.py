@@ -98,6 +98,11 @@ class TextLayout:
     glyph_count: int = 0
 
 
+def _needs_glyph(char: str) -> bool:
+    """Whether a character counts as missing when the font has no glyph for it (not spaces or controls)."""
+    return not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf")
+
+
 class Layouter:
     def __init__(self, content: TextContent, db: FontDB):
         self.content = content
@@ -162,16 +167,14 @@ class Layouter:
         for span in chunk.spans:
             for i in range(span.start, span.end):
                 owner[i] = span
+        per_face: dict[LoadedFace, list] = {}
         faces: list[Optional[LoadedFace]] = []
         for i, char in enumerate(text):
             face = self.face_of(owner[i])
-            if face is not None and not face.has(ord(char)) and not char.isspace() \
-                    and unicodedata.category(char) not in ("Cc", "Cf"):
-                other = self.db.fallback(char, face.info, frozenset({face.info.key}))
-                if other is not None:
-                    face = load_face(other)
-                else:
-                    self.result.missing_chars.add(char)
+            if face is not None:
+                if face not in per_face:
+                    per_face[face] = self.fallback_faces(text, face)
+                face = per_face[face][i]
             faces.append(face)
         levels = bidi_levels(text, self.content.rtl, [owner[i].bidi_override for i in range(len(text))])
         runs = []  # (start, end, level, face, features)
@@ -206,6 +209,30 @@ class Layouter:
                 out.append(Cluster(start + cluster, text[start + cluster], span, width, width,
                                    metrics.ascent * scale, metrics.descent * scale, glyphs, scale))
         return out
+
+    def fallback_faces(self, text: str, face: LoadedFace) -> list[LoadedFace]:
+        """The face of each character of ``text`` for a span whose font is ``face``, as resvg picks
+        them: the whole chunk is shaped with the span's font; while a character has no glyph, the
+        next fallback font for it (:meth:`FontDB.fallback`) is tried, and when that font has every
+        character it takes the whole text, else only the characters still missing."""
+        faces = [face] * len(text)
+        used = {face.info.key}
+        while True:
+            gap = next((i for i, char in enumerate(text) if _needs_glyph(char) and not faces[i].has(ord(char))), None)
+            if gap is None:
+                return faces
+            other = self.db.fallback(text[gap], face.info, frozenset(used))
+            if other is None:
+                for i, char in enumerate(text):
+                    if _needs_glyph(char) and not faces[i].has(ord(char)):
+                        self.result.missing_chars.add(char)
+                return faces
+            loaded = load_face(other)
+            used.add(other.key)
+            if all(loaded.has(ord(char)) for char in text if _needs_glyph(char)):
+                return [loaded] * len(text)
+            faces = [loaded if _needs_glyph(char) and not f.has(ord(char)) and loaded.has(ord(char)) else f
+                     for f, char in zip(faces, text)]
 
     # --- positions --------------------------------------------------------------------
 
