@@ -23,6 +23,7 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
@@ -49,9 +50,8 @@ _EXTRA = re.compile(r"^\s*([^:]+):\s*(\d+)\s*$")
 
 @dataclass
 class VectorizeResult:
-    """What :func:`run` made and how: the document plus facts for reports and benchmarks."""
+    """What :func:`run` made and how: the SVG text (and its document) plus facts for reports and benchmarks."""
 
-    document: object
     svg: str
     layers: list[Layer]
     size: tuple[int, int]  # original width, height
@@ -60,6 +60,13 @@ class VectorizeResult:
     pruned: int = 0
     capped: int = 0
     refine: object = None  # vecedit.vectorizers.refine.RefineReport or None
+
+    @cached_property
+    def document(self):
+        """``svg`` read by :func:`vecedit.svg.load_svg`, on first use (writing the file needs only ``svg``)."""
+        from vecedit.svg import load_svg
+
+        return load_svg(self.svg)
 
     @property
     def paths(self) -> int:
@@ -225,15 +232,13 @@ def run(
         pruned += prune(layers, MIN_AREA * unit_area, MIN_EXTENT * min(width / ww, height / wh))
         seconds["refine"] = time.perf_counter() - start
 
-    from vecedit.svg import load_svg
-
     comment = (
         f"vecedit vectorize: rounds {','.join(map(str, rounds))}"
         + "".join(f" + box {x:g},{y:g},{w:g},{h:g}:{n}" for x, y, w, h, n in extras)
         + f", backend {tracer.name}, size {size}, refine {refine}, seed {seed}"
     )
     svg = to_svg(layers, width, height, comment, clip=clip)
-    return VectorizeResult(load_svg(svg), svg, layers, (width, height), (ww, wh), seconds, pruned, capped, report)
+    return VectorizeResult(svg, layers, (width, height), (ww, wh), seconds, pruned, capped, report)
 
 
 def _trace_padded(tracer, rgb: np.ndarray, n: int, seed: int, pad: tuple[int, int, int, int]):

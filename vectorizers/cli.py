@@ -88,9 +88,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if bar:
             bar.close()
-    from vecedit.svg import save_svg
+    from vecedit.paths import write_atomic
 
-    save_svg(result.document, output)
+    write_atomic(output, result.svg.encode("utf-8"))  # what save_svg(result.document) writes, without re-reading it
     interrupted = bool(result.refine and result.refine.interrupted)
     if not args.quiet or interrupted:
         seconds = time.perf_counter() - start

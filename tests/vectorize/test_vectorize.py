@@ -54,6 +54,34 @@ def test_refinement_lowers_the_error(image):
     assert before == after
 
 
+def test_refine_adam_matches_torch_adam_with_its_schedule():
+    """refine's own Adam (it avoids torch.optim's 1.5-s torch._dynamo import) takes exactly
+    the steps of torch.optim.Adam with the cosine LambdaLR it replaced."""
+    import math
+
+    import torch
+
+    from vecedit.vectorizers.refine import _Adam
+
+    generator = torch.Generator().manual_seed(0)
+    ours = [torch.randn(6, 2, generator=generator, dtype=torch.float32).requires_grad_(True) for _ in range(2)]
+    theirs = [p.detach().clone().requires_grad_(True) for p in ours]
+    lrs, steps = [1.0, 0.02], 7
+    mine = _Adam(ours, lrs)
+    adam = torch.optim.Adam([{"params": [p], "lr": lr} for p, lr in zip(theirs, lrs)])
+    cosine = lambda i: 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(i, steps) / steps))  # noqa: E731
+    schedule = torch.optim.lr_scheduler.LambdaLR(adam, cosine)
+    for i in range(steps):
+        grads = [torch.randn(6, 2, generator=generator) for _ in range(2)]
+        for p, q, g in zip(ours, theirs, grads):
+            p.grad, q.grad = g.clone(), g.clone()
+        mine.step(cosine(i))
+        adam.step()
+        schedule.step()
+    for p, q in zip(ours, theirs):
+        assert torch.equal(p, q)
+
+
 def square(x, y, side, color=(0, 0, 0)):
     pts = np.array([[x, y], [x + side, y], [x + side, y + side], [x, y + side]], float)
     sub = []
@@ -85,6 +113,10 @@ def test_cap_keeps_the_largest_in_place():
 def test_max_paths(image):
     result = api.run(image, rounds=(3, 8), backend="vtracer", max_paths=4)
     assert result.paths == 4 == len(result.document.shapes())
+    # the command line writes result.svg as UTF-8 instead of saving the document: the same bytes
+    from vecedit.svg.write import svg_bytes
+
+    assert svg_bytes(result.document) == result.svg.encode("utf-8")
 
 
 def test_working_size_keeps_original_coordinates():

@@ -387,10 +387,13 @@ def format_number(value: float, decimals: int = 3) -> str:
     return "0" if s in ("-0", "") else s
 
 
-def _is_line(p0: np.ndarray, c1: np.ndarray, c2: np.ndarray, p1: np.ndarray) -> bool:
-    a, b = line_controls(p0, p1)[:2]
-    scale = max(1.0, float(np.abs(p0).max()), float(np.abs(p1).max()))
-    return bool(max(np.abs(c1 - a).max(), np.abs(c2 - b).max()) <= 1e-9 * scale)
+def _straight(pts: np.ndarray, k: int) -> np.ndarray:
+    """Per cubic segment of a subpath's points: are its controls at 1/3 and 2/3 of the chord?"""
+    first = np.arange(k) * 3
+    p0, c1, c2, p1 = pts[first], pts[first + 1], pts[first + 2], pts[(first + 3) % len(pts)]
+    a, b = p0 + (p1 - p0) / 3.0, p0 + (p1 - p0) * (2.0 / 3.0)
+    scale = np.maximum(1.0, np.maximum(np.abs(p0).max(1), np.abs(p1).max(1)))
+    return np.maximum(np.abs(c1 - a).max(1), np.abs(c2 - b).max(1)) <= 1e-9 * scale
 
 
 def subpaths_to_d(subpaths: list[Subpath], decimals: int = 3) -> str:
@@ -402,7 +405,6 @@ def subpaths_to_d(subpaths: list[Subpath], decimals: int = 3) -> str:
     >>> subpaths_to_d(path_to_subpaths("M0 0 L10 0 L10 10 Z")[0])
     'M0 0 L10 0 L10 10 Z'
     """
-    f = lambda p: f"{format_number(p[0], decimals)} {format_number(p[1], decimals)}"  # noqa: E731
     parts: list[str] = []
     for sp in subpaths:
         pts = np.asarray(sp.points, dtype=np.float64)
@@ -410,16 +412,16 @@ def subpaths_to_d(subpaths: list[Subpath], decimals: int = 3) -> str:
             raise SVGError("a subpath has coordinates that are not finite; the edit diverged, try a smaller step size")
         if len(pts) == 0:
             continue
-        parts.append("M" + f(pts[0]))
+        numbers = [format_number(v, decimals) for v in pts.ravel().tolist()]
+        xy = [f"{x} {y}" for x, y in zip(numbers[0::2], numbers[1::2])]
+        parts.append("M" + xy[0])
         k = sp.num_segments
-        for i in range(k):
-            p0, c1, c2 = pts[3 * i], pts[3 * i + 1], pts[3 * i + 2]
-            p1 = pts[(3 * i + 3) % len(pts)]
-            line = _is_line(p0, c1, c2, p1)
-            written = sp.segment_starts is not None and not sp.close_line  # parsed: the d ended at the start
+        written = sp.segment_starts is not None and not sp.close_line  # parsed: the d ended at the start
+        for i, line in enumerate(_straight(pts, k).tolist()):
+            end = xy[(3 * i + 3) % len(pts)]
             if sp.closed and i == k - 1 and line and not written:
                 break  # Z draws it (a line written back to the start stays: markers see its vertex)
-            parts.append("L" + f(p1) if line else f"C{f(c1)} {f(c2)} {f(p1)}")
+            parts.append("L" + end if line else f"C{xy[3 * i + 1]} {xy[3 * i + 2]} {end}")
         if sp.closed:
             parts.append("Z")
     return " ".join(parts)
