@@ -10,12 +10,13 @@ Each file is one of: a score (PSNR of both images flattened on white, capped at 
 computed exactly as ``fidelity_bench.py`` does), a **refusal** (a ``VeceditError``: the file
 was turned down with a message), a **crash** (any other exception, or a worker that died) or
 a **timeout**. Files are grouped by their top-level folder under ROOT; files directly in ROOT
-are grouped by name prefix (``e-rect-001.svg`` -> ``e-rect``). Prints one JSON object:
+are grouped by name prefix (``e-rect-001.svg`` -> ``e-rect``), or with ``--prefixes a,b`` by the
+longest listed prefix they start with (``feImage-with-x-y.svg`` -> ``feImage``). Prints one JSON object:
 per group the count, the percentage within ``--min-db`` (default 30), crashes, refusals,
 timeouts, the median PSNR and the worst files; ``--rows FILE`` writes every file's row.
 
     OMP_NUM_THREADS=1 python benchmarks/conformance_bench.py ROOT [--jobs 1] [--timeout 10]
-        [--worst 8] [--rows rows.json] [--save-diffs DIR]
+        [--worst 8] [--rows rows.json] [--save-diffs DIR] [--prefixes feBlend,filter-functions,...]
 """
 
 from __future__ import annotations
@@ -70,11 +71,15 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
 
 
+PREFIXES: list[str] = []  # --prefixes, longest first
+
+
 def group_of(svg: Path, root: Path) -> str:
     parts = svg.relative_to(root).parts
     if len(parts) > 1:
         return parts[0]
-    return re.sub(r"-\d+$", "", svg.stem)
+    named = [prefix for prefix in PREFIXES if svg.stem.startswith(prefix + "-")]
+    return named[0] if named else re.sub(r"-\d+$", "", svg.stem)
 
 
 class Job:
@@ -171,7 +176,7 @@ def summarize(rows: list[dict], worst: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global MIN_DB
+    global MIN_DB, PREFIXES
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path, help="folder of SVG files (searched recursively)")
     parser.add_argument("--jobs", type=int, default=1, help="workers at once (default 1)")
@@ -180,8 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worst", type=int, default=8, help="worst files listed per group (default 8)")
     parser.add_argument("--rows", type=Path, metavar="FILE", help="write every file's row as JSON")
     parser.add_argument("--save-diffs", type=Path, metavar="DIR", help="ours | reference | |diff| x4 below --min-db")
+    parser.add_argument("--prefixes", default="", help="comma-separated group names for files directly in ROOT")
     args = parser.parse_args(argv)
     MIN_DB = args.min_db
+    PREFIXES = sorted(filter(None, args.prefixes.split(",")), key=len, reverse=True)
 
     root = args.root.resolve()
     files = sorted(root.rglob("*.svg"))

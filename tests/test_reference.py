@@ -154,6 +154,20 @@ def test_bad_svg_raises_input_error(source, message):
         render_reference(source)
 
 
+def test_a_resvg_panic_is_an_input_error():
+    # resvg 0.48 panics (index out of bounds) on a spot light over a 3 px element; pyo3 raises
+    # that as a BaseException, which must not escape past the one error of a bad reference
+    tiny = (f'<svg {NS} viewBox="0 0 200 200"><filter id="f"><feDiffuseLighting><feSpotLight/>'
+            '</feDiffuseLighting></filter><path d="M 0 0.9 h 9 v 9" filter="url(#f)" '
+            'transform="translate(100 100) scale(0.3)"/></svg>')
+    try:
+        image = render_reference(tiny)
+    except InputError as e:
+        assert "resvg cannot render" in str(e)
+    else:  # a resvg without the bug renders it
+        assert image.shape == (200, 200, 4)
+
+
 def test_bad_files_raise_input_error(tmp_path):
     with pytest.raises(InputError, match="not found"):
         render_reference(tmp_path / "missing.svg")

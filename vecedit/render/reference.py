@@ -218,7 +218,9 @@ def _render_resvg(text: str, width: Optional[int], height: Optional[int], source
     def call(svg_text: str, **size) -> np.ndarray:
         try:
             return _decode_png(bytes(resvg_py.svg_to_bytes(svg_string=svg_text, **options, **size)))
-        except ValueError as exc:
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # ValueError for a bad SVG; pyo3's PanicException (no Exception) where resvg panics
             where = f" {source}" if source else ""
             raise InputError(f"resvg cannot render the SVG{where}: {exc}") from None
 

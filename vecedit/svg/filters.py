@@ -10,8 +10,8 @@ Defaults and fallbacks follow the spec and, where it leaves room, resvg (the ref
 renderer): an ``in`` naming no earlier result takes the previous result (or
 ``SourceGraphic``); a primitive with invalid numbers becomes a transparent flood; a
 filter without valid primitives, or with an empty region, makes the element not drawn.
-``BackgroundImage``, ``BackgroundAlpha``, ``FillPaint`` and ``StrokePaint`` are
-transparent (noted). Numbers that an edit may move are :class:`Numbers`, which keep
+``BackgroundImage``, ``BackgroundAlpha``, ``FillPaint`` and ``StrokePaint`` are read as
+``SourceGraphic``, which is what resvg 0.48 draws for each (noted). Numbers that an edit may move are :class:`Numbers`, which keep
 their element and attribute so the writer can put them back in place.
 """
 
@@ -35,8 +35,8 @@ PRIMITIVES = (
     "feDisplacementMap", "feDropShadow", "feFlood", "feGaussianBlur", "feImage", "feMerge", "feMorphology",
     "feOffset", "feSpecularLighting", "feTile", "feTurbulence",
 )
-TRANSPARENT_INPUTS = ("BackgroundImage", "BackgroundAlpha", "FillPaint", "StrokePaint")
-STANDARD_INPUTS = ("SourceGraphic", "SourceAlpha") + TRANSPARENT_INPUTS
+SOURCE_STANDINS = ("BackgroundImage", "BackgroundAlpha", "FillPaint", "StrokePaint")  # read as SourceGraphic
+STANDARD_INPUTS = ("SourceGraphic", "SourceAlpha") + SOURCE_STANDINS
 _FUNCTION = re.compile(r"\s*([a-zA-Z-]+)\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*")
 
 
@@ -316,8 +316,10 @@ class FilterParser:
     def _input(self, el: Element, attr: str, earlier: list[Primitive]) -> str:
         value = (el.get(attr) or "").strip()
         if value in STANDARD_INPUTS:
-            if value in TRANSPARENT_INPUTS:
-                self.note(el, f"{attr}={value} is drawn as transparent (not available to the builtin renderer)")
+            if value in SOURCE_STANDINS:
+                self.note(el, f"{attr}={value} is read as SourceGraphic, as resvg does (the builtin renderer "
+                              "has no background or paint images)")
+                return "SourceGraphic"
             return value
         if value and any(p.result == value for p in earlier):
             return value

@@ -28,7 +28,6 @@ from vecedit.render.filters.turbulence import turbulence_layer
 from vecedit.render.filters.image import place_image
 
 Box = tuple[int, int, int, int]  # y0, x0, y1, x1
-TRANSPARENT_INPUTS = ("BackgroundImage", "BackgroundAlpha", "FillPaint", "StrokePaint")
 
 
 @dataclass(frozen=True)
@@ -48,6 +47,7 @@ class Step:
     box: Box  # subregion, region pixels
     linear: bool  # color-interpolation-filters: linearRGB
     params: dict = field(default_factory=dict)
+    region: Optional[Box] = None  # the result's region for feTile, when not ``box`` (region pixels)
 
 
 @dataclass
@@ -60,11 +60,13 @@ class Program:
         """The same filter evaluated over ``box`` (inside its region) only."""
         dy, dx = box[0] - self.box[0], box[1] - self.box[1]
         h, w = box[2] - box[0], box[3] - box[1]
-        steps = []
-        for s in self.steps:
-            y0, x0, y1, x1 = s.box
-            clipped = (min(max(y0 - dy, 0), h), min(max(x0 - dx, 0), w), min(max(y1 - dy, 0), h), min(max(x1 - dx, 0), w))
-            steps.append(Step(s.kind, s.inputs, s.result, clipped, s.linear, s.params))
+        def clip(b: Optional[Box]) -> Optional[Box]:
+            if b is None:
+                return None
+            y0, x0, y1, x1 = b
+            return (min(max(y0 - dy, 0), h), min(max(x0 - dx, 0), w), min(max(y1 - dy, 0), h), min(max(x1 - dx, 0), w))
+
+        steps = [Step(s.kind, s.inputs, s.result, clip(s.box), s.linear, s.params, clip(s.region)) for s in self.steps]
         return Program(box, steps, self.to_user)
 
     def reach(self, table: np.ndarray) -> float:
@@ -169,8 +171,6 @@ class _Graph:
         full = (0, 0, h, w)
         alpha = torch.cat([torch.zeros_like(source[:3]), source[3:]])
         self.results = {"SourceGraphic": _Image(source, False, full), "SourceAlpha": _Image(alpha, False, full)}
-        for name in TRANSPARENT_INPUTS:  # not available to this renderer (noted when parsed)
-            self.results[name] = _Image(torch.zeros_like(source), False, full)
         self._converted: dict[tuple[str, bool], torch.Tensor] = {}
 
     def input(self, name: str, linear: bool) -> torch.Tensor:
@@ -190,7 +190,7 @@ class _Graph:
             if (y0, x0, y1, x1) != (0, 0, self.h, self.w):
                 inside = pixels[:, y0:y1, x0:x1]
                 pixels = torch.nn.functional.pad(inside, (x0, self.w - x1, y0, self.h - y1))
-            last = _Image(pixels, linear, step.box)
+            last = _Image(pixels, linear, step.region or step.box)
             self.results[step.result] = last
             self._converted = {k: v for k, v in self._converted.items() if k[0] != step.result}
         return convert(last.pixels, False) if last.linear else last.pixels

@@ -109,17 +109,43 @@ def resolve(f: Filter, bbox: Optional[BBox], ctm: np.ndarray, viewport: tuple[fl
     if not all(abs(v) <= PIXEL_LIMIT for v in (sx * ux, sy * uy, ctm[0, 0] * ux, ctm[1, 1] * uy, ctm[0, 1] * uy,
                                                  ctm[1, 0] * ux)):
         return None  # a primitive unit over 1e9 px (an absurd box or transform): nothing sensible to draw
-    steps = []
+    steps, boxes = [], {}
     for p in f.primitives:
-        defaults = (region[0], region[1], region[2] - region[0], region[3] - region[1])
-        sub = _rect(p.subregion, f.primitive_units, bbox, viewport, defaults)
-        sub_box = (pixel_box(sub, ctm) if sub is not None else None) or box
-        rel = _relative(sub_box, box)
+        sub = _subregion(p, f.primitive_units, region, bbox, viewport)
+        rel = _relative(pixel_box(sub, ctm) or box, box) if sub is not None else (0, 0, 0, 0)
+        # an feOffset without a subregion is not clipped, but its result's region (what feTile
+        # repeats) is its input's, as resvg does
+        keeps = p.kind == "feOffset" and p.inputs[0] in boxes and all(v is None for v in p.subregion)
+        boxes[p.result] = boxes[p.inputs[0]] if keeps else rel
         to_px = tuple(tuple(float(v) for v in row) for row in ctm[:2, :2] @ np.diag([ux, uy]))
         context = dict(sx=sx * ux, sy=sy * uy, ctm=ctm, bbox=bbox, units=f.primitive_units, sub=sub, to_px=to_px)
         kind, params = _params(p, context, table)
-        steps.append(Step(kind, p.inputs, p.result, rel, p.linear, params))
+        steps.append(Step(kind, p.inputs, p.result, rel, p.linear, params, boxes[p.result]))
     return Program(box, steps, np.linalg.inv(ctm))
+
+
+def _subregion(p: Primitive, units: str, region: BBox, bbox: Optional[BBox], viewport) -> Optional[BBox]:
+    """A primitive's subregion in user units, as resvg reads it; None: no area (a transparent result).
+
+    A missing x, y, width or height is the filter region's; with
+    primitiveUnits=objectBoundingBox the given ones are fractions of the bounding box, and
+    for feFlood and feImage (which have no input) the missing ones are the bounding box's
+    too, as resvg does."""
+    if units == "objectBoundingBox" and p.kind in ("feFlood", "feImage") and bbox is not None:
+        fx, fy, fw, fh = (d if v is None else v for v, d in zip(p.subregion, (0.0, 0.0, 1.0, 1.0)))
+        bw, bh = bbox[2] - bbox[0], bbox[3] - bbox[1]
+        x0, y0, w, h = bbox[0] + fx * bw, bbox[1] + fy * bh, fw * bw, fh * bh
+    elif units == "objectBoundingBox":
+        rect = _rect(p.subregion, units, bbox, viewport, (region[0], region[1], region[2] - region[0], region[3] - region[1]))
+        if rect is None:
+            return None
+        x0, y0, w, h = rect[0], rect[1], rect[2] - rect[0], rect[3] - rect[1]
+    else:
+        defaults = (region[0], region[1], region[2] - region[0], region[3] - region[1])
+        x0, y0, w, h = (_length(v, i % 2, units, bbox, viewport, d) for i, (v, d) in enumerate(zip(p.subregion, defaults)))
+    if not (w > 0 and h > 0):
+        return None
+    return (x0, y0, x0 + w, y0 + h)
 
 
 def _relative(sub, box):
