@@ -22,7 +22,7 @@ import torch
 
 from vecedit.errors import OptionError
 from vecedit.scene import GradientPaint, Scene, SolidPaint
-from vecedit.svg.css import parse_selector
+from vecedit.svg.selectors import parse_selector
 from vecedit.svg.model import Document, Group
 
 KINDS = ("shape", "color", "stroke_width", "opacity", "filter")

@@ -84,7 +84,7 @@ def test_pattern_tile_1e38_wide_is_drawn_coarser_not_allocated():
 def test_descendant_selectors_are_matched_once_per_element_and_compound(monkeypatch):
     # was: 20,000 rects under 40 groups and a 22-compound descendant selector: 60 s (each
     # element matched its ancestors again); now partial matches are shared across the tree
-    from vecedit.svg.css import Compound
+    from vecedit.svg.selectors import Compound
 
     calls = []
     original = Compound.matches

@@ -3,7 +3,8 @@ import time
 import pytest
 
 from vecedit.svg import load_svg
-from vecedit.svg.css import parse_declarations, parse_selector, parse_style, parse_stylesheet
+from vecedit.svg.css import parse_declarations, parse_style, parse_stylesheet
+from vecedit.svg.selectors import parse_selector
 from svgkit import svg
 
 RED, GREEN, BLUE, BLACK = (1.0, 0.0, 0.0, 1.0), (0.0, 128 / 255, 0.0, 1.0), (0.0, 0.0, 1.0, 1.0), (0.0, 0.0, 0.0, 1.0)
