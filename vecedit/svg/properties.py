@@ -161,16 +161,17 @@ def sanitize(style: dict[str, str], parent: Optional[dict[str, str]], viewport: 
     return dropped
 
 
-# medium × 1.2ⁿ, as resvg (and the CSS 1 scale) size them
-FONT_SIZE_KEYWORDS = {name: 16.0 * 1.2 ** n for n, name in enumerate(
-    ("xx-small", "x-small", "small", "medium", "large", "x-large", "xx-large", "xxx-large"), start=-3)}
+# Steps of 1.2 from the parent's size, as resvg sizes the keywords (medium = the inherited
+# size; CSS Fonts 3 would take them from a 16 px medium); resvg has no xxx-large
+FONT_SIZE_KEYWORDS = {name: 1.2 ** n for n, name in enumerate(
+    ("xx-small", "x-small", "small", "medium", "large", "x-large", "xx-large"), start=-3)}
 
 
 def font_size(text: str, parent: float, viewport: tuple[float, float]) -> float:
     """CSS Fonts 3 §3.5 computed ``font-size`` in px: keywords, em/ex/% of the parent's, lengths."""
     t = text.strip().lower()
     if t in FONT_SIZE_KEYWORDS:
-        return FONT_SIZE_KEYWORDS[t]
+        return FONT_SIZE_KEYWORDS[t] * parent
     if t == "larger":
         return parent * 1.2
     if t == "smaller":
@@ -201,8 +202,6 @@ def font_weight(text: str, parent: int) -> int:
         return min(900, parent + (300 if parent == 400 else 100))
     if t == "lighter":
         return max(100, parent - (200 if parent == 400 else 100))
-    try:
-        value = float(t)
-    except ValueError:
-        return parent
-    return int(value) if 1 <= value <= 1000 else parent
+    if t in ("100", "200", "300", "400", "500", "600", "700", "800", "900"):
+        return int(t)
+    return parent  # CSS Fonts 3 (SVG 2's) has these nine numbers only: anything else is invalid, as in resvg

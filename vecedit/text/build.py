@@ -72,6 +72,8 @@ def _shape(builder, owner: Element, style: dict, subpaths, ctm, ctx, text: Eleme
     # Paint servers map onto the whole text's box (resvg: tspans have no box of their own).
     fields = builder.paint_fields(owner, style, ctx, _box_outline(bbox), ctm)
     fields["fill_rule"] = "nonzero"  # SVG 2 §11.10.1: fill-rule does not apply to text
+    # The <text>'s opacity is its group's; a tspan's is ignored (not a graphics element, as resvg).
+    fields["opacity"] = 1.0
     return Shape(node=owner, tag=local_name(owner.tag), id=owner.get("id"),
                  classes=tuple((owner.get("class") or "").split()), subpaths=list(subpaths), ctm=ctm,
                  text=text, paint_box=bbox, **fields)
