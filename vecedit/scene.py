@@ -140,16 +140,18 @@ class SceneMask:
 
 @dataclass
 class SceneFrame:
-    """A pattern tile: ``root`` drawn in its own (height, width) raster, then folded to ``tile`` and repeated.
+    """``root`` drawn in its own (height, width) raster: a pattern tile, or an feImage's element.
 
-    The raster is one pixel larger than the tile each way: the tile is drawn at a
+    A pattern's raster is one pixel larger than the tile each way: the tile is drawn at a
     sub-pixel phase (so canvas pixels land on raster pixels where the pattern is not
-    rotated) and what spills over the last column/row wraps onto the first.
+    rotated) and what spills over the last column/row wraps onto the first; it is then
+    folded to ``tile`` and repeated. An feImage's raster (``tile`` None) covers its filter
+    region and is read as it is.
     """
 
     width: int
     height: int
-    tile: tuple[int, int]  # (tile width, tile height) in raster pixels
+    tile: Optional[tuple[int, int]]  # (tile width, tile height) in raster pixels; None: not a tile
     root: "SceneGroup"
 
 
@@ -235,7 +237,7 @@ class _Builder:
         out = SceneGroup(opacity=group.opacity, children=children, clip=clip, mask=mask, blend=group.blend,
                          isolate=group.isolate)
         if group.filters:
-            out.filters = self.filters(group)
+            out.filters = self.filters(group, to_frame)
             if out.filters is None:  # the filter cannot apply to this element: it is not drawn
                 return SceneGroup(opacity=group.opacity, children=[])
         return out
@@ -244,25 +246,39 @@ class _Builder:
         inner = None if mask.mask is None else self.mask(mask.mask, to_frame, frame)
         return SceneMask(self.group(mask.content, to_frame, frame), mask.kind, inner)
 
-    def filters(self, group: Group):
-        """The group's filter chain resolved to canvas pixels (None: the group is not drawn)."""
+    def filters(self, group: Group, to_frame: Optional[np.ndarray] = None):
+        """The group's filter chain resolved to the pixels of its raster (None: the group is not drawn)."""
         from vecedit.render.filters.resolve import ParamTable, resolve
 
         if self.filter_table is None:
             self.filter_table = ParamTable()
         table = self.filter_table
         bbox = group_bbox(group)
-        ctm = self.scale @ group.user_ctm
+        ctm = (self.scale if to_frame is None else to_frame) @ group.user_ctm
         programs = []
         for f in group.filters:
             program = resolve(f, bbox, ctm, self.viewport, table)
             if program is None:
                 return None
+            for step in program.steps:
+                if step.kind == "feImage" and "content" in step.params:
+                    step.params = self.image_frame(step.params, program.box)
             programs.append(program)
         rows = sorted({r for program in programs for r in _ref_rows(program)})
         shapes = [self.element_index[id(s)] for s in shapes_of(group) if id(s) in self.element_index]
         self.filter_users.append((shapes, rows))
         return programs
+
+    def image_frame(self, p: dict, box) -> dict:
+        """An feImage's element drawn in a raster of its own covering the filter region ``box``:
+        its space's origin at the subregion's corner, at the filtered element's scale."""
+        (ox, oy), (sx, sy) = p["origin"], p["scale"]
+        to_frame = np.array([[sx, 0.0, ox - box[1]], [0.0, sy, oy - box[0]], [0.0, 0.0, 1.0]])
+        frame = len(self.frames)
+        self.frames.append(None)  # reserved: frames inside the content are added while it is built
+        root = SceneGroup(1.0, [self.group(p["content"], to_frame, frame)])
+        self.frames[frame] = SceneFrame(box[3] - box[1], box[2] - box[0], None, root)
+        return {"frame": frame, "box": box}
 
     def _drawable(self, shape: Shape, to_frame: Optional[np.ndarray]) -> bool:
         """A singular (or non-finite) transform to the canvas draws nothing (SVG 2 §8.6)."""

@@ -12,6 +12,7 @@ from vecedit.render.over import single_thread
 from vecedit.scene import from_document, write_back
 from vecedit.select import parameter_groups, select_shapes, trainable
 from vecedit.svg import dumps_svg, load_svg
+from render_scenes import weighted_render_loss
 
 SHADOW = """<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">
   <filter id="ds" x="-50%" y="-50%" width="200%" height="200%"><feDropShadow dx="3" dy="2" stdDeviation="{std}" flood-color="#203040" flood-opacity="0.7"/></filter>
@@ -22,7 +23,7 @@ SHADOW = """<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewB
 def test_a_filter_costs_its_region_not_the_canvas(monkeypatch):
     seen = []
     original = filter_layer.apply_program
-    monkeypatch.setattr(filter_layer, "apply_program", lambda p, src, t: seen.append(tuple(src.shape)) or original(p, src, t))
+    monkeypatch.setattr(filter_layer, "apply_program", lambda p, src, *rest: seen.append(tuple(src.shape)) or original(p, src, *rest))
     svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="2000" height="2000"><filter id="b"><feGaussianBlur stdDeviation="4"/>'
            '</filter><rect x="900" y="900" width="64" height="64" fill="red" filter="url(#b)"/></svg>')
     scene = from_document(load_svg(svg))
@@ -128,3 +129,48 @@ def test_offsets_follow_the_user_space_rotation():
                     '<rect x="15" y="15" width="10" height="10"/></g></svg>')
     rows = torch.nonzero(image[..., 3].amax(1) > 0.5).flatten()
     assert rows.min() == 21 and rows.max() == 30  # dx along the rotated x axis is down the canvas
+
+
+FE_IMAGE = """<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24">
+  <defs><path id="dot" d="M 3.3 2.6 L 9.4 3.1 L 6.2 9.3 Z" fill="#c04020" transform="translate(1 0.5)"/></defs>
+  <filter id="f" x="0" y="0" width="1" height="1"><feImage href="#dot" x="6" y="5"/><feGaussianBlur stdDeviation="0.8"/></filter>
+  <rect x="2" y="2" width="20" height="20" fill="#2060c0" filter="url(#f)"/>
+</svg>"""
+
+
+def test_fe_image_draws_its_element_at_the_subregion_corner_and_is_differentiable():
+    doc = load_svg(FE_IMAGE)
+    assert not [n for n in doc.notes if "feImage" in n.message]  # drawn: nothing for `vecedit info` to flag
+    scene = from_document(doc, dtype=torch.float64)
+    image = render_scene(scene).detach()
+    # the triangle moved by the subregion's corner (6, 5) and its own translate(1 0.5); the rect is replaced
+    assert image[10, 13, 0] > 0.5 and image[10, 13, 2] < 0.2 and image[20, 20, 3] < 0.01
+    frame_rows = [torch.arange(a, a + n) for s in scene.shapes if s.frame >= 0 for a, n, _ in s.subpaths]
+    rows = torch.cat(frame_rows)
+    assert len(rows)  # the element is drawn in a raster of its own, through the scene's points
+    loss, start = weighted_render_loss(scene, "points", seed=3, rows=rows)
+    with single_thread():
+        assert torch.autograd.gradcheck(loss, (start.clone().requires_grad_(True),), fast_mode=True)
+
+
+def test_fe_image_files_follow_the_image_rules(tmp_path):
+    from PIL import Image
+
+    Image.new("RGBA", (2, 2), (0, 255, 0, 255)).save(tmp_path / "green.png")
+    (tmp_path / "inner").mkdir()
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><filter id="f" x="0" y="0" width="1" '
+           'height="1"><feImage href="{}" preserveAspectRatio="none"/></filter>'
+           '<rect width="8" height="8" fill="red" filter="url(#f)"/></svg>')
+    inside = tmp_path / "inside.svg"
+    inside.write_text(svg.format("green.png"))
+    assert torch.allclose(_render_file(inside)[4, 4], torch.tensor([0.0, 1.0, 0.0, 1.0]))
+    outside = tmp_path / "inner" / "outside.svg"
+    outside.write_text(svg.format("../green.png"))
+    doc = load_svg(outside)
+    assert any("outside the SVG's folder" in n.message and n.affects_picture for n in doc.notes)
+    assert _render_file(outside)[4, 4, 3] == 0  # refused: a transparent result
+
+
+def _render_file(path):
+    with torch.no_grad():
+        return render_scene(from_document(load_svg(path)))

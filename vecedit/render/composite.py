@@ -139,7 +139,7 @@ class _Compositor:
     def __init__(self, scene: Scene, acc: Accumulation, items: _Items, size: tuple[int, int], tiles):
         self.scene, self.acc, self.items = scene, acc, items
         self.size = size  # (height, width) of the raster drawn into
-        self.tiles = tiles  # frame index -> folded premultiplied tile (pattern paints)
+        self.tiles = tiles  # frame index -> folded premultiplied tile (pattern paints) or raster (feImage)
         self.filter_work = 0  # filter primitives × layer pixels so far (Limits.filter_pixels)
         opacities = scene.opacities.detach().cpu().numpy()
         def drawn(item: np.ndarray) -> np.ndarray:  # an item with an empty crop (a zero-area fill) draws nothing
@@ -305,7 +305,7 @@ def _draw(scene: Scene, frame: int, root: SceneGroup, size: tuple[int, int], tol
         if index not in tiles:
             f = scene.frames[index]
             raster = _draw(scene, index, f.root, (f.height, f.width), tolerance, tiles)
-            tiles[index] = pattern.fold(raster, f.tile)
+            tiles[index] = raster if f.tile is None else pattern.fold(raster, f.tile)
         return tiles[index]
 
     items, n_items = _assign_items(scene, frame)

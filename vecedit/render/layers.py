@@ -135,7 +135,7 @@ def layer_ops(comp, group) -> list:
         comp.filter_work += steps * picture.shape[0] * picture.shape[1]  # the whole render's, not one layer's
         limits.current().check("filter_pixels", comp.filter_work, f"filters ({steps} primitives over "
                                f"{picture.shape[1]}×{picture.shape[0]} px here)", at_least=STEPS_PER_PIXEL * height * width)
-        planes = apply_filters(group.filters, picture.permute(2, 0, 1), work, comp.scene.filter_params)
+        planes = apply_filters(group.filters, picture.permute(2, 0, 1), work, comp.scene.filter_params, comp.tiles)
         top, left = out[0] - work[0], out[1] - work[1]
         picture = planes.permute(1, 2, 0)[top : top + out[2] - out[0], left : left + out[3] - out[1]]
     if clip is not None:

@@ -144,9 +144,9 @@ def parse_primitive(kind: str, el: Element, style: dict, inputs: Callable[[Eleme
         return Primitive(kind, el, one(), "", (), True, {})
     if kind == "feImage":
         href = el.get("href") or el.get("{http://www.w3.org/1999/xlink}href") or ""
-        if not href.strip().startswith("data:"):
-            note(el, "feImage of an element or a file is drawn as transparent by the builtin renderer")
-        return Primitive(kind, el, (), "", (), True, {"href": href.strip(),
+        smooth = style.get("image-rendering", "auto").strip().lower() not in ("pixelated", "optimizespeed",
+                                                                             "crisp-edges")
+        return Primitive(kind, el, (), "", (), True, {"href": href.strip(), "smooth": smooth,
                                                       "preserveAspectRatio": el.get("preserveAspectRatio")})
     if kind == "feColorMatrix":
         return Primitive(kind, el, one(), "", (), True, _color_matrix(el))

@@ -221,12 +221,15 @@ class FilterParser:
     """Parses ``<filter>`` elements for one document (each once; the result is shared).
 
     ``style(el)`` gives an element's computed style along the source tree; ``ids`` the
-    document's elements by id; ``note(el, message)`` records what is not drawn as written.
+    document's elements by id; ``note(el, message)`` records what is not drawn as written;
+    ``image(feImage, href)`` gives what an ``feImage`` pointing at an element or a file shows
+    (the element's render tree, or the file's pixels; None: nothing, noted there).
     """
 
     def __init__(self, ids: dict[str, Element], style: Callable[[Element], dict],
-                 note: Callable[[Element, str], None], is_svg: Callable[[Element, Optional[str]], bool]):
-        self.ids, self.style, self.note, self.is_svg = ids, style, note, is_svg
+                 note: Callable[[Element, str], None], is_svg: Callable[[Element, Optional[str]], bool],
+                 image: Optional[Callable[[Element, str], Any]] = None):
+        self.ids, self.style, self.note, self.is_svg, self.image = ids, style, note, is_svg, image
         self.parsed: dict[str, Optional[Filter]] = {}
 
     def chain(self, el: Element, value: str, current_color) -> Optional[list[Filter]]:
@@ -300,6 +303,12 @@ class FilterParser:
             subregion = tuple(_unit_length(child.get(a), units, None, a) for a in ("x", "y", "width", "height"))
             inputs = lambda node, attr: self._input(node, attr, out)
             primitive = parse_primitive(kind, child, style, inputs, self.note)
+            href = primitive.params.get("href", "") if kind == "feImage" else ""
+            if href and href[:5].lower() != "data:":
+                if self.image is None:
+                    self.note(child, "feImage of an element or a file is drawn as transparent here")
+                else:
+                    primitive.params["content"] = self.image(child, href)
             result = child.get("result")
             if result is None or not result.strip():
                 while f"result{counter}" in names:

@@ -117,7 +117,9 @@ def resolve(builder, target, el, ctx, subpaths, shape_ctm: np.ndarray) -> Option
 
 
 def _rebase(group: Group, m: np.ndarray) -> None:
-    """Left-multiply every shape's ``ctm`` (clip content included) by ``m``."""
+    """Left-multiply every shape's ``ctm`` (clip content included) and filtered group's user space by ``m``."""
+    if group.user_ctm is not None:
+        group.user_ctm = m @ group.user_ctm
     for child in group.children:
         if isinstance(child, Shape):
             child.ctm = m @ child.ctm

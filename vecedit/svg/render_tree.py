@@ -27,6 +27,7 @@ from vecedit.svg.color import BLACK, parse_color, split_paint
 from vecedit.svg.masking import WHITE
 from vecedit.svg.css import Cascade, local_name
 from vecedit.svg.filter_primitives import BLEND_MODES
+from vecedit.svg.filter_images import filter_image
 from vecedit.svg.filters import FilterParser
 from vecedit.svg.geometry import path_to_subpaths, subpaths_bbox
 from vecedit.svg.model import Gradient, GradientRef, Group, Note, Paint, PatternRef, Shape
@@ -79,7 +80,9 @@ class RenderTreeBuilder:
         self._expansions: dict[Element, int] = {}
         self._context_users: dict[Element, bool] = {}
         self._source_styles: dict[Element, dict] = {}
-        self.filters = FilterParser(ids, self.source_style, lambda el, m: self._note(el, m, True), self._is_svg)
+        self.filters = FilterParser(ids, self.source_style, lambda el, m: self._note(el, m, True), self._is_svg,
+                                    image=self._filter_image)
+        self.viewport = (100.0, 100.0)  # the root's, once build_root has it
 
     # --- styles ---------------------------------------------------------------------
 
@@ -208,9 +211,14 @@ class RenderTreeBuilder:
         group.filters, group.user_ctm = chain, ctm
         return True
 
+    def _filter_image(self, fe: Element, href: str):
+        """What an feImage pointing at an element or a file shows (:mod:`vecedit.svg.filter_images`)."""
+        return filter_image(self, fe, href, Context(ctm=np.eye(3), style={}, viewport=self.viewport))
+
     # --- the walk -------------------------------------------------------------------
 
     def build_root(self, root: Element, ctm: np.ndarray, viewport: tuple[float, float]) -> Group:
+        self.viewport = viewport
         style = self.style(root, None, viewport)
         size = float(style["font-size"][:-2])
         with lengths_in(font_size=size, root_font_size=size):

@@ -164,8 +164,8 @@ def bind(value, table: Optional[torch.Tensor], like: torch.Tensor):
 
 
 class _Graph:
-    def __init__(self, program: Program, source: torch.Tensor, table: Optional[torch.Tensor]):
-        self.program, self.table = program, table
+    def __init__(self, program: Program, source: torch.Tensor, table: Optional[torch.Tensor], frames=None):
+        self.program, self.table, self.frames = program, table, frames
         _, h, w = source.shape
         self.h, self.w = h, w
         full = (0, 0, h, w)
@@ -236,7 +236,8 @@ class _Graph:
             origin = self.program.box[:2]
             return turbulence_layer(self.h, self.w, origin, self.program.to_user, p, like), lin
         if kind == "feImage":
-            image = place_image(p["pixels"], p["target"], self.program.box, like)
+            image = self._frame(p) if "frame" in p else place_image(p["pixels"], p["target"], self.program.box, like,
+                                                                              p.get("smooth", True))
             return (convert(image, True) if lin else image), lin
         if kind in ("feDiffuseLighting", "feSpecularLighting"):
             rgb = p["color"][:3].clamp(0, 1)
@@ -245,6 +246,12 @@ class _Graph:
             which = "diffuse" if kind == "feDiffuseLighting" else "specular"
             return lighting.lighting(ins[0], which, light, rgb, p), lin
         raise ValueError(f"unknown filter primitive {kind}")
+
+    def _frame(self, p: dict) -> torch.Tensor:
+        """An feImage's element, drawn by the compositor in a raster covering ``p["box"]`` (the filter region)."""
+        raster = self.frames(p["frame"])
+        top, left = self.program.box[0] - p["box"][0], self.program.box[1] - p["box"][1]
+        return raster[top : top + self.h, left : left + self.w].permute(2, 0, 1)
 
 
 def _offset(p: dict):
@@ -278,8 +285,10 @@ def _light(light: dict, box: Box) -> dict:
     return out
 
 
-def apply_program(program: Program, source: torch.Tensor, table: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """The filtered (4, H, W) premultiplied sRGB layer for a region-sized ``source``."""
+def apply_program(program: Program, source: torch.Tensor, table: Optional[torch.Tensor] = None,
+                  frames=None) -> torch.Tensor:
+    """The filtered (4, H, W) premultiplied sRGB layer for a region-sized ``source``; ``frames(i)`` is
+    the compositor's raster of scene frame ``i`` (an feImage's element)."""
     if not program.steps:
         return source
-    return _Graph(program, source, table).run()
+    return _Graph(program, source, table, frames).run()

@@ -32,7 +32,7 @@ def layer_box(programs: list[Program], width: int, height: int, table, content: 
     return box
 
 
-def _apply_in(program: Program, planes: torch.Tensor, box: Box, table: torch.Tensor) -> torch.Tensor:
+def _apply_in(program: Program, planes: torch.Tensor, box: Box, table: torch.Tensor, frames) -> torch.Tensor:
     """Run one filter over the part of ``planes`` (4, h, w at ``box``) inside its region; clear the rest."""
     e = (max(program.box[0], box[0]), max(program.box[1], box[1]),
          min(program.box[2], box[2]), min(program.box[3], box[3]))
@@ -40,15 +40,17 @@ def _apply_in(program: Program, planes: torch.Tensor, box: Box, table: torch.Ten
         return torch.zeros_like(planes)
     top, left = e[0] - box[0], e[1] - box[1]
     source = planes[:, top : top + e[2] - e[0], left : left + e[3] - e[1]]
-    result = apply_program(program.cropped(e), source, table)
+    result = apply_program(program.cropped(e), source, table, frames)
     h, w = planes.shape[1:]
     return F.pad(result, (left, w - left - result.shape[2], top, h - top - result.shape[1]))
 
 
-def apply_filters(programs: list[Program], planes: torch.Tensor, box: Box, table: torch.Tensor) -> torch.Tensor:
+def apply_filters(programs: list[Program], planes: torch.Tensor, box: Box, table: torch.Tensor,
+                  frames=None) -> torch.Tensor:
     """The filter step of a group layer: ``planes`` (4, h, w, premultiplied) covering canvas ``box``
-    through each filter of the chain in turn. A compositor's layer mechanism calls this between
-    drawing the group and its clip, mask and opacity."""
+    through each filter of the chain in turn (``frames``: the compositor's frame rasters, for
+    feImage). A compositor's layer mechanism calls this between drawing the group and its clip,
+    mask and opacity."""
     for program in programs:
-        planes = _apply_in(program, planes, box, table)
+        planes = _apply_in(program, planes, box, table, frames)
     return planes

@@ -118,7 +118,8 @@ def resolve(f: Filter, bbox: Optional[BBox], ctm: np.ndarray, viewport: tuple[fl
         keeps = p.kind == "feOffset" and p.inputs[0] in boxes and all(v is None for v in p.subregion)
         boxes[p.result] = boxes[p.inputs[0]] if keeps else rel
         to_px = tuple(tuple(float(v) for v in row) for row in ctm[:2, :2] @ np.diag([ux, uy]))
-        context = dict(sx=sx * ux, sy=sy * uy, ctm=ctm, bbox=bbox, units=f.primitive_units, sub=sub, to_px=to_px)
+        context = dict(sx=sx * ux, sy=sy * uy, ctm=ctm, bbox=bbox, units=f.primitive_units, sub=sub, to_px=to_px,
+                       sub_box=pixel_box(sub, ctm) if sub is not None else None, scale=(sx, sy))
         kind, params = _params(p, context, table)
         steps.append(Step(kind, p.inputs, p.result, rel, p.linear, params, boxes[p.result]))
     return Program(box, steps, np.linalg.inv(ctm))
@@ -224,8 +225,14 @@ def _light(light: dict, c: dict, ref) -> dict:
 
 
 def _image(p: Primitive, c: dict) -> Optional[dict]:
-    """Decode a ``data:`` image and place it in the subregion by preserveAspectRatio (None: nothing to draw)."""
-    pixels = decode_data_uri(p.params.get("href", ""))
+    """An element to draw with its origin at the subregion's corner (at the element's scale, as
+    resvg), or a picture placed in the subregion by preserveAspectRatio; None: nothing to draw."""
+    content = p.params.get("content")
+    if content is not None and not isinstance(content, np.ndarray):  # an element's render tree
+        if c["sub_box"] is None:
+            return None
+        return {"content": content, "origin": (c["sub_box"][1], c["sub_box"][0]), "scale": c["scale"]}
+    pixels = content if content is not None else decode_data_uri(p.params.get("href", ""))
     if pixels is None or c["sub"] is None:
         return None
     x0, y0, x1, y1 = c["sub"]
@@ -235,7 +242,7 @@ def _image(p: Primitive, c: dict) -> Optional[dict]:
     m = c["ctm"] @ fit
     corners = np.array([[0, 0, 1], [iw, ih, 1]]) @ m[:2].T
     (tx0, ty0), (tx1, ty1) = corners.min(0), corners.max(0)
-    return {"pixels": pixels, "target": (tx0, ty0, tx1, ty1)}
+    return {"pixels": pixels, "target": (tx0, ty0, tx1, ty1), "smooth": p.params.get("smooth", True)}
 
 
 def decode_data_uri(href: str) -> Optional[np.ndarray]:
