@@ -192,13 +192,24 @@ class Layouter:
         for start, end, level, face, features in visual_order(runs):
             if face is None:
                 continue
-            shaped = face.shape(text[start:end], bool(level % 2), features)
+            # As resvg: the whole run of this bidi level is shaped with the run's font and
+            # features, and the glyphs of the run's own characters are kept, so kerning,
+            # joining and ligature decisions see the neighbours in other spans and fonts.
+            lo, hi = start, end
+            while lo > 0 and levels[lo - 1] == level:
+                lo -= 1
+            while hi < len(text) and levels[hi] == level:
+                hi += 1
+            shaped = face.shape(text[lo:hi], bool(level % 2), features)
             metrics = face.metrics
             k = 0
             n = len(shaped.glyphs)
             while k < n:
                 cluster = int(shaped.clusters[k])
-                span = owner[start + cluster]
+                if not start <= lo + cluster < end:
+                    k += 1
+                    continue
+                span = owner[lo + cluster]
                 scale = span.size / metrics.upem
                 glyphs, x, width = [], 0.0, 0.0
                 while k < n and int(shaped.clusters[k]) == cluster:
@@ -206,7 +217,7 @@ class Layouter:
                     x += shaped.x_advance[k]
                     width = max(width, shaped.x_advance[k] * scale)
                     k += 1
-                out.append(Cluster(start + cluster, text[start + cluster], span, width, width,
+                out.append(Cluster(lo + cluster, text[lo + cluster], span, width, width,
                                    metrics.ascent * scale, metrics.descent * scale, glyphs, scale))
         return out
 

@@ -262,9 +262,21 @@ def glyph_subpaths(glyphset, name: str) -> list[tuple[np.ndarray, bool]]:
     return pen.out
 
 
+# Wide characters whose UAX #50 Vertical_Orientation is Tu or Tr (transformed: small kana,
+# CJK punctuation, brackets, long vowel marks): resvg stands only U upright and turns these.
+_TURNED_WIDE = frozenset(
+    [0x2329, 0x232A, 0x3001, 0x3002, 0x3030, 0x30A0, 0x30FC, 0x309B, 0x309C, 0xFF01, 0xFF08, 0xFF09,
+     0xFF0C, 0xFF0D, 0xFF0E, 0xFF1A, 0xFF1B, 0xFF1C, 0xFF1D, 0xFF1E, 0xFF1F, 0xFF3B, 0xFF3D, 0xFF3F, 0xFFE3,
+     0x3041, 0x3043, 0x3045, 0x3047, 0x3049, 0x3063, 0x3083, 0x3085, 0x3087, 0x308E, 0x3095, 0x3096,
+     0x30A1, 0x30A3, 0x30A5, 0x30A7, 0x30A9, 0x30C3, 0x30E3, 0x30E5, 0x30E7, 0x30EE, 0x30F5, 0x30F6]
+    + list(range(0x3008, 0x3012)) + list(range(0x3014, 0x3020)) + list(range(0x31F0, 0x3200))
+    + list(range(0xFE50, 0xFE53)) + list(range(0xFE59, 0xFE5F)) + list(range(0xFF5B, 0xFF61)))
+
+
 def is_upright(char: str) -> bool:
-    """UAX #50 Vertical_Orientation, reduced: wide and full-width characters stand upright."""
-    return unicodedata.east_asian_width(char) in ("W", "F")
+    """UAX #50 Vertical_Orientation U, reduced: wide and full-width characters stand upright,
+    except the transformed ones (Tu/Tr), which resvg turns like Latin text."""
+    return unicodedata.east_asian_width(char) in ("W", "F") and ord(char) not in _TURNED_WIDE
 
 
 __all__ = ["LoadedFace", "Metrics", "Shaped", "load_face", "glyph_subpaths", "outline_set", "is_upright"]
