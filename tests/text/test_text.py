@@ -226,3 +226,38 @@ def test_textpath_stretch_bends_glyphs_and_equals_align_on_a_line(d, same):
         return np.concatenate([s.points for s in shape.subpaths])
 
     assert np.allclose(points("align"), points("stretch"), atol=1e-6) == same
+
+
+def test_unicode_bidi_levels_for_each_value():
+    # CSS Writing Modes 3 §2.2 through UAX #9: an isolate or embedding is its own sequence one
+    # level up, an override forces its direction, plaintext takes the first strong character's.
+    from vecedit.text.bidi import bidi_levels
+
+    text = "ab cd ef"
+    inner = [()] * 3 + [None] * 2 + [()] * 3
+
+    def levels(kind, rtl=True, base_rtl=False, paragraph="normal", source=text):
+        context = (object(), kind, rtl)
+        return bidi_levels(source, base_rtl, [c if c == () else (context,) for c in inner], paragraph)
+
+    assert levels("isolate") == [0, 0, 0, 2, 2, 0, 0, 0]  # Latin inside an RTL isolate: level 2
+    assert levels("embed", rtl=False) == [0, 0, 0, 2, 2, 0, 0, 0]  # next even level above 0
+    assert levels("bidi-override") == [0, 0, 0, 1, 1, 0, 0, 0]  # forced RTL: the letters reverse
+    # in an RTL paragraph Latin goes to level 2, and the neutral isolate between Latin words with it
+    assert levels("isolate-override", rtl=False, base_rtl=True) == [2] * 8
+    # plaintext ignores its direction (ltr here) for its first strong character's: RTL, level 1;
+    # an ltr isolate puts the same Hebrew at level 2 + 1
+    assert levels("plaintext", rtl=False, source="ab אב ef")[3:5] == [1, 1]
+    assert levels("isolate", rtl=False, source="ab אב ef")[3:5] == [3, 3]
+    assert bidi_levels("אב cd", False, paragraph="plaintext") == [1, 1, 1, 2, 2]
+    assert bidi_levels("ab cd", True, paragraph="bidi-override") == [1] * 5
+
+
+@needs_dejavu
+def test_rtl_isolate_on_a_tspan_reverses_its_words_but_not_the_text():
+    body = ('<text x="10" y="50" font-family="DejaVu Sans" font-size="20">A <tspan unicode-bidi="{}" '
+            'direction="rtl"><tspan fill="red">bc</tspan> <tspan fill="blue">de</tspan></tspan> F</text>')
+    a, b, d, f = load(body.format("isolate")).shapes()
+    assert xs(a).max() < xs(d).min() and xs(d).max() < xs(b).min() and xs(b).max() < xs(f).min()
+    a, b, d, f = load(body.format("normal")).shapes()  # without a context: the logical order
+    assert xs(a).max() < xs(b).min() and xs(b).max() < xs(d).min() and xs(d).max() < xs(f).min()

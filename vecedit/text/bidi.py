@@ -1,26 +1,93 @@
-"""Bidirectional text: UAX #9 levels through python-bidi and the visual order of runs (L2)."""
+"""Bidirectional text: UAX #9 levels through python-bidi and the visual order of runs (L2).
+
+The base level is the ``<text>``'s ``direction``; ``unicode-bidi`` on a ``tspan``/``textPath``
+(CSS Writing Modes 3 §2.2) opens a nested context for its characters:
+
+* ``embed`` / ``isolate``: their own level (the next one above of the element's direction),
+  resolved as a sequence of their own; outside it they count as one neutral character (an
+  isolate's behaviour; an embedding differs only in which neutrals its edge characters touch);
+* ``bidi-override`` / ``isolate-override``: every character at that level, in its direction;
+* ``plaintext``: an isolate whose direction is its first strong character's (P2–P3).
+
+On the ``<text>`` itself, ``bidi-override`` forces the paragraph's direction on every
+character and ``plaintext`` takes the paragraph direction from the text. The installed
+python-bidi (0.6) exposes UAX #9 with isolates only as a reordered string (its Rust
+``unicode-bidi`` core gives no levels), so the isolates are resolved here, one sequence at
+a time, with its legacy algorithm. resvg 0.48 draws a text the same whatever its
+``direction`` and ``unicode-bidi``; here SVG 2 is followed (as browsers).
+"""
 
 from __future__ import annotations
 
 import unicodedata
-from typing import Optional
+from typing import Optional, Sequence
 
 RTL_CLASSES = {"R", "AL", "AN", "RLE", "RLO", "RLI"}
+NEUTRAL = "\ufffc"  # OBJECT REPLACEMENT CHARACTER (class ON): a nested context seen from outside
 
 
-def bidi_levels(text: str, rtl: bool, overrides: list) -> list[int]:
-    """UAX #9 embedding levels per character (python-bidi); all ``0`` for text with no RTL."""
+def bidi_levels(text: str, rtl: bool, contexts: Sequence[tuple] = (), paragraph: str = "normal") -> list[int]:
+    """UAX #9 embedding levels per character. ``contexts[i]``: the ``(element, kind, rtl)`` of each
+    ``unicode-bidi`` context holding character ``i``, outermost first; ``paragraph``: the
+    ``<text>``'s own ``unicode-bidi``."""
+    if paragraph == "plaintext":
+        rtl = _first_strong_rtl(text, rtl)
     base = 1 if rtl else 0
-    levels = [base] * len(text)
-    if any(unicodedata.bidirectional(c) in RTL_CLASSES for c in text) or rtl:
-        try:
-            levels = _uax9(text, base) or levels
-        except Exception:  # python-bidi refuses some control sequences (isolates): strong types alone
-            levels = [base | 1 if unicodedata.bidirectional(c) in ("R", "AL") else base for c in text]
-    for i, force in enumerate(overrides):
-        if force is not None:
-            levels[i] = (base | 1) if force else (base + (base & 1))  # RTL: odd; LTR: even
+    if paragraph in ("bidi-override", "isolate-override"):
+        return [base] * len(text)
+    contexts = list(contexts) or [()] * len(text)
+    return _resolve(text, list(range(len(text))), base, contexts, 0, [base] * len(text))
+
+
+def _resolve(text: str, members: list[int], base: int, contexts: list, depth: int, levels: list[int]) -> list[int]:
+    """Levels of the characters ``members`` (one isolated sequence at ``base``) into ``levels``."""
+    outer: list[tuple[int, str]] = []  # (index or -1, character seen at this depth)
+    i = 0
+    while i < len(members):
+        here = contexts[members[i]]
+        if len(here) <= depth:
+            outer.append((members[i], text[members[i]]))
+            i += 1
+            continue
+        j = i
+        while j < len(members) and len(contexts[members[j]]) > depth and contexts[members[j]][depth] is here[depth]:
+            j += 1
+        group = members[i:j]
+        _, kind, group_rtl = here[depth]
+        if kind == "plaintext":
+            group_rtl = _first_strong_rtl("".join(text[k] for k in group), group_rtl)
+        inner = base + 1 if (base % 2 == 0) == group_rtl else base + 2  # next level of that parity
+        if kind in ("bidi-override", "isolate-override"):
+            for k in group:
+                levels[k] = inner
+        else:
+            _resolve(text, group, inner, contexts, depth + 1, levels)
+        outer.append((-1, NEUTRAL))
+        i = j
+    string = "".join(c for _, c in outer)
+    resolved = _sequence_levels(string, base)
+    for (index, _), level in zip(outer, resolved):
+        if index >= 0:
+            levels[index] = level
     return levels
+
+
+def _sequence_levels(text: str, base: int) -> list[int]:
+    """Levels of one sequence with no nested contexts; ``base`` everywhere for text with no RTL."""
+    if not any(unicodedata.bidirectional(c) in RTL_CLASSES for c in text) and base % 2 == 0:
+        return [base] * len(text)
+    try:
+        return _uax9(text, base) or [base] * len(text)
+    except Exception:  # python-bidi refuses some control sequences (isolates): strong types alone
+        return [base | 1 if unicodedata.bidirectional(c) in ("R", "AL") else base for c in text]
+
+
+def _first_strong_rtl(text: str, default: bool) -> bool:
+    for c in text:
+        kind = unicodedata.bidirectional(c)
+        if kind in ("L", "R", "AL"):
+            return kind != "L"
+    return default
 
 
 def _uax9(text: str, base: int) -> Optional[list[int]]:
@@ -29,7 +96,7 @@ def _uax9(text: str, base: int) -> Optional[list[int]]:
 
     storage = algorithm.get_empty_storage()
     storage["base_level"] = base
-    storage["base_dir"] = "R" if base else "L"
+    storage["base_dir"] = "R" if base % 2 else "L"
     algorithm.get_embedding_levels(text, storage, False, False)
     for step in (algorithm.explicit_embed_and_overrides, algorithm.resolve_weak_types,
                  algorithm.resolve_neutral_types, algorithm.resolve_implicit_levels):

@@ -56,7 +56,7 @@ class Span:
     length_adjust: str
     decorations: dict  # "underline" → (element whose paint draws it, its style)
     visible: bool
-    bidi_override: Optional[bool] = None  # True: force RTL, False: force LTR
+    bidi: tuple = ()  # (element, unicode-bidi, rtl) of each context holding the span, outermost first
 
 
 @dataclass
@@ -89,10 +89,14 @@ class TextContent:
     chunks: list[Chunk]
     vertical: bool
     rtl: bool
+    bidi_paragraph: str = "normal"  # the <text>'s own unicode-bidi
 
     @property
     def accessible_text(self) -> str:
         return " ".join(self.string.split())
+
+
+BIDI_CONTEXTS = ("embed", "isolate", "bidi-override", "isolate-override", "plaintext")
 
 
 class Collector:
@@ -200,7 +204,7 @@ class Collector:
         mode = style["writing-mode"].strip().lower()
         return TextContent(self.text, string, [v or 0.0 for v in dxs], [v or 0.0 for v in dys], rotate, chunks,
                            mode in ("tb", "tb-rl", "vertical-rl", "vertical-lr"),
-                           style["direction"].strip().lower() == "rtl")
+                           style["direction"].strip().lower() == "rtl", style["unicode-bidi"].strip().lower())
 
     def _inside(self, el: Element, ancestor: Element) -> bool:
         while el is not None:
@@ -343,16 +347,20 @@ class Collector:
             else "spacing",
             decorations=self._decorations(owner),
             visible=style["visibility"].strip().lower() == "visible",
-            bidi_override=self._override(owner),
+            bidi=self._bidi_contexts(owner),
         )
 
-    def _override(self, owner: Element) -> Optional[bool]:
+    def _bidi_contexts(self, owner: Element) -> tuple:
+        """The ``unicode-bidi`` contexts (CSS Writing Modes 3 §2.2) of the span's ancestors inside
+        the text, outermost first (the ``<text>``'s own value sets the paragraph instead)."""
+        out = []
         el = owner
-        while el is not None:
-            if self.styles[el]["unicode-bidi"].strip().lower() == "bidi-override":
-                return self.styles[el]["direction"].strip().lower() == "rtl"
+        while el is not None and el is not self.text:
+            kind = self.styles[el]["unicode-bidi"].strip().lower()
+            if kind in BIDI_CONTEXTS:
+                out.append((el, kind, self.styles[el]["direction"].strip().lower() == "rtl"))
             el = self.parents.get(el)
-        return None
+        return tuple(reversed(out))
 
     def _decorations(self, owner: Element) -> dict:
         """resvg's rule: declared on any ancestor; painted as the nearest declaring element (or the text)."""

@@ -176,7 +176,8 @@ class Layouter:
                     per_face[face] = self.fallback_faces(text, face)
                 face = per_face[face][i]
             faces.append(face)
-        levels = bidi_levels(text, self.content.rtl, [owner[i].bidi_override for i in range(len(text))])
+        levels = bidi_levels(text, self.content.rtl, [owner[i].bidi for i in range(len(text))],
+                             self.content.bidi_paragraph)
         runs = []  # (start, end, level, face, features)
         for i in range(len(text)):
             span = owner[i]
