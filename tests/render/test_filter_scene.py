@@ -174,3 +174,19 @@ def test_fe_image_files_follow_the_image_rules(tmp_path):
 def _render_file(path):
     with torch.no_grad():
         return render_scene(from_document(load_svg(path)))
+
+
+BEYOND = """<svg xmlns="http://www.w3.org/2000/svg" width="14" height="12">
+  <filter id="f" x="-1" y="-1" width="3" height="3"><feOffset dx="6" dy="1.5"/><feGaussianBlur stdDeviation="0.7"/></filter>
+  <path d="M -7.3 2.2 L 4.6 1.7 L 3.8 9.4 L -8.9 14.6 Z" fill="#2060c0" filter="url(#f)"/>
+</svg>"""
+
+
+def test_content_beyond_the_canvas_edge_feeds_a_filter_and_keeps_exact_gradients():
+    scene = from_document(load_svg(BEYOND), dtype=torch.float64)
+    with torch.no_grad():
+        image = render_scene(scene)
+    assert image[6, 2, 3] > 0.9  # drawn from the part left of the canvas, moved 6 px right
+    loss, start = weighted_render_loss(scene, "points", seed=5)
+    with single_thread():
+        assert torch.autograd.gradcheck(loss, (start.clone().requires_grad_(True),), fast_mode=True)

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from vecedit.render.dash import dash
+from vecedit.render.filters.layer import margin
 from vecedit.render.flatten import flatten
 from vecedit.render.paint import gradient_colors
 from vecedit.render.layers import Blend, blend_onto, layer_ops, node_ops, source_size
@@ -310,8 +311,31 @@ def _draw(scene: Scene, frame: int, root: SceneGroup, size: tuple[int, int], tol
 
     items, n_items = _assign_items(scene, frame)
     segments, item = _build_edges(scene, items, tolerance)
-    acc = accumulate(segments, item, n_items, size[1], size[0])
+    acc = accumulate(segments, item, n_items, size[1], size[0], _filter_pads(scene, root, items, n_items, size))
     return _Compositor(scene, acc, items, size, tile).layer(root)
+
+
+def _filter_pads(scene: Scene, root: SceneGroup, items: _Items, n_items: int, size: tuple[int, int]):
+    """Per item: how far past the raster its crop reaches, the margin of the filters it is under
+    (content beyond the edge that a blur or an offset brings into view); None without filters."""
+    pads, table = np.zeros(n_items, dtype=np.int64), None
+
+    def walk(group: SceneGroup, pad: int) -> None:
+        nonlocal table
+        if group.filters:
+            if table is None:
+                table = scene.filter_params.detach().cpu().double().numpy()
+            pad = max(pad, margin(group.filters, size[1], size[0], table))
+        for child in group.children:
+            if isinstance(child, SceneGroup):
+                walk(child, pad)
+            elif pad:
+                for it in (items.fill[child], items.stroke[child]):
+                    if it >= 0:
+                        pads[it] = max(pads[it], pad)
+
+    walk(root, 0)
+    return pads if table is not None else None
 
 
 def render_scene(

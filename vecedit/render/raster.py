@@ -118,35 +118,44 @@ def _split(p0: torch.Tensor, p1: torch.Tensor, ts: list[torch.Tensor]):
     return parts, owner
 
 
-def _clip_to_canvas(seg: torch.Tensor, item: torch.Tensor, width: int, height: int):
-    """Cut edges at the canvas border; clamp what lies outside.
+def _clip_to_canvas(seg: torch.Tensor, item: torch.Tensor, width: int, height: int,
+                    pad: torch.Tensor | None = None):
+    """Cut edges at the canvas border (grown by ``pad[item]`` pixels each way); clamp what lies outside.
 
     Outside parts keep their exact effect: a part left of x = 0 only adds its dy to
     column 0 onwards, which is what its projection onto x = 0 does; parts right of the
     canvas or above/below it contribute nothing visible and collapse to zero.
     """
     x, y = seg[..., 0].detach(), seg[..., 1].detach()
-    inside = (x.min(1).values >= 0) & (x.max(1).values <= width) & (y.min(1).values >= 0) & (
-        y.max(1).values <= height
+    m = 0.0 if pad is None else pad[item].to(seg.dtype)  # per edge: its item's margin (a filter's reach)
+    inside = (x.min(1).values >= -m) & (x.max(1).values <= width + m) & (y.min(1).values >= -m) & (
+        y.max(1).values <= height + m
     )
     out_seg, out_item = seg[~inside], item[~inside]
     if len(out_seg):
         p0, p1 = out_seg[:, 0], out_seg[:, 1]
+        m = 0.0 if pad is None else m[~inside]
         ts = [
-            _crossing(p0[:, 0], p1[:, 0], 0.0),
-            _crossing(p0[:, 0], p1[:, 0], float(width)),
-            _crossing(p0[:, 1], p1[:, 1], 0.0),
-            _crossing(p0[:, 1], p1[:, 1], float(height)),
+            _crossing(p0[:, 0], p1[:, 0], -m),
+            _crossing(p0[:, 0], p1[:, 0], width + m),
+            _crossing(p0[:, 1], p1[:, 1], -m),
+            _crossing(p0[:, 1], p1[:, 1], height + m),
         ]
         parts, owner = _split(p0, p1, ts)
         # parts above or below the canvas collapse onto its border: no area, no derivative;
         # the cuts also leave zero-length parts where a segment crosses fewer borders
         fixed = parts.detach()
         mid_y = (fixed[:, 0, 1] + fixed[:, 1, 1]) * 0.5
-        live = (fixed[:, 0] != fixed[:, 1]).any(1) & (mid_y >= 0) & (mid_y <= height)
+        m = 0.0 if pad is None else m[owner]
+        live = (fixed[:, 0] != fixed[:, 1]).any(1) & (mid_y >= -m) & (mid_y <= height + m)
         parts, owner = parts[live], owner[live]
-        lo = parts.new_tensor([0.0, 0.0])
-        hi = parts.new_tensor([float(width), float(height)])
+        if pad is None:
+            lo = parts.new_tensor([0.0, 0.0])
+            hi = parts.new_tensor([float(width), float(height)])
+        else:
+            m = m[live][:, None, None]
+            lo = torch.cat([-m, -m], dim=2)
+            hi = torch.cat([width + m, height + m], dim=2)
         # clamp by where, not maximum/minimum: those split the gradient in half at a tie
         # (a part exactly on the border keeps all of it, as the parts inside do)
         parts = torch.where(parts > hi, hi, torch.where(parts < lo, lo, parts))
@@ -261,10 +270,15 @@ def _entries(seg, it, x0, y0, w, h, offset) -> tuple[torch.Tensor, torch.Tensor]
 
 
 def accumulate(
-    segments: torch.Tensor, item: torch.Tensor, n_items: int, width: int, height: int
+    segments: torch.Tensor, item: torch.Tensor, n_items: int, width: int, height: int,
+    pad: np.ndarray | None = None,
 ) -> Accumulation:
-    """Signed-area accumulation of ``segments`` (E, 2, 2) belonging to ``item`` (E,)."""
-    seg, it = _clip_to_canvas(segments, item, width, height)
+    """Signed-area accumulation of ``segments`` (E, 2, 2) belonging to ``item`` (E,).
+
+    ``pad`` (per item, whole pixels): how far past the canvas an item's crop may reach
+    (content a filter can move into view); None: none."""
+    pad_t = None if pad is None or not pad.any() else torch.as_tensor(pad, device=segments.device)
+    seg, it = _clip_to_canvas(segments, item, width, height, pad_t)
     x0 = np.zeros(n_items, dtype=np.int64)
     y0 = np.zeros(n_items, dtype=np.int64)
     w = np.zeros(n_items, dtype=np.int64)
@@ -277,10 +291,11 @@ def accumulate(
         xmax = (-big).scatter_reduce(0, it, xs.amax(1), "amax")
         ymax = (-big).scatter_reduce(0, it, ys.amax(1), "amax")
         present = torch.isfinite(xmin).cpu().numpy()
-        fx0 = torch.floor(xmin).clamp(0, width).cpu().numpy()
-        fy0 = torch.floor(ymin).clamp(0, height).cpu().numpy()
-        fx1 = torch.clamp(torch.floor(xmax) + 1, 0, width).cpu().numpy()
-        fy1 = torch.clamp(torch.ceil(ymax), 0, height).cpu().numpy()
+        m = 0 if pad_t is None else pad_t.to(seg.dtype)
+        fx0 = torch.clamp(torch.floor(xmin), -m, width + m).cpu().numpy()
+        fy0 = torch.clamp(torch.floor(ymin), -m, height + m).cpu().numpy()
+        fx1 = torch.clamp(torch.floor(xmax) + 1, -m, width + m).cpu().numpy()
+        fy1 = torch.clamp(torch.ceil(ymax), -m, height + m).cpu().numpy()
         x0 = np.where(present, fx0, 0).astype(np.int64)
         y0 = np.where(present, fy0, 0).astype(np.int64)
         w = np.where(present, fx1 - fx0, 0).astype(np.int64)

@@ -2,7 +2,7 @@
 
 A filtered group's layer covers only the union of its filter regions (grown past the
 canvas edge by as far as the filters can move content, so a blur near the edge sees
-what lies beyond it). A blurred 64 px icon on a 4000 px canvas costs its own region.
+what lies beyond it: the rasterizer draws that content's crops past the edge too). A blurred 64 px icon on a 4000 px canvas costs its own region.
 """
 
 from __future__ import annotations
@@ -15,6 +15,11 @@ import torch.nn.functional as F
 from vecedit.render.filters.graph import Box, Program, apply_program
 
 
+def margin(programs: list[Program], width: int, height: int, table) -> int:
+    """How far (whole pixels) past the canvas content can matter to these filters' output on it."""
+    return math.ceil(min(sum(p.reach(table) for p in programs), float(max(width, height))))
+
+
 def layer_box(programs: list[Program], width: int, height: int, table, content: Box) -> Box:
     """The pixels worth computing: the filter regions, within the canvas grown by how far the
     filters move content, and — when transparent stays transparent through every filter —
@@ -23,11 +28,10 @@ def layer_box(programs: list[Program], width: int, height: int, table, content: 
     x0 = min(p.box[1] for p in programs)
     y1 = max(p.box[2] for p in programs)
     x1 = max(p.box[3] for p in programs)
-    reach = sum(p.reach(table) for p in programs)
-    margin = math.ceil(min(reach, float(max(width, height))))
-    box = (max(y0, -margin), max(x0, -margin), min(y1, height + margin), min(x1, width + margin))
+    m = margin(programs, width, height, table)
+    box = (max(y0, -m), max(x0, -m), min(y1, height + m), min(x1, width + m))
     if all(p.keeps_clear(table) for p in programs):
-        grown = (content[0] - margin, content[1] - margin, content[2] + margin, content[3] + margin)
+        grown = (content[0] - m, content[1] - m, content[2] + m, content[3] + m)
         box = (max(box[0], grown[0]), max(box[1], grown[1]), min(box[2], grown[2]), min(box[3], grown[3]))
     return box
 
