@@ -5,7 +5,7 @@ import torch
 
 from vecedit.render.api import render_document
 from vecedit.svg import load_svg
-from vecedit.svg.geometry import path_to_subpaths
+from vecedit.svg.pathdata import path_to_subpaths
 from vecedit.svg.markers import vertices
 
 HEAD = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">'

@@ -5,13 +5,8 @@ import pytest
 
 from vecedit.errors import SVGError
 from vecedit.svg import load_svg
-from vecedit.svg.geometry import (
-    endpoint_arc,
-    format_number,
-    path_to_subpaths,
-    subpaths_to_d,
-    tokenize,
-)
+from vecedit.svg.geometry import endpoint_arc, format_number, subpaths_to_d
+from vecedit.svg.pathdata import path_to_subpaths, tokenize
 from svgkit import svg
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from vecedit.errors import SVGError
 from vecedit.svg import load_svg
-from vecedit.svg.geometry import path_to_subpaths
+from vecedit.svg.pathdata import path_to_subpaths
 from svgkit import svg
 
 

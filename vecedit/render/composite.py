@@ -22,7 +22,7 @@ from vecedit.render.flatten import flatten
 from vecedit.render.paint import gradient_colors
 from vecedit.render.layers import Blend, blend_onto, layer_ops, node_ops, source_size
 from vecedit.render.raster import Accumulation, accumulate
-from vecedit.render.over import FUSED_FROM, Solid, over_crops, over_solid_coverage
+from vecedit.render.over import FUSED_FROM, Solid, over_crops, over_solid_coverage, table_rows
 from vecedit.render.stroke import StrokeStyle, outline
 import vecedit.render.image as image
 import vecedit.render.pattern as pattern
@@ -181,7 +181,7 @@ class _Compositor:
             opacity = scene.opacities[torch.as_tensor(opacity_row, device=dev)]
             alpha = torch.where(torch.as_tensor(unlayered, device=dev), table[:, 3] * opacity, table[:, 3])
             table = torch.cat([table[:, :3], alpha[:, None]], dim=1)
-        self.table = table
+        self.table, self.rows = table, table_rows(table)
         out = []
         for it, paint in enumerate(paints):
             h, w = int(acc.h[it]), int(acc.w[it])
@@ -249,7 +249,7 @@ class _Compositor:
         if (top and self._cover is None and len(self.acc.buffer) >= FUSED_FROM and not self.evenodd.any()
                 and sources and all(isinstance(src, Solid) for src in sources)):
             return over_solid_coverage(base, boxes, sources, self.acc.buffer, self.table)
-        return over_crops(base, boxes, sources, self.cover, self.table)
+        return over_crops(base, boxes, sources, self.cover, self.table, self.rows)
 
     def _gradient_source(self, it, paint, cover, unlayered, shape) -> torch.Tensor:
         acc = self.acc
@@ -294,7 +294,7 @@ class _Compositor:
         opacity = self.scene.opacities[shape.opacity]
         base = opacity.new_zeros((y1 - y0, x1 - x0, 4))
         layer = over_crops(
-            base, [(b[0] - y0, b[1] - x0) for b, _ in ops], [s for _, s in ops], self.cover, self.table
+            base, [(b[0] - y0, b[1] - x0) for b, _ in ops], [s for _, s in ops], self.cover, self.table, self.rows
         )
         return [((y0, x0), layer * opacity)]
 

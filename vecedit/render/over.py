@@ -84,9 +84,9 @@ def render_threads():
 
 class _OverCrops(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, base, cover, table, boxes, kinds, *tensors):
+    def forward(ctx, base, cover, table, rows, boxes, kinds, *tensors):
         with single_thread():
-            return _OverCrops._forward(ctx, base, cover, table, boxes, kinds, *tensors)
+            return _OverCrops._forward(ctx, base, cover, table, rows, boxes, kinds, *tensors)
 
     @staticmethod
     def backward(ctx, grad):
@@ -94,7 +94,7 @@ class _OverCrops(torch.autograd.Function):
             return _OverCrops._backward(ctx, grad)
 
     @staticmethod
-    def _forward(ctx, base, cover, table, boxes, kinds, *tensors):
+    def _forward(ctx, base, cover, table, rows, boxes, kinds, *tensors):
         # The canvas is planar (4, H, W) while compositing: per-crop ops then broadcast
         # coverage over the outer channel axis and reduce over it, which vectorises;
         # an interleaved last axis of 4 does not (measured 2–3× slower per crop).
@@ -102,8 +102,7 @@ class _OverCrops(torch.autograd.Function):
         # a = cover·alpha: one fused op per crop, and the saved (paint − C) is exactly
         # what the backward pass needs.
         canvas = _planar(base.detach())
-        paints = torch.cat([table[:, :3], torch.ones_like(table[:, 3:])], 1)[:, :, None, None]
-        alphas = table[:, 3].tolist()
+        paints, alphas = rows
         saved = []
         for (y0, x0), kind in zip(boxes, kinds):
             if isinstance(kind, Solid):
@@ -117,7 +116,7 @@ class _OverCrops(torch.autograd.Function):
                 view = canvas[:, y0 : y0 + h, x0 : x0 + w]
                 saved.append(view.clone())
                 view.mul_(1 - src[3]).add_(src)
-        ctx.boxes, ctx.kinds, ctx.n_tensors = boxes, kinds, len(tensors)
+        ctx.boxes, ctx.kinds, ctx.n_tensors, ctx.rows = boxes, kinds, len(tensors), rows
         ctx.save_for_backward(cover, table, *tensors, *saved)
         return canvas.permute(1, 2, 0)
 
@@ -131,7 +130,7 @@ class _OverCrops(torch.autograd.Function):
         grad = _planar(grad)
         g_cover = torch.zeros_like(cover) if ctx.needs_input_grad[1] else None
         want_table = ctx.needs_input_grad[2]
-        alphas = table[:, 3].tolist()
+        alphas = ctx.rows.alphas
         rows, g_rgb, g_alpha = [], [], []
         g_tensors: list[Optional[torch.Tensor]] = [None] * ctx.n_tensors
         for i in range(len(ctx.boxes) - 1, -1, -1):
@@ -163,7 +162,22 @@ class _OverCrops(torch.autograd.Function):
                 index = torch.tensor(rows, device=table.device)
                 g_row = torch.cat([torch.stack(g_rgb) * table[index, 3:].detach(), torch.stack(g_alpha)[:, None]], 1)
                 g_table.index_add_(0, index, g_row)
-        return (grad.permute(1, 2, 0), g_cover, g_table, None, None, *g_tensors)
+        return (grad.permute(1, 2, 0), g_cover, g_table, None, None, None, *g_tensors)
+
+
+class TableRows(NamedTuple):
+    """A colour table's rows as the solid crops read them: paints ``(n, 4, 1, 1)`` = (r, g, b, 1), alphas."""
+
+    paints: torch.Tensor
+    alphas: list[float]
+
+
+def table_rows(table: torch.Tensor) -> TableRows:
+    """Once per table: a compositor drawing shapes as layers of their own calls :func:`over_crops`
+    per shape, and reading the whole table per call made ten thousand such shapes quadratic."""
+    table = table.detach()
+    return TableRows(torch.cat([table[:, :3], torch.ones_like(table[:, 3:])], 1)[:, :, None, None],
+                     table[:, 3].tolist())
 
 
 def over_crops(
@@ -172,10 +186,12 @@ def over_crops(
     sources: list[Source],
     cover: Optional[torch.Tensor] = None,
     table: Optional[torch.Tensor] = None,
+    rows: Optional[TableRows] = None,
 ) -> torch.Tensor:
     """Composite ``sources`` over ``base`` (H, W, 4, premultiplied) at ``boxes`` (y0, x0), in order.
 
-    ``cover`` (flat) and ``table`` (n, 4) back the :class:`Solid` sources.
+    ``cover`` (flat) and ``table`` (n, 4) back the :class:`Solid` sources; ``rows`` is
+    ``table_rows(table)`` where the caller has it already.
     """
     if not sources:
         return base
@@ -192,7 +208,7 @@ def over_crops(
     cover = cover.contiguous()  # crops are read as strided views of the flat buffer
     if table is None:
         table = base.new_zeros((0, 4))
-    return _OverCrops.apply(base, cover, table, list(boxes), kinds, *tensors)
+    return _OverCrops.apply(base, cover, table, rows or table_rows(table), list(boxes), kinds, *tensors)
 
 
 # ----------------------------------------------------------------- bounded memory for large scenes

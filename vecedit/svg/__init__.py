@@ -10,7 +10,8 @@ True
 """
 
 from vecedit.svg.color import format_color, parse_color
-from vecedit.svg.geometry import path_to_subpaths, subpaths_to_d
+from vecedit.svg.geometry import subpaths_to_d
+from vecedit.svg.pathdata import path_to_subpaths
 from vecedit.svg.model import (
     RGBA,
     Document,

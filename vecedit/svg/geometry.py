@@ -1,115 +1,22 @@
-"""Path data → cubic subpaths, elliptical arcs → cubics, subpaths → path data.
+"""Cubic geometry: lines and quadratics as cubics, elliptical arcs → cubics, subpaths → path
+data, exact bounds.
 
-The ``d`` grammar (SVG 1.1 §8.3 and its BNF in §8.3.9) is read by the small
-tokenizer below rather than by ``svgpathtools.parse_path``: svgpathtools merges a
-subpath that continues after ``Z`` without a ``moveto`` into the previous one and does
-not say which subpaths were closed by ``Z``, and both matter here (a closed subpath
-is filled and stroked differently, and the model stores it differently).
-
-Error handling follows SVG 1.1 §F.2 / SVG 2 §9.5.4: on a syntax error the path is
-drawn up to the last complete command and the error is reported; a number that is
-not finite (``nan``, ``inf``, ``1e999``) raises :class:`SVGError`.
-
-Layout of the returned :class:`Subpath` points: see :mod:`vecedit.svg.model`.
+Reading path data and point lists is :mod:`vecedit.svg.pathdata`. Layout of
+:class:`Subpath` points: see :mod:`vecedit.svg.model`.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from typing import Callable, Optional
+from typing import Optional
 
 import numpy as np
 
 from vecedit.errors import SVGError
 from vecedit.svg.model import Subpath
-from vecedit.svg.units import NUMBER
-
-_NUMBER = re.compile(NUMBER)
-_NONFINITE = re.compile(r"[+-]?(?:nan|inf)", re.IGNORECASE)
-_SEP = re.compile(r"[\s,]*")
-_ARITY = {"m": 2, "l": 2, "h": 1, "v": 1, "c": 6, "s": 4, "q": 4, "t": 2, "a": 7, "z": 0}
 
 DEFAULT_TOLERANCE = 0.1
 """Default arc tolerance, in the user units the geometry is given in."""
-
-
-class _Stop(Exception):
-    """A syntax error: the path is rendered up to here (SVG 1.1 §F.2)."""
-
-
-class _Scanner:
-    def __init__(self, text: str):
-        self.text = text
-        self.pos = 0
-
-    def skip(self) -> None:
-        self.pos = _SEP.match(self.text, self.pos).end()
-
-    def at_end(self) -> bool:
-        self.skip()
-        return self.pos >= len(self.text)
-
-    def number(self) -> float:
-        self.skip()
-        m = _NUMBER.match(self.text, self.pos)
-        if not m:
-            if _NONFINITE.match(self.text, self.pos):
-                raise _Stop(f"a number that is not finite near {self._near()}")
-            raise _Stop(f"expected a number at {self._near()}")
-        value = float(m.group(0))
-        if not math.isfinite(value):
-            raise _Stop(f"a number beyond floating-point range ({m.group(0)[:20]})")
-        self.pos = m.end()
-        return value
-
-    def flag(self) -> float:
-        """Arc flags are a single ``0`` or ``1`` and may touch the next number (``a1 1 0 11 5 5``)."""
-        self.skip()
-        if self.pos < len(self.text) and self.text[self.pos] in "01":
-            self.pos += 1
-            return float(self.text[self.pos - 1])
-        raise _Stop(f"expected an arc flag (0 or 1) at {self._near()}")
-
-    def _near(self) -> str:
-        return repr(self.text[self.pos : self.pos + 12]) if self.pos < len(self.text) else "the end"
-
-
-def tokenize(d: str) -> tuple[list[tuple[str, list[float]]], Optional[str]]:
-    """Split path data into ``(command letter, arguments)`` with implicit repeats expanded.
-
-    Returns the commands read and the syntax error met (``None`` when the data is clean).
-    A ``moveto`` followed by extra pairs repeats as ``lineto`` (SVG 1.1 §8.3.2).
-
-    >>> tokenize("M0 0 10 10z")
-    ([('M', [0.0, 0.0]), ('L', [10.0, 10.0]), ('z', [])], None)
-    """
-    sc = _Scanner(d)
-    out: list[tuple[str, list[float]]] = []
-    cmd: Optional[str] = None
-    try:
-        while not sc.at_end():
-            ch = d[sc.pos]
-            if ch.lower() in _ARITY:
-                cmd = ch
-                sc.pos += 1
-                if not out and cmd not in "Mm":
-                    raise _Stop(f"path data must start with M, not {cmd!r}")
-                if cmd in "Zz":
-                    out.append((cmd, []))
-                    continue
-            elif cmd is None or cmd in "Zz":
-                raise _Stop(f"expected a command letter at {sc._near()}")
-            elif cmd in "Mm":  # implicit lineto after the first moveto pair
-                cmd = "L" if cmd == "M" else "l"
-            if cmd in "Aa":
-                args = [sc.number(), sc.number(), sc.number(), sc.flag(), sc.flag(), sc.number(), sc.number()]
-            else:
-                args = [sc.number() for _ in range(_ARITY[cmd.lower()])]
-            out.append((cmd, args))
-    except _Stop as stop:
-        return out, str(stop)
-    return out, None
 
 
 # --- cubic helpers -----------------------------------------------------------------
@@ -302,80 +209,6 @@ def _same_point(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.abs(a - b).max() <= 1e-9 * scale)
 
 
-def path_to_subpaths(d: str, tolerance: float = DEFAULT_TOLERANCE,
-                     on_count: Optional[Callable[[int], None]] = None) -> tuple[list[Subpath], Optional[str]]:
-    """Parse ``d`` into cubic subpaths (user units) → ``(subpaths, syntax error or None)``.
-
-    *tolerance* bounds the error of arc approximations, in user units (pass
-    ``0.1 / max_scale(ctm)`` for 0.1 canvas pixel). *on_count* is told the number of
-    commands before any is turned into geometry (a budget check may refuse there).
-    """
-    commands, error = tokenize(d)
-    if on_count is not None:
-        on_count(len(commands))
-    pen = SubpathBuilder()
-    cur = np.zeros(2)
-    start = np.zeros(2)
-    last_cubic_c2: Optional[np.ndarray] = None
-    last_quad_q: Optional[np.ndarray] = None
-    for cmd, args in commands:
-        rel = cmd.islower()
-        op = cmd.lower()
-        base = cur if rel else np.zeros(2)
-        cubic_c2, quad_q = None, None
-        if op == "m":
-            cur = base + args[0:2]
-            start = cur
-            pen.move_to(cur)
-        elif op == "z":
-            pen.close()
-            cur = start
-        else:
-            if pen.start is None:  # drawing after Z without a moveto (§8.3.3)
-                pen.move_to(cur)
-            if op == "l":
-                end = base + args[0:2]
-                pen.add(line_controls(cur, end))
-            elif op == "h":
-                end = np.array([args[0] + (cur[0] if rel else 0.0), cur[1]])
-                pen.add(line_controls(cur, end))
-            elif op == "v":
-                end = np.array([cur[0], args[0] + (cur[1] if rel else 0.0)])
-                pen.add(line_controls(cur, end))
-            elif op == "c":
-                c1, cubic_c2, end = base + args[0:2], base + args[2:4], base + args[4:6]
-                pen.add([c1, cubic_c2, end])
-            elif op == "s":  # §8.3.6: reflect the previous C/S second control point
-                c1 = 2 * cur - last_cubic_c2 if last_cubic_c2 is not None else cur
-                cubic_c2, end = base + args[0:2], base + args[2:4]
-                pen.add([c1, cubic_c2, end])
-            elif op == "q":
-                quad_q, end = base + args[0:2], base + args[2:4]
-                pen.add(quad_controls(cur, quad_q, end))
-            elif op == "t":  # §8.3.7: reflect the previous Q/T control point
-                quad_q = 2 * cur - last_quad_q if last_quad_q is not None else cur
-                end = base + args[0:2]
-                pen.add(quad_controls(cur, quad_q, end))
-            elif op == "a":
-                end = base + args[5:7]
-                pen.add(endpoint_arc(cur, args[0], args[1], args[2], bool(args[3]), bool(args[4]), end, tolerance))
-            cur = end
-        last_cubic_c2, last_quad_q = cubic_c2, quad_q
-    return pen.finish(), error
-
-
-def scan_numbers(text: str) -> tuple[list[float], Optional[str]]:
-    """Numbers of a ``points`` list (SVG 1.1 §9.7.1); stops at the first error."""
-    sc = _Scanner(text)
-    out: list[float] = []
-    try:
-        while not sc.at_end():
-            out.append(sc.number())
-    except _Stop as stop:
-        return out, str(stop)
-    return out, None
-
-
 # --- writing -----------------------------------------------------------------------
 
 
@@ -402,6 +235,7 @@ def subpaths_to_d(subpaths: list[Subpath], decimals: int = 3) -> str:
     Straight cubics (controls at 1/3 and 2/3) are written as ``L``; the closing line
     ``Z`` added is left to ``Z``. Raises :class:`SVGError` on non-finite points.
 
+    >>> from vecedit.svg.pathdata import path_to_subpaths
     >>> subpaths_to_d(path_to_subpaths("M0 0 L10 0 L10 10 Z")[0])
     'M0 0 L10 0 L10 10 Z'
     """

@@ -29,7 +29,8 @@ from vecedit.svg.css import Cascade, local_name
 from vecedit.svg.filter_primitives import BLEND_MODES
 from vecedit.svg.filter_images import filter_image
 from vecedit.svg.filters import FilterParser
-from vecedit.svg.geometry import path_to_subpaths, subpaths_bbox
+from vecedit.svg.geometry import subpaths_bbox
+from vecedit.svg.pathdata import path_to_subpaths
 from vecedit.svg.model import Gradient, GradientRef, Group, Note, Paint, PatternRef, Shape
 import vecedit.limits as limits
 from vecedit.svg.refs import BrokenReference, References, href_of

@@ -13,7 +13,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from vecedit.svg.geometry import DEFAULT_TOLERANCE, SubpathBuilder, ellipse_arc, line_controls, scan_numbers
+from vecedit.svg.geometry import DEFAULT_TOLERANCE, SubpathBuilder, ellipse_arc, line_controls
+from vecedit.svg.pathdata import polyline_subpath, scan_numbers
 from vecedit.errors import SVGError
 from vecedit.svg.model import Subpath
 from vecedit.svg.units import diagonal, parse_length
@@ -151,13 +152,7 @@ def _poly(get: Getter, closed: bool, tag: str) -> Result:
     pts = np.array(numbers, dtype=np.float64).reshape(-1, 2)
     if len(pts) < 2:
         return [], warnings
-    pen = SubpathBuilder()
-    pen.move_to(pts[0])
-    for p in pts[1:]:
-        pen.add(line_controls(pen.current, p))
-    if closed:
-        pen.close()
-    return pen.finish(), warnings
+    return [polyline_subpath(pts, closed)], warnings
 
 
 def polyline(get: Getter, viewport: tuple[float, float], tolerance: float = DEFAULT_TOLERANCE) -> Result:

@@ -91,7 +91,7 @@ def _box_outline(bbox) -> list:
 
 def _flow(builder, path_el: Element, ctx) -> Optional[PathFlow]:
     """A ``textPath``'s path (SVG 2 §11.8): the referenced shape in the text's user space."""
-    from vecedit.svg.geometry import path_to_subpaths
+    from vecedit.svg.pathdata import path_to_subpaths
     from vecedit.svg.refs import href_of
     from vecedit.svg.shapes import BASIC_SHAPES
     from vecedit.svg.units import parse_length
