@@ -83,7 +83,7 @@ def _box_outline(bbox) -> list:
     """The text's bounding box as one closed subpath (what a paint server's bounding-box units read)."""
     if bbox is None:
         return []
-    from vecedit.svg.geometry import path_to_subpaths
+    from vecedit.svg.pathdata import path_to_subpaths
 
     x0, y0, x1, y1 = bbox
     return path_to_subpaths(f"M {x0!r} {y0!r} H {x1!r} V {y1!r} H {x0!r} Z")[0]
