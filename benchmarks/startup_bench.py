@@ -6,12 +6,15 @@ text-feature cache; the rest are "a warm machine"). The child is the ordinary co
 probe: when the editor is about to take its first step, it prints the wall seconds since the
 parent started it and its own CPU seconds (user + system, all threads), and exits.
 
-The document is a random 1000-path 512² SVG; the encoder an open_clip ViT-B-32 with RANDOM
-weights saved as a full-size checkpoint (timing only). The text-feature cache lives in a
-temporary ``XDG_CACHE_HOME`` so the first run is a cold cache and the others warm, whatever
-this machine's own cache holds. Prints JSON.
+The document is a random 1000-path 512² SVG; the encoders (timing only: RANDOM weights) are
+open_clip's ViT-B-32 saved as a full-size checkpoint, and the tests' tiny model
+(``tests/standins.py``: a JSON config passed as ``--clip``, 2 layers, 64 px), which shows what
+start-up costs besides the model's size. The text-feature cache lives in a temporary
+``XDG_CACHE_HOME`` so the first run is a cold cache and the others warm, whatever this
+machine's own cache holds. The load average is recorded before and after: on a busy machine
+compare ``cpu_s``. Prints JSON.
 
-    python benchmarks/startup_bench.py [--runs 3] [--checkpoint vitb32.pt]
+    python benchmarks/startup_bench.py [--runs 3] [--checkpoint vitb32.pt] [--models vitb32,tiny]
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ import time
 from pathlib import Path
 
 from edit_bench import random_svg
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PROBE = """
 import os, resource, sys, time
@@ -67,26 +72,44 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--checkpoint", help="a ViT-B-32 state_dict (default: a random one, made once)")
     parser.add_argument("--patches", type=int, default=64)
+    parser.add_argument("--models", default="vitb32,tiny", help="comma-separated: vitb32, tiny")
     args = parser.parse_args()
+    result = {"load_average_start": list(os.getloadavg()), "threads": os.environ.get("OMP_NUM_THREADS", "default"),
+              "models": {}}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        checkpoint = Path(args.checkpoint) if args.checkpoint else tmp / "vitb32_random.pt"
-        if not args.checkpoint:
-            make_checkpoint(checkpoint)
         doc = tmp / "doc.svg"
         doc.write_text(random_svg(1000, 512, 0))
-        env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache")}
-        command = ["edit", str(doc), "-p", "a photo of an astronaut on the moon", "--clip-checkpoint",
-                   str(checkpoint), "--patches", str(args.patches), "-o", str(tmp / "out.svg")]
-        runs = [one_run(command, env) for _ in range(args.runs)]
-    warm = runs[1:] or runs
-    print(json.dumps({
-        "command": "vecedit edit doc.svg -p '…' --clip-checkpoint vitb32.pt (1000 paths, 512², ViT-B-32)",
-        "load_average": list(os.getloadavg()), "threads": os.environ.get("OMP_NUM_THREADS", "default"),
-        "runs": runs, "first_run_cold_text_cache_s": runs[0]["wall_s"],
-        "warm_median_wall_s": sorted(r["wall_s"] for r in warm)[len(warm) // 2],
-        "warm_median_cpu_s": sorted(r["cpu_s"] for r in warm)[len(warm) // 2],
-    }, indent=1))
+        for model in args.models.split(","):
+            clip = _model_flags(model.strip(), tmp, args.checkpoint)
+            env = {**os.environ, "XDG_CACHE_HOME": str(tmp / f"cache-{model}")}
+            command = ["edit", str(doc), "-p", "a photo of an astronaut on the moon", *clip,
+                       "--patches", str(args.patches), "-o", str(tmp / "out.svg")]
+            runs = [one_run(command, env) for _ in range(args.runs)]
+            warm = runs[1:] or runs
+            result["models"][model] = {
+                "command": f"vecedit edit doc.svg -p '…' {' '.join(Path(a).name for a in clip)} (1000 paths, 512²)",
+                "runs": runs, "first_run_cold_text_cache_s": runs[0]["wall_s"],
+                "warm_median_wall_s": sorted(r["wall_s"] for r in warm)[len(warm) // 2],
+                "warm_median_cpu_s": sorted(r["cpu_s"] for r in warm)[len(warm) // 2],
+            }
+    result["load_average_end"] = list(os.getloadavg())
+    print(json.dumps(result, indent=1))
+
+
+def _model_flags(model: str, tmp: Path, checkpoint) -> list[str]:
+    if model == "vitb32":
+        path = Path(checkpoint) if checkpoint else tmp / "vitb32_random.pt"
+        if not checkpoint:
+            make_checkpoint(path)
+        return ["--clip-checkpoint", str(path)]
+    if model == "tiny":
+        sys.path.insert(0, str(ROOT / "tests"))
+        from standins import build_tiny_clip
+
+        config, weights = build_tiny_clip(tmp)
+        return ["--clip", str(config), "--clip-checkpoint", str(weights)]
+    raise SystemExit(f"unknown model {model!r}: choose vitb32 or tiny")
 
 
 if __name__ == "__main__":
