@@ -255,6 +255,8 @@ def test_a_plugin_whose_command_breaks_does_not_break_the_command_line(third_par
 
     monkeypatch.setattr(darken_plugin_pkg.DarkenPlugin, "add_command", broken)
     assert main(["render", str(dots), "-o", str(tmp_path / "dots.png"), "-q"]) == 0
+    assert capsys.readouterr().err == ""  # a built-in command does not load the plugins' commands
+    assert main(["--version"]) == 0  # the whole command line does, and names the broken one
     err = capsys.readouterr().err
     assert "plugin 'darken-test' could not add its command: RuntimeError: half-installed" in err
 
