@@ -107,13 +107,14 @@ def test_run_takes_a_tracer_instance(image):
     assert "backend vtracer," in result.svg
 
 
-def test_short_runs_stay_at_full_size_and_long_runs_go_coarse_first():
+def test_short_runs_go_three_quarter_size_first_and_long_runs_half_size():
     from vecedit.vectorizers import refine as refinement
 
     img = scene_image(64, 48)
     traced = api.run(img, rounds=(3,), backend="skimage", refine=0)
-    short = refine(copy.deepcopy(traced.layers), img, 64, 48, 3, coarse_min_side=16)
-    assert short.coarse_iterations == 0
+    short = refine(copy.deepcopy(traced.layers), img, 64, 48, 4, coarse_min_side=16)
+    assert short.coarse_iterations == int(4 * refinement.SHORT_COARSE_FRACTION) > 0
+    assert refine(copy.deepcopy(traced.layers), img, 64, 48, 4).coarse_iterations == 0  # 48 px: under the minimum side
     long_run = refinement.SHORT_RUN
     assert refine(copy.deepcopy(traced.layers), img, 64, 48, long_run, coarse_min_side=16).coarse_iterations \
         == int(long_run * refinement.COARSE_FRACTION)
