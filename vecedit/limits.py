@@ -5,8 +5,8 @@ path segments, 10⁵ elements, a stroke 10²⁰ wide, a filter region the size o
 continent). Every such cost is counted against one :class:`Limits` in the few shared
 places where it arises — the XML parser (``elements``, ``depth``), the render tree
 (``shapes`` and ``segments`` after ``use``/marker/pattern expansion), every raster
-allocation (``pixels``: the canvas, a pattern tile, a filter layer), the rasterizer's
-work (``edge_pixels``), a filter's work (``filter_pixels``) and image decoding
+allocation (``pixels``: the canvas, a pattern tile, a filter layer), the pattern tiles
+drawn (``tiles``), the rasterizer's work (``edge_pixels``), a filter's work (``filter_pixels``) and image decoding
 (``image_pixels``, for ``vectorize``) — and going over it is one :class:`LimitError`
 line that names the limit and how to raise it, before the work starts.
 
@@ -44,6 +44,7 @@ class Limits:
     pixels: int = 1 << 25  # any one raster: canvas, pattern tile, filter layer (33.5 MP)
     edge_pixels: int = 3_000_000  # rasterizer work: pixel-long pieces of all edges drawn in one render
     filter_pixels: int = 2_000_000  # filter work in one render: primitives × layer pixels, summed (0.5–3 µs each)
+    tiles: int = 1_000  # pattern tile rasters in one render (each its own raster pass, ≈3–5 ms CPU)
     image_pixels: int = 16_000_000  # a raster image decoded for vectorize
 
     def check(self, name: str, value: Union[int, float], what: str, at_least: int = 0) -> None:

@@ -219,6 +219,7 @@ class _Builder:
         self.gradient_index: dict[str, int] = {}
         self.shapes: list[SceneShape] = []
         self.frames: list[SceneFrame] = []
+        self.tile_frames: dict[tuple, tuple] = {}  # (id(tile), paint ctm bytes) → (tile, (frame, to_raster) or None)
         self.images: list[np.ndarray] = []
         self.element_index = {id(s): i for i, s in enumerate(doc.shapes())}
         self.filter_table = None  # vecedit.render.filters.resolve.ParamTable, made when a filter is met
@@ -288,7 +289,8 @@ class _Builder:
         """Add a shape drawn on the canvas (``frame`` -1) or in a pattern tile's raster (``to_frame``)."""
         index = len(self.shapes)
         self.shapes.append(None)  # reserved: a pattern paint adds its tile's shapes first
-        ctm = (self.scale if to_frame is None else to_frame) @ shape.ctm
+        base = self.scale if to_frame is None else to_frame  # the shape's user space is base @ shape.ctm
+        ctm = base @ shape.ctm
         subpaths = []
         for sub in shape.subpaths:
             pts = _bounded(sub.points @ ctm[:2, :2].T + ctm[:2, 2])
@@ -303,9 +305,9 @@ class _Builder:
         self.shapes[index] = SceneShape(
             element=self.element_index.get(id(shape), -1),  # -1: clip, marker or pattern content
             subpaths=subpaths,
-            fill=None if unfilled else self.paint(shape, shape.fill, shape.fill_opacity, index, "fill", ctm,
+            fill=None if unfilled else self.paint(shape, shape.fill, shape.fill_opacity, index, "fill", base,
                                                   subpaths[0][0] if subpaths else 0),
-            stroke=self.paint(shape, shape.stroke, shape.stroke_opacity, index, "stroke", ctm),
+            stroke=self.paint(shape, shape.stroke, shape.stroke_opacity, index, "stroke", base),
             stroke_width=width_row,
             opacity=opacity_row,
             ctm=ctm,
@@ -323,28 +325,37 @@ class _Builder:
         )
         return index
 
-    def paint(self, shape, paint, opacity, index, kind, ctm, first_row: int = 0) -> ScenePaint:
+    def paint(self, shape, paint, opacity, index, kind, base, first_row: int = 0) -> ScenePaint:
         if paint is None:
             return None
         if isinstance(paint, ImageRef):
             return self.image(paint, shape, first_row)
         if isinstance(paint, PatternRef):
-            return self.pattern(paint, opacity, _paint_ctm(paint, shape, ctm))
+            return self.pattern(paint, opacity, _paint_ctm(paint, shape, base))
         if isinstance(paint, GradientRef):
             gradient = self.doc.gradients.get(paint.id)
             if gradient is None or not gradient.stops:
                 return None if paint.fallback is None else self.solid(paint.fallback, opacity, index, kind)
-            to_canvas = _paint_ctm(paint, shape, ctm) @ _units_transform(gradient, shape, paint.space) @ gradient.transform
+            to_canvas = _paint_ctm(paint, shape, base) @ _units_transform(gradient, shape, paint.space) @ gradient.transform
             if not np.all(np.isfinite(to_canvas)) or abs(np.linalg.det(to_canvas[:2, :2])) < 1e-12:
                 return None  # zero-size bounding box: the spec says the element is not painted
             return GradientPaint(self.gradient(gradient), to_canvas, float(opacity))
         return self.solid(paint, opacity, index, kind)
 
     def pattern(self, paint: PatternRef, opacity: float, ctm: np.ndarray) -> Optional[PatternPaint]:
-        """A tile raster at about the canvas's density (as resvg: the tile's size × the scale, rounded)."""
-        tile = paint.tile
-        if tile is None:
+        """The paint of a pattern tile drawn at ``ctm``: one raster per tile and placement, however
+        many shapes use it (thousands of markers borrowing one ``context-fill`` share it)."""
+        if paint.tile is None:
             return None
+        key = (id(paint.tile), ctm.tobytes())
+        if key not in self.tile_frames:  # the tile is kept in the value, so its id stays unique
+            self.tile_frames[key] = (paint.tile, self._tile_frame(paint.tile, ctm))
+        placed = self.tile_frames[key][1]
+        return None if placed is None else PatternPaint(placed[0], placed[1], float(opacity))
+
+    def _tile_frame(self, tile, ctm: np.ndarray) -> Optional[tuple[int, np.ndarray]]:
+        """(frame, canvas → tile raster) of a new tile raster at about the canvas's density (as resvg:
+        the tile's size × the scale, rounded), or None: the tile draws nothing."""
         to_canvas = ctm @ tile.to_user  # pattern space -> canvas (or the enclosing tile's raster)
         if not np.all(np.isfinite(to_canvas)) or abs(np.linalg.det(to_canvas[:2, :2])) < 1e-12:
             return None
@@ -353,7 +364,7 @@ class _Builder:
         fw, fh = min(w * sx, 1e9), min(h * sy, 1e9)  # a tile 1e38 units wide overflows, then shrinks below
         if fw < 0.5 or fh < 0.5:
             return None
-        tw, th = round(fw), round(fh)
+        tw, th = math.floor(fw + 0.5), math.floor(fh + 0.5)  # half away from zero, as resvg's (Python's round(0.5) is 0)
         exact = (tw, th)
         if tw * th > MAX_TILE_PIXELS or max(tw, th) > MAX_TILE_SIDE:  # a huge tile is drawn coarser, not refused
             k = min(math.sqrt(MAX_TILE_PIXELS / (tw * th)), MAX_TILE_SIDE / max(tw, th))
@@ -371,18 +382,21 @@ class _Builder:
             phase = np.zeros(2)
         to_raster = np.array([[kx, 0, phase[0] - x * kx], [0, ky, phase[1] - y * ky], [0, 0, 1.0]])
         frame = len(self.frames)
+        limits.current().check("tiles", frame + 1, "pattern tiles: the document paints with more distinct pattern tiles "
+                               "(one per pattern and placement) than the budget")
         self.frames.append(None)  # reserved: nested patterns add their frames while this one is built
-        first = len(self.shapes)
+        first, first_array, first_row = len(self.shapes), len(self.points), self.n_points
         content = self.group(tile.content, to_raster, frame)
         root = SceneGroup(1.0, [content])
-        if not _inside(self.shapes[first:], self.points, self.widths, (phase[0], phase[1], phase[0] + tw, phase[1] + th)):
+        rows = np.concatenate(self.points[first_array:]) if len(self.points) > first_array else np.zeros((0, 2))
+        if not _inside(self.shapes[first:], rows, first_row, self.widths, (phase[0], phase[1], phase[0] + tw, phase[1] + th)):
             # content reaching out of the tile is clipped to it (a clip edge on a content edge
             # would count that pixel's coverage twice, so only where needed)
             clip = Shape(node=None, tag="rect", id=None, classes=(), subpaths=[rect_subpath(phase[0], phase[1], tw, th)],
                          ctm=np.eye(3), fill=(1.0, 1.0, 1.0, 1.0), stroke=None, editable=False)
             root.clip = SceneGroup(1.0, [self.shape(clip, np.eye(3), frame)])
         self.frames[frame] = SceneFrame(tw + 1, th + 1, (tw, th), root)
-        return PatternPaint(frame, to_raster @ np.linalg.inv(to_canvas), float(opacity))
+        return frame, to_raster @ np.linalg.inv(to_canvas)
 
     def image(self, paint: ImageRef, shape: Shape, first_row: int) -> ImagePaint:
         """The rectangle (rect_subpath: corners at rows 0, 3, 6, 9) painted with the image's pixels."""
@@ -443,14 +457,14 @@ def group_bbox(group: Group) -> Optional[tuple[float, float, float, float]]:
     return bbox_in(group, group.user_ctm)
 
 
-def _inside(shapes: list[SceneShape], points: list[np.ndarray], widths: list[float], box) -> bool:
-    """Whether the shapes (control points, widened by their strokes' reach) lie inside ``box``."""
-    rows = np.concatenate(points) if points else np.zeros((0, 2))
+def _inside(shapes: list[SceneShape], rows: np.ndarray, row0: int, widths: list[float], box) -> bool:
+    """Whether the shapes (control points ``rows``, numbered from ``row0``, widened by their strokes'
+    reach) lie inside ``box``."""
     x0, y0, x1, y1 = box
     for s in shapes:
         if s.frame < 0 or not s.subpaths:
             continue
-        pts = np.concatenate([rows[a : a + n] for a, n, _ in s.subpaths])
+        pts = np.concatenate([rows[a - row0 : a - row0 + n] for a, n, _ in s.subpaths])
         reach = 0.0
         if s.stroke is not None:
             mitre = max(s.miterlimit, math.sqrt(2)) if s.linejoin in ("miter", "miter-clip") else math.sqrt(2)  # caps: √2
@@ -461,11 +475,10 @@ def _inside(shapes: list[SceneShape], points: list[np.ndarray], widths: list[flo
     return True
 
 
-def _paint_ctm(paint, shape: Shape, ctm: np.ndarray) -> np.ndarray:
-    """The paint's user space -> canvas: the shape's (``ctm``), or a context element's (:class:`PaintSpace`)."""
-    if paint.space is None:
-        return ctm
-    return ctm @ np.linalg.inv(shape.ctm) @ paint.space.ctm  # the shape is drawable: its ctm is invertible
+def _paint_ctm(paint, shape: Shape, base: np.ndarray) -> np.ndarray:
+    """The paint's user space -> canvas (or tile raster, ``base``): the shape's, or a context element's
+    (:class:`PaintSpace`; computed from it directly, so every borrower gets the same numbers)."""
+    return base @ (shape.ctm if paint.space is None else paint.space.ctm)
 
 
 def _units_transform(gradient: Gradient, shape: Shape, space: Optional[PaintSpace] = None) -> np.ndarray:

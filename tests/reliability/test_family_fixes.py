@@ -46,3 +46,59 @@ def test_dashes_are_counted_before_they_are_built():
     assert _intervals(188.0, np.array([1.0, 1.0]), 0.0, most=200_000) is not None
     assert _intervals(float("nan"), np.array([1.0, 1.0]), 0.0) is None
     api('<circle cx="8" cy="8" r="6" stroke="red" stroke-dasharray="1e-7" transform="scale(1e-3)"/>')
+
+
+MARKED_PATTERN = ('<pattern id="p" width="4" height="4" patternUnits="userSpaceOnUse"><rect width="2" height="2" '
+                  'fill="red"/></pattern><marker id="m" markerWidth="2" markerHeight="2" overflow="visible">'
+                  '<rect width="2" height="2" fill="context-fill"/></marker>'
+                  '<path d="M0 0 {}" fill="url(#p)" marker-mid="url(#m)"/>')
+
+
+def test_markers_borrowing_a_pattern_share_one_tile():
+    # was: one tile raster per marker instance (3,000 markers: 16 CPU-s and more under load)
+    import vecedit
+    from vecedit.scene import from_document
+
+    path = " ".join(f"L{(i * 7) % 16} {(i * 13) % 16}" for i in range(200))
+    scene = from_document(vecedit.load_svg(SVG.format(MARKED_PATTERN.format(path))), width=16)
+    assert len(scene.frames) == 1
+    assert sum(s.frame >= 0 for s in scene.shapes) == 1  # the tile's content is built once
+
+
+def test_markers_of_a_long_path_compute_its_context_box_once(monkeypatch):
+    # was: the marked path's bounding box recomputed per marker instance: O(vertices²)
+    import vecedit
+    import vecedit.svg.markers as markers
+
+    calls = []
+    real = markers.subpaths_bbox
+    monkeypatch.setattr(markers, "subpaths_bbox", lambda subpaths: calls.append(1) or real(subpaths))
+    path = " ".join(f"L{(i * 7) % 16} {(i * 13) % 16}" for i in range(100))
+    vecedit.load_svg(SVG.format(MARKED_PATTERN.format(path)))
+    assert len(calls) == 1
+
+
+def test_distinct_pattern_tiles_are_counted_against_the_budget():
+    # thousands of elements each with its own bounding-box tile: one LimitError line naming --limits tiles=N
+    import vecedit
+    from vecedit.limits import LimitError
+
+    rects = "".join(f'<rect x="{i}" width="{1 + i % 3}" height="2" fill="url(#p)"/>' for i in range(6))
+    doc = SVG.format('<pattern id="p" width="0.5" height="0.5"><rect width="1" height="1"/></pattern>' + rects)
+    with pytest.raises(LimitError, match="--limits tiles=N"):
+        vecedit.load_svg(doc, limits="tiles=5")
+    vecedit.render(vecedit.load_svg(doc, limits="tiles=6"), width=16, limits="tiles=6")
+    from vecedit.scene import from_document
+
+    with pytest.raises(LimitError, match="--limits tiles=N"):  # the scene counts its rasters too (placements)
+        from vecedit.limits import using
+
+        loaded = vecedit.load_svg(doc, limits="tiles=6")
+        with using("tiles=5"):
+            from_document(loaded, width=16)
+
+
+def test_pattern_tile_of_half_a_pixel_is_one_pixel_not_an_empty_raster():
+    # was: RuntimeError (negative dimension) in pattern.fold: round(0.5) is 0 in Python
+    api('<pattern id="p" width="0.5" height="2.5" patternUnits="userSpaceOnUse"><rect width="1" height="1"/></pattern>'
+        '<rect width="8" height="8" fill="url(#p)"/>')

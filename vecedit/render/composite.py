@@ -31,24 +31,22 @@ from vecedit.scene import GradientPaint, ImagePaint, PatternPaint, Scene, SceneG
 
 @dataclass
 class _Items:
-    """Each shape's fill and stroke item numbers (-1: not drawn)."""
+    """Each shape's fill and stroke item numbers (-1: not drawn); ``members``: the shapes of the raster drawn."""
 
     fill: np.ndarray
     stroke: np.ndarray
+    members: list
 
 
-def _inverse_affine(m: np.ndarray) -> np.ndarray:
-    return np.linalg.inv(m)[:2]
-
-
-def _assign_items(scene: Scene, frame: int = -1) -> tuple[_Items, int]:
-    """Number the visible fills and strokes (the items) drawn in ``frame`` in document order."""
+def _assign_items(scene: Scene, members: list) -> tuple[_Items, int]:
+    """Number the visible fills and strokes (the items) of the shapes ``members`` (one raster's, in document order)."""
     n = len(scene.shapes)
     fill_item, stroke_item = np.full(n, -1), np.full(n, -1)
     widths = scene.stroke_widths.detach().cpu().numpy()
     n_items = 0
-    for i, s in enumerate(scene.shapes):
-        if not s.visible or s.frame != frame:
+    for i in members:
+        s = scene.shapes[i]
+        if not s.visible:
             continue
         if s.fill is not None:
             fill_item[i] = n_items
@@ -56,12 +54,12 @@ def _assign_items(scene: Scene, frame: int = -1) -> tuple[_Items, int]:
         if s.stroke is not None and widths[s.stroke_width] > 0:
             stroke_item[i] = n_items
             n_items += 1
-    return _Items(fill_item, stroke_item), n_items
+    return _Items(fill_item, stroke_item, members), n_items
 
 
 def _build_edges(scene: Scene, items: _Items, tolerance: float):
     """Edges (E, 2, 2) of every item's outline in canvas pixels, and the item of each edge."""
-    drawn = [i for i in range(len(scene.shapes)) if items.fill[i] >= 0 or items.stroke[i] >= 0]
+    drawn = [i for i in items.members if items.fill[i] >= 0 or items.stroke[i] >= 0]
     subpaths = [sub for i in drawn for sub in scene.shapes[i].subpaths]
     shape_of_sub = np.array([i for i in drawn for _ in scene.shapes[i].subpaths], dtype=np.int64)
     lines = flatten(scene.points, subpaths, tolerance)
@@ -80,7 +78,7 @@ def _build_edges(scene: Scene, items: _Items, tolerance: float):
     stroked = np.nonzero(items.stroke[line_shape] >= 0)[0] if len(line_shape) else np.zeros(0, np.int64)
     if len(stroked):
         stroked_shapes = [scene.shapes[k] for k in line_shape[stroked]]
-        style = _stroke_style(scene, stroked_shapes)
+        style = _stroke_style(scene, line_shape[stroked])
         strokes = lines.subset(stroked)
         stroke_shape = line_shape[stroked]
         if any(s.dasharray is not None for s in stroked_shapes):
@@ -102,20 +100,22 @@ def _dashed(lines, style: StrokeStyle, shapes):
     return dash(lines, user, [s.dasharray for s in shapes], np.array([s.dashoffset for s in shapes]))
 
 
-def _stroke_style(scene: Scene, shapes) -> StrokeStyle:
+def _stroke_style(scene: Scene, shape_of_line: np.ndarray) -> StrokeStyle:
+    """The stroke of each polyline, from its shape (``shape_of_line``): each shape's matrices once,
+    not once per polyline (a stroked text span has thousands)."""
     dev, dt = scene.device, scene.points.dtype
-    to_canvas = np.stack([s.ctm[:2] for s in shapes])
-    to_user = np.stack([_inverse_affine(s.ctm) for s in shapes])
-    scale = np.array([np.linalg.norm(s.ctm[:2, :2], 2) for s in shapes])
-    rows = torch.as_tensor([s.stroke_width for s in shapes], device=dev)
+    unique, back = np.unique(shape_of_line, return_inverse=True)
+    shapes = [scene.shapes[k] for k in unique]
+    ctms = np.stack([s.ctm for s in shapes])
+    rows = torch.as_tensor([s.stroke_width for s in shapes], device=dev)[torch.as_tensor(back, device=dev)]
     return StrokeStyle(
         half_width=scene.stroke_widths[rows] * 0.5,
-        to_user=torch.as_tensor(to_user, dtype=dt, device=dev),
-        to_canvas=torch.as_tensor(to_canvas, dtype=dt, device=dev),
-        scale=scale,
-        linecap=[s.linecap for s in shapes],
-        linejoin=[s.linejoin for s in shapes],
-        miterlimit=np.array([s.miterlimit for s in shapes], dtype=np.float64),
+        to_user=torch.as_tensor(np.linalg.inv(ctms)[:, :2][back], dtype=dt, device=dev),
+        to_canvas=torch.as_tensor(ctms[:, :2][back], dtype=dt, device=dev),
+        scale=np.linalg.norm(ctms[:, :2, :2], 2, axis=(1, 2))[back],
+        linecap=[shapes[b].linecap for b in back],
+        linejoin=[shapes[b].linejoin for b in back],
+        miterlimit=np.array([shapes[b].miterlimit for b in back], dtype=np.float64),
     )
 
 
@@ -149,9 +149,9 @@ class _Compositor:
 
         both = drawn(items.fill) & drawn(items.stroke)
         varies = scene.opacities.requires_grad
-        self.layered = np.array(
-            [both[i] and (varies or opacities[s.opacity] != 1.0) for i, s in enumerate(scene.shapes)], dtype=bool
-        )
+        self.layered = np.zeros(len(scene.shapes), dtype=bool)
+        for i in items.members:
+            self.layered[i] = both[i] and (varies or opacities[scene.shapes[i].opacity] != 1.0)
         self._cover: Optional[torch.Tensor] = None
         self.sources = self._sources()
 
@@ -159,7 +159,8 @@ class _Compositor:
         """Per item: shape index, paint, and fill rule."""
         n = len(self.acc.h)
         shape_of, paint_of, evenodd = np.zeros(n, np.int64), [None] * n, np.zeros(n, bool)
-        for i, s in enumerate(self.scene.shapes):
+        for i in self.items.members:
+            s = self.scene.shapes[i]
             for it, paint, rule in ((self.items.fill[i], s.fill, s.fill_rule), (self.items.stroke[i], s.stroke, "nonzero")):
                 if it >= 0:
                     shape_of[it], paint_of[it], evenodd[it] = i, paint, rule == "evenodd"
@@ -299,17 +300,18 @@ class _Compositor:
         return [((y0, x0), layer * opacity)]
 
 
-def _draw(scene: Scene, frame: int, root: SceneGroup, size: tuple[int, int], tolerance: float, tiles: dict):
-    """The premultiplied (height, width, 4) picture of ``root``, whose shapes are drawn in ``frame``."""
+def _draw(scene: Scene, frame: int, root: SceneGroup, size: tuple[int, int], tolerance: float, tiles: dict,
+          members: dict):
+    """The premultiplied (height, width, 4) picture of ``root``, whose shapes (``members[frame]``) are drawn in ``frame``."""
 
     def tile(index: int) -> torch.Tensor:  # each pattern tile drawn once per render
         if index not in tiles:
             f = scene.frames[index]
-            raster = _draw(scene, index, f.root, (f.height, f.width), tolerance, tiles)
+            raster = _draw(scene, index, f.root, (f.height, f.width), tolerance, tiles, members)
             tiles[index] = raster if f.tile is None else pattern.fold(raster, f.tile)
         return tiles[index]
 
-    items, n_items = _assign_items(scene, frame)
+    items, n_items = _assign_items(scene, members.get(frame, []))
     segments, item = _build_edges(scene, items, tolerance)
     acc = accumulate(segments, item, n_items, size[1], size[0], _filter_pads(scene, root, items, n_items, size))
     return _Compositor(scene, acc, items, size, tile).layer(root)
@@ -348,7 +350,10 @@ def render_scene(
     ``background`` is an RGB or RGBA colour composited under the drawing (None keeps
     the canvas transparent). ``tolerance`` bounds the curve flattening error in pixels.
     """
-    canvas = _draw(scene, -1, scene.root, (scene.height, scene.width), tolerance, {})
+    members: dict[int, list[int]] = {}  # per raster (-1: the canvas, else a pattern tile) its shapes: each tile's
+    for i, s in enumerate(scene.shapes):  # drawing costs its own shapes, not the whole scene's
+        members.setdefault(s.frame, []).append(i)
+    canvas = _draw(scene, -1, scene.root, (scene.height, scene.width), tolerance, {}, members)
     if background is not None:
         bg = torch.as_tensor(list(background), dtype=canvas.dtype, device=canvas.device)
         if len(bg) == 3:

@@ -198,6 +198,7 @@ def instances(builder, el, style: dict, ctx, shape) -> list:
         return []
     starts, mids, ends = vertices(shape.subpaths)
     out: list[Group] = []
+    context: Optional[tuple] = None  # the shape's paints for context-fill/-stroke, made once: its box costs O(vertices)
     for prop, verts, is_start in (("marker-start", starts, True), ("marker-mid", mids, False),
                                   ("marker-end", ends, False)):
         ref = builder._url(el, style, prop)
@@ -211,9 +212,11 @@ def instances(builder, el, style: dict, ctx, shape) -> list:
             builder._note(el, f"{prop} #{ref} is used inside its own content (a cycle); the inner one is not drawn", True)
             continue
         builder.count_instances(marker, len(verts))
+        if context is None:
+            context = context_paints(shape.fill, shape.stroke, shape.ctm, subpaths_bbox(shape.subpaths))
         try:  # through the shared resolver: a loop via other kinds of reference, or nesting too deep
             with builder.refs.follow(prop, el, marker):
-                groups = [_instance(builder, marker, v, is_start, ctx, shape) for v in verts]
+                groups = [_instance(builder, marker, v, is_start, ctx, shape, context) for v in verts]
         except BrokenReference as e:
             if not e.breaks(el):
                 raise
@@ -223,7 +226,7 @@ def instances(builder, el, style: dict, ctx, shape) -> list:
     return out
 
 
-def _instance(builder, marker, vertex: Vertex, is_start: bool, ctx, shape):
+def _instance(builder, marker, vertex: Vertex, is_start: bool, ctx, shape, context: tuple):
     from dataclasses import replace
 
     from vecedit.errors import SVGError
@@ -263,8 +266,7 @@ def _instance(builder, marker, vertex: Vertex, is_start: bool, ctx, shape):
     mid = marker.get("id")
     reason = f"content of marker #{mid}"
     sub = replace(ctx, ctm=ctm, style=builder.source_style(marker), viewport=content_viewport, reason=reason,
-                  markers=ctx.markers + (marker,), context=context_paints(shape.fill, shape.stroke, shape.ctm,
-                                                                           subpaths_bbox(shape.subpaths)))
+                  markers=ctx.markers + (marker,), context=context)
     group = Group(node=marker, id=None, opacity=shape.opacity)
     builder._children(marker, sub, group)
     if not group.children:

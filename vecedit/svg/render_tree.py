@@ -78,6 +78,7 @@ class RenderTreeBuilder:
         self.limits = limits.current()
         self.drawn_shapes = 0  # shapes built so far (each instance counts), against Limits.shapes
         self.segments = 0  # their path segments, against Limits.segments
+        self.tiles = 0  # patterns resolved for an element (each a tile the scene draws), against Limits.tiles
         self._expansions: dict[Element, int] = {}
         self._context_users: dict[Element, bool] = {}
         self._source_styles: dict[Element, dict] = {}
