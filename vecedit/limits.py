@@ -44,7 +44,7 @@ class Limits:
     pixels: int = 1 << 25  # any one raster: canvas, pattern tile, filter layer (33.5 MP)
     edge_pixels: int = 3_000_000  # rasterizer work: pixel-long pieces of all edges drawn in one render
     filter_pixels: int = 2_000_000  # filter work in one render: primitives × layer pixels, summed (0.5–3 µs each)
-    tiles: int = 1_000  # pattern tile rasters in one render (each its own raster pass, ≈3–5 ms CPU)
+    tiles: int = 1_000  # rasters of their own in one render: pattern tiles, feImage elements (≈3–5 ms CPU each)
     image_pixels: int = 16_000_000  # a raster image decoded for vectorize
 
     def check(self, name: str, value: Union[int, float], what: str, at_least: int = 0) -> None:

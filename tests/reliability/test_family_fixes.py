@@ -102,3 +102,16 @@ def test_pattern_tile_of_half_a_pixel_is_one_pixel_not_an_empty_raster():
     # was: RuntimeError (negative dimension) in pattern.fold: round(0.5) is 0 in Python
     api('<pattern id="p" width="0.5" height="2.5" patternUnits="userSpaceOnUse"><rect width="1" height="1"/></pattern>'
         '<rect width="8" height="8" fill="url(#p)"/>')
+
+
+def test_feimage_element_rasters_are_counted_with_the_tiles():
+    # each feImage of an element is a render pass of its own, like a pattern tile
+    import vecedit
+    from vecedit.limits import LimitError
+
+    images = "".join(f'<feImage href="#s" result="r{i}"/>' for i in range(6))
+    doc = vecedit.load_svg(SVG.format(f'<rect id="s" width="4" height="4" fill="red"/><filter id="f">{images}</filter>'
+                                      '<rect width="8" height="8" filter="url(#f)"/>'))
+    with pytest.raises(LimitError, match="--limits tiles=N"):
+        vecedit.render(doc, width=16, limits="tiles=5")
+    vecedit.render(doc, width=16, limits="tiles=6")
