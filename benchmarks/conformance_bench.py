@@ -2,7 +2,8 @@
 
 For every ``*.svg`` under ROOT (recursively): the reference is a PNG beside it with the same
 stem when there is one, else resvg (:func:`vecedit.render.reference.render_reference`) at the
-document's own size. The builtin image is ``vecedit.render(path, width, height)`` at the
+document's own size, rendered in a forked child (resvg can crash on reference loops: such a
+file has no reference). The builtin image is ``vecedit.render(path, width, height)`` at the
 reference's size, in a forked worker with a deadline (default 10 s): a worker that is still
 running at the deadline is killed and the file counts as a timeout.
 
@@ -42,10 +43,35 @@ MIN_DB = 30.0
 TIMEOUT_S = 10.0
 
 
-def reference_image(svg: Path):
-    """The PNG beside ``svg`` with its stem, else resvg's rendering at the document's size."""
+def reference_image(svg: Path, context=None):
+    """The PNG beside ``svg`` with its stem, else resvg's rendering at the document's size
+    (in a forked child when ``context`` is given: resvg can overflow its stack on reference loops)."""
     png = svg.with_suffix(".png")
-    return load_image(png) if png.exists() else render_reference(svg)
+    if png.exists():
+        return load_image(png)
+    if context is None:
+        return render_reference(svg)
+    conn, child = context.Pipe(duplex=False)
+    process = context.Process(target=_reference_worker, args=(svg, child), daemon=True)
+    process.start()
+    child.close()
+    try:
+        ok, payload = conn.recv()
+    except EOFError:
+        ok, payload = False, None
+    process.join()
+    if payload is None:
+        payload = f"resvg died (exit code {process.exitcode})"
+    if not ok:
+        raise RuntimeError(payload)
+    return payload
+
+
+def _reference_worker(svg: Path, conn) -> None:
+    try:
+        conn.send((True, render_reference(svg)))
+    except Exception as exc:  # noqa: BLE001 - sent back as the reason there is no reference
+        conn.send((False, one_line(exc)))
 
 
 def render_builtin(svg: Path, width: int, height: int, conn) -> None:
@@ -92,7 +118,7 @@ class Job:
         self.reference = self.process = self.conn = None
         self.deadline = time.monotonic() + timeout
         try:
-            self.reference = reference_image(svg)
+            self.reference = reference_image(svg, context)
         except Exception as exc:  # noqa: BLE001 - no reference: the file cannot be scored
             self.row.update(status="no-reference", error=one_line(exc))
             return
