@@ -38,9 +38,9 @@ def test_small_blur_is_the_true_gaussian_with_each_edge_mode(edge):
     assert np.allclose(out, _gaussian_reference(img.numpy(), 1.3, edge), atol=1e-12)
 
 
-def test_large_blur_is_the_specs_three_boxes_for_odd_widths():
-    # d = σ·3·√(2π)/4 = 5 exactly: three centred 5-pixel box means (Filter Effects 1 §15.13)
-    sigma = 5 / blur.BOX_WIDTH
+def test_large_blur_is_three_boxes_of_total_variance_sigma_squared():
+    # σ² = 3·(5² − 1)/12: three centred 5-pixel box means (the spec's three boxes, Filter Effects 1 §15.13)
+    sigma = math.sqrt(6.0)
     x = torch.zeros(1, 1, 41, dtype=torch.float64)
     x[0, 0, 20] = 1.0
     out = blur.gaussian_blur(x, sigma, 0.0)[0, 0].numpy()
@@ -48,6 +48,17 @@ def test_large_blur_is_the_specs_three_boxes_for_odd_widths():
     expected = np.convolve(np.convolve(np.convolve(x[0, 0].numpy(), box, "same"), box, "same"), box, "same")
     assert np.allclose(out, expected, atol=1e-12)
     assert abs(out.sum() - 1) < 1e-12
+
+
+@pytest.mark.parametrize("sigma", [2.0, 2.7, 4.0, 6.31, 11.5])
+def test_large_blur_has_the_variance_of_its_gaussian(sigma):
+    # the boxes' widths are real numbers: any σ, not only whole box widths, keeps variance σ²
+    x = torch.zeros(1, 1, 161, dtype=torch.float64)
+    x[0, 0, 80] = 1.0
+    out = blur.gaussian_blur(x, sigma, 0.0)[0, 0].numpy()
+    k = np.arange(161) - 80
+    assert abs(out.sum() - 1) < 1e-12 and abs((out * k).sum()) < 1e-12
+    assert abs((out * k * k).sum() - sigma * sigma) < 1e-9
 
 
 def test_blur_edge_modes_differ_where_they_should():
