@@ -115,3 +115,22 @@ def test_feimage_element_rasters_are_counted_with_the_tiles():
     with pytest.raises(LimitError, match="--limits tiles=N"):
         vecedit.render(doc, width=16, limits="tiles=5")
     vecedit.render(doc, width=16, limits="tiles=6")
+
+
+def test_dashes_are_cut_as_arrays_like_one_by_one():
+    # was: a Python loop per dash (10⁵ dashes of a clamped absurd polygon: 5 CPU-s of the 10 s deadline)
+    from vecedit.render.dash import _cut, _intervals
+
+    rng = np.random.default_rng(3)
+    cum = np.concatenate([[0.0], np.cumsum(rng.random(40) * 3)])
+    whole = np.arange(7, 7 + len(cum))
+    starts, ends = _intervals(float(cum[-1]), np.array([0.7, 0.4, 0.1, 0.3]), 0.25)
+    pieces, pos, s = _cut(whole, cum, starts, ends, 5)
+    assert len(pieces) == len(starts)
+    for j, (a, b) in enumerate(zip(starts, ends)):
+        ea = int(np.clip(np.searchsorted(cum, a, side="right") - 1, 0, len(cum) - 2))
+        eb = max(ea, int(np.clip(np.searchsorted(cum, b, side="left") - 1, 0, len(cum) - 2)))
+        k = 5 + 2 * j
+        assert pieces[j].tolist() == [-(k + 1), *whole[ea + 1 : eb + 1].tolist(), -(k + 2)]
+        assert (pos[2 * j], pos[2 * j + 1], s[2 * j], s[2 * j + 1]) == (7 + ea, 7 + eb, a, b)
+    assert _cut(whole, cum, np.zeros(0), np.zeros(0), 0)[0] == []

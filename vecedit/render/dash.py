@@ -70,8 +70,8 @@ def dash(lines: Polylines, user: torch.Tensor, patterns: list, offsets: np.ndarr
         d = user_np[seq[1:]] - user_np[seq[:-1]]
         step[1:] = np.sqrt((d * d).sum(-1))
     pieces, closed_out, owner = [], [], []
-    bounds: list[tuple[int, int, float]] = []  # (polyline base, edge start position, arc length s)
-    n_dashes = 0
+    bounds: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (polyline base, edge start position, arc length s)
+    n_bounds = n_dashes = 0
     for i, rows in enumerate(seq_rows):
         base = int(bases[i])
         whole = np.arange(base, base + len(rows))
@@ -94,14 +94,9 @@ def dash(lines: Polylines, user: torch.Tensor, patterns: list, offsets: np.ndarr
             closed_out.append(closed)
             owner.append(i)
             continue
-        n_edges = len(rows) - 1
-        dashes = []
-        for a, b in zip(starts, ends):
-            ea = int(np.clip(np.searchsorted(cum, a, side="right") - 1, 0, n_edges - 1))
-            eb = max(ea, int(np.clip(np.searchsorted(cum, b, side="left") - 1, 0, n_edges - 1)))
-            bounds.append((base, base + ea, a))
-            bounds.append((base, base + eb, b))
-            dashes.append(np.concatenate([[-len(bounds) + 1], whole[ea + 1 : eb + 1], [-len(bounds)]]))
+        dashes, pos, s = _cut(whole, cum, starts, ends, n_bounds)
+        bounds.append((np.full(len(pos), base), pos, s))
+        n_bounds += len(pos)
         if closed and len(dashes) > 1 and starts[0] <= 0 and ends[-1] >= total:
             # one dash through the start point: joined there (Skia appends the skipped first dash)
             dashes[0] = np.concatenate([dashes.pop()[:-1], [base], dashes[0][1:]])
@@ -110,6 +105,27 @@ def dash(lines: Polylines, user: torch.Tensor, patterns: list, offsets: np.ndarr
         owner += [i] * len(dashes)
     owner = np.asarray(owner, dtype=np.int64)
     return _assemble(lines, seq, bases, pieces, closed_out, owner, bounds, user), owner
+
+
+def _cut(whole: np.ndarray, cum: np.ndarray, starts: np.ndarray, ends: np.ndarray, first_bound: int):
+    """One polyline's dashes: pieces of sequence positions (``whole``; ``cum`` the arc length at each),
+    a dash's two ends as boundary points numbered from ``first_bound`` (ids -1, -2, …), and those
+    points' edge positions and arc lengths; whole arrays at once (a render may cut 10⁵ dashes)."""
+    if not len(starts):
+        return [], np.zeros(0, np.int64), np.zeros(0)
+    n_edges = len(whole) - 1
+    ea = np.clip(np.searchsorted(cum, starts, side="right") - 1, 0, n_edges - 1)
+    eb = np.maximum(ea, np.clip(np.searchsorted(cum, ends, side="left") - 1, 0, n_edges - 1))
+    inner = eb - ea  # the vertices strictly inside each dash: whole[ea + 1 : eb + 1]
+    last = np.cumsum(inner + 2) - 1
+    first = last - inner - 1
+    flat = np.empty(int(last[-1]) + 1, np.int64)
+    ids = first_bound + 2 * np.arange(len(starts))
+    flat[first], flat[last] = -(ids + 1), -(ids + 2)
+    body = np.ones(len(flat), bool)
+    body[first] = body[last] = False
+    flat[body] = whole[np.repeat(ea + 1 - (np.cumsum(inner) - inner), inner) + np.arange(int(inner.sum()))]
+    return np.split(flat, last[:-1] + 1), whole[0] + np.stack([ea, eb], 1).ravel(), np.stack([starts, ends], 1).ravel()
 
 
 def _safe_length(d: torch.Tensor) -> torch.Tensor:
@@ -125,9 +141,9 @@ def _boundary_points(lines, seq, bases, bounds, user) -> torch.Tensor:
     dev = vertices.device
     if not bounds:
         return vertices.new_zeros((0, 2))
-    base = np.array([b[0] for b in bounds], dtype=np.int64)
-    pos = np.array([b[1] for b in bounds], dtype=np.int64)
-    s = torch.as_tensor([b[2] for b in bounds], dtype=torch.float64, device=dev)
+    base = np.concatenate([b[0] for b in bounds]).astype(np.int64)
+    pos = np.concatenate([b[1] for b in bounds]).astype(np.int64)
+    s = torch.as_tensor(np.concatenate([b[2] for b in bounds]), dtype=torch.float64, device=dev)
     lengths = _safe_length(user[torch.as_tensor(seq[1:], device=dev)] - user[torch.as_tensor(seq[:-1], device=dev)])
     cum = torch.cat([lengths.new_zeros(1), lengths.double().cumsum(0)])  # along the whole sequence
     before = cum[torch.as_tensor(pos, device=dev)] - cum[torch.as_tensor(base, device=dev)]
