@@ -569,6 +569,8 @@ COORD_LIMIT = 1e6  # canvas px; anything farther out is drawn as if it were this
 
 def _bounded(values: np.ndarray) -> np.ndarray:
     """Non-finite and absurd coordinates → within ±COORD_LIMIT (the rasterizer's precondition)."""
+    if values.size and np.abs(values).max() <= COORD_LIMIT:  # the common case, without copies (NaN fails it)
+        return values
     return np.clip(np.nan_to_num(values, nan=0.0, posinf=COORD_LIMIT, neginf=-COORD_LIMIT), -COORD_LIMIT, COORD_LIMIT)
 
 

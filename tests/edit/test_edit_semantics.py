@@ -151,3 +151,47 @@ def test_edit_loop_optimises_filter_numbers_and_writes_them_back(encoder, tmp_pa
                         iterations=25, lr=LearningRates(filter=0.3))
     written = re.search(r'stdDeviation="([^"]*)"', dumps_svg(doc)).group(1)
     assert all(float(v) > 2.0 for v in written.split())  # moved from 1 toward 4, in its own attribute
+
+
+class _CountingRenderer:
+    """The default renderer, counting its calls and whether each kept a graph."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, scene, background):
+        image = optimize._default_renderer(scene, background)
+        self.calls.append(torch.is_grad_enabled())
+        return image
+
+
+def test_a_one_iteration_run_draws_the_document_once(encoder):
+    from vecedit.edit.config import EditConfig
+
+    renderer = _CountingRenderer()
+    editor = optimize.Editor(load_svg(TWO_DOTS), EditConfig(prompt="red", patches=1, templates="none", iterations=1),
+                             encoder=encoder, renderer=renderer)
+    state = editor.run()
+    assert renderer.calls == [True]  # the starting picture is the first iteration's, drawn with its graph
+    image = state.image  # the result's picture: drawn when first read, with the stepped parameters
+    assert renderer.calls == [True, False]
+    fresh = optimize._default_renderer(editor.scene, editor.background)[..., :3]
+    assert torch.equal(image, fresh) and not torch.equal(image, editor.initial)
+
+
+def test_the_first_iteration_redraws_once_a_parameter_moved(encoder):
+    from vecedit.edit.config import EditConfig
+
+    class Nudge:
+        def on_start(self, state):
+            with torch.no_grad():
+                state.scene.colors[0, 0] = 1 - state.scene.colors[0, 0]
+
+    renderer = _CountingRenderer()
+    editor = optimize.Editor(load_svg(TWO_DOTS), EditConfig(prompt="red", patches=1, templates="none", iterations=1),
+                             encoder=encoder, renderer=renderer, callbacks=[Nudge()])
+    seen = []
+    editor.callbacks.append(type("Watch", (), {"on_render": lambda self, s: seen.append(s.image.clone())})())
+    editor.run()
+    assert renderer.calls == [True, True]
+    assert not torch.equal(seen[0], editor.initial)  # the nudged colour is in the first iteration's picture

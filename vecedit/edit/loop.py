@@ -12,7 +12,9 @@
 
 Each iteration renders once; the loss terms see the picture as a leaf tensor, and the
 gradient flows back through the renderer in a second ``backward`` — the same work as one
-pass, but the time of each stage is known. Steps that produce a non-finite loss, gradient
+pass, but the time of each stage is known. The picture before any step is drawn once (the
+first iteration uses it while no parameter has moved) and the one after the last step when
+it is first read, so a one-iteration run of a large document renders once, not three times. Steps that produce a non-finite loss, gradient
 or parameter are rolled back and the learning rates halved, with a warning. Parameters
 outside the selection have their gradients zeroed, so they stay bit-identical.
 
@@ -59,7 +61,6 @@ class EditState:
     editor: "Editor"
     iteration: int = 0
     iterations: int = 0
-    image: Optional[torch.Tensor] = None
     losses: dict = field(default_factory=dict)  # this iteration's parts, floats
     history: list = field(default_factory=list)  # one dict of parts (plus "total") per iteration
     timings: dict = field(default_factory=dict)  # seconds per stage, summed over the run
@@ -67,6 +68,22 @@ class EditState:
     stop: bool = False  # a callback sets it to end the run early
     interrupted: bool = False
     rollbacks: int = 0
+    _image: Optional[torch.Tensor] = field(default=None, repr=False)
+    _draw: Optional[Callable[[], torch.Tensor]] = field(default=None, repr=False)  # draws ``image`` when read
+
+    @property
+    def image(self) -> Optional[torch.Tensor]:
+        if self._image is None and self._draw is not None:
+            self._image, self._draw = self._draw(), None
+        return self._image
+
+    @image.setter
+    def image(self, value: Optional[torch.Tensor]) -> None:
+        self._image, self._draw = value, None
+
+    def draw_when_read(self, draw: Callable[[], torch.Tensor]) -> None:
+        """``image`` becomes ``draw()``, called the first time it is read (never, if nobody reads it)."""
+        self._image, self._draw = None, draw
 
     @property
     def scene(self):
@@ -161,8 +178,8 @@ class Editor:
         self.state = EditState(self, iterations=config.iterations)
         self._good: Optional[dict] = None
         self._prepared: set[int] = set()  # ids of the terms already prepared
-        with torch.no_grad():  # the picture before any step: what the directions start from
-            self.initial: torch.Tensor = self.render().detach()
+        self._unmoved: Optional[tuple] = None  # (picture with its graph, what it was drawn from)
+        self.initial: torch.Tensor = self._render_initial()  # before any step: what the directions start from
 
     # ------------------------------------------------------------------ components
     def _optimizer(self) -> torch.optim.Adam:
@@ -180,6 +197,26 @@ class Editor:
     def render(self) -> torch.Tensor:
         """The scene composited on the background, ``(H, W, 3)`` (keeps the graph)."""
         return self.renderer(self.scene, self.background)[..., :3]
+
+    def _drawn_from(self) -> tuple:
+        """What a picture depends on that can change: the renderer and each parameter's in-place version."""
+        return (self.renderer, *(t._version for t in self.params.values()))
+
+    def _render_initial(self) -> torch.Tensor:
+        """The picture before any step, drawn with its graph: the first iteration uses it as long as
+        no parameter has moved (a restored checkpoint, a callback's edit) and the renderer is the same."""
+        with render_threads():
+            image = self.render()
+        if image.requires_grad:
+            self._unmoved = (image, self._drawn_from())
+        return image.detach()
+
+    def _render_step(self) -> torch.Tensor:
+        unmoved, self._unmoved = self._unmoved, None
+        if unmoved is not None and unmoved[1] == self._drawn_from():
+            return unmoved[0]
+        with render_threads():  # one thread where spinning OpenMP threads would fight
+            return self.render()
 
     # ------------------------------------------------------------------ the loop
     def run(self) -> "EditState":
@@ -202,11 +239,14 @@ class Editor:
         finally:
             if bar is not None:
                 bar.close()
-        with torch.no_grad():
-            state.image = self.render().detach()
+        state.draw_when_read(self._render_detached)
         self.write_back()
         self._call("on_end")
         return state
+
+    def _render_detached(self) -> torch.Tensor:
+        with torch.no_grad():
+            return self.render().detach()
 
     def step(self) -> "EditState":
         """One iteration outside :meth:`run` (terms prepared on first use; no callbacks'
@@ -230,8 +270,7 @@ class Editor:
         self._started = (k, self.generator.get_state())
         self.optimizer.zero_grad(set_to_none=True)
         started = timer.now()
-        with render_threads():  # one thread where spinning OpenMP threads would fight
-            image = self.render()
+        image = self._render_step()
         rendered = timer.now()
         state.image = image.detach()
         if not image.requires_grad:  # e.g. only a gradient on text selected, which the renderer draws fixed
@@ -400,6 +439,7 @@ class Editor:
         self.state.history = list(checkpoint["history"])
         self.state.lr_scale = float(checkpoint["lr_scale"])
         self.state.timings = dict(checkpoint.get("timings", {}))
+        self.state.image = None  # the restored parameters' picture is drawn by the next iteration
 
 
 def check_resumable(checkpoint: dict, config: EditConfig, where: str, ignore: tuple = ()) -> None:

@@ -11,6 +11,7 @@ Every colour is returned as a straight-alpha RGBA tuple of floats in [0, 1].
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Optional
@@ -183,6 +184,13 @@ def parse_color(text: str, current_color: Optional[RGBA] = None) -> Optional[RGB
     >>> parse_color("rgb(0 0 255 / 50%)")
     (0.0, 0.0, 1.0, 0.5)
     """
+    # Shapes repeat a few colours: short texts are parsed once (the result is an immutable tuple).
+    if len(text) <= 64 and (current_color is None or type(current_color) is tuple):
+        return _parse_color_cached(text, current_color)
+    return _parse_color(text, current_color)
+
+
+def _parse_color(text: str, current_color: Optional[RGBA] = None) -> Optional[RGBA]:
     raw = text
     text = _ICC.sub("", text.strip())
     low = text.lower()
@@ -204,6 +212,9 @@ def parse_color(text: str, current_color: Optional[RGBA] = None) -> Optional[RGB
             return _parse_rgb(args, alpha, raw)
         return _parse_hsl(args, alpha, raw)
     raise _bad(raw)
+
+
+_parse_color_cached = functools.lru_cache(maxsize=1024)(_parse_color)
 
 
 def format_color(rgba: RGBA) -> str:

@@ -216,10 +216,12 @@ def max_scale(m: np.ndarray) -> float:
 def is_invertible(m: np.ndarray) -> bool:
     """Finite, with a finite inverse: what can be drawn (SVG 2 §8.6: a singular transform,
     e.g. ``scale(0)``, means the element is not rendered)."""
-    if not np.all(np.isfinite(m)):
+    values = m.ravel().tolist()  # Python floats: this runs once per shape, 10,000 times a document
+    if not all(map(math.isfinite, values)):
         return False
-    det = float(m[0, 0] * m[1, 1] - m[0, 1] * m[1, 0])
-    return abs(det) > 1e-30 and math.isfinite(1.0 / det) and bool(np.all(np.isfinite(m[:2, :2] / det)))
+    a, b, _, c, d = values[:5]
+    det = a * d - b * c
+    return abs(det) > 1e-30 and math.isfinite(1.0 / det) and all(math.isfinite(v / det) for v in (a, b, c, d))
 
 
 def is_identity(m: np.ndarray) -> bool:
