@@ -305,7 +305,7 @@ class _Builder:
             self.points.append(pts)
             self.n_points += len(pts)
         # the one guard on what reaches the rasterizer: finite, bounded coordinates and widths
-        self.widths.append(min(float(np.nan_to_num(shape.stroke_width)), 2 * COORD_LIMIT / max(max_scale(ctm), 1e-300)))
+        self.widths.append(min(_finite(float(shape.stroke_width)), 2 * COORD_LIMIT / max(max_scale(ctm), 1e-300)))
         self.opacities.append(shape.opacity)
         width_row, opacity_row = len(self.widths) - 1, len(self.opacities) - 1
         unfilled = fill_paints_nothing(shape)
@@ -565,6 +565,13 @@ def _side(value: float, rounding) -> int:
 
 
 COORD_LIMIT = 1e6  # canvas px; anything farther out is drawn as if it were this far (off any canvas)
+
+
+def _finite(value: float) -> float:
+    """``np.nan_to_num`` of one float, without an array per shape: NaN → 0, ±inf → ±the largest float."""
+    if math.isfinite(value):
+        return value
+    return 0.0 if math.isnan(value) else math.copysign(np.finfo(np.float64).max, value)
 
 
 def _bounded(values: np.ndarray) -> np.ndarray:

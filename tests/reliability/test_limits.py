@@ -39,6 +39,22 @@ def test_over_the_budget_is_one_line_that_names_the_limit_fast(text, limit):
     assert time.process_time() - start < 20  # the parse alone; minutes without the budget
 
 
+def test_a_document_at_the_default_shapes_and_segments_budget_loads_and_round_trips(tmp_path):
+    """Exactly at the budget is allowed (the costs are in benchmarks/bigdoc_bench.py: no timing here)."""
+    per_path = 19  # segments of each small path: M and 19 L are 20 commands, 19 segments
+    small = ('<path d="M0 0' + "".join(f" L{i % 7} {i % 5}" for i in range(per_path)) + '" stroke="red"/>')
+    built = (DEFAULT.shapes - 1) * per_path
+    last = DEFAULT.segments - built - 1  # its commands (M + lines) reach the budget exactly
+    text = SVG.format(small * (DEFAULT.shapes - 1) + '<path d="M0 0' + " L3 4 L5 1" * (last // 2)
+                      + " L1 1" * (last % 2) + '"/>')
+    doc = vecedit.load_svg(text)
+    shapes = doc.shapes()
+    assert len(shapes) == DEFAULT.shapes
+    assert sum(sp.num_segments for s in shapes for sp in s.subpaths) == DEFAULT.segments - 1
+    vecedit.save_svg(doc, tmp_path / "same.svg")
+    assert (tmp_path / "same.svg").read_text() == text
+
+
 def test_a_million_segments_are_refused_before_they_are_built():
     start = time.process_time()
     with pytest.raises(LimitError, match="segments"):

@@ -153,6 +153,7 @@ class _Compositor:
         for i in items.members:
             self.layered[i] = both[i] and (varies or opacities[scene.shapes[i].opacity] != 1.0)
         self._cover: Optional[torch.Tensor] = None
+        self.corners = list(zip(acc.y0.tolist(), acc.x0.tolist()))  # (y0, x0) of each item's crop
         self.sources = self._sources()
 
     def _item_table(self):
@@ -282,8 +283,7 @@ class _Compositor:
         order = [self.items.fill[index], self.items.stroke[index]]
         if tuple(shape.paint_order)[:1] == ("stroke",):
             order.reverse()
-        acc = self.acc
-        ops = [((int(acc.y0[it]), int(acc.x0[it])), self.sources[it]) for it in order if it >= 0]
+        ops = [(self.corners[it], self.sources[it]) for it in order if it >= 0]
         ops = [op for op in ops if op[1] is not None]
         if not self.layered[index] or len(ops) < 2:
             return ops
