@@ -134,3 +134,11 @@ def test_dashes_are_cut_as_arrays_like_one_by_one():
         assert pieces[j].tolist() == [-(k + 1), *whole[ea + 1 : eb + 1].tolist(), -(k + 2)]
         assert (pos[2 * j], pos[2 * j + 1], s[2 * j], s[2 * j + 1]) == (7 + ea, 7 + eb, a, b)
     assert _cut(whole, cum, np.zeros(0), np.zeros(0), 0)[0] == []
+
+
+@pytest.mark.parametrize("region", ['y="-1e308" height="50"', 'x="-1e308"', 'width="3.4e38"'])
+def test_turbulence_stitched_on_a_degenerate_tile_is_drawn_unstitched(region):
+    # was: ValueError (NaN to int) in turbulence: a stitch tile of zero height (floor(0) / 0)
+    api(f'<filter id="f" filterUnits="userSpaceOnUse" x="-10" y="-10" width="120" height="40">'
+        f'<feTurbulence baseFrequency="1e-320" stitchTiles="stitch" {region}/></filter>'
+        '<rect width="8" height="8" filter="url(#f)"/>')

@@ -9,6 +9,8 @@ The result has no parameters that take gradients (frequency and seed pick the no
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -92,13 +94,21 @@ def _stitch_frequency(freq: float, size: float) -> float:
     return lo if lo > 0 and freq / lo < hi / freq else hi
 
 
+def _stitchable(tile, fx: float, fy: float) -> bool:
+    """Whether a stitch tile has a size the lattice can wrap at: positive, finite, at most 2^24 lattice
+    cells (a tile of zero height or 10^38 wide noise is drawn unstitched)."""
+    tx, ty, tw, th = tile
+    cells = (abs(tx) + tw) * fx, (abs(ty) + th) * fy
+    return tw > 0 and th > 0 and all(math.isfinite(c) and c < 2**24 for c in cells)
+
+
 def turbulence(x: np.ndarray, y: np.ndarray, base_frequency: tuple[float, float], octaves: int, seed: int,
                fractal: bool, stitch_tile=None) -> np.ndarray:
     """(4, n) straight RGBA in [0, 1] at user-space points; ``stitch_tile`` (x, y, w, h) or None."""
     lattice, gradient = tables(int(seed))
     fx, fy = base_frequency
     stitch = None
-    if stitch_tile is not None:
+    if stitch_tile is not None and _stitchable(stitch_tile, fx, fy):
         tx, ty, tw, th = stitch_tile
         fx, fy = _stitch_frequency(fx, tw), _stitch_frequency(fy, th)
         w, h = int(tw * fx + 0.5), int(th * fy + 0.5)
