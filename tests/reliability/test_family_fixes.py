@@ -136,9 +136,11 @@ def test_dashes_are_cut_as_arrays_like_one_by_one():
     assert _cut(whole, cum, np.zeros(0), np.zeros(0), 0)[0] == []
 
 
-@pytest.mark.parametrize("region", ['y="-1e308" height="50"', 'x="-1e308"', 'width="3.4e38"'])
-def test_turbulence_stitched_on_a_degenerate_tile_is_drawn_unstitched(region):
-    # was: ValueError (NaN to int) in turbulence: a stitch tile of zero height (floor(0) / 0)
+@pytest.mark.parametrize("attrs", ['baseFrequency="1e-320" y="-1e308" height="50"', 'baseFrequency="1e-320" x="-1e308"',
+                                   'baseFrequency="1e-320" width="3.4e38"', 'baseFrequency="1e30"'])
+def test_turbulence_stitched_on_a_degenerate_tile_is_drawn_unstitched(attrs):
+    # was: ValueError (NaN to int) in turbulence: a stitch tile of zero height (floor(0) / 0); and
+    # OverflowError in _noise2: a tile of 10^32 lattice cells
     api(f'<filter id="f" filterUnits="userSpaceOnUse" x="-10" y="-10" width="120" height="40">'
-        f'<feTurbulence baseFrequency="1e-320" stitchTiles="stitch" {region}/></filter>'
+        f'<feTurbulence stitchTiles="stitch" {attrs}/></filter>'
         '<rect width="8" height="8" filter="url(#f)"/>')
