@@ -46,3 +46,11 @@ def test_style_stays_style_and_attributes_stay_attributes():
 def test_strokes_are_hoisted_like_fills():
     out = _recolor(GROUP, {"a": (1.0, 1.0, 1.0, 1.0), "b": (1.0, 1.0, 1.0, 1.0)}, "stroke")
     assert out == GROUP.replace('stroke="#000"', 'stroke="#ffffff"')
+
+
+def test_an_edited_start_tag_keeps_its_spacing():
+    # tabler-icons write every attribute on its own line and close the root tag on the next one
+    source = (f'<svg\n  {NS}\n  width="24" height = "24"\n  stroke="currentColor"\n  fill="none"\n>\n'
+              '  <path d="M9 19c-4.3 1.4-4.3-2.5-6-3" />\n</svg>\n')
+    out = _recolor(source, {None: (0.0, 0.5, 0.0, 1.0)}, "stroke")
+    assert out == source.replace('stroke="currentColor"', 'stroke="#008000"')

@@ -289,7 +289,7 @@ def read_xml(text: str, name: str) -> tuple[Element, SourceMap, dict[str, str], 
 
 # --- writing -----------------------------------------------------------------------
 
-_RAW_ATTR = re.compile(r"""(\s+)([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")
+_RAW_ATTR = re.compile(r"""(\s+)([^\s=/>]+)(\s*=\s*)("[^"]*"|'[^']*')""")
 _TAG_HEAD = re.compile(r"<[^\s/>]+")
 
 
@@ -408,10 +408,10 @@ class _Writer:
             old_names = [k for k, _ in span.attrib]
             old_values = dict(span.attrib)
             i = 0
-            for ws, qname, raw in raw_attrs:
+            for ws, qname, eq, raw in raw_attrs:
                 sep = ws
                 if qname == "xmlns" or qname.startswith("xmlns:"):
-                    pieces.append(f"{ws}{qname}={raw}")
+                    pieces.append(f"{ws}{qname}{eq}{raw}")
                     continue
                 if i >= len(old_names):
                     break
@@ -421,9 +421,9 @@ class _Writer:
                     continue
                 written.add(key)
                 if el.attrib[key] == old_values[key]:
-                    pieces.append(f"{ws}{qname}={raw}")
+                    pieces.append(f"{ws}{qname}{eq}{raw}")
                 else:
-                    pieces.append(f'{ws}{qname}="{escape_attr(el.attrib[key])}"')
+                    pieces.append(f'{ws}{qname}{eq}"{escape_attr(el.attrib[key])}"')
         else:
             for prefix, uri in decls:
                 pieces.append(f' xmlns:{prefix}="{escape_attr(uri)}"' if prefix else f' xmlns="{escape_attr(uri)}"')
@@ -435,10 +435,9 @@ class _Writer:
         for prefix, uri in new_decls:
             pieces.insert(0, f' xmlns:{prefix}="{escape_attr(uri)}"')
         self_closing = empty and (span is None or span.self_closing)
-        ending = ">"
-        if self_closing:
-            m = re.search(r"\s*/>$", span.raw_start) if span is not None else None
-            ending = m.group(0) if m else "/>"
+        # the source's spacing before the tag's end (``stroke="x"\n>``) stays as written
+        m = re.search(r"(\s*)/?>$", span.raw_start) if span is not None else None
+        ending = (m.group(1) if m else "") + ("/>" if self_closing else ">")
         self.out.append(f"<{tag}{''.join(pieces)}{ending}")
         return self_closing
 
