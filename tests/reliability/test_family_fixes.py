@@ -144,3 +144,30 @@ def test_turbulence_stitched_on_a_degenerate_tile_is_drawn_unstitched(attrs):
     api(f'<filter id="f" filterUnits="userSpaceOnUse" x="-10" y="-10" width="120" height="40">'
         f'<feTurbulence stitchTiles="stitch" {attrs}/></filter>'
         '<rect width="8" height="8" filter="url(#f)"/>')
+
+
+class _CountingDict(dict):
+    gets = 0
+
+    def get(self, *args):
+        _CountingDict.gets += 1
+        return super().get(*args)
+
+
+def test_text_of_thousands_of_tspans_is_collected_in_linear_work(monkeypatch):
+    # was: every pair of tspans compared for ancestry (and every cluster filtered per span in the
+    # layout): 5,000 <tspan>s took minutes of CPU
+    import vecedit
+    import vecedit.text.content as content
+
+    real_init = content.Collector.__init__
+
+    def counting_init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        self.parents = _CountingDict(self.parents)
+
+    monkeypatch.setattr(content.Collector, "__init__", counting_init)
+    n = 2000
+    doc = vecedit.load_svg(SVG.format('<text x="0" y="10" font-size="4">' + '<tspan dx="0.1">a</tspan>' * n + '</text>'))
+    assert len(doc.shapes()) == n  # one shape per span, each with its glyph
+    assert _CountingDict.gets < 10 * n

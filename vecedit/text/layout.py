@@ -142,6 +142,9 @@ class Layouter:
             else:
                 end = self.positions_path(chunk, clusters)
             text_ts = R_at(90.0, x, y) if vertical and chunk.flow is None else np.eye(3)
+            own: dict[int, list[tuple[int, Cluster]]] = {}  # per span (by id): its clusters and their places
+            for i, c in enumerate(clusters):
+                own.setdefault(id(c.span), []).append((i, c))
             for span in chunk.spans:
                 face = self.face_of(span)
                 if face is None:
@@ -149,7 +152,7 @@ class Layouter:
                 span_ts = text_ts @ T(x, y)
                 if chunk.flow is None:
                     span_ts = span_ts @ T(0.0, self.baseline(span, face))
-                self.emit(span, face, clusters, span_ts)
+                self.emit(span, face, own.get(id(span), []), span_ts)
             if vertical and chunk.flow is None:
                 end = (end[1], end[0])
             last_x, last_y = x + end[0], y + end[1]
@@ -329,9 +332,11 @@ class Layouter:
 
     # --- output -----------------------------------------------------------------------
 
-    def emit(self, span: Span, face: LoadedFace, clusters: list[Cluster], span_ts: np.ndarray) -> None:
+    def emit(self, span: Span, face: LoadedFace, own: list[tuple[int, Cluster]], span_ts: np.ndarray) -> None:
+        """Lay out ``span``'s glyphs and decorations: ``own`` are its clusters with their places in the
+        chunk (grouped once per chunk, not filtered from the chunk's per span: quadratic with 10³ tspans)."""
         laid = LaidSpan(span, [])
-        mine = [c for c in clusters if c.span is span and c.visible]
+        mine = [c for _, c in own if c.visible]
         if mine:
             mats = np.stack([span_ts @ c.matrix() for c in mine])  # (n, 3, 3): cluster → user space
             lin, off = mats[:, :2, :2], mats[:, :2, 2]
@@ -356,7 +361,7 @@ class Layouter:
                 dy = -height / 2 if vertical else -m.ascent * scale
             else:
                 dy = 0.0 if vertical else -m.strikeout_position * scale
-            rects = _decoration(clusters, span, dy, m.underline_thickness * scale, span_ts)
+            rects = _decoration(own, dy, m.underline_thickness * scale, span_ts)
             if rects:
                 painter, style = span.decorations[kind]
                 (after if kind == "line-through" else before).append((kind, painter, style, rects))
@@ -455,22 +460,20 @@ def _length_adjust(chunk: Chunk, clusters: list[Cluster]) -> None:
                     c.width *= factor
 
 
-def _decoration(clusters: list[Cluster], span: Span, dy: float, thickness: float,
-                span_ts: np.ndarray) -> list[Subpath]:
+def _decoration(own: list[tuple[int, Cluster]], dy: float, thickness: float, span_ts: np.ndarray) -> list[Subpath]:
+    """A span's line as one rectangle per run of its clusters (``own``, with their places in the chunk):
+    a run ends where another span's cluster comes between or a cluster is shifted."""
     pieces: list[tuple[float, np.ndarray]] = []
-    started, width, ts = False, 0.0, None
-    for c in clusters:
-        if c.span is span:
-            if started and c.shifted:
-                pieces.append((width, ts))
-                started = False
-            if not started:
-                width, ts, started = c.advance, c.transform, True
-            else:
-                width += c.advance
-        elif started:
+    started, width, ts, last = False, 0.0, None, -2
+    for i, c in own:
+        if started and (c.shifted or i != last + 1):
             pieces.append((width, ts))
             started = False
+        if not started:
+            width, ts, started = c.advance, c.transform, True
+        else:
+            width += c.advance
+        last = i
     if started:
         pieces.append((width, ts))
     out = []
