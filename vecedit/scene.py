@@ -270,11 +270,14 @@ class _Builder:
         self.filter_users.append((shapes, rows))
         return programs
 
-    def _reserve_frame(self) -> int:
+    def _reserve_frame(self, height: int, width: int) -> int:
         """The index of a new raster of its own (a pattern tile, an feImage's element), counted against
-        ``Limits.tiles`` (each is a render pass); its frames inside are added while its content is built."""
-        limits.current().check("tiles", len(self.frames) + 1, "pattern tiles and feImage elements: the document "
-                               "draws more rasters of their own (one per pattern and placement) than the budget")
+        ``Limits.tiles`` (each is a render pass) and ``Limits.pixels`` (its size); its frames inside are
+        added while its content is built."""
+        budget = limits.current()
+        budget.check("tiles", len(self.frames) + 1, "pattern tiles and feImage elements: the document "
+                     "draws more rasters of their own (one per pattern and placement) than the budget")
+        budget.check("pixels", height * width, f"a pattern tile or feImage element raster of {width}×{height} px")
         self.frames.append(None)
         return len(self.frames) - 1
 
@@ -283,7 +286,7 @@ class _Builder:
         its space's origin at the subregion's corner, at the filtered element's scale."""
         (ox, oy), (sx, sy) = p["origin"], p["scale"]
         to_frame = np.array([[sx, 0.0, ox - box[1]], [0.0, sy, oy - box[0]], [0.0, 0.0, 1.0]])
-        frame = self._reserve_frame()
+        frame = self._reserve_frame(box[2] - box[0], box[3] - box[1])
         root = SceneGroup(1.0, [self.group(p["content"], to_frame, frame)])
         self.frames[frame] = SceneFrame(box[3] - box[1], box[2] - box[0], None, root)
         return {"frame": frame, "box": box}
@@ -388,7 +391,7 @@ class _Builder:
             to_canvas = translate(*(snapped - origin[:2])) @ to_canvas
             phase = np.zeros(2)
         to_raster = np.array([[kx, 0, phase[0] - x * kx], [0, ky, phase[1] - y * ky], [0, 0, 1.0]])
-        frame = self._reserve_frame()
+        frame = self._reserve_frame(th + 1, tw + 1)
         first, first_array, first_row = len(self.shapes), len(self.points), self.n_points
         content = self.group(tile.content, to_raster, frame)
         root = SceneGroup(1.0, [content])

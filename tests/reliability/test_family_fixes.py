@@ -171,3 +171,16 @@ def test_text_of_thousands_of_tspans_is_collected_in_linear_work(monkeypatch):
     doc = vecedit.load_svg(SVG.format('<text x="0" y="10" font-size="4">' + '<tspan dx="0.1">a</tspan>' * n + '</text>'))
     assert len(doc.shapes()) == n  # one shape per span, each with its glyph
     assert _CountingDict.gets < 10 * n
+
+
+def test_feimage_element_raster_is_checked_against_the_pixels_budget():
+    # was: RuntimeError (a 4 TB allocation) in raster.accumulate: an feImage of an element drawn in a
+    # raster as large as a 10^9-scaled filter region
+    import vecedit
+    from vecedit.limits import LimitError
+
+    doc = vecedit.load_svg(SVG.format('<rect id="s" width="4" height="4"/><filter id="f" filterUnits="userSpaceOnUse" '
+                                      'width="60"><feImage href="#s"/></filter>'
+                                      '<rect width="30" height="30" filter="url(#f)" transform="scale(1e9)"/>'))
+    with pytest.raises(LimitError, match="--limits pixels=N"):
+        vecedit.render(doc, width=16)
