@@ -514,7 +514,7 @@ def from_document(
     """Build a :class:`Scene` at ``width``×``height`` canvas pixels (default: the document's)."""
     out_w, out_h = output_size(doc, width, height)
     limits.current().check("pixels", out_w * out_h, f"the canvas of {out_w}×{out_h} px (give a smaller width or height)")
-    builder = _Builder(doc, (out_w / doc.width, out_h / doc.height))
+    builder = _Builder(doc, canvas_scale(doc, out_w, out_h))
     root = builder.group(doc.root)
 
     def tensor(rows, cols):
@@ -561,6 +561,16 @@ def output_size(doc: Document, width: Optional[int], height: Optional[int]) -> t
     if width is None:
         return _side(doc.width * height / doc.height - 1e-6, math.ceil), int(height)
     return int(width), int(height)
+
+
+def canvas_scale(doc: Document, out_w: int, out_h: int) -> tuple[float, float]:
+    """Canvas pixels per document pixel. The document's own size (its width and height rounded, as
+    :func:`output_size` gives by default) draws at scale 1, as resvg draws a ``521.5``-px-wide file on a
+    522-px canvas: stretching it to the rounded size would move everything up to half a pixel. Any
+    other size is filled."""
+    if (out_w, out_h) == output_size(doc, None, None):
+        return 1.0, 1.0
+    return out_w / doc.width, out_h / doc.height
 
 
 def _side(value: float, rounding) -> int:

@@ -85,3 +85,16 @@ def test_a_foreign_object_a_switch_passes_over_does_not_count_as_not_drawn():
     doc = load_svg(f'<svg {NS} width="9" height="9"><switch><foreignObject requiredExtensions="http://x" width="5" '
                    'height="5"/><rect width="5" height="5"/></switch></svg>')
     assert not [n for n in doc.notes if n.affects_picture] and [s.tag for s in doc.shapes()] == ["rect"]
+
+
+def test_switch_required_features_hold_only_for_features_drawn_here():
+    # draw.io: HTML in a foreignObject asking for #Extensibility, a <text> fallback after it
+    feature = "http://www.w3.org/TR/SVG11/feature#"
+    found = shapes(f'<switch><foreignObject requiredFeatures="{feature}Extensibility" width="5" height="5"/>'
+                   '<rect id="fallback" width="5" height="5"/></switch>'
+                   f'<switch><rect id="no" requiredFeatures="{feature}Shape {feature}Font" width="5" height="5"/>'
+                   f'<rect id="both" requiredFeatures="{feature}Shape {feature}Gradient" width="5" height="5"/></switch>')
+    assert [s.id for s in found] == ["fallback", "both"]
+    doc = load_svg(f'<svg {NS} width="9" height="9"><switch><foreignObject requiredFeatures="{feature}Extensibility" '
+                   'width="5" height="5"/><rect width="5" height="5"/></switch></svg>')
+    assert not [n for n in doc.notes if n.affects_picture]

@@ -101,7 +101,7 @@ class Editor:
                  loss_terms: Sequence = (), callbacks: Sequence = (), rois: Sequence[ClipRoi] = (),
                  progress: bool = False, vectorized_path: Optional[str] = None, selection=None, plugin=None):
         from vecedit.imageio import to_rgba
-        from vecedit.scene import from_document
+        from vecedit.scene import canvas_scale, from_document
 
         self.config = config = copy.deepcopy(config or EditConfig()).validate()
         self.progress = progress
@@ -142,8 +142,7 @@ class Editor:
         size = getattr(encoder, "image_size", None) if encoder is not None else None
         width, height = work_canvas(config, self.document, regions, size, needs_full=bool(config.target_image))
         self.scene = scene = from_document(self.document, width, height, device=self.device)
-        doc_w, doc_h = self.document.width, self.document.height
-        self.scale = (scene.width / doc_w, scene.height / doc_h)
+        self.scale = canvas_scale(self.document, scene.width, scene.height)
         self.rois = [r.to_canvas(*self.scale, (scene.width, scene.height)) for r in regions]
         chosen = choose_shapes(scene, self.document, config.select if selection is None else selection,
                                *self.scale, self.rois,

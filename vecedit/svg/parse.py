@@ -36,7 +36,7 @@ from vecedit.svg.images import ImageSource
 from vecedit.svg.color import parse_color
 from vecedit.svg.model import Document, Gradient, Group, Note, Shape
 from vecedit.svg.shapes import rect_subpath
-from vecedit.svg.render_tree import SVG_NS, RenderTreeBuilder
+from vecedit.svg.render_tree import SVG_NS, RenderTreeBuilder, conditions_hold
 from vecedit.svg.transform import parse_preserve_aspect_ratio, parse_transform, parse_viewbox, viewbox_transform
 from vecedit.svg.units import lengths_in, parse_length
 from vecedit.svg.xmltree import BOM_MARK, decode_source, document_codec, read_xml, recursion_room
@@ -232,9 +232,9 @@ def _note_kept(root: Element, svg_ns: str, referenced: set[str], notes: list[Not
                 continue
             if local in HANDLED:
                 visit(child)
-            elif local in KEPT and local_name(el.tag) == "switch" and child.get("requiredExtensions") is not None:
+            elif local in KEPT and local_name(el.tag) == "switch" and not conditions_hold(child):
                 notes.append(Note(local, cid, f"{local} is kept; its <switch> draws a later child instead "
-                                              "(no extension is supported)", False))
+                                              "(its required extensions or features are not supported)", False))
             elif local in KEPT:
                 message, affects = KEPT[local]
                 if affects is None:

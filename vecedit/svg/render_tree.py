@@ -57,6 +57,27 @@ class Context:
     patterns: tuple = ()  # patterns whose content is being built (one used inside itself paints nothing)
 
 
+# SVG 1.1 feature strings (Appendix A) of what this renderer draws; a ``requiredFeatures`` naming any
+# other (Extensibility = foreignObject, Font = SVG fonts, Animation, Scripting, ...) is false.
+SUPPORTED_FEATURES = frozenset("http://www.w3.org/TR/SVG11/feature#" + name for name in (
+    "SVGDOM-static", "SVG-static", "CoreAttribute", "Structure", "BasicStructure", "ContainerAttribute",
+    "ConditionalProcessing", "Image", "Style", "Shape", "Text", "BasicText", "PaintAttribute",
+    "BasicPaintAttribute", "OpacityAttribute", "GraphicsAttribute", "BasicGraphicsAttribute", "Marker",
+    "Gradient", "Pattern", "Clip", "BasicClip", "Mask", "Filter", "BasicFilter", "XlinkAttribute"))
+
+
+def conditions_hold(el: Element) -> bool:
+    """Whether ``el``'s conditional processing attributes hold (see ``RenderTreeBuilder._switch_choice``)."""
+    if el.get("requiredExtensions") is not None:
+        return False
+    features = el.get("requiredFeatures")
+    if features is not None and not all(f in SUPPORTED_FEATURES for f in features.split(" ")):
+        return False
+    langs = el.get("systemLanguage")
+    tags = [t.strip().lower() for t in (langs or "").split(",")]
+    return langs is None or any(t == "en" or t.startswith("en-") for t in tags)
+
+
 class RenderTreeBuilder(ShapeNodes):
     """The walk: groups, ``use`` instances, nested viewports, ``switch``, styles and effects
     (shape elements become :class:`Shape` in :class:`~vecedit.svg.shape_nodes.ShapeNodes`)."""
@@ -296,18 +317,13 @@ class RenderTreeBuilder(ShapeNodes):
         No extension is supported (``requiredExtensions`` is false, empty or not); the user
         language is English (as usvg's default): ``systemLanguage`` holds when one of its
         tags is ``en`` or starts ``en-`` (BCP 47 tags, compared case-insensitively);
-        ``requiredFeatures`` (dropped in SVG 2) is true, as in browsers and resvg.
+        ``requiredFeatures`` (SVG 1.1 §5.8.4, dropped in SVG 2) holds when every feature it
+        names is one drawn here, as resvg evaluates it: draw.io's ``foreignObject`` asks for
+        ``#Extensibility`` (HTML), which is not, so its ``<text>`` fallback is drawn.
         """
         for child in el:
-            if not self._is_svg(child):
-                continue
-            if child.get("requiredExtensions") is not None:
-                continue
-            langs = child.get("systemLanguage")
-            tags = [t.strip().lower() for t in (langs or "").split(",")]
-            if langs is not None and not any(t == "en" or t.startswith("en-") for t in tags):
-                continue
-            return child
+            if self._is_svg(child) and conditions_hold(child):
+                return child
         return None
 
     def _viewport(self, el: Element, content: Element, style: dict, ctx: Context, transform: np.ndarray,
