@@ -31,6 +31,7 @@ import argparse
 import contextlib
 import json
 import os
+import sys
 import time
 
 import vecedit  # noqa: F401  (before torch, as in the vecedit command: passive OpenMP waiting)
@@ -93,6 +94,7 @@ def main() -> None:
     passes, grads = {}, {}
     for lever in levers:  # warm-up (and compile) once per lever
         one_pass, undo = make_pass(encoder, views, lever)
+        _progress(lever, "starting", {})
         start, cpu = time.perf_counter(), time.process_time()
         try:
             grads[lever] = one_pass()
@@ -102,6 +104,7 @@ def main() -> None:
             continue
         first = {"first_pass_wall_s": round(time.perf_counter() - start, 2),
                  "first_pass_cpu_s": round(time.process_time() - cpu, 2)}
+        _progress(lever, "first pass", first)
         undo()
         passes[lever] = (one_pass, undo)
         result["levers"][lever] = {**first, "wall_s": [], "cpu_s": []}
@@ -114,6 +117,7 @@ def main() -> None:
             result["levers"][lever]["wall_s"].append(round(time.perf_counter() - start, 2))
             result["levers"][lever]["cpu_s"].append(round(time.process_time() - cpu, 2))
             undo()
+            _progress(lever, "pass", {k: result["levers"][lever][k][-1] for k in ("wall_s", "cpu_s")})
     base_cpu, base_wall, base_grad = min(result["levers"]["base"]["cpu_s"]), min(result["levers"]["base"]["wall_s"]), grads["base"]
     for lever in passes:
         row = result["levers"][lever]
@@ -123,6 +127,11 @@ def main() -> None:
     result["load_average_end"] = list(os.getloadavg())
     result["best_cpu_speedup"] = max(result["levers"][lv].get("speedup_cpu", 0) for lv in passes)
     print(json.dumps(result, indent=1))
+
+
+def _progress(lever: str, what: str, numbers: dict) -> None:
+    """One line on stderr per measurement: a run cut short (torch.compile can take many minutes) keeps them."""
+    print(json.dumps({"lever": lever, what: numbers, "load": round(os.getloadavg()[0], 2)}), file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

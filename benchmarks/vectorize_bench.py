@@ -46,6 +46,7 @@ The machine's load average is recorded at the start and the end.
     python benchmarks/vectorize_bench.py                 # the full run (long: about 10 minutes a image)
     python benchmarks/vectorize_bench.py --iterations 50
     python benchmarks/vectorize_bench.py --images camera --iterations 5 --threads 1
+    python benchmarks/vectorize_bench.py --default-only     # the default's row and its vtracer baseline
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def cutout_rounds(img: np.ndarray) -> dict:
     return out
 
 
-def bench_image(name: str, iterations: int) -> dict:
+def bench_image(name: str, iterations: int, default_only: bool = False) -> dict:
     from vecedit.vectorizers import api
     from vecedit.vectorizers.recolor import fit_colors
     from vecedit.vectorizers.refine import refine
@@ -187,6 +188,12 @@ def bench_image(name: str, iterations: int) -> dict:
     row["default"] = measured(default.layers, img, total_s=round(seconds, 2), total_cpu_s=round(cpu, 2),
                               trace_s=round(default.seconds["trace"], 2), refine_s=round(default.seconds["refine"], 2),
                               iterations=default.refine.iterations)
+
+    if default_only:  # the default's bar: its gain over vtracer's best single round at its path count
+        base, settings, tried = single_vtracer(img, n)
+        row["single_vtracer"] = measured(base, img, settings=settings, settings_tried=tried)
+        row["default_psnr_gain_db"] = round(row["default"]["psnr"] - row["single_vtracer"]["psnr"], 3)
+        return row
 
     multi = api.run(img, rounds=(10, 30), refine=0)
     row["multi"] = measured(multi.layers, img, per_round=[len(l.paths) for l in multi.layers],
@@ -237,6 +244,10 @@ def bars(result: dict) -> dict:
         "default_total_s": {r["image"]: r["default"]["total_s"] for r in rows},
         "default_total_cpu_s": {r["image"]: r["default"]["total_cpu_s"] for r in rows},
         "default_le_10s_every_image": every(lambda r: r["default"]["total_s"] <= 10.0),
+    }
+    if result.get("default_only"):
+        return out
+    out |= {
         "quality_at_bar_settings": at_bar,
         "crack_fraction_multi": {r["image"]: r["multi"]["crack_fraction"] for r in rows},
         "crack_multi_le_quarter_single_ours": every(
@@ -269,14 +280,17 @@ def main(argv=None) -> int:
     parser.add_argument("--iterations", type=int, default=BAR_ITERATIONS,
                         help=f"refinement iterations per image (default {BAR_ITERATIONS}, the bars' setting)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2: the bar's 2 cores)")
+    parser.add_argument("--default-only", action="store_true",
+                        help="only the default and its vtracer baseline (the default's bar; minutes, not an hour)")
     args = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(args.threads)
-    result = {"torch_threads": torch.get_num_threads(), "iterations": args.iterations, "sigma_px": SIGMA,
-              "load_average_start": os.getloadavg(), "images": []}
+    iterations = 0 if args.default_only else args.iterations
+    result = {"torch_threads": torch.get_num_threads(), "iterations": iterations, "sigma_px": SIGMA,
+              "default_only": args.default_only, "load_average_start": os.getloadavg(), "images": []}
     for name in args.images.split(","):
-        result["images"].append(bench_image(name.strip(), args.iterations))
+        result["images"].append(bench_image(name.strip(), iterations, args.default_only))
         print(json.dumps(result["images"][-1]), file=sys.stderr, flush=True)
     result["load_average_end"] = os.getloadavg()
     result["bars"] = bars(result)
