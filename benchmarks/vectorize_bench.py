@@ -4,7 +4,7 @@ For each scikit-image sample (astronaut, coffee, chelsea, rocket, camera as RGB)
 so its longer side is 512 px:
 
 * ``default``: ``vectorize(img)`` with no options (two rounds, 10 and 30 colours, and the
-  default refinement, 30 full-size iterations), timed end to end (wall and CPU seconds):
+  default refinement, 28 iterations, the first half at 0.75 scale), timed end to end (wall and CPU seconds):
   what ``vecedit vectorize IMAGE -o OUT.svg`` does. The vtracer baselines below are taken
   at its path count.
 * ``multi``: ``vectorize(rounds=(10, 30), refine=0)``, tracing only;
