@@ -118,7 +118,7 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_graph_is_read():
     edges = graph()
-    assert "vecedit.scene" in edges and "vecedit.svg.model" in edges["vecedit.scene"]
+    assert "vecedit.scene.build" in edges and "vecedit.svg.model" in edges["vecedit.scene.build"]
     assert any(name.startswith("vecedit.vectorizers.") for name in edges)
     assert any(name.startswith("vecedit.plugins.") for name in edges)
 
