@@ -8,7 +8,6 @@ Reading path data and point lists is :mod:`vecedit.svg.pathdata`. Layout of
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import numpy as np
 
@@ -139,77 +138,6 @@ def endpoint_arc(
     rows = ellipse_arc((cx, cy), rx, ry, phi, theta1, dtheta, tolerance)
     rows[-1] = np.array(p1, dtype=np.float64)  # land exactly on the endpoint
     return rows
-
-
-# --- subpath assembly --------------------------------------------------------------
-
-
-class SubpathBuilder:
-    """A tiny pen (fontTools style): ``move_to``, ``curve_to`` rows, ``close``."""
-
-    def __init__(self) -> None:
-        self.subpaths: list[Subpath] = []
-        self._rows: list[np.ndarray] = []
-        self._segments: list[int] = []  # first cubic of each segment added (the marker vertices)
-        self._closed_here = False  # nothing drawn since the last close
-
-    @property
-    def start(self) -> Optional[np.ndarray]:
-        return self._rows[0] if self._rows else None
-
-    @property
-    def current(self) -> Optional[np.ndarray]:
-        return self._rows[-1] if self._rows else None
-
-    def move_to(self, p: np.ndarray) -> None:
-        self._finish_open()
-        self._rows = [np.asarray(p, dtype=np.float64)]
-        self._segments = []
-        self._closed_here = False
-
-    def add(self, rows: list[np.ndarray]) -> None:
-        """Append one segment's cubic rows ``c1, c2, end`` (any multiple of three)."""
-        if rows:
-            self._segments.append((len(self._rows) - 1) // 3)
-        self._rows.extend(rows)
-        self._closed_here = self._closed_here and not rows
-
-    def close(self) -> None:
-        """Close per the model layout: drop a duplicate end point or add a closing line."""
-        rows = self._rows
-        if not rows or self._closed_here:  # "Z Z": the second one closes nothing
-            return
-        start, last = rows[0], rows[-1]
-        segments, added = list(self._segments), not (len(rows) > 1 and _same_point(start, last))
-        if not added:
-            rows = rows[:-1]
-        else:
-            segments.append((len(rows) - 1) // 3)
-            rows = rows + line_controls(last, start)[:2]
-        self.subpaths.append(Subpath(np.array(rows, dtype=np.float64), closed=True,
-                                     segment_starts=np.array(segments, dtype=np.int64), close_line=added))
-        self._rows = [start]  # drawing may continue from the start point (§8.3.3)
-        self._segments = []
-        self._closed_here = True
-
-    def _finish_open(self) -> None:
-        if len(self._rows) > 1:
-            self.subpaths.append(Subpath(np.array(self._rows, dtype=np.float64), closed=False,
-                                         segment_starts=np.array(self._segments, dtype=np.int64)))
-        self._rows = []
-        self._segments = []
-
-    def finish(self) -> list[Subpath]:
-        self._finish_open()
-        return self.subpaths
-
-
-def _same_point(a: np.ndarray, b: np.ndarray) -> bool:
-    scale = max(1.0, float(np.abs(a).max()), float(np.abs(b).max()))
-    return bool(np.abs(a - b).max() <= 1e-9 * scale)
-
-
-# --- writing -----------------------------------------------------------------------
 
 
 def format_number(value: float, decimals: int = 3) -> str:

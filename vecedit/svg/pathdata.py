@@ -201,8 +201,9 @@ def scan_numbers(text: str) -> tuple[list[float], Optional[str]]:
 # --- subpath assembly ------------------------------------------------------------------
 
 
-class _Pen:
-    """Cubic rows of the subpath being drawn, as (x, y) tuples; arrays once per subpath."""
+class Pen:
+    """Cubic rows of the subpath being drawn, as (x, y) pairs; arrays once per subpath. The one pen of
+    the project: path data here, basic shapes in :mod:`vecedit.svg.shapes`."""
 
     def __init__(self) -> None:
         self.subpaths: list[Subpath] = []
@@ -276,7 +277,7 @@ def path_to_subpaths(d: str, tolerance: float = DEFAULT_TOLERANCE,
     commands, error = tokenize(d)
     if on_count is not None:
         on_count(len(commands))
-    pen = _Pen()
+    pen = Pen()
     x = y = start_x = start_y = 0.0
     cubic_c2: Optional[tuple[float, float]] = None  # the previous C/S second control (§8.3.6)
     quad_q: Optional[tuple[float, float]] = None  # the previous Q/T control (§8.3.7)
@@ -330,7 +331,7 @@ def path_to_subpaths(d: str, tolerance: float = DEFAULT_TOLERANCE,
 
 
 def polyline_subpath(points: np.ndarray, closed: bool) -> Subpath:
-    """Points (n ≥ 2, 2) joined by lines, as one subpath; *closed*: as ``Z`` closes it (``_Pen.close``)."""
+    """Points (n ≥ 2, 2) joined by lines, as one subpath; *closed*: as ``Z`` closes it (``Pen.close``)."""
     p0, p1 = points[:-1], points[1:]
     rows = np.empty((3 * len(p0) + 1, 2))
     rows[0] = points[0]

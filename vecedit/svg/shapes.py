@@ -13,8 +13,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from vecedit.svg.geometry import DEFAULT_TOLERANCE, SubpathBuilder, ellipse_arc, line_controls
-from vecedit.svg.pathdata import polyline_subpath, scan_numbers
+from vecedit.svg.geometry import DEFAULT_TOLERANCE, ellipse_arc, line_controls
+from vecedit.svg.pathdata import Pen, polyline_subpath, scan_numbers
 from vecedit.errors import SVGError
 from vecedit.svg.model import Subpath
 from vecedit.svg.units import diagonal, parse_length
@@ -70,25 +70,22 @@ def rect(get: Getter, viewport: tuple[float, float], tolerance: float = DEFAULT_
     rx = ry if rx is None else rx
     ry = rx if ry is None else ry
     rx, ry = min(rx or 0.0, w / 2), min(ry or 0.0, h / 2)
-    pen = SubpathBuilder()
     if rx == 0 or ry == 0:
-        pen.move_to(_point(x, y))
-        for px, py in ((x + w, y), (x + w, y + h), (x, y + h)):
-            pen.add(line_controls(pen.current, _point(px, py)))
-        pen.close()
-        return pen.finish(), warnings
+        return [rect_subpath(x, y, w, h)], warnings
+    pen = Pen()
     # M x+rx,y  H x+w-rx  A  V y+h-ry  A  H x+rx  A  V y+ry  A  Z (SVG 2 §10.2 step list)
     corners = (
-        ((x + w - rx, y + ry), -math.pi / 2, _point(x + w, y + ry), _point(x + w, y + h - ry)),
-        ((x + w - rx, y + h - ry), 0.0, _point(x + w - rx, y + h), _point(x + rx, y + h)),
-        ((x + rx, y + h - ry), math.pi / 2, _point(x, y + h - ry), _point(x, y + ry)),
-        ((x + rx, y + ry), math.pi, _point(x + rx, y), None),
+        ((x + w - rx, y + ry), -math.pi / 2, (x + w, y + ry), (x + w, y + h - ry)),
+        ((x + w - rx, y + h - ry), 0.0, (x + w - rx, y + h), (x + rx, y + h)),
+        ((x + rx, y + h - ry), math.pi / 2, (x, y + h - ry), (x, y + ry)),
+        ((x + rx, y + ry), math.pi, (x + rx, y), None),
     )
-    pen.move_to(_point(x + rx, y))
-    line_end = _point(x + w - rx, y)
+    pen.move_to(x + rx, y)
+    line_end = (x + w - rx, y)
     for center, theta, arc_end, next_line_end in corners:
-        if not np.array_equal(pen.current, line_end):
-            pen.add(line_controls(pen.current, line_end))
+        last = tuple(pen.rows[-1])
+        if last != line_end:
+            pen.line(*last, *line_end)
         rows = ellipse_arc(center, rx, ry, 0.0, theta, math.pi / 2, tolerance)
         rows[-1] = arc_end
         pen.add(rows)
@@ -100,8 +97,8 @@ def rect(get: Getter, viewport: tuple[float, float], tolerance: float = DEFAULT_
 def _ellipse(cx: float, cy: float, rx: float, ry: float, tolerance: float) -> list[Subpath]:
     """Four quarter arcs from (cx + rx, cy) with increasing angle (SVG 2 §10.3, §10.4): markers go
     on their ends."""
-    pen = SubpathBuilder()
-    pen.move_to(_point(cx + rx, cy))
+    pen = Pen()
+    pen.move_to(cx + rx, cy)
     ends = (_point(cx, cy + ry), _point(cx - rx, cy), _point(cx, cy - ry), _point(cx + rx, cy))
     for quarter, end in enumerate(ends):
         rows = ellipse_arc((cx, cy), rx, ry, 0.0, quarter * math.pi / 2, math.pi / 2, tolerance)
@@ -175,9 +172,9 @@ BASIC_SHAPES = {
 
 def rect_subpath(x: float, y: float, w: float, h: float) -> Subpath:
     """A closed axis-aligned rectangle, corners at (x, y) and (x + w, y + h)."""
-    pen = SubpathBuilder()
-    pen.move_to(_point(x, y))
-    for px, py in ((x + w, y), (x + w, y + h), (x, y + h)):
-        pen.add(line_controls(pen.current, _point(px, py)))
+    pen = Pen()
+    pen.move_to(x, y)
+    for x0, y0, x1, y1 in ((x, y, x + w, y), (x + w, y, x + w, y + h), (x + w, y + h, x, y + h)):
+        pen.line(x0, y0, x1, y1)
     pen.close()
     return pen.finish()[0]
