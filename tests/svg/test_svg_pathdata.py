@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vecedit.svg.pathdata import _Scanner, _Stop, path_to_subpaths, polyline_subpath, scan_commands, scan_numbers
+from vecedit.svg.pathdata import path_to_subpaths, polyline_subpath, scan_commands, scan_numbers, scan_numbers_from
 from vecedit.svg.pathdata import tokenize
 
 SETTINGS = settings(max_examples=400, deadline=None, derandomize=True, database=None)
@@ -21,13 +21,7 @@ ATOMS = list("MmLlHhVvCcSsQqTtAaZz") + [
 
 def scanned_numbers(text):
     """scan_numbers as the character scanner alone reads the list."""
-    sc, out = _Scanner(text), []
-    try:
-        while not sc.at_end():
-            out.append(sc.number())
-    except _Stop as stop:
-        return out, str(stop)
-    return out, None
+    return scan_numbers_from(text)
 
 
 @SETTINGS

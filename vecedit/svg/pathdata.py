@@ -188,8 +188,13 @@ def scan_numbers(text: str) -> tuple[list[float], Optional[str]]:
         clean = int(np.argmin(finite))
     elif clean == len(tokens) and _SEP.fullmatch(gaps[-1]):
         return values.tolist(), None
-    out = values[:clean].tolist()
-    sc = _Scanner(text, _text_position(parts, clean, 3))
+    return scan_numbers_from(text, _text_position(parts, clean, 3), values[:clean].tolist())
+
+
+def scan_numbers_from(text: str, pos: int = 0, out: Optional[list] = None) -> tuple[list[float], Optional[str]]:
+    """The character scanner's reading of the numbers from *pos* on, appended to *out*."""
+    out = [] if out is None else out
+    sc = _Scanner(text, pos)
     try:
         while not sc.at_end():
             out.append(sc.number())
