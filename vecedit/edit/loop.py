@@ -14,9 +14,10 @@ Each iteration renders once; the loss terms see the picture as a leaf tensor, an
 gradient flows back through the renderer in a second ``backward`` — the same work as one
 pass, but the time of each stage is known. The picture before any step is drawn once (the
 first iteration uses it while no parameter has moved) and the one after the last step when
-it is first read, so a one-iteration run of a large document renders once, not three times. Steps that produce a non-finite loss, gradient
-or parameter are rolled back and the learning rates halved, with a warning. Parameters
-outside the selection have their gradients zeroed, so they stay bit-identical.
+it is first read, so a one-iteration run of a large document renders once, not three times.
+Steps that produce a non-finite loss, gradient or parameter are rolled back and the learning
+rates halved, with a warning. Parameters outside the selection have their gradients zeroed,
+so they stay bit-identical.
 
 >>> import vecedit                                                     # doctest: +SKIP
 >>> doc = vecedit.edit("cat.svg", prompts="a tiger", iterations=150)  # doctest: +SKIP

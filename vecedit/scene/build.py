@@ -1,4 +1,5 @@
-"""Document → :class:`~vecedit.scene.model.Scene`: every drawn shape, paint, mask, frame and filter as rows of flat tensors."""
+"""Document → :class:`~vecedit.scene.model.Scene`: every drawn shape, paint, mask, frame and filter
+as rows of flat tensors."""
 
 from __future__ import annotations
 
