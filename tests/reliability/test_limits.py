@@ -146,3 +146,26 @@ def test_filter_work_is_budgeted():
     with pytest.raises(LimitError, match="filter_pixels"):
         vecedit.render(doc, width=64, limits="filter_pixels=10000")
     assert vecedit.render(doc, width=64).shape == (64, 64, 4)
+
+
+def test_raster_images_count_as_shapes():
+    # was: 20,000 <image> elements went uncounted and took ~19 s to load (each is one scene shape)
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(png, "PNG")
+    uri = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    images = "".join(f'<image x="{i}" width="1" height="1" href="{uri}"/>' for i in range(6))
+    with pytest.raises(LimitError, match="shape elements"):
+        vecedit.load_svg(SVG.format(images), limits="shapes=5")
+    assert len(vecedit.load_svg(SVG.format(images), limits="shapes=6").shapes()) == 6
+    nested = f'<svg width="64" height="64">{images}</svg>'  # six rasters, then an SVG image of six drawn twice: 18 shapes
+    svg_uri = "data:image/svg+xml;base64," + base64.b64encode(SVG.format(images).encode()).decode()
+    twice = f'<image width="8" height="8" href="{svg_uri}"/><image x="8" width="8" height="8" href="{svg_uri}"/>'
+    with pytest.raises(LimitError, match="draws more shapes"):
+        vecedit.load_svg(SVG.format(nested + twice), limits="shapes=17")
+    assert len(vecedit.load_svg(SVG.format(nested + twice), limits="shapes=18").shapes()) >= 6

@@ -169,8 +169,10 @@ def _content(builder, el: Element, style: dict, ctx, ctm: np.ndarray):
     if rect is None:
         return None
     smooth = style["image-rendering"].strip().lower() not in SMOOTH_OFF
+    subpaths = [rect_subpath(*rect)]
+    builder.count_shape(subpaths)
     return Shape(node=el, tag="image", id=el.get("id"), classes=tuple((el.get("class") or "").split()),
-                 subpaths=[rect_subpath(*rect)], ctm=ctm,
+                 subpaths=subpaths, ctm=ctm,
                  fill=ImageRef(pixels, np.linalg.inv(to_user), smooth), stroke=None,
                  visible=not ctx.hidden and style["visibility"].strip().lower() == "visible",
                  editable=False, reason="an <image> is drawn but not edited")
@@ -210,6 +212,8 @@ def _svg_image(builder, el: Element, ctx, ctm: np.ndarray, data: bytes, folder: 
     rect, to_user = _placed(builder, el, ctx, (doc.width, doc.height))
     if rect is None:
         return None
+    for shape in doc.shapes():  # the adopted shapes are this document's: one budget for all its images
+        builder.count_shape(shape.subpaths)
     builder.svg_images += 1
     prefix = f"(image {builder.svg_images}) "  # a space: never a referenceable id of this file
     builder.gradients.update({prefix + k: replace(g, id=prefix + k) for k, g in doc.gradients.items()})

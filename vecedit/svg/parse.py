@@ -42,6 +42,7 @@ from vecedit.svg.units import lengths_in, parse_length
 from vecedit.svg.xmltree import BOM_MARK, decode_source, document_codec, read_xml, recursion_room
 
 SHAPE_TAGS = frozenset({"path", "rect", "circle", "ellipse", "line", "polyline", "polygon"})
+DRAWN_TAGS = SHAPE_TAGS | {"image"}  # each is one shape in the scene: what Limits.shapes counts
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_CANVAS_PX = 100_000.0
 MIN_CANVAS_PX = 1e-6  # below this, no output size keeps a finite scale
@@ -316,7 +317,7 @@ def _load(text: str, name: str, codec: str, data: Optional[bytes], font_dirs: tu
             continue
         if el.get("id") is not None:
             ids.setdefault(el.get("id"), el)
-        shape_elements += local_name(el.tag) in SHAPE_TAGS
+        shape_elements += local_name(el.tag) in DRAWN_TAGS
         for value in el.attrib.values():
             referenced.update(_URL_REF.findall(value))
         if el.tag == f"{svg_ns}style" and (el.get("type") or "text/css").strip() == "text/css":
