@@ -39,7 +39,8 @@ class LimitError(InputError):
 class Limits:
     elements: int = 50_000  # XML elements in one document (a group costs ≈0.1 ms to load and draw)
     depth: int = 256  # element nesting (the tree walks recurse per level)
-    shapes: int = 10_000  # shapes drawn (raster images and SVG images' shapes too), after use / marker / pattern expansion (≈0.5 ms CPU each to render)
+    # shapes drawn (raster images and SVG images' shapes too), after use / marker / pattern expansion
+    shapes: int = 10_000  # ≈0.5 ms CPU each to render
     segments: int = 200_000  # path segments of those shapes (≈25 µs CPU each through load, save and render)
     pixels: int = 1 << 25  # any one raster: canvas, pattern tile, filter layer (33.5 MP)
     edge_pixels: int = 3_000_000  # rasterizer work: pixel-long pieces of all edges drawn in one render

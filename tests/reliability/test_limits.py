@@ -163,7 +163,8 @@ def test_raster_images_count_as_shapes():
     with pytest.raises(LimitError, match="shape elements"):
         vecedit.load_svg(SVG.format(images), limits="shapes=5")
     assert len(vecedit.load_svg(SVG.format(images), limits="shapes=6").shapes()) == 6
-    nested = f'<svg width="64" height="64">{images}</svg>'  # six rasters, then an SVG image of six drawn twice: 18 shapes
+    # six rasters, then an SVG image of six drawn twice: 18 shapes
+    nested = f'<svg width="64" height="64">{images}</svg>'
     svg_uri = "data:image/svg+xml;base64," + base64.b64encode(SVG.format(images).encode()).decode()
     twice = f'<image width="8" height="8" href="{svg_uri}"/><image x="8" width="8" height="8" href="{svg_uri}"/>'
     with pytest.raises(LimitError, match="draws more shapes"):
