@@ -189,3 +189,12 @@ def test_text_after_a_byte_order_mark_round_trips_even_when_it_is_another_mark()
     from vecedit.svg.write import dumps_svg
 
     assert dumps_svg(vecedit.load_svg(source)) == source[1:]
+
+
+def test_a_stroke_under_a_far_off_translation_draws_finite_pixels():
+    # was: ValueError (NaN to int) in raster.accumulate — the stroke outline went through user space with
+    # the CTM's 1e75 px translation, which overflowed float32; outlines now use the linear part only
+    api('<svg width="1e40" height="1e40" viewBox="3.4e38,7.1,8.4,66.4" stroke="red"><rect width="5" height="5"/></svg>')
+    image = vecedit.render(vecedit.load_svg(SVG.format('<rect x="2" y="2" width="8" height="8" fill="none" '
+                                                       'stroke="red" stroke-width="2" stroke-dasharray="3 1"/>')))
+    assert image.isfinite().all() and image[..., 3].amax() > 0.9  # an ordinary dashed stroke still draws

@@ -106,7 +106,10 @@ def _stroke_style(scene: Scene, shape_of_line: np.ndarray) -> StrokeStyle:
     dev, dt = scene.device, scene.points.dtype
     unique, back = np.unique(shape_of_line, return_inverse=True)
     shapes = [scene.shapes[k] for k in unique]
+    # Outlines and dashes depend on the CTM's linear part only: drawn in user space translated to the
+    # canvas origin, so a far-off translation (1e75 px, clamped points) cannot overflow float32 to NaN.
     ctms = np.stack([s.ctm for s in shapes])
+    ctms[:, :2, 2] = 0.0
     rows = torch.as_tensor([s.stroke_width for s in shapes], device=dev)[torch.as_tensor(back, device=dev)]
     return StrokeStyle(
         half_width=scene.stroke_widths[rows] * 0.5,
