@@ -198,3 +198,13 @@ def test_a_stroke_under_a_far_off_translation_draws_finite_pixels():
     image = vecedit.render(vecedit.load_svg(SVG.format('<rect x="2" y="2" width="8" height="8" fill="none" '
                                                        'stroke="red" stroke-width="2" stroke-dasharray="3 1"/>')))
     assert image.isfinite().all() and image[..., 3].amax() > 0.9  # an ordinary dashed stroke still draws
+
+
+def test_a_transform_beyond_float32_draws_nothing_instead_of_nan():
+    # was: ValueError (NaN to int) in raster.accumulate on the command line — a stroked text under
+    # matrix(1e40 …): the renderer's float32 matrices became inf; such a shape is now not drawn
+    api('<text x="1e308em" font-size="1e308em" stroke="red" '
+        'transform="matrix(1e40, 0, 45.9, 21.9, 17.8, 93.1)">2.5</text>')
+    api('<rect width="5" height="5" stroke="red" transform="scale(1e39)"/>')
+    doc = vecedit.load_svg(SVG.format('<rect width="5" height="5" transform="scale(1e30)"/>'))
+    assert vecedit.render(doc)[..., 3].amin() > 0.99  # still inside float32: drawn (covers the canvas)

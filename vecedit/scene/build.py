@@ -21,6 +21,7 @@ from vecedit.scene.model import (GradientPaint, ImagePaint, PatternPaint, Scene,
 
 
 MAX_TILE_PIXELS = 2048 * 2048
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 MAX_TILE_SIDE = 8192
 
 
@@ -114,8 +115,10 @@ class _Builder:
         return {"frame": frame, "box": box}
 
     def _drawable(self, shape: Shape, to_frame: Optional[np.ndarray]) -> bool:
-        """A singular (or non-finite) transform to the canvas draws nothing (SVG 2 §8.6)."""
-        return is_invertible((self.scale if to_frame is None else to_frame) @ shape.ctm)
+        """A singular (or non-finite) transform to the canvas draws nothing (SVG 2 §8.6), nor does one
+        beyond float32 (the renderer's precision; Skia-based renderers drop such matrices too)."""
+        m = (self.scale if to_frame is None else to_frame) @ shape.ctm
+        return bool(np.abs(m).max() < FLOAT32_MAX) and is_invertible(m)
 
     def shape(self, shape: Shape, to_frame: Optional[np.ndarray] = None, frame: int = -1) -> int:
         """Add a shape drawn on the canvas (``frame`` -1) or in a pattern tile's raster (``to_frame``)."""
