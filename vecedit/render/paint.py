@@ -78,16 +78,26 @@ def spread(t: torch.Tensor, method: str) -> torch.Tensor:
 
 
 def stop_colors(t: torch.Tensor, offsets: torch.Tensor, colors: torch.Tensor) -> torch.Tensor:
-    """Piecewise-linear stop interpolation: (…) parameters -> (…, 4) colours."""
-    if len(offsets) == 1:
+    """Piecewise-linear stop interpolation: (…) parameters -> (…, 4) colours.
+
+    Each parameter reads only the two stops around it (a binary search, then a gather), so the
+    cost does not grow with the number of stops. Offsets are made non-decreasing first, as a
+    reload of the written file would (§13.2.4); where stops share an offset (closer than 1e-6),
+    the later colour starts there."""
+    count = len(offsets)
+    if count == 1:
         return colors[0].expand(*t.shape, 4)
-    lo, hi = offsets[:-1], offsets[1:]
+    offsets = torch.cummax(offsets, dim=0).values
+    flat = t.reshape(-1)
+    above = torch.searchsorted(offsets.detach().contiguous(), flat.detach().contiguous(), right=True)
+    hi_index = above.clamp(1, count - 1)  # the stops on either side of t (the last two beyond the end)
+    lo, hi = offsets[hi_index - 1], offsets[hi_index]
     width = hi - lo
-    tt = t[..., None]
-    ramp = _safe_div(tt - lo, width.expand_as(tt - lo), (width > 1e-6).expand_as(tt - lo), 0.0)
-    hard = (tt >= hi).to(t.dtype)
-    weight = torch.where((width > 1e-6).expand_as(ramp), ramp.clamp(0, 1), hard)
-    return colors[0] + weight @ (colors[1:] - colors[:-1])
+    ramp = _safe_div(flat - lo, width, width > 1e-6, 0.0).clamp(0, 1)
+    weight = torch.where(above >= count, torch.ones_like(ramp), torch.where(above == 0, torch.zeros_like(ramp), ramp))
+    lo_color = colors[hi_index - 1]
+    rgba = lo_color + weight[:, None] * (colors[hi_index] - lo_color)
+    return rgba.reshape(*t.shape, 4)
 
 
 def gradient_colors(scene, paint, x0: int, y0: int, w: int, h: int) -> torch.Tensor:
