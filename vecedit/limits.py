@@ -6,7 +6,7 @@ continent). Every such cost is counted against one :class:`Limits` in the few sh
 places where it arises — the XML parser (``elements``, ``depth``), the render tree
 (``shapes`` and ``segments`` after ``use``/marker/pattern expansion), every raster
 allocation (``pixels``: the canvas, a pattern tile, a filter layer), the pattern tiles
-drawn (``tiles``), the rasterizer's work (``edge_pixels``), a filter's work (``filter_pixels``) and image decoding
+drawn (``tiles``), the rasterizer's work (``edge_pixels``), filters (``filter_primitives`` parsed, ``filter_pixels`` of work) and image decoding
 (``image_pixels``, for ``vectorize``) — and going over it is one :class:`LimitError`
 line that names the limit and how to raise it, before the work starts.
 
@@ -44,7 +44,9 @@ class Limits:
     segments: int = 200_000  # path segments of those shapes (≈25 µs CPU each through load, save and render)
     pixels: int = 1 << 25  # any one raster: canvas, pattern tile, filter layer (33.5 MP)
     edge_pixels: int = 3_000_000  # rasterizer work: pixel-long pieces of all edges drawn in one render
-    filter_pixels: int = 2_000_000  # filter work in one render: primitives × layer pixels, summed (0.5–3 µs each)
+    filter_primitives: int = 1_000  # filter primitive elements parsed in one document (real filters have tens)
+    # filter work in one render: primitives × (layer pixels + 512 per use), summed (0.5–3 µs each)
+    filter_pixels: int = 2_000_000
     tiles: int = 1_000  # rasters of their own in one render: pattern tiles, feImage elements (≈3–5 ms CPU each)
     image_pixels: int = 16_000_000  # a raster image decoded for vectorize
 

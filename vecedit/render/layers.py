@@ -19,13 +19,13 @@ import torch
 from vecedit.render.filters.combine import blend
 import vecedit.limits as limits
 from vecedit.render.filters.layer import apply_filters, layer_box
+from vecedit.render.filters.resolve import STEPS_PER_PIXEL, passes, work as filter_work
 from vecedit.render.over import Solid
 
 Box = tuple[int, int, int, int]  # y0, x0, y1, x1
 # luminance from sRGB values, as resvg (tiny-skia's Mask::from_pixmap) computes it
 LUMINANCE = (0.2125, 0.7154, 0.0721)
 
-STEPS_PER_PIXEL = 16  # filter work a render may always do per canvas pixel (the size asked for)
 
 
 class Blend(NamedTuple):
@@ -131,9 +131,9 @@ def layer_ops(comp, group) -> list:
         work = out
     picture = comp.over(_zeros(comp, work), shift_ops(content, work))
     if group.filters:
-        steps = sum(len(program.steps) for program in group.filters)
-        comp.filter_work += steps * picture.shape[0] * picture.shape[1]  # the whole render's, not one layer's
-        limits.current().check("filter_pixels", comp.filter_work, f"filters ({steps} primitives over "
+        steps = sum(passes(step.kind, step.params) for program in group.filters for step in program.steps)
+        comp.filter_work += filter_work(steps, picture.shape[0], picture.shape[1])  # the raster's, not one layer's
+        limits.current().check("filter_pixels", comp.filter_work, f"filters ({steps} primitive passes over "
                                f"{picture.shape[1]}×{picture.shape[0]} px here)", at_least=STEPS_PER_PIXEL * height * width)
         planes = apply_filters(group.filters, picture.permute(2, 0, 1), work, comp.scene.filter_params, comp.tiles)
         top, left = out[0] - work[0], out[1] - work[1]

@@ -26,8 +26,10 @@ MAX_TILE_SIDE = 8192
 
 
 class _Builder:
-    def __init__(self, doc: Document, scale: tuple[float, float]):
+    def __init__(self, doc: Document, scale: tuple[float, float], size: tuple[int, int]):
         self.doc = doc
+        self.sizes = {-1: size}  # (height, width) of each raster drawn into: the canvas (-1), the frames
+        self.filter_work = 0  # filter primitives × their regions' pixels, every raster's (Limits.filter_pixels)
         self.scale = np.diag([scale[0], scale[1], 1.0])
         self.points: list[np.ndarray] = []
         self.n_points = 0
@@ -61,7 +63,7 @@ class _Builder:
         out = SceneGroup(opacity=group.opacity, children=children, clip=clip, mask=mask, blend=group.blend,
                          isolate=group.isolate)
         if group.filters:
-            out.filters = self.filters(group, to_frame)
+            out.filters = self.filters(group, to_frame, frame)
             if out.filters is None:  # the filter cannot apply to this element: it is not drawn
                 return SceneGroup(opacity=group.opacity, children=[])
         return out
@@ -70,7 +72,7 @@ class _Builder:
         inner = None if mask.mask is None else self.mask(mask.mask, to_frame, frame)
         return SceneMask(self.group(mask.content, to_frame, frame), mask.kind, inner)
 
-    def filters(self, group: Group, to_frame: Optional[np.ndarray] = None):
+    def filters(self, group: Group, to_frame: Optional[np.ndarray] = None, frame: int = -1):
         """The group's filter chain resolved to the pixels of its raster (None: the group is not drawn)."""
         from vecedit.render.filters.resolve import ParamTable, resolve
 
@@ -81,6 +83,7 @@ class _Builder:
         ctm = (self.scale if to_frame is None else to_frame) @ group.user_ctm
         programs = []
         for f in group.filters:
+            self._charge_filter(f, bbox, ctm, frame)
             program = resolve(f, bbox, ctm, self.viewport, table)
             if program is None:
                 return None
@@ -93,6 +96,24 @@ class _Builder:
         self.filter_users.append((shapes, rows))
         return programs
 
+    def _charge_filter(self, f, bbox, ctm: np.ndarray, frame: int) -> None:
+        """Count one filter use against ``Limits.filter_pixels`` before it is resolved: its primitives
+        over its region within the raster (the render counts again, with the margin content may move
+        in from), so a document with too much filter work is refused before any of it is done."""
+        from vecedit.render.filters.resolve import STEPS_PER_PIXEL, passes, region_box, work
+
+        box = region_box(f, bbox, ctm, self.viewport)
+        if box is None:
+            return
+        height, width = self.sizes[frame]
+        h = min(box[2], height) - max(box[0], 0)
+        w = min(box[3], width) - max(box[1], 0)
+        steps = sum(passes(p.kind, p.params) for p in f.primitives)
+        self.filter_work += work(steps, h, w)
+        canvas = self.sizes[-1]
+        limits.current().check("filter_pixels", self.filter_work, f"filters ({steps} primitive passes over "
+                               f"{max(w, 0)}×{max(h, 0)} px here)", at_least=STEPS_PER_PIXEL * canvas[0] * canvas[1])
+
     def _reserve_frame(self, height: int, width: int) -> int:
         """The index of a new raster of its own (a pattern tile, an feImage's element), counted against
         ``Limits.tiles`` (each is a render pass) and ``Limits.pixels`` (its size); its frames inside are
@@ -102,6 +123,7 @@ class _Builder:
                      "draws more rasters of their own (one per pattern and placement) than the budget")
         budget.check("pixels", height * width, f"a pattern tile or feImage element raster of {width}×{height} px")
         self.frames.append(None)
+        self.sizes[len(self.frames) - 1] = (height, width)
         return len(self.frames) - 1
 
     def image_frame(self, p: dict, box) -> dict:
@@ -339,7 +361,7 @@ def from_document(
     """Build a :class:`Scene` at ``width``×``height`` canvas pixels (default: the document's)."""
     out_w, out_h = output_size(doc, width, height)
     limits.current().check("pixels", out_w * out_h, f"the canvas of {out_w}×{out_h} px (give a smaller width or height)")
-    builder = _Builder(doc, canvas_scale(doc, out_w, out_h))
+    builder = _Builder(doc, canvas_scale(doc, out_w, out_h), (out_h, out_w))
     root = builder.group(doc.root)
 
     def tensor(rows, cols):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 from xml.etree.ElementTree import Element
 
+import vecedit.limits as limits
 from vecedit.errors import SVGError
 from vecedit.svg.color import parse_color
 from vecedit.svg.css import local_name, split_top_level
@@ -231,6 +232,7 @@ class FilterParser:
                  image: Optional[Callable[[Element, str], Any]] = None):
         self.ids, self.style, self.note, self.is_svg, self.image = ids, style, note, is_svg, image
         self.parsed: dict[str, Optional[Filter]] = {}
+        self.primitive_count = 0  # primitives parsed in this document (Limits.filter_primitives)
 
     def chain(self, el: Element, value: str, current_color) -> Optional[list[Filter]]:
         """The filters of *el*'s ``filter`` value; None when the element must not be drawn."""
@@ -299,6 +301,9 @@ class FilterParser:
             kind = local_name(child.tag)
             if kind not in PRIMITIVES:
                 continue
+            self.primitive_count += 1
+            limits.current().check("filter_primitives", self.primitive_count, "filter primitives in the document "
+                                   "(each is resolved and run for every element its filter applies to)")
             style = self.style(child)
             subregion = tuple(_unit_length(child.get(a), units, None, a) for a in ("x", "y", "width", "height"))
             inputs = lambda node, attr: self._input(node, attr, out)

@@ -27,6 +27,8 @@ from vecedit.svg.images import ImageRefused, ImageSource, decode_raster, read_hr
 from vecedit.svg.transform import parse_preserve_aspect_ratio, viewbox_transform
 
 BBox = tuple[float, float, float, float]  # x0, y0, x1, y1 in user units
+STEPS_PER_PIXEL = 16  # filter work a render may always do per canvas pixel (the size asked for)
+STEP_OVERHEAD = 512  # a primitive's fixed cost per element it filters, in pixels' worth (≈0.5 ms)
 
 
 class ParamTable:
@@ -85,20 +87,50 @@ def pixel_box(rect: BBox, ctm: np.ndarray) -> Optional[tuple[int, int, int, int]
     return (y0, x0, y0 + h, x0 + w)
 
 
-def resolve(f: Filter, bbox: Optional[BBox], ctm: np.ndarray, viewport: tuple[float, float],
-            table: ParamTable) -> Optional[Program]:
-    """The filter for one element (``bbox`` in its user space, ``ctm`` user → canvas pixels).
-
-    None when the element must not be drawn (bounding-box units on an element without area).
-    """
+def _placed(f: Filter, bbox: Optional[BBox], ctm: np.ndarray, viewport):
+    """(bbox or None when it has no area, region in user units, its pixel box), or None: not drawn."""
     if bbox is not None and (bbox[2] - bbox[0] <= 0 or bbox[3] - bbox[1] <= 0):
         bbox = None
     region = _rect(f.region, f.units, bbox, viewport, (None,) * 4)
     if region is None or not np.all(np.isfinite(ctm)):
         return None
     box = pixel_box(region, ctm)
-    if box is None:
+    return None if box is None else (bbox, region, box)
+
+
+def region_box(f: Filter, bbox: Optional[BBox], ctm: np.ndarray, viewport) -> Optional[tuple[int, int, int, int]]:
+    """The filter region's pixel box (y0, x0, y1, x1) for one element, without resolving its primitives."""
+    placed = _placed(f, bbox, ctm, viewport)
+    return None if placed is None else placed[2]
+
+
+def passes(kind: str, params: dict) -> int:
+    """One primitive's cost in passes over its layer (a :class:`Primitive`'s or a :class:`Step`'s
+    kind and params): most are one; a convolution costs with its kernel, noise with its octaves."""
+    if kind == "feConvolveMatrix":
+        return max(1, params["order"][0] * params["order"][1] // 256)
+    if kind == "feTurbulence":
+        return 1 + params["numOctaves"]
+    return 1
+
+
+def work(steps: int, height: int, width: int) -> int:
+    """Filter cost in ``Limits.filter_pixels``: each of ``steps`` passes (:func:`passes`) runs over the
+    layer, plus a fixed cost per use (resolving it, its graph, small tensor operations) that a tiny
+    region does not hide."""
+    return steps * (max(height, 0) * max(width, 0) + STEP_OVERHEAD)
+
+
+def resolve(f: Filter, bbox: Optional[BBox], ctm: np.ndarray, viewport: tuple[float, float],
+            table: ParamTable) -> Optional[Program]:
+    """The filter for one element (``bbox`` in its user space, ``ctm`` user → canvas pixels).
+
+    None when the element must not be drawn (bounding-box units on an element without area).
+    """
+    placed = _placed(f, bbox, ctm, viewport)
+    if placed is None:
         return None
+    bbox, region, box = placed
     sx, sy = math.hypot(ctm[0, 0], ctm[1, 0]), math.hypot(ctm[0, 1], ctm[1, 1])
     if f.primitive_units == "objectBoundingBox":
         if bbox is None:
