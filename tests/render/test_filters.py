@@ -154,3 +154,21 @@ def test_nonseparable_blend_keeps_backdrop_luminosity():
     out = combine.blend(top, bottom, "color")
     lum = lambda c: 0.3 * c[0] + 0.59 * c[1] + 0.11 * c[2]
     assert torch.allclose(lum(out), lum(bottom), atol=1e-9)
+
+
+def test_turbulence_octaves_past_the_significant_ones_change_no_8bit_level(monkeypatch):
+    """A file may ask for thousands of octaves; those past SIGNIFICANT_OCTAVES are skipped
+    because together they add under a tenth of an 8-bit level."""
+    import numpy as np
+
+    from vecedit.render.filters import turbulence as turb
+
+    ys, xs = np.meshgrid(np.arange(40.0), np.arange(40.0), indexing="ij")
+    for fractal in (True, False):
+        capped = turb.turbulence(xs.ravel(), ys.ravel(), (0.05, 0.07), 24, 3, fractal)
+        monkeypatch.setattr(turb, "SIGNIFICANT_OCTAVES", 24)
+        every = turb.turbulence(xs.ravel(), ys.ravel(), (0.05, 0.07), 24, 3, fractal)
+        monkeypatch.setattr(turb, "SIGNIFICANT_OCTAVES", 12)
+        assert np.abs(capped - every).max() < 0.1 / 255
+        fewer = turb.turbulence(xs.ravel(), ys.ravel(), (0.05, 0.07), 6, 3, fractal)
+        assert np.abs(fewer - every).max() > 1 / 255  # the test tells octaves apart
