@@ -92,9 +92,11 @@ def _values(params, table: np.ndarray):
         rows = table[params.start : params.start + params.count]
         if params.count == 0:
             return []
-        values = (rows[0] if params.count == 1 else rows) * np.asarray(params.scale, dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = (rows[0] if params.count == 1 else rows) * np.asarray(params.scale, dtype=np.float64)
         # a finite number times a large scale can overflow: pixels beyond ±1e9 all mean "off any canvas"
-        return [float(v) for v in np.clip(np.nan_to_num(np.atleast_1d(values)), -PIXEL_LIMIT, PIXEL_LIMIT)]
+        # (plain floats: numpy's nan_to_num and clip cost more than the rest on these few numbers)
+        return [0.0 if v != v else min(max(v, -PIXEL_LIMIT), PIXEL_LIMIT) for v in np.atleast_1d(values).tolist()]
     if isinstance(params, dict):
         return {k: _values(v, table) for k, v in params.items()}
     if isinstance(params, (list, tuple)):
