@@ -172,3 +172,21 @@ def test_turbulence_octaves_past_the_significant_ones_change_no_8bit_level(monke
         assert np.abs(capped - every).max() < 0.1 / 255
         fewer = turb.turbulence(xs.ravel(), ys.ravel(), (0.05, 0.07), 6, 3, fractal)
         assert np.abs(fewer - every).max() > 1 / 255  # the test tells octaves apart
+
+
+def test_turbulence_far_and_non_finite_points_stay_in_the_lattice():
+    """Far points (a huge transform) and non-finite ones give noise without int64 overflow warnings;
+    near points keep their exact values (the lattice repeats every 256 cells)."""
+    import warnings
+
+    import numpy as np
+
+    from vecedit.render.filters import turbulence as turb
+
+    near = np.array([0.5, 17.25, -300.5, 5000.75])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        far = turb.turbulence(np.array([1e30, -1e300, np.inf, np.nan]), np.zeros(4), (0.1, 0.1), 3, 1, True)
+        shifted = turb.turbulence(near + 256 * 10 / 0.1, near, (0.1, 0.1), 3, 1, False)
+    assert np.isfinite(far).all()
+    assert np.allclose(shifted, turb.turbulence(near, near, (0.1, 0.1), 3, 1, False), atol=1e-9)

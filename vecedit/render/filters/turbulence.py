@@ -58,12 +58,20 @@ def _s_curve(t):
     return t * t * (3.0 - 2.0 * t)
 
 
+def _lattice_coordinate(v, stitch):
+    """``v + PerlinN`` as the spec's code takes it, with values an int64 cannot hold kept in range:
+    unstitched, the lattice repeats every 256 cells, and ``fmod`` keeps both the cell (mod 256)
+    and the fraction exactly; points that are not finite take the noise at 0."""
+    t = np.where(np.isfinite(v), v + PERLIN_N, float(PERLIN_N))
+    return t if stitch is not None else np.fmod(t, float(B_SIZE))
+
+
 def _noise2(lattice, gradient, x, y, stitch):
     """Noise for all four channels at points (x, y) → (4, n)."""
-    t = x + PERLIN_N
+    t = _lattice_coordinate(x, stitch)
     bx0 = np.trunc(t).astype(np.int64)
     rx0 = t - bx0
-    t = y + PERLIN_N
+    t = _lattice_coordinate(y, stitch)
     by0 = np.trunc(t).astype(np.int64)
     ry0 = t - by0
     bx1, by1 = bx0 + 1, by0 + 1
