@@ -57,12 +57,13 @@ def _assign_items(scene: Scene, members: list) -> tuple[_Items, int]:
     return _Items(fill_item, stroke_item, members), n_items
 
 
-def _build_edges(scene: Scene, items: _Items, tolerance: float):
-    """Edges (E, 2, 2) of every item's outline in canvas pixels, and the item of each edge."""
+def _build_edges(scene: Scene, items: _Items, tolerance: float, size: tuple[int, int], pads: Optional[np.ndarray]):
+    """Edges (E, 2, 2) of every item's outline in raster pixels, and the item of each edge."""
     drawn = [i for i in items.members if items.fill[i] >= 0 or items.stroke[i] >= 0]
     subpaths = [sub for i in drawn for sub in scene.shapes[i].subpaths]
     shape_of_sub = np.array([i for i in drawn for _ in scene.shapes[i].subpaths], dtype=np.int64)
-    lines = flatten(scene.points, subpaths, tolerance)
+    margin = _margins(scene, items, drawn, pads)
+    lines = flatten(scene.points, subpaths, tolerance, (size[1], size[0], margin[shape_of_sub]))
     line_shape = shape_of_sub[lines.source] if len(lines.source) else np.zeros(0, np.int64)
     segs, owners = [], []
     # fills: every polyline closed
@@ -90,6 +91,29 @@ def _build_edges(scene: Scene, items: _Items, tolerance: float):
     if not segs:
         return scene.points.new_zeros((0, 2, 2)), torch.zeros(0, dtype=torch.long, device=scene.device)
     return torch.cat(segs), torch.as_tensor(np.concatenate(owners), device=scene.device)
+
+
+def _margins(scene: Scene, items: _Items, drawn: list[int], pads: Optional[np.ndarray]) -> np.ndarray:
+    """Per shape: how far past the raster its outline can still show (indexed by shape number).
+
+    A filter's reach (``pads``), plus a stroke's: half its width in raster pixels times the
+    larger of the miter limit and 2 (square caps, smooth-vertex mitres). Dashed strokes: no
+    bound (each dash's place depends on the length of all the path before it)."""
+    margin = np.zeros(len(scene.shapes))
+    widths = scene.stroke_widths.detach().cpu().numpy().astype(np.float64)
+    for i in drawn:
+        shape, reach = scene.shapes[i], 0.0
+        for it in (items.fill[i], items.stroke[i]):
+            if it >= 0 and pads is not None:
+                reach = max(reach, float(pads[it]))
+        if items.stroke[i] >= 0:
+            if shape.dasharray is not None:
+                reach = np.inf
+            else:
+                scale = np.linalg.norm(shape.ctm[:2, :2], 2)
+                reach += abs(widths[shape.stroke_width]) * 0.5 * scale * max(shape.miterlimit, 2.0)
+        margin[i] = reach
+    return margin
 
 
 def _dashed(lines, style: StrokeStyle, shapes):
@@ -315,8 +339,9 @@ def _draw(scene: Scene, frame: int, root: SceneGroup, size: tuple[int, int], tol
         return tiles[index]
 
     items, n_items = _assign_items(scene, members.get(frame, []))
-    segments, item = _build_edges(scene, items, tolerance)
-    acc = accumulate(segments, item, n_items, size[1], size[0], _filter_pads(scene, root, items, n_items, size))
+    pads = _filter_pads(scene, root, items, n_items, size)
+    segments, item = _build_edges(scene, items, tolerance, size, pads)
+    acc = accumulate(segments, item, n_items, size[1], size[0], pads)
     return _Compositor(scene, acc, items, size, tile).layer(root)
 
 

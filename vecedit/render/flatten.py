@@ -82,28 +82,52 @@ def cubic_structure(subpaths: list[tuple[int, int, bool]]) -> tuple[np.ndarray, 
     return rows, owner
 
 
-def sample_counts(ctrl: torch.Tensor, tolerance: float) -> np.ndarray:
-    """Samples per cubic so that the flattening error is below ``tolerance``."""
+def sample_counts(ctrl: torch.Tensor, tolerance: float, hidden: np.ndarray | None = None) -> np.ndarray:
+    """Samples per cubic so that the flattening error is below ``tolerance``; one (the chord) where
+    ``hidden`` says the cubic cannot show."""
     c = ctrl.detach()
     d1 = (c[:, 0] - 2 * c[:, 1] + c[:, 2]).norm(dim=-1)
     d2 = (c[:, 1] - 2 * c[:, 2] + c[:, 3]).norm(dim=-1)
     m = torch.maximum(d1, d2).cpu().numpy().astype(np.float64)
     m = np.nan_to_num(m, nan=0.0, posinf=1e12)
     k = np.ceil(np.sqrt(0.75 * m / tolerance))
+    if hidden is not None:
+        k[hidden] = 1
     return np.clip(k, 1, MAX_SAMPLES).astype(np.int64)
 
 
+def hull_outside(ctrl: torch.Tensor, width: int, height: int, margin: np.ndarray) -> np.ndarray:
+    """Cubics (n, 4, 2) whose control hull lies wholly outside the raster grown by ``margin`` (per cubic).
+
+    Such a cubic draws as its chord, exactly: the hull is convex and misses the raster, so
+    in the raster's rows it lies on one side only; left of it, only its net crossing of each
+    row counts (the rasterizer projects it onto x = 0), the same for the chord, which has the
+    same ends and lies in the hull; right of, above or below the raster nothing shows. A
+    stroke's margin covers its reach (joins, caps), so its outline pieces move only off the
+    raster as well."""
+    c = ctrl.detach().cpu().numpy().astype(np.float64)
+    lo, hi = c.min(axis=1), c.max(axis=1)
+    with np.errstate(invalid="ignore"):
+        return (hi[:, 0] < -margin) | (lo[:, 0] > width + margin) | (hi[:, 1] < -margin) | (lo[:, 1] > height + margin)
+
+
 def flatten(
-    points: torch.Tensor, subpaths: list[tuple[int, int, bool]], tolerance: float = 0.05
+    points: torch.Tensor, subpaths: list[tuple[int, int, bool]], tolerance: float = 0.05,
+    raster: tuple[int, int, np.ndarray] | None = None,
 ) -> Polylines:
-    """Flatten subpaths given as (first row, count, closed) into :class:`Polylines`."""
+    """Flatten subpaths given as (first row, count, closed) into :class:`Polylines`.
+
+    ``raster``: (width, height, margin per subpath): cubics that cannot show there are
+    flattened as their chord (see :func:`hull_outside`); far-off text at a huge size cost
+    millions of vertices."""
     rows, owner = cubic_structure(subpaths)
     closed_flags = np.array([c for (_, _, c) in subpaths], dtype=bool)
     if len(rows) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return Polylines(points.new_zeros((0, 2)), empty, empty, np.zeros(0, bool), np.zeros(0, bool), empty)
     ctrl = points[torch.as_tensor(rows, device=points.device)]  # (n, 4, 2)
-    k = sample_counts(ctrl, tolerance)
+    hidden = None if raster is None else hull_outside(ctrl, raster[0], raster[1], raster[2][owner])
+    k = sample_counts(ctrl, tolerance, hidden)
     # samples t = j / k for j in [0, k); an open subpath also gets its end point (t = 1)
     used = np.unique(owner)
     last_of_sub = np.zeros(len(subpaths), dtype=np.int64)
