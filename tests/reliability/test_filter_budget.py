@@ -121,3 +121,33 @@ def test_a_huge_filter_region_costs_only_its_part_on_the_canvas():
     _build(doc, f"filter_pixels={20 * work(1, 100, 100)}")
     with pytest.raises(LimitError, match="filter_pixels"):
         _build(doc, f"filter_pixels={20 * work(1, 100, 100) - 1}")
+
+
+def test_a_filter_value_shared_by_many_elements_is_read_once(monkeypatch):
+    # was: a style sheet giving 3,000 blur() functions to 1,000 rects built 3,000,000 filters while loading
+    import vecedit.svg.filters as filters_module
+    calls = []
+    real = filters_module.css_function_filter
+    monkeypatch.setattr(filters_module, "css_function_filter", lambda *a: calls.append(1) or real(*a))
+    chain = " ".join(["blur(1px)"] * 30)
+    doc = vecedit.load_svg(SVG.format(f"<style>rect {{ filter: {chain} }}</style>" + '<rect width="9" height="9"/>' * 50))
+    assert len(calls) == 30
+    assert [len(g.filters) for g in _filtered_groups(doc.root)] == [30] * 50
+    with pytest.raises(LimitError, match="filter_pixels"):  # 50 elements × 30 filters, before resolving them all
+        _build(doc, f"filter_pixels={100 * STEP_OVERHEAD}", width=20)
+
+
+def test_an_unreadable_filter_value_is_noted_on_every_element_that_has_it():
+    rects = "".join(f'<rect id="r{i}" width="9" height="9"/>' for i in range(3))
+    doc = vecedit.load_svg(SVG.format("<style>rect { filter: blur(-1px) }</style>" + rects))
+    assert sorted(n.id for n in doc.notes if "cannot be read" in n.message) == ["r0", "r1", "r2"]
+    assert len(vecedit.render(doc, width=20)) == 20
+
+
+
+def _filtered_groups(group):
+    found = [group] if group.filters else []
+    for child in group.children:
+        if hasattr(child, "children"):
+            found += _filtered_groups(child)
+    return found

@@ -232,14 +232,26 @@ class FilterParser:
                  image: Optional[Callable[[Element, str], Any]] = None):
         self.ids, self.style, self.note, self.is_svg, self.image = ids, style, note, is_svg, image
         self.parsed: dict[str, Optional[Filter]] = {}
+        self.chains: dict[tuple, tuple[Optional[list[Filter]], Optional[str]]] = {}  # (value, color) → chain()'s
         self.primitive_count = 0  # primitives parsed in this document (Limits.filter_primitives)
 
     def chain(self, el: Element, value: str, current_color) -> Optional[list[Filter]]:
-        """The filters of *el*'s ``filter`` value; None when the element must not be drawn."""
+        """The filters of *el*'s ``filter`` value; None when the element must not be drawn.
+        Each distinct value is read once (a style sheet may give a long one to every element)."""
+        key = (value, tuple(current_color))
+        if key not in self.chains:
+            self.chains[key] = self._chain(value, current_color)
+        filters, problem = self.chains[key]
+        if problem:
+            self.note(el, problem)
+        return None if filters is None else list(filters)
+
+    def _chain(self, value: str, current_color) -> tuple[Optional[list[Filter]], Optional[str]]:
+        """(the filters or None, what to note on each element that has this value)."""
+        unreadable = f"filter {value.strip()[:60]!r} cannot be read and is ignored, as browsers do"
         items = parse_filter_value(value)
         if items is None:
-            self.note(el, f"filter {value.strip()[:60]!r} cannot be read and is ignored, as browsers do")
-            return []
+            return [], unreadable
         out, broken = [], False
         for name, args in items:
             if name == "url":
@@ -251,13 +263,11 @@ class FilterParser:
                 continue
             f = css_function_filter(name, args, current_color)
             if f is None:
-                self.note(el, f"filter {value.strip()[:60]!r} cannot be read and is ignored, as browsers do")
-                return []
+                return [], unreadable
             out.append(f)
         if broken and not out:  # resvg: a filter that points nowhere hides the element
-            self.note(el, f"filter {value.strip()[:60]!r} refers to no valid <filter>; the element is not drawn")
-            return None
-        return out
+            return None, f"filter {value.strip()[:60]!r} refers to no valid <filter>; the element is not drawn"
+        return out, None
 
     def element(self, fid: str) -> Optional[Filter]:
         if fid not in self.parsed:
