@@ -14,7 +14,12 @@ start-up costs besides the model's size. The text-feature cache lives in a tempo
 machine's own cache holds. The load average is recorded before and after: on a busy machine
 compare ``cpu_s``. Prints JSON.
 
+``--against PYTHON`` runs the same commands with another interpreter (one whose ``import vecedit``
+is another checkout, e.g. a virtual environment of an earlier commit), alternating with this one
+run by run, so that both see the same load; each side's medians are reported.
+
     python benchmarks/startup_bench.py [--runs 3] [--checkpoint vitb32.pt] [--models vitb32,tiny]
+                                       [--against OTHER/.venv/bin/python]
 """
 
 from __future__ import annotations
@@ -56,9 +61,10 @@ def make_checkpoint(path: Path) -> None:
     torch.save(model.state_dict(), path)
 
 
-def one_run(args: list[str], env: dict) -> dict:
+def one_run(args: list[str], env: dict, python: str = sys.executable) -> dict:
     env = {**env, "STARTUP_T0": repr(time.time())}
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], env=env, capture_output=True, text=True)
+    done = subprocess.run([python, "-c", PROBE, *args], env=env, capture_output=True, text=True,
+                          cwd=tempfile.gettempdir())  # not here: `-c` puts the folder first on sys.path
     line = next((l for l in done.stdout.splitlines() if l.startswith("STARTUP")), None)
     if line is None:
         raise SystemExit(f"the command did not reach its first iteration:\n{done.stderr[-2000:]}")
@@ -73,7 +79,9 @@ def main() -> None:
     parser.add_argument("--checkpoint", help="a ViT-B-32 state_dict (default: a random one, made once)")
     parser.add_argument("--patches", type=int, default=64)
     parser.add_argument("--models", default="vitb32,tiny", help="comma-separated: vitb32, tiny")
+    parser.add_argument("--against", metavar="PYTHON", help="also run with this interpreter, alternately")
     args = parser.parse_args()
+    sides = {"this": sys.executable, **({"against": args.against} if args.against else {})}
     result = {"load_average_start": list(os.getloadavg()), "threads": os.environ.get("OMP_NUM_THREADS", "default"),
               "models": {}}
     with tempfile.TemporaryDirectory() as tmp:
@@ -82,19 +90,26 @@ def main() -> None:
         doc.write_text(random_svg(1000, 512, 0))
         for model in args.models.split(","):
             clip = _model_flags(model.strip(), tmp, args.checkpoint)
-            env = {**os.environ, "XDG_CACHE_HOME": str(tmp / f"cache-{model}")}
             command = ["edit", str(doc), "-p", "a photo of an astronaut on the moon", *clip,
                        "--patches", str(args.patches), "-o", str(tmp / "out.svg")]
-            runs = [one_run(command, env) for _ in range(args.runs)]
-            warm = runs[1:] or runs
-            result["models"][model] = {
-                "command": f"vecedit edit doc.svg -p '…' {' '.join(Path(a).name for a in clip)} (1000 paths, 512²)",
-                "runs": runs, "first_run_cold_text_cache_s": runs[0]["wall_s"],
-                "warm_median_wall_s": sorted(r["wall_s"] for r in warm)[len(warm) // 2],
-                "warm_median_cpu_s": sorted(r["cpu_s"] for r in warm)[len(warm) // 2],
-            }
+            runs = {side: [] for side in sides}
+            for _ in range(args.runs):
+                for side, python in sides.items():  # alternately: both sides see the same load
+                    env = {**os.environ, "XDG_CACHE_HOME": str(tmp / f"cache-{model}-{side}")}
+                    runs[side].append(one_run(command, env, python))
+            described = f"vecedit edit doc.svg -p '…' {' '.join(Path(a).name for a in clip)} (1000 paths, 512²)"
+            result["models"][model] = {"command": described, **_summary(runs["this"])}
+            if args.against:
+                result["models"][model]["against"] = {"python": args.against, **_summary(runs["against"])}
     result["load_average_end"] = list(os.getloadavg())
     print(json.dumps(result, indent=1))
+
+
+def _summary(runs: list[dict]) -> dict:
+    warm = runs[1:] or runs
+    return {"runs": runs, "first_run_cold_text_cache_s": runs[0]["wall_s"],
+            "warm_median_wall_s": sorted(r["wall_s"] for r in warm)[len(warm) // 2],
+            "warm_median_cpu_s": sorted(r["cpu_s"] for r in warm)[len(warm) // 2]}
 
 
 def _model_flags(model: str, tmp: Path, checkpoint) -> list[str]:

@@ -7,7 +7,8 @@
 * ``encoder``: an image/text encoder (:mod:`vecedit.losses.encoders`; default open_clip),
 * ``terms``: loss terms (:mod:`vecedit.losses.terms`): the ROI CLIP loss, an optional
   image loss, and any extra terms a caller or a plugin adds,
-* ``optimizer``: :class:`torch.optim.Adam` with one parameter group per scene tensor,
+* ``optimizer``: :class:`torch.optim.Adam` (as :mod:`vecedit.edit.adam` calls it) with one
+  parameter group per scene tensor,
 * ``callbacks``: objects with optional ``on_start/on_render/on_step/on_end(state)``.
 
 Each iteration renders once; the loss terms see the picture as a leaf tensor, and the
@@ -39,6 +40,7 @@ import numpy as np
 import torch
 
 from vecedit.console import plural
+from vecedit.edit.adam import Adam
 from vecedit.edit.config import EditConfig, RoiConfig
 from vecedit.edit.setup import choose_shapes, load_input, resolve_regions, work_canvas
 from vecedit.errors import InputError, OptionError
@@ -182,7 +184,7 @@ class Editor:
         self.initial: torch.Tensor = self._render_initial()  # before any step: what the directions start from
 
     # ------------------------------------------------------------------ components
-    def _optimizer(self) -> torch.optim.Adam:
+    def _optimizer(self) -> Adam:
         lr = self.config.lr
         shape_lr = lr.shape * math.sqrt(self.scale[0] * self.scale[1])  # document px → canvas px
         rates = {"points": shape_lr, "colors": lr.color, "stop_colors": lr.color, "stop_offsets": lr.stops,
@@ -192,7 +194,7 @@ class Editor:
                   for name, t in self.params.items() if rates[name] > 0]
         if not groups:
             raise OptionError("every learning rate of the selected parameters is 0; nothing would move")
-        return torch.optim.Adam(groups)
+        return Adam(groups)
 
     def render(self) -> torch.Tensor:
         """The scene composited on the background, ``(H, W, 3)`` (keeps the graph)."""
