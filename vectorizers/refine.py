@@ -32,7 +32,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from vecedit.vectorizers.stack import Layer, to_svg
+from vecedit.vectorizers.stack import Layer, to_document
 
 POINT_LR = 0.4
 """Adam step for control points, in refinement-canvas pixels (decays to 10% by the end)."""
@@ -132,12 +132,10 @@ def refine(
     paths = [p for layer in layers for p in layer.paths]
     if iterations <= 0 or not paths:
         return report
-    from vecedit.svg import load_svg
-
     h, w = target.shape[:2]
     held = np.zeros(len(paths), bool) if held is None or np.all(held) else np.asarray(held, bool)
-    doc = load_svg(to_svg(_keeping(layers, ~held), width, height))
-    under = load_svg(to_svg(_keeping(layers, held), width, height)) if held.any() else None
+    doc = to_document(_keeping(layers, ~held), width, height)
+    under = to_document(_keeping(layers, held), width, height) if held.any() else None
     moving = [p for p, keep in zip(paths, held) if not keep]
     with _torch_threads(threads):
         fine = _stage(doc, target, w, h, len(moving), weights, under)

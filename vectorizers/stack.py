@@ -4,7 +4,8 @@ A :class:`Layer` is one round: its traced paths already in the output's coordina
 (original image pixels). :func:`prune` drops degenerate and sub-pixel paths,
 :func:`cap` keeps the ``max_paths`` largest, and :func:`to_svg` writes one
 ``<g id="round-i">`` per round, coarse first (at the bottom), each path an
-``<path id="r{i}-{j}" d="…" fill="#rrggbb"/>``.
+``<path id="r{i}-{j}" d="…" fill="#rrggbb"/>``. :func:`to_document` builds the same picture
+in memory for the renderer (refinement), without writing and parsing that text.
 """
 
 from __future__ import annotations
@@ -122,3 +123,19 @@ def to_svg(layers: list[Layer], width: int, height: int, comment: str = "",
         lines.append("</g>")
     lines.append("</svg>")
     return "\n".join(lines) + "\n"
+
+
+def to_document(layers: list[Layer], width: int, height: int):
+    """The picture :func:`to_svg` writes, as a render-only :class:`~vecedit.svg.model.Document`
+    (no XML behind it; points and colours unrounded): one group per layer, one shape per path."""
+    from vecedit.svg.model import Document, Group, Shape
+
+    identity = np.eye(3)
+    groups = [Group(node=None, id=f"round-{i}", children=[
+        Shape(node=None, tag="path", id=f"r{i}-{j}", classes=(), subpaths=[Subpath(s, True) for s in path.subpaths],
+              ctm=identity, fill=tuple(min(max(c / 255.0, 0.0), 1.0) for c in path.color) + (1.0,), stroke=None,
+              fill_rule=path.fill_rule)
+        for j, path in enumerate(layer.paths)]) for i, layer in enumerate(layers)]
+    return Document(root_node=None, namespaces={}, width=float(width), height=float(height),
+                    viewbox=(0.0, 0.0, float(width), float(height)), root=Group(node=None, id=None, children=groups),
+                    gradients={})

@@ -171,3 +171,44 @@ def test_to_svg_writes_ids_and_colours():
     svg = to_svg([Layer("a", 2, [square(0, 0, 4, (255, 0, 16))])], 8, 6)
     assert 'viewBox="0 0 8 6"' in svg and '<g id="round-0" data-colors="2">' in svg
     assert '<path id="r0-0" d="M0 0 L4 0 L4 4 L0 4 Z" fill="#ff0010"/>' in svg
+
+
+def test_to_document_builds_the_scene_that_to_svg_loads(image):
+    """Refinement builds its scene from to_document; it must match the written SVG read back
+    (up to the SVG's two decimals and 8-bit colours)."""
+    from vecedit.scene import from_document
+    from vecedit.svg import load_svg
+    from vecedit.vectorizers.stack import to_document
+
+    layers = api.run(image, rounds=(3, 8), refine=0).layers
+    layers[1].paths[0].fill_rule = "evenodd"
+    written = from_document(load_svg(to_svg(layers, 48, 40)), width=96, height=80)
+    built = from_document(to_document(layers, 48, 40), width=96, height=80)
+    assert [s.subpaths for s in built.shapes] == [s.subpaths for s in written.shapes]
+    assert [s.fill_rule for s in built.shapes] == [s.fill_rule for s in written.shapes]
+    assert float((built.points - written.points).abs().max()) <= 2 * 0.005 + 1e-5  # ×2: the canvas scale
+    assert float((built.colors - written.colors).abs().max()) <= 0.5 / 255 + 1e-6
+
+
+def test_vtracer_output_read_without_the_svg_reader_as_with_it(image):
+    from vecedit.vectorizers import vtracer_backend
+    from vecedit.vectorizers.quantize import quantize
+
+    labels, palette = quantize(image, 8)
+    captured = []
+    tracer = vtracer_backend.VtracerTracer()
+    real = vtracer_backend.parse_vtracer_svg
+    try:
+        vtracer_backend.parse_vtracer_svg = lambda svg: captured.append(svg) or real(svg)
+        tracer.trace_pixels(palette[labels])
+    finally:
+        vtracer_backend.parse_vtracer_svg = real
+    (svg,) = captured
+    fast, full = real(svg), vtracer_backend._parse_document(svg)
+    assert len(fast) == len(full) >= 3
+    for a, b in zip(fast, full):
+        assert (a.color, a.fill_rule, a.area) == (b.color, b.fill_rule, b.area)
+        assert all(np.array_equal(p, q) for p, q in zip(a.subpaths, b.subpaths))
+    # a form VTracer does not write (here a fill-rule) goes to the SVG reader, which keeps it
+    odd = svg.replace(' transform=', ' fill-rule="evenodd" transform=', 1)
+    assert real(odd)[0].fill_rule == "evenodd"
