@@ -6,7 +6,7 @@ the bottom, each as ``<g id="round-i">`` of closed filled paths. Finer rounds co
 seams that open between coarse shapes when an edit moves them, and give the edit more
 elements to work with. Optional extra rounds trace only a box (the reference method adds
 one for a face). After pruning and capping, every path takes the mean input colour of
-the pixels where it is on top (:mod:`vecedit.vectorizers.recolor`). Refinement (28 iterations
+the pixels where it is on top (:mod:`vecedit.vectorizers.recolor`). Refinement (24 iterations
 by default) then fits points and colours to the image with the differentiable renderer.
 
 >>> import numpy as np, vecedit
@@ -93,7 +93,7 @@ def vectorize(
         rounds: colour clusters per round, coarse to fine (default ``(10, 30)``).
         backend: ``"vtracer"`` (default) or ``"skimage"``, or a
             :class:`~vecedit.vectorizers.base.Tracer` instance.
-        refine: iterations of differentiable refinement (default 28, the first half at 0.75
+        refine: iterations of differentiable refinement (default 24, the first half at 0.75
             of the working size; 0: none).
         max_paths: keep at most this many paths (the largest).
         size: working size: the image is traced (and refined) with its longer side

@@ -39,13 +39,17 @@ POINT_LR = 0.4
 COLOR_LR = 0.01
 """Adam step for fill colours (RGB in [0, 1])."""
 SHORT_RUN = 100
-"""Runs of fewer iterations (the default refinement of ``vectorize``, 28) take larger steps
+"""Runs of fewer iterations (the default refinement of ``vectorize``, 24) take larger steps
 (:data:`SHORT_POINT_LR`, :data:`SHORT_COLOR_LR`) and a lighter coarse stage (the first
 :data:`SHORT_COARSE_FRACTION` at :data:`SHORT_COARSE_SCALE`). Measured on chelsea (884 paths,
 the image with the least to spare over vtracer): 30 full-size iterations at a 1 px step gave
 +2.29 dB, at 1.3 px +2.41 dB; 28 with the first half at 0.75 scale +2.38 dB for a fifth less
-CPU, where half size for half of 30 cost 0.26 dB (and for three quarters, at 1 px, 1.2 dB)."""
-SHORT_POINT_LR = 1.3
+CPU, where half size for half of 30 cost 0.26 dB (and for three quarters, at 1 px, 1.2 dB).
+Fewer iterations need the larger step: +2.22 dB with 24 at 1.5 px (26 at 1.4: +2.25; 22 at 1.6:
++2.13; 24 at 1.5 with colour steps of 0.03: +2.12; 20 at 1.3 px: +2.01, at 1.8: +2.01, at 2.5: +1.80);
+at 0.6 scale for the first half, 28 gave +2.21. An iteration's cost hardly follows the canvas
+(chelsea: 0.155 CPU-s at half size, 0.175 at 0.75, 0.23 at full), so the count is the lever."""
+SHORT_POINT_LR = 1.5
 """At a working size of :data:`SHORT_LR_SIDE` px (in proportion, never below :data:`POINT_LR`:
 on a 48 px image a 1 px step lowered the renderer's error but not resvg's PSNR)."""
 SHORT_LR_SIDE = 512
