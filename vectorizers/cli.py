@@ -49,7 +49,7 @@ def add_parser(commands) -> argparse.ArgumentParser:
                         f"(default: {DEFAULT_BACKEND})")
     p.add_argument("--refine", type=_whole, default=DEFAULT_REFINE, metavar="N",
                    help="iterations fitting points and colours to the image with the differentiable renderer "
-                        f"(default: {DEFAULT_REFINE}, the first half at 3/4 size, 4-7 CPU-s at 512 px with 400-900 paths; "
+                        f"(default: {DEFAULT_REFINE}, the first half at 3/4 size, 3-6 CPU-s at 512 px with 400-900 paths; "
                         "0 traces only; from 100 on, the first 3/4 run at half size: 200 take 20-40 s)")
     p.add_argument("--max-paths", type=_whole, metavar="K", help="keep at most K paths (the largest; default 300, or one per 192 working "
                                                               "pixels if more: 1365 at 512×512)")
