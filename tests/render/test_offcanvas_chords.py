@@ -1,10 +1,12 @@
-"""Curves that cannot show are flattened as their chord: the same picture and gradients as
-flattening them in full, for fills, strokes, filters and pattern tiles, at a fraction of the work."""
+"""What cannot show costs little: subpaths and dashes beyond the raster are left out, curves
+beyond it are flattened as their chord; the same picture and gradients as drawing them in full,
+for fills, strokes, dashes, filters and pattern tiles."""
 
 import numpy as np
 import pytest
 import torch
 
+import vecedit.render.composite as composite
 import vecedit.render.flatten as flatten_module
 from vecedit.render.composite import render_scene
 from vecedit.render.flatten import flatten
@@ -31,6 +33,10 @@ SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30">
         stroke-opacity="0.5"/>
   <g filter="url(#blur)"><path d="M10 12 L-4 12 C-8 -20 -9 40 -4 18 L10 18 Z" fill="#555"/></g>
   <rect x="22" y="12" width="18" height="18" fill="url(#tiles)"/>
+  <path d="M2 2 L8 2 L5 6 Z M-30 5 C-10 5 -10 40 -20 25 Z M60 -40 L90 -40 L70 -60 Z" fill="#f80" stroke="#222"
+        stroke-width="3"/>
+  <path d="M-80 24 C-200 -100 -200 100 -60 20 L30 20 C40 -40 -60 -40 -40 -10" fill="none" stroke="#060"
+        stroke-width="1.5" stroke-dasharray="4 3 1 3" stroke-linecap="round"/>
   </g>
 </svg>"""
 
@@ -44,14 +50,27 @@ def _render_and_grad(scene):
     return image.detach(), grad
 
 
-def test_chords_draw_what_full_flattening_draws(monkeypatch):
+def _counting(monkeypatch, module, name):
+    """Wrap ``module.name`` (a function returning a mask) to record how many it marks."""
+    marked, real = [], getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *a: marked.append(real(*a)) or marked[-1])
+    return marked
+
+
+def test_what_cannot_show_draws_what_full_detail_draws(monkeypatch):
     scene = from_document(load_svg(SVG), dtype=torch.float64)
-    chords = []
-    real = flatten_module.hull_outside
-    monkeypatch.setattr(flatten_module, "hull_outside", lambda *a: chords.append(real(*a)) or chords[-1])
+    chords = _counting(monkeypatch, flatten_module, "hull_outside")
+    subpaths = _counting(monkeypatch, composite, "subpaths_outside")
+    dashes = _counting(monkeypatch, composite, "polylines_outside")
     image, grad = _render_and_grad(scene)
     assert sum(int(c.sum()) for c in chords) >= 4  # the curves left, right, above and below (not the near ones)
-    monkeypatch.setattr(flatten_module, "hull_outside", lambda ctrl, *a: np.zeros(len(ctrl), dtype=bool))
+    assert sum(int(c.sum()) for c in subpaths) >= 2 and sum(int(c.sum()) for c in dashes) >= 10
+    keep_all = {"hull_outside": lambda ctrl, *a: np.zeros(len(ctrl), dtype=bool),
+                "subpaths_outside": lambda points, subpaths, *a: np.zeros(len(subpaths), dtype=bool),
+                "polylines_outside": lambda lines, *a: np.zeros(len(lines.counts), dtype=bool)}
+    for module, name in ((flatten_module, "hull_outside"), (composite, "subpaths_outside"),
+                         (composite, "polylines_outside")):
+        monkeypatch.setattr(module, name, keep_all[name])
     full_image, full_grad = _render_and_grad(scene)
     assert np.abs((image - full_image).numpy()).max() < 1e-9
     assert torch.allclose(grad, full_grad, atol=1e-7)
@@ -71,8 +90,19 @@ def test_a_dashed_stroke_keeps_its_curves_in_full(monkeypatch):
     # a dash pattern depends on the length of the path before it, visible or not
     svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><path d="M-50 5 C-90 -40 -90 40 -50 20 '
            'L40 20" fill="none" stroke="#000" stroke-width="2" stroke-dasharray="3 2"/></svg>')
-    hidden = []
-    real = flatten_module.hull_outside
-    monkeypatch.setattr(flatten_module, "hull_outside", lambda *a: hidden.append(real(*a)) or hidden[-1])
+    hidden = _counting(monkeypatch, flatten_module, "hull_outside")
     render_scene(from_document(load_svg(svg), dtype=torch.float64))
     assert len(hidden) == 1 and not hidden[0].any()
+
+
+def test_dashes_beyond_the_raster_are_not_outlined(monkeypatch):
+    # 50 far-off dashed circles and one across the raster: 3·10⁵ dashes, of which some 40 can show
+    far = "".join(f'<circle cx="{-3000 - 2500 * k}" cy="15" r="1000"/>' for k in range(50))
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><g fill="none" stroke="#000" '
+           f'stroke-dasharray="0.5"><circle cx="20" cy="1015" r="1000"/>{far}</g></svg>')
+    outlined = []
+    real = composite.outline
+    monkeypatch.setattr(composite, "outline", lambda lines, *a: outlined.append(len(lines.counts)) or real(lines, *a))
+    image = render_scene(from_document(load_svg(svg)))
+    assert sum(outlined) < 100
+    assert image[14:16, :, 3].sum() > 10  # the near circle's dashes are drawn

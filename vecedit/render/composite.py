@@ -18,7 +18,7 @@ import torch
 
 from vecedit.render.dash import dash
 from vecedit.render.filters.layer import margin
-from vecedit.render.flatten import flatten
+from vecedit.render.flatten import flatten, polylines_outside, subpaths_outside
 from vecedit.render.paint import gradient_colors
 from vecedit.render.layers import Blend, blend_onto, layer_ops, node_ops, source_size
 from vecedit.render.raster import Accumulation, accumulate
@@ -58,12 +58,20 @@ def _assign_items(scene: Scene, members: list) -> tuple[_Items, int]:
 
 
 def _build_edges(scene: Scene, items: _Items, tolerance: float, size: tuple[int, int], pads: Optional[np.ndarray]):
-    """Edges (E, 2, 2) of every item's outline in raster pixels, and the item of each edge."""
+    """Edges (E, 2, 2) of every item's outline in raster pixels, and the item of each edge.
+
+    What cannot show in the raster costs little: subpaths and dashes wholly beyond it are
+    left out, curves beyond it are flattened as chords (see :func:`hull_outside`)."""
+    width, height = size[1], size[0]
     drawn = [i for i in items.members if items.fill[i] >= 0 or items.stroke[i] >= 0]
-    subpaths = [sub for i in drawn for sub in scene.shapes[i].subpaths]
-    shape_of_sub = np.array([i for i in drawn for _ in scene.shapes[i].subpaths], dtype=np.int64)
-    margin = _margins(scene, items, drawn, pads)
-    lines = flatten(scene.points, subpaths, tolerance, (size[1], size[0], margin[shape_of_sub]))
+    reach, dashed = _reaches(scene, items, drawn, pads)
+    every = [(i, sub) for i in drawn for sub in scene.shapes[i].subpaths]
+    shape_of_sub = np.array([i for i, _ in every], dtype=np.int64)
+    shown = ~subpaths_outside(scene.points, [sub for _, sub in every], width, height, reach[shape_of_sub])
+    subpaths = [sub for (_, sub), keep in zip(every, shown) if keep]
+    shape_of_sub = shape_of_sub[shown]
+    chord_margin = np.where(dashed, np.inf, reach)[shape_of_sub]  # a dash's place depends on the length before it
+    lines = flatten(scene.points, subpaths, tolerance, (width, height, chord_margin))
     line_shape = shape_of_sub[lines.source] if len(lines.source) else np.zeros(0, np.int64)
     segs, owners = [], []
     # fills: every polyline closed
@@ -85,6 +93,8 @@ def _build_edges(scene: Scene, items: _Items, tolerance: float, size: tuple[int,
         if any(s.dasharray is not None for s in stroked_shapes):
             strokes, kept = _dashed(strokes, style, stroked_shapes)
             style, stroke_shape = style.take(kept), stroke_shape[kept]
+            near = np.nonzero(~polylines_outside(strokes, width, height, reach[stroke_shape]))[0]
+            strokes, style, stroke_shape = strokes.subset(near), style.take(near), stroke_shape[near]
         edges, owner = outline(strokes, style, tolerance)
         segs.append(edges)
         owners.append(items.stroke[stroke_shape][owner])
@@ -93,27 +103,24 @@ def _build_edges(scene: Scene, items: _Items, tolerance: float, size: tuple[int,
     return torch.cat(segs), torch.as_tensor(np.concatenate(owners), device=scene.device)
 
 
-def _margins(scene: Scene, items: _Items, drawn: list[int], pads: Optional[np.ndarray]) -> np.ndarray:
-    """Per shape: how far past the raster its outline can still show (indexed by shape number).
+def _reaches(scene: Scene, items: _Items, drawn: list[int], pads: Optional[np.ndarray]):
+    """Per shape (indexed by shape number): how far past the raster its outline can still show,
+    and whether its stroke is dashed.
 
     A filter's reach (``pads``), plus a stroke's: half its width in raster pixels times the
-    larger of the miter limit and 2 (square caps, smooth-vertex mitres). Dashed strokes: no
-    bound (each dash's place depends on the length of all the path before it)."""
-    margin = np.zeros(len(scene.shapes))
+    larger of the miter limit and 2 (square caps, smooth-vertex mitres)."""
+    reach, dashed = np.zeros(len(scene.shapes)), np.zeros(len(scene.shapes), dtype=bool)
     widths = scene.stroke_widths.detach().cpu().numpy().astype(np.float64)
     for i in drawn:
-        shape, reach = scene.shapes[i], 0.0
+        shape = scene.shapes[i]
         for it in (items.fill[i], items.stroke[i]):
             if it >= 0 and pads is not None:
-                reach = max(reach, float(pads[it]))
+                reach[i] = max(reach[i], float(pads[it]))
         if items.stroke[i] >= 0:
-            if shape.dasharray is not None:
-                reach = np.inf
-            else:
-                scale = np.linalg.norm(shape.ctm[:2, :2], 2)
-                reach += abs(widths[shape.stroke_width]) * 0.5 * scale * max(shape.miterlimit, 2.0)
-        margin[i] = reach
-    return margin
+            scale = np.linalg.norm(shape.ctm[:2, :2], 2)
+            reach[i] += abs(widths[shape.stroke_width]) * 0.5 * scale * max(shape.miterlimit, 2.0)
+            dashed[i] = shape.dasharray is not None
+    return reach, dashed
 
 
 def _dashed(lines, style: StrokeStyle, shapes):

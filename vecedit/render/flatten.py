@@ -38,7 +38,7 @@ class Polylines:
     def subset(self, chosen: np.ndarray) -> "Polylines":
         """The polylines at the given indices, in that order."""
         counts = self.counts[chosen]
-        rows = np.concatenate([np.arange(s, s + c) for s, c in zip(self.starts[chosen], counts)])
+        rows = np.concatenate([np.zeros(0, np.int64)] + [np.arange(s, s + c) for s, c in zip(self.starts[chosen], counts)])
         return Polylines(
             self.vertices[torch.as_tensor(rows, device=self.vertices.device)],
             np.cumsum(counts) - counts,
@@ -96,6 +96,41 @@ def sample_counts(ctrl: torch.Tensor, tolerance: float, hidden: np.ndarray | Non
     return np.clip(k, 1, MAX_SAMPLES).astype(np.int64)
 
 
+def _box_outside(lo: np.ndarray, hi: np.ndarray, width: int, height: int, margin: np.ndarray) -> np.ndarray:
+    """Boxes (n, 2) wholly outside the raster grown by ``margin`` (NaN boxes are kept)."""
+    with np.errstate(invalid="ignore"):
+        return (hi[:, 0] < -margin) | (lo[:, 0] > width + margin) | (hi[:, 1] < -margin) | (lo[:, 1] > height + margin)
+
+
+def _ranges_box(values: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per range ``values[start : start + count]`` (count ≥ 1): the (lo, hi) box of its rows."""
+    padded = np.concatenate([values, values[:1]])  # reduceat needs every index < len
+    bounds = np.stack([starts, starts + counts], axis=1).ravel()
+    return np.minimum.reduceat(padded, bounds)[::2], np.maximum.reduceat(padded, bounds)[::2]
+
+
+def subpaths_outside(points: torch.Tensor, subpaths: list[tuple[int, int, bool]], width: int, height: int,
+                     margin: np.ndarray) -> np.ndarray:
+    """Subpaths whose control points' box misses the raster grown by ``margin``: they draw nothing
+    there (a fill is a closed outline around none of its pixels; a stroke stays within its
+    reach of the curve, which lies in the control hull; a dash pattern restarts per subpath)."""
+    if not subpaths:
+        return np.zeros(0, dtype=bool)
+    table = np.array(subpaths, dtype=np.int64).reshape(-1, 3)
+    empty = table[:, 1] == 0
+    lo, hi = _ranges_box(points.detach().cpu().numpy().astype(np.float64), table[:, 0], np.maximum(table[:, 1], 1))
+    return _box_outside(lo, hi, width, height, margin) & ~empty
+
+
+def polylines_outside(lines: Polylines, width: int, height: int, margin: np.ndarray) -> np.ndarray:
+    """Polylines (a stroke's dashes) whose vertices' box misses the raster grown by ``margin`` (per polyline)."""
+    if not len(lines.counts):
+        return np.zeros(0, dtype=bool)
+    lo, hi = _ranges_box(lines.vertices.detach().cpu().numpy().astype(np.float64), lines.starts,
+                         np.maximum(lines.counts, 1))
+    return _box_outside(lo, hi, width, height, margin) & (lines.counts > 0)
+
+
 def hull_outside(ctrl: torch.Tensor, width: int, height: int, margin: np.ndarray) -> np.ndarray:
     """Cubics (n, 4, 2) whose control hull lies wholly outside the raster grown by ``margin`` (per cubic).
 
@@ -106,9 +141,7 @@ def hull_outside(ctrl: torch.Tensor, width: int, height: int, margin: np.ndarray
     stroke's margin covers its reach (joins, caps), so its outline pieces move only off the
     raster as well."""
     c = ctrl.detach().cpu().numpy().astype(np.float64)
-    lo, hi = c.min(axis=1), c.max(axis=1)
-    with np.errstate(invalid="ignore"):
-        return (hi[:, 0] < -margin) | (lo[:, 0] > width + margin) | (hi[:, 1] < -margin) | (lo[:, 1] > height + margin)
+    return _box_outside(c.min(axis=1), c.max(axis=1), width, height, margin)
 
 
 def flatten(
