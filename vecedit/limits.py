@@ -3,7 +3,7 @@
 A file can be valid and still ask for minutes of work and gigabytes of memory (10⁶
 path segments, 10⁵ elements, a stroke 10²⁰ wide, a filter region the size of a
 continent). Every such cost is counted against one :class:`Limits` in the few shared
-places where it arises — the XML parser (``elements``, ``depth``), the render tree
+places where it arises — the XML parser (``elements``, ``depth``), the stylesheet's cascade (``selector_tests``), the render tree
 (``shapes`` and ``segments`` after ``use``/marker/pattern expansion), every raster
 allocation (``pixels``: the canvas, a pattern tile, a filter layer), the pattern tiles
 drawn (``tiles``), the rasterizer's work (``edge_pixels``), filters (``filter_primitives`` parsed, ``filter_pixels`` of work) and image decoding
@@ -39,6 +39,8 @@ class LimitError(InputError):
 class Limits:
     elements: int = 50_000  # XML elements in one document (a group costs ≈0.1 ms to load and draw)
     depth: int = 256  # element nesting (the tree walks recurse per level)
+    # stylesheet work: distinct selectors tested against each element they could match (≈5 µs each)
+    selector_tests: int = 400_000
     # shapes drawn (raster images and SVG images' shapes too), after use / marker / pattern expansion
     shapes: int = 10_000  # ≈0.5 ms CPU each to render
     segments: int = 200_000  # path segments of those shapes (≈25 µs CPU each through load, save and render)

@@ -170,3 +170,20 @@ def test_raster_images_count_as_shapes():
     with pytest.raises(LimitError, match="draws more shapes"):
         vecedit.load_svg(SVG.format(nested + twice), limits="shapes=17")
     assert len(vecedit.load_svg(SVG.format(nested + twice), limits="shapes=18").shapes()) >= 6
+
+
+def _styled(selectors: list, shapes: int) -> str:
+    sheet = "".join(f"{s} {{ fill: #123456 }}\n" for s in selectors)
+    return SVG.format(f"<style>{sheet}</style><g>" + '<rect width="1" height="1"/>' * shapes + "</g>")
+
+
+def test_selector_work_counts_distinct_selectors_per_element_and_is_bounded():
+    """A sheet's rules are tested against the elements they could match; repeated selectors
+    share one test, and work past ``selector_tests`` is one line naming the limit."""
+    distinct = [f"g > rect[x{i}]" if i % 2 else f"g rect[y{i}]" for i in range(60)]
+    with using("selector_tests=5000"):
+        with pytest.raises(LimitError) as e:
+            vecedit.load_svg(_styled(distinct, 100))  # 60 × 100 = 6,000 tests
+        assert "--limits selector_tests=N" in str(e.value) and "\n" not in str(e.value)
+        doc = vecedit.load_svg(_styled(["g > rect"] * 3000, 100))  # 1 distinct selector × 100 elements
+        assert all(shape.fill[:3] == pytest.approx((0x12 / 255, 0x34 / 255, 0x56 / 255)) for shape in doc.shapes())

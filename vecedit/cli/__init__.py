@@ -142,7 +142,7 @@ def build_parser(command: Optional[str] = None) -> argparse.ArgumentParser:
         for leaf in _leaves(sub):  # deltaedit train, …: the option goes where the command's options are
             leaf.add_argument("--limits", metavar="NAME=N,…",
                               help="raise (or lower) the complexity budget, e.g. shapes=50000,segments=1e6; names: "
-                                   "elements, depth, shapes, segments, pixels, edge_pixels, filter_primitives, filter_pixels, tiles, "
+                                   "elements, depth, selector_tests, shapes, segments, pixels, edge_pixels, filter_primitives, filter_pixels, tiles, "
                                    "image_pixels "
                                    "(VECEDIT_LIMITS sets it too)")
         if name not in NO_FONT_DIR:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
 from xml.etree.ElementTree import Element
 
+from vecedit import limits
 from vecedit.svg.selectors import Selector, local_name, parse_selector  # noqa: F401 (local_name: the name other modules import from here)
 
 # SVG 2 §13 / §11 / CSS: properties vecedit reads, with their initial values.
@@ -292,7 +293,9 @@ class Cascade:
         self.parent = parent
         self._specified: dict[Element, dict[str, Declaration]] = {}
         # one matcher per rule for the whole tree: partial matches are shared between elements
-        self._matchers = [rule.selector.matcher(parent) for rule in self.rules]
+        self._matchers = self._make_matchers()
+        self._tests = 0  # selector tests so far (Limits.selector_tests)
+        self._budget = limits.current()
         # Index rules by their rightmost id, class or type (what browsers do), so an
         # element only tests the rules that can match it.
         self._index: dict[tuple[str, str], list[int]] = {}
@@ -311,7 +314,12 @@ class Cascade:
     def changed(self, el: Element) -> None:
         """*el*'s tag or attributes changed: forget what was worked out from them."""
         self._specified.pop(el, None)
-        self._matchers = [rule.selector.matcher(self.parent) for rule in self.rules]
+        self._matchers = self._make_matchers()
+
+    def _make_matchers(self) -> list:
+        """One matcher per rule, shared by rules with the same selector text (sheets repeat them)."""
+        by_text: dict[str, object] = {}
+        return [by_text.setdefault(rule.selector.text, rule.selector.matcher(self.parent)) for rule in self.rules]
 
     def matching_rules(self, el: Element) -> list[Rule]:
         """Rules whose selector matches *el*, lowest precedence first."""
@@ -320,7 +328,16 @@ class Cascade:
             keys.append(("#", el.get("id")))
         keys += [(".", c) for c in set((el.get("class") or "").split())]
         ranks = sorted({r for key in keys for r in self._index.get(key, ())})
-        return [self.rules[r] for r in ranks if self._matchers[r].matches(el)]
+        verdicts: dict[int, bool] = {}  # per distinct matcher
+        for r in ranks:
+            matcher = self._matchers[r]
+            if id(matcher) not in verdicts:
+                verdicts[id(matcher)] = matcher.matches(el)
+        self._tests += len(verdicts)
+        if self._tests > self._budget.selector_tests:
+            self._budget.check("selector_tests", self._tests, "the stylesheet's selectors tested against "
+                                   f"elements (here {len(verdicts)} for one <{local_name(el.tag)}>)")
+        return [self.rules[r] for r in ranks if verdicts[id(self._matchers[r])]]
 
     def specified(self, el: Element) -> dict[str, Declaration]:
         """The winning declaration per property for *el* (no inheritance applied)."""
