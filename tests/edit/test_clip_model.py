@@ -30,6 +30,19 @@ def test_checkpoint_loads_once_as_an_encoder(tiny_clip):
     assert encoder.encode_text(["a photo", "a cat"]).shape == (2, 32)
 
 
+def test_a_checkpoint_build_draws_no_random_weights_and_makes_the_tokenizer_at_first_use(tiny_clip, monkeypatch):
+    config, checkpoint = tiny_clip
+    monkeypatch.setattr(encoders, "_LOADED", {})  # a fresh build
+    draws = []
+    for name in ("uniform_", "normal_"):
+        drawing = getattr(torch.Tensor, name)
+        monkeypatch.setattr(torch.Tensor, name, lambda t, *a, _f=drawing, **k: draws.append(t.shape) or _f(t, *a, **k))
+    encoder = load_clip(str(config), checkpoint=checkpoint, device="cpu")
+    assert draws == []  # also MultiheadAttention's, whose module binds xavier_uniform_ by name
+    assert encoder.tokenizer._made is None
+    assert encoder.encode_text(["a cat"]).shape == (1, 32) and encoder.tokenizer.context_length == 77
+
+
 def test_text_features_run_only_up_to_the_end_token_and_equal_the_full_encoding(tiny_clip):
     from vecedit.losses.encoders import OpenClipEncoder
 
