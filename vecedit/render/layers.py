@@ -131,7 +131,7 @@ def layer_ops(comp, group) -> list:
         work = out
     picture = comp.over(_zeros(comp, work), shift_ops(content, work))
     if group.filters:
-        steps = sum(passes(step.kind, step.params) for program in group.filters for step in program.steps)
+        steps = sum(passes(step) for program in group.filters for step in program.steps)
         comp.filter_work += filter_work(steps, picture.shape[0], picture.shape[1])  # the raster's, not one layer's
         limits.current().check("filter_pixels", comp.filter_work, f"filters ({steps} primitive passes over "
                                f"{picture.shape[1]}×{picture.shape[0]} px here)", at_least=STEPS_PER_PIXEL * height * width)

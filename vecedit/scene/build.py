@@ -108,7 +108,7 @@ class _Builder:
         height, width = self.sizes[frame]
         h = min(box[2], height) - max(box[0], 0)
         w = min(box[3], width) - max(box[1], 0)
-        steps = sum(passes(p.kind, p.params) for p in f.primitives)
+        steps = sum(passes(p) for p in f.primitives)
         self.filter_work += work(steps, h, w)
         canvas = self.sizes[-1]
         limits.current().check("filter_pixels", self.filter_work, f"filters ({steps} primitive passes over "

@@ -104,13 +104,16 @@ def region_box(f: Filter, bbox: Optional[BBox], ctm: np.ndarray, viewport) -> Op
     return None if placed is None else placed[2]
 
 
-def passes(kind: str, params: dict) -> int:
-    """One primitive's cost in passes over its layer (a :class:`Primitive`'s or a :class:`Step`'s
-    kind and params): most are one; a convolution costs with its kernel, noise with its octaves."""
+def passes(primitive) -> int:
+    """One primitive's cost in passes over its layer (a :class:`Primitive` or a :class:`Step`): most
+    are one; a convolution costs with its kernel, noise with its octaves, a merge with its inputs."""
+    kind, params = primitive.kind, primitive.params
     if kind == "feConvolveMatrix":
         return max(1, params["order"][0] * params["order"][1] // 256)
     if kind == "feTurbulence":
         return 1 + params["numOctaves"]
+    if kind == "feMerge":
+        return max(1, len(primitive.inputs))
     return 1
 
 
