@@ -49,7 +49,7 @@ class Limits:
     filter_primitives: int = 1_000  # filter primitive elements parsed in one document (real filters have tens)
     # filter work in one render: primitives × (layer pixels + 512 per use), summed (0.5–3 µs each)
     filter_pixels: int = 2_000_000
-    tiles: int = 1_000  # rasters of their own in one render: pattern tiles, feImage elements (≈3–5 ms CPU each)
+    tiles: int = 1_000  # rasters of their own in one render: pattern tiles, raster images, feImage elements (≈3–5 ms each)
     image_pixels: int = 16_000_000  # a raster image decoded for vectorize
 
     def check(self, name: str, value: Union[int, float], what: str, at_least: int = 0) -> None:

@@ -97,9 +97,7 @@ def resolve(builder, target, el, ctx, subpaths, shape_ctm: np.ndarray) -> Option
         content = np.array([[bw, 0, x], [0, bh, y], [0, 0, 1.0]])
     else:
         content = np.array([[1.0, 0, x], [0, 1.0, y], [0, 0, 1.0]])
-    builder.tiles += 1  # before the content is built: a pattern on 10⁴ elements is 10⁴ tiles to build and draw
-    builder.limits.check("tiles", builder.tiles, f"{builder.name}: patterns paint more elements (each its own tile) "
-                         "than the budget")
+    builder.count_tile()  # a pattern on 10⁴ elements is 10⁴ tiles to build and draw
     builder.count_instances(content_el, 1)
     to_canvas = shape_ctm @ transform  # pattern space → canvas, for the content's flattening tolerance
     sub = replace(ctx, ctm=to_canvas @ content, style=builder.source_style(content_el), reason=f"content of pattern #{pid}",

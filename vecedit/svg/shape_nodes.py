@@ -54,6 +54,13 @@ class ShapeNodes:
         self.limits.check("shapes", self.drawn_shapes, f"{self.name}: the document draws more shapes than the budget")
         self.limits.check("segments", self.segments, f"{self.name}: its shapes have more path segments than the budget")
 
+    def count_tile(self) -> None:
+        """Count one raster of its own drawn per render (a pattern tile, a raster image) (``Limits.tiles``);
+        before its content is built."""
+        self.tiles += 1
+        self.limits.check("tiles", self.tiles, f"{self.name}: patterns and raster images paint more elements "
+                          "(each its own raster) than the budget")
+
     def _check_commands(self, count: int) -> None:
         self.limits.check("segments", self.segments + count, f"{self.name}: its path data has more segments than "
                           "the budget")
