@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import heapq
 import json
 import os
 import random
@@ -50,6 +51,9 @@ def corpus_files() -> list[bytes]:
         if folder.exists():
             files += [p.read_bytes() for p in sorted(folder.rglob("*")) if p.suffix in (".svg", ".svgz")]
     return files
+
+
+SLOWEST_KEPT = 10  # the finished inputs with the most worker CPU, kept as examples (the next bottlenecks)
 
 
 def make_input(rng: random.Random, corpus: list[bytes]) -> dict:
@@ -169,6 +173,7 @@ def campaign(args) -> dict:
     slow = 0
     worker_cpu: list[float] = []
     worker_wall: list[float] = []
+    slowest: list[tuple[float, int, dict]] = []  # heap of the finished inputs with the most worker CPU
 
     def record(item, results):
         nonlocal done, slow
@@ -223,6 +228,9 @@ def campaign(args) -> dict:
             os.close(fd)
             _, status, usage = os.wait4(pid, 0)
             worker_cpu.append(usage.ru_utime + usage.ru_stime)
+            heapq.heappush(slowest, (worker_cpu[-1], made, item))
+            if len(slowest) > SLOWEST_KEPT:
+                heapq.heappop(slowest)
             worker_wall.append(time.perf_counter() - began)
             try:
                 results = json.loads(bytes(buf))
@@ -249,7 +257,16 @@ def campaign(args) -> dict:
     summary["worker_wall_s_max"] = round(max(worker_wall, default=0.0), 2)
     # with --clock cpu: inputs that finished within the CPU deadline but not within the wall one
     summary["finished_over_deadline_wall"] = sum(w > args.deadline for w in worker_wall)
+    summary["slowest_finished"] = [_keep(out, "slow", item, {"cpu_s": round(cpu, 2)})
+                                   for cpu, _, item in sorted(slowest, key=lambda t: -t[0])]
     return summary
+
+
+def _keep(out: Path, prefix: str, item: dict, facts: dict) -> dict:
+    """Write *item*'s input under *out* → *facts* with where it is and how it was run."""
+    name = out / f"{prefix}-{hashlib.sha1(item['data']).hexdigest()[:12]}{item['suffix']}"
+    name.write_bytes(item["data"])
+    return {**facts, "commands": item["commands"], "mode": item["mode"], "family": item["family"], "example": str(name)}
 
 
 def _past_deadline(args, pid: int, wall: float) -> bool:

@@ -1,0 +1,25 @@
+"""benchmarks/fuzz.py itself: a tiny campaign runs its inputs in workers and reports counts,
+failure signatures and the slowest finished inputs (kept as files, the next bottlenecks).
+Run as a process of its own, as a user runs it (it sets signal handlers and thread counts)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+FUZZ = Path(__file__).resolve().parents[2] / "benchmarks" / "fuzz.py"
+
+
+def test_a_tiny_campaign_reports_outcomes_and_keeps_its_slowest_inputs(tmp_path):
+    run = subprocess.run([sys.executable, str(FUZZ), "--inputs", "3", "--jobs", "1", "--seed", "7", "--clock", "cpu",
+                          "--out", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    summary = json.loads(run.stdout)
+    assert summary["inputs"] == 3
+    assert sum(sum(c.values()) for c in summary["outcomes"].values()) >= 3
+    assert summary["unhandled_exceptions"] == 0 and summary["crashes"] == 0
+    slowest = summary["slowest_finished"]
+    assert 1 <= len(slowest) <= 3
+    assert [s["cpu_s"] for s in slowest] == sorted((s["cpu_s"] for s in slowest), reverse=True)
+    assert all(Path(s["example"]).is_file() for s in slowest)
+    assert json.loads((tmp_path / "summary.json").read_text())["inputs"] == 3
