@@ -9,7 +9,7 @@ import pytest
 import vecedit
 import vecedit.render.filters.resolve as resolve_module
 from vecedit.limits import LimitError, using
-from vecedit.render.filters.resolve import STEP_OVERHEAD, passes, work
+from vecedit.render.filters.cost import STEP_OVERHEAD, passes, work
 from vecedit.scene import from_document
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100" viewBox="0 0 100 100">{}</svg>'

@@ -19,7 +19,7 @@ import torch
 from vecedit.render.filters.combine import blend
 import vecedit.limits as limits
 from vecedit.render.filters.layer import apply_filters, layer_box
-from vecedit.render.filters.resolve import STEPS_PER_PIXEL, passes, work as filter_work
+from vecedit.render.filters.cost import STEPS_PER_PIXEL, passes, work as filter_work
 from vecedit.render.over import Solid
 
 Box = tuple[int, int, int, int]  # y0, x0, y1, x1

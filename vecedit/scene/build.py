@@ -100,7 +100,8 @@ class _Builder:
         """Count one filter use against ``Limits.filter_pixels`` before it is resolved: its primitives
         over its region within the raster (the render counts again, with the margin content may move
         in from), so a document with too much filter work is refused before any of it is done."""
-        from vecedit.render.filters.resolve import STEPS_PER_PIXEL, passes, region_box, work
+        from vecedit.render.filters.cost import STEPS_PER_PIXEL, passes, work
+        from vecedit.render.filters.resolve import region_box
 
         box = region_box(f, bbox, ctm, self.viewport)
         if box is None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
 from xml.etree.ElementTree import Element
 
-from vecedit import limits
+import vecedit.limits as limits
 from vecedit.svg.selectors import Selector, local_name, parse_selector  # noqa: F401 (local_name: the name other modules import from here)
 
 # SVG 2 §13 / §11 / CSS: properties vecedit reads, with their initial values.

@@ -27,8 +27,6 @@ from vecedit.svg.images import ImageRefused, ImageSource, decode_raster, read_hr
 from vecedit.svg.transform import parse_preserve_aspect_ratio, viewbox_transform
 
 BBox = tuple[float, float, float, float]  # x0, y0, x1, y1 in user units
-STEPS_PER_PIXEL = 16  # filter work a render may always do per canvas pixel (the size asked for)
-STEP_OVERHEAD = 512  # a primitive's fixed cost per element it filters, in pixels' worth (≈0.5 ms)
 
 
 class ParamTable:
@@ -102,26 +100,6 @@ def region_box(f: Filter, bbox: Optional[BBox], ctm: np.ndarray, viewport) -> Op
     """The filter region's pixel box (y0, x0, y1, x1) for one element, without resolving its primitives."""
     placed = _placed(f, bbox, ctm, viewport)
     return None if placed is None else placed[2]
-
-
-def passes(primitive) -> int:
-    """One primitive's cost in passes over its layer (a :class:`Primitive` or a :class:`Step`): most
-    are one; a convolution costs with its kernel, noise with its octaves, a merge with its inputs."""
-    kind, params = primitive.kind, primitive.params
-    if kind == "feConvolveMatrix":
-        return max(1, params["order"][0] * params["order"][1] // 256)
-    if kind == "feTurbulence":
-        return 1 + params["numOctaves"]
-    if kind == "feMerge":
-        return max(1, len(primitive.inputs))
-    return 1
-
-
-def work(steps: int, height: int, width: int) -> int:
-    """Filter cost in ``Limits.filter_pixels``: each of ``steps`` passes (:func:`passes`) runs over the
-    layer, plus a fixed cost per use (resolving it, its graph, small tensor operations) that a tiny
-    region does not hide."""
-    return steps * (max(height, 0) * max(width, 0) + STEP_OVERHEAD)
 
 
 def resolve(f: Filter, bbox: Optional[BBox], ctm: np.ndarray, viewport: tuple[float, float],
