@@ -34,7 +34,7 @@ Cost on a CPU: at the defaults (ViT-B/32, 64 patches, 150 iterations) one iterat
 image encoder's forward and backward pass over 65 views, 5–8 s on 2 cores: a run takes
 15–20 minutes (the estimate is printed after the second iteration). --patches 16 is about
 4× faster; a CUDA GPU takes well under a second per iteration. Start-up to the first
-iteration is about 5 CPU-s on a warm machine; a prompt's text features are kept in
+iteration is about 4 CPU-s on a warm machine; a prompt's text features are kept in
 $XDG_CACHE_HOME/vecedit (~/.cache/vecedit; VECEDIT_CACHE_DIR moves it, empty turns it off)."""
 
 
