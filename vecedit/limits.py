@@ -13,8 +13,11 @@ line that names the limit and how to raise it, before the work starts.
 Where the budget comes from, first found wins: ``limits=`` of the API call
 (:func:`using`), the ``VECEDIT_LIMITS`` environment variable (``--limits`` on the
 command line sets it, so worker processes see it too), the defaults below.
-The defaults draw real drawings (10,000 paths or 200,000 segments load and render in about
-7 CPU-s) and refuse what would take minutes.
+The defaults are sized so that a document within them is loaded, drawn, saved and put
+through a short run of any command within the fuzzing campaign's 10 CPU-s per input
+(``benchmarks/fuzz.py``): 4,000 shapes or 100,000 segments (about 6,000 characters of
+text), where an optimisation step costs up to ≈2 ms per filled and stroked shape.
+Larger drawings are one ``--limits`` away.
 """
 
 from __future__ import annotations
@@ -37,19 +40,19 @@ class LimitError(InputError):
 
 @dataclass(frozen=True)
 class Limits:
-    elements: int = 50_000  # XML elements in one document (a group costs ≈0.1 ms to load and draw)
+    elements: int = 20_000  # XML elements in one document (a group costs ≈0.1 ms to load and draw)
     depth: int = 256  # element nesting (the tree walks recurse per level)
     # stylesheet work: distinct selectors tested against each element they could match (≈5 µs each)
-    selector_tests: int = 400_000
+    selector_tests: int = 200_000
     # shapes drawn (raster images and SVG images' shapes too), after use / marker / pattern expansion
-    shapes: int = 10_000  # ≈0.5 ms CPU each to render
-    segments: int = 200_000  # path segments of those shapes (≈25 µs CPU each through load, save and render)
+    shapes: int = 4_000  # ≈0.5 ms CPU each to render, ≈0.5–2 ms an optimisation step (2 ms: fill + stroke)
+    segments: int = 100_000  # path segments of those shapes (≈25 µs CPU each through load, save and render)
     pixels: int = 1 << 25  # any one raster: canvas, pattern tile, filter layer (33.5 MP)
-    edge_pixels: int = 3_000_000  # rasterizer work: pixel-long pieces of all edges drawn in one render
+    edge_pixels: int = 500_000  # rasterizer work: pixel-long pieces of all edges drawn in one render (≈1 µs each)
     filter_primitives: int = 1_000  # filter primitive elements parsed in one document (real filters have tens)
     # filter work in one render: primitives × (layer pixels + 512 per use), summed (0.5–3 µs each)
-    filter_pixels: int = 2_000_000
-    tiles: int = 1_000  # rasters of their own in one render: pattern tiles, raster images, feImage elements (≈3–5 ms each)
+    filter_pixels: int = 1_000_000
+    tiles: int = 500  # rasters of their own in one render: pattern tiles, raster images, feImage elements (≈3–5 ms each)
     image_pixels: int = 16_000_000  # a raster image decoded for vectorize
 
     def check(self, name: str, value: Union[int, float], what: str, at_least: int = 0) -> None:
