@@ -208,3 +208,47 @@ def test_a_transform_beyond_float32_draws_nothing_instead_of_nan():
     api('<rect width="5" height="5" stroke="red" transform="scale(1e39)"/>')
     doc = vecedit.load_svg(SVG.format('<rect width="5" height="5" transform="scale(1e30)"/>'))
     assert vecedit.render(doc)[..., 3].amin() > 0.99  # still inside float32: drawn (covers the canvas)
+
+
+def test_negative_font_size_is_invalid_and_em_lengths_stay_in_float_range():
+    # was: ValueError "negative dash" (a traceback from the command line): font-size -1e20 was
+    # taken, so 1e308em (clamped to 3.4e38 first) became -3.4e58 px in the dash array
+    api('<circle cx="8" cy="8" r="6" font-size="-1e20" fill="none" stroke="black" '
+        'stroke-dasharray="6.1, 1e308em, 10, 1.6"/>')
+    doc = vecedit.load_svg(SVG.format('<g font-size="10"><circle r="6" font-size="-1e20" stroke="black" '
+                                      'stroke-dasharray="1em, 1e308em, 4in, 1e38in"/></g>'))
+    dashes = doc.shapes()[0].dasharray
+    assert dashes[0] == 10  # the inherited size: the negative one is dropped
+    assert all(0 < d <= 3.4028234663852886e38 for d in dashes)
+
+
+def test_huge_number_tokens_and_attribute_values_are_read_in_one_pass():
+    # was: 50 MB of 50,000-digit widths ending in "!" took ~40 CPU-s to load (the tag scanner's byte
+    # loop, fullmatch retrying every digit split); a filter angle of such digits was quadratic
+    import random
+    import re
+    import time
+
+    from vecedit.svg.filters import _ANGLE
+    from vecedit.svg.units import _LENGTH, whole
+    from vecedit.svg.xmltree import _tag_end
+
+    rng = random.Random(3)
+    for _ in range(3000):  # whole() is fullmatch for the patterns it serves
+        text = "".join(rng.choice("0123456789.eE+- %pxdegrad!") for _ in range(rng.randint(0, 9)))
+        for pattern in (_LENGTH, _ANGLE):
+            assert bool(whole(pattern, text)) == bool(pattern.fullmatch(text)), text
+            if whole(pattern, text):
+                assert whole(pattern, text).groups() == pattern.fullmatch(text).groups()
+    for src, start in ((b'<a b=">" c=\'>\'>x', 0), (b'<a b="unclosed>', 0), (b"x<rect/>", 1), (b"<a b='\"'>", 0)):
+        quote, i = 0, start  # the byte-by-byte definition
+        while i < len(src) and not (not quote and src[i] == 0x3E):
+            quote = 0 if quote == src[i] else (src[i] if not quote and src[i] in b"\"'" else quote)
+            i += 1
+        assert _tag_end(src, start) == min(i + 1, len(src)), src
+    digits = "9" * 50_000 + "!"
+    start = time.process_time()
+    assert whole(_ANGLE, digits) is None and re.fullmatch(r"9+!", digits)
+    doc = vecedit.load_svg(SVG.format(f'<rect width="{digits}" height="5" style="filter: hue-rotate({digits})"/>' * 20))
+    assert len(doc.shapes()) == 20
+    assert time.process_time() - start < 20  # CPU time, generous: the quadratic retry alone took minutes

@@ -28,7 +28,7 @@ from vecedit.errors import SVGError
 from vecedit.svg.color import parse_color
 from vecedit.svg.css import local_name, split_top_level
 from vecedit.svg.filter_primitives import Numbers, Primitive, parse_primitive
-from vecedit.svg.units import parse_length
+from vecedit.svg.units import NUMBER, parse_length, whole
 from vecedit.svg.refs import href_chain
 
 PRIMITIVES = (
@@ -105,13 +105,14 @@ def _amount(args: str, clamp: bool) -> Optional[float]:
     return min(value, 1.0) if clamp else value
 
 
+_ANGLE = re.compile(rf"\s*({NUMBER})\s*([a-zA-Z]*)\s*")  # the shared number grammar: linear
 _ANGLE_UNITS = {"deg": 1.0, "grad": 0.9, "rad": 180 / math.pi, "turn": 360.0, "": 1.0}
 
 
 def _angle(args: str) -> Optional[float]:
     if not args:
         return 0.0
-    m = re.fullmatch(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z]*)\s*", args)
+    m = whole(_ANGLE, args)
     if not m or m.group(2).lower() not in _ANGLE_UNITS or (m.group(2) == "" and float(m.group(1)) != 0):
         return None
     return float(m.group(1)) * _ANGLE_UNITS[m.group(2).lower()]

@@ -16,7 +16,7 @@ from typing import Optional
 from vecedit.errors import SVGError
 from vecedit.svg.color import parse_color, split_paint
 from vecedit.svg.css import INHERITED, INITIAL
-from vecedit.svg.units import diagonal, length_context, parse_length
+from vecedit.svg.units import FLOAT_MAX, diagonal, length_context, parse_length
 
 
 def fraction(text: str) -> float:
@@ -188,7 +188,8 @@ def font_size(text: str, parent: float, viewport: tuple[float, float]) -> float:
         value = length(t, viewport)
     except (SVGError, ValueError):
         return parent
-    return value if value == value else parent
+    # a negative or non-finite size is invalid (CSS Fonts 3 §3.5): the inherited one stays
+    return min(value, FLOAT_MAX) if math.isfinite(value) and value >= 0 else parent
 
 
 def font_weight(text: str, parent: int) -> int:

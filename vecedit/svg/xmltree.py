@@ -125,20 +125,24 @@ def encode_source(text: str, codec: str) -> bytes:
     return bom + text.encode(base, errors="xmlcharrefreplace")
 
 
+_TAG_STOP = re.compile(rb"[\"'>]")
+
+
 def _tag_end(src: bytes, i: int) -> int:
-    """Index just past the ``>`` closing the tag that starts at *i* (quotes respected)."""
-    quote = 0
+    """Index just past the ``>`` closing the tag that starts at *i* (quotes respected); jumps from
+    quote to quote with C-speed searches (a byte loop took 16 s over 50 MB of attribute values)."""
     n = len(src)
     while i < n:
-        c = src[i]
-        if quote:
-            if c == quote:
-                quote = 0
-        elif c in (0x22, 0x27):
-            quote = c
-        elif c == 0x3E:
-            return i + 1
-        i += 1
+        stop = _TAG_STOP.search(src, i)
+        if stop is None:
+            return n
+        at = stop.start()
+        if src[at] == 0x3E:
+            return at + 1
+        close = src.find(src[at:at + 1], at + 1)
+        if close < 0:
+            return n
+        i = close + 1
     return n
 
 
