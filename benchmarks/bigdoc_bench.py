@@ -4,11 +4,13 @@ The fuzzing campaign (``fuzz.py``) gives each input one worker with a 10 s deadl
 API check (``fuzzkit.check_api``: load, render, scene, save + reload) and one command.
 This measures that on documents as large as the default budget allows:
 
-- ``many_shapes``: 9,987 two-segment stroked paths, a 100,000-point stroked polyline and
-  a stroked circle of radius 1e308 (the shape of the campaign's slowest input);
-- ``long_path``: one path of 100,000 line segments (the campaign's second slowest);
-- ``budget``: 9,999 filled paths of 17 segments (every command letter, absolute
-  and relative) and one long stroked path: 10,000 shapes, ~199,600 segments built;
+- ``many_shapes``: shapes − 13 two-segment stroked paths, a stroked polyline of half the
+  segments budget and a stroked circle of radius 1e308 (the shape of a campaign's slowest input);
+- ``long_path``: one path of (segments − 10) random line segments across the canvas;
+- ``budget``: shapes − 1 filled paths of 17 segments (every command letter, absolute
+  and relative) and one long stroked path topping the segments up to the budget;
+
+(each sized from the default :class:`vecedit.limits.Limits`, so the numbers follow the budget)
 - any SVG files given on the command line.
 
 Prints one JSON object: per document, CPU seconds of load / render (64 px wide) / scene /
@@ -31,13 +33,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from vecedit.limits import Limits  # noqa: E402
+
 COMMANDS = ["edit", "stylestudio", "dreamdistribution", "deltaedit", "batch"]
 WALL_TIME = {"batch"}  # its work happens in a pool process this one does not account
 
 
 def many_shapes() -> str:
-    points = " ".join(f"{i % 97},{(i // 97 * 8 + i) % 89}" for i in range(100_000))
-    paths = '<path d="M0 0 L5 5 L0 5z" stroke="red"/>' * 9_987
+    points = " ".join(f"{i % 97},{(i // 97 * 8 + i) % 89}" for i in range(BUDGET.segments // 2))
+    paths = '<path d="M0 0 L5 5 L0 5z" stroke="red"/>' * (BUDGET.shapes - 13)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">'
             f'<circle cx="0" cy="50" r="1e308" stroke="black"/><polyline stroke="black" points="{points}"/>'
             f'{paths}</svg>')
@@ -47,7 +51,7 @@ def long_path() -> str:
     import random
 
     rng = random.Random(0)
-    d = "M0 0 " + " ".join(f"L{rng.randrange(100)} {rng.randrange(100)}" for _ in range(100_000))
+    d = "M0 0 " + " ".join(f"L{rng.randrange(100)} {rng.randrange(100)}" for _ in range(BUDGET.segments - 10))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="120" height="80" viewBox="0 0 120 80">'
             f'<circle cx="32" cy="58" r="16" fill="#ddd" stroke="teal"/><path d="{d}"/></svg>')
 
@@ -59,16 +63,19 @@ def budget() -> str:
     commands = ["L{} {}", "l{} {}", "H{}", "v{}", "C{} {} {} {} {} {}", "c{} {} {} {} {} {}", "S{} {} {} {}",
                 "q{} {} {} {}", "T{} {}", "A{} {} 0 0 1 {} {}"]
     parts = []
-    for i in range(9_999):
+    for i in range(BUDGET.shapes - 1):
         segs = [rng.choice(commands).format(*(rng.randrange(1, 12) for _ in range(6))) for _ in range(16)]
         d = f"M{rng.randrange(400)} {rng.randrange(400)} " + " ".join(segs) + " z"
         parts.append(f'<path d="{d}" fill="#{i % 4096:03x}"/>')
     # the last shape tops the segments up to the budget (less what the arcs above add when built): a walk
     # of short steps, so that the picture stays inside the rasterizer's budget (edge_pixels) at 64 px
-    filler = " ".join(f"l{rng.randrange(-2, 3)} {rng.randrange(-2, 3)}" for _ in range(200_000 - 18 * 9_999 - 800))
+    top_up = BUDGET.segments - 18 * (BUDGET.shapes - 1) - BUDGET.shapes // 12
+    filler = " ".join(f"l{rng.randrange(-2, 3)} {rng.randrange(-2, 3)}" for _ in range(max(top_up, 1)))
     parts.append(f'<path d="M200 200 {filler}" fill="none" stroke="#456"/>')
     return f'<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400">{"".join(parts)}</svg>'
 
+
+BUDGET = Limits()  # the defaults: every synthetic document is sized to them
 
 SYNTHETIC = {"many_shapes": many_shapes, "long_path": long_path, "budget": budget}
 
