@@ -34,6 +34,9 @@ ENCODINGS = ["utf-8", "UTF-16", "iso-8859-1", "hex", "punycode", "utf-7", "bogus
              "base64", "idna", "shift_jis", "rot13", "utf_16_be", "zlib"]
 _NUM = re.compile(rb"-?\d+(?:\.\d+)?(?:e-?\d+)?")
 _ATTR = re.compile(rb'\s[\w:-]+="[^"]*"')
+# Inputs are made in the campaign's own process: chained mutations (a 100,000-point path, then
+# 20,000 copies of it) once grew it to 24 GB and the kernel's OOM killer ended the campaign.
+MAX_INPUT_BYTES = 64 << 20
 _ELEMENT = re.compile(rb"<[a-zA-Z][^<>]*/>")
 _ID = re.compile(rb'id="([^"]+)"')
 
@@ -64,6 +67,7 @@ def _duplicate_element(rng, data: bytes) -> bytes:
         return data
     m = rng.choice(spots)
     times = rng.choice([2, 10, 1000, 20000])
+    times = max(1, min(times, MAX_INPUT_BYTES // len(m.group(0))))  # a 1 MB path × 20,000 is 20 GB
     return data[: m.end()] + m.group(0) * times + data[m.end():]
 
 
@@ -212,7 +216,7 @@ MUTATIONS = [_splice_family, _splice_family, _container, _replace_number, _repla
 
 def mutate_svg(rng: random.Random, data: bytes) -> bytes:
     for _ in range(rng.randint(1, 4)):
-        data = rng.choice(MUTATIONS)(rng, data)
+        data = rng.choice(MUTATIONS)(rng, data)[:MAX_INPUT_BYTES]
     if rng.random() < 0.03:
         data = _gzip(rng, data)
     return data

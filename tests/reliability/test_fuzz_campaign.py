@@ -23,3 +23,17 @@ def test_a_tiny_campaign_reports_outcomes_and_keeps_its_slowest_inputs(tmp_path)
     assert [s["cpu_s"] for s in slowest] == sorted((s["cpu_s"] for s in slowest), reverse=True)
     assert all(Path(s["example"]).is_file() for s in slowest)
     assert json.loads((tmp_path / "summary.json").read_text())["inputs"] == 3
+
+
+def test_generated_inputs_stay_within_the_campaigns_memory():
+    # was: a 100,000-point path duplicated 20,000 times (24 GB) in the campaign's own process: OOM-killed
+    import random
+
+    sys.path.insert(0, str(FUZZ.parent))
+    import fuzzgen
+
+    big = b'<svg xmlns="http://www.w3.org/2000/svg"><path d="' + b"L1 1 " * 200_000 + b'"/></svg>'
+    for seed in range(40):
+        assert len(fuzzgen.mutate_svg(random.Random(seed), big)) <= fuzzgen.MAX_INPUT_BYTES
+    copied = fuzzgen._duplicate_element(random.Random(0), big)
+    assert len(big) < len(copied) <= len(big) + fuzzgen.MAX_INPUT_BYTES  # still duplicates, within the cap
