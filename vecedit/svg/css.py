@@ -319,7 +319,10 @@ class Cascade:
     def _make_matchers(self) -> list:
         """One matcher per rule, shared by rules with the same selector text (sheets repeat them)."""
         by_text: dict[str, object] = {}
-        return [by_text.setdefault(rule.selector.text, rule.selector.matcher(self.parent)) for rule in self.rules]
+        for rule in self.rules:
+            if rule.selector.text not in by_text:
+                by_text[rule.selector.text] = rule.selector.matcher(self.parent)
+        return [by_text[rule.selector.text] for rule in self.rules]
 
     def matching_rules(self, el: Element) -> list[Rule]:
         """Rules whose selector matches *el*, lowest precedence first."""

@@ -101,7 +101,7 @@ class RenderTreeBuilder(ShapeNodes):
         self.limits = limits.current()
         self.drawn_shapes = 0  # shapes built so far (each instance counts), against Limits.shapes
         self.segments = 0  # their path segments, against Limits.segments
-        self.tiles = 0  # patterns resolved for an element (each a tile the scene draws), against Limits.tiles
+        self.tiles = 0  # pattern tiles and raster-image placements drawn (each its own raster), against Limits.tiles
         self._expansions: dict[Element, int] = {}
         self._context_users: dict[Element, bool] = {}
         self._source_styles: dict[Element, dict] = {}
