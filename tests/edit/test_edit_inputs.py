@@ -230,3 +230,24 @@ def test_a_config_keeps_its_iterations_and_seed_unless_the_call_overrides_them(e
     optimize.edit(load_svg(TWO_DOTS), config=config, iterations=2, encoder=encoder,
                   callbacks=[lambda state: steps.append(state.iteration)])
     assert len(steps) == 2 and config.iterations == 3
+
+
+@pytest.mark.parametrize(
+    "size, regions, mode, expected",
+    [
+        ((512, 512), [], "auto", (512, 512)),  # no ROI: the document's size
+        ((103, 65536), [], "auto", (2, 1024)),  # … but never a longest side over 1024 (fuzz: 13 CPU-s)
+        ((4000, 2000), [], "auto", (1024, 512)),
+        ((103, 65536), [], "full", (103, 65536)),  # full and a number still ask for more
+        ((4000, 2000), [], "2000", (2000, 1000)),
+        ((512, 512), [(0, 0, 512, 512)], "auto", (229, 229)),  # a whole-canvas ROI: what CLIP needs
+        ((8000, 8000), [(0, 0, 100, 100)], "auto", (1024, 1024)),  # a small ROI on a huge page: capped
+    ],
+)
+def test_auto_work_size_sees_each_roi_and_stays_bounded(size, regions, mode, expected):
+    from vecedit.edit.setup import Region, work_canvas
+
+    doc = load_svg(f'<svg xmlns="http://www.w3.org/2000/svg" width="{size[0]}" height="{size[1]}">'
+                   '<rect width="10" height="10"/></svg>')
+    rois = [Region(box, "red", 1.0, "roi") for box in regions]
+    assert work_canvas(EditConfig(work_size=mode), doc, rois, 224) == expected

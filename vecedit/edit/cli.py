@@ -82,8 +82,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--reference-text", metavar="TEXT", help="the text the direction starts from (default 'a photo')")
     g.add_argument("--templates", choices=("imagenet", "none"), help="prompt templates (default imagenet, 80)")
     g.add_argument("--work-size", metavar="auto|full|PX",
-                   help="render size: auto (default: what the encoder needs), full (the document's), or the "
-                        "longest side in pixels")
+                   help="render size: auto (default: what the encoder needs, longest side at most 1024), full "
+                        "(the document's), or the longest side in pixels")
     g.add_argument("--background", metavar="COLOR", help="colour under the drawing (default white)")
     g.add_argument("--target-image", metavar="IMAGE", help="also pull the picture toward this image (MSE)")
     g.add_argument("--device", metavar="DEV", help="cuda or cpu (default: cuda when available)")
