@@ -179,12 +179,15 @@ def run(
     seed: int = 0,
     progress: Optional[Callable[[str, int, Optional[float]], None]] = None,
     keep_on_interrupt: bool = False,
+    overlap: Optional[bool] = None,
 ) -> VectorizeResult:
     """:func:`vectorize` with a :class:`VectorizeResult` and hooks for the command line.
 
     ``progress(stage, steps_done, loss)`` is called after each round ("trace") and each
     refinement iteration ("refine"). With ``keep_on_interrupt``, Ctrl-C during
-    refinement keeps the best result so far (``result.refine.interrupted``).
+    refinement keeps the best result so far (``result.refine.interrupted``). ``overlap``:
+    trace in a child process while this one imports the refiner (:func:`trace_beside_import`;
+    default: when :func:`overlap_worthwhile`).
     """
     rounds, backend, refine, max_paths, size, extras, seed = check_options(
         rounds, backend, refine, max_paths, size, extra_rounds, seed
@@ -198,15 +201,12 @@ def run(
     notify = progress or (lambda stage, n, loss: None)
 
     start = time.perf_counter()
-    layers = []
-    for n in rounds:
-        paths = _trace_padded(tracer, work, n, seed, (BLEED,) * 4)
-        transform_paths(paths, (width / ww, height / wh), (0.0, 0.0))
-        layers.append(Layer(f"{n} colours", n, paths))
-        notify("trace", 1, None)
-    for x, y, w, h, n in extras:
-        layers.append(_extra_round(tracer, rgb, (x, y, w, h), n, size, seed, (width / ww, height / wh)))
-        notify("trace", 1, None)
+    trace_args = (backend, work, rgb if extras else None, rounds, extras, size, seed, (width, height))
+    if overlap if overlap is not None else (refine > 0 and overlap_worthwhile(backend)):
+        layers = trace_beside_import(trace_args)
+        notify("trace", len(layers), None)
+    else:
+        layers = trace_rounds(*trace_args, notify=notify)
     # prune in working-size units: areas are in original px², scale them back
     unit_area = (width / ww) * (height / wh)
     pruned = prune(layers, MIN_AREA * unit_area, MIN_EXTENT * min(width / ww, height / wh))
@@ -239,6 +239,90 @@ def run(
     )
     svg = to_svg(layers, width, height, comment, clip=clip)
     return VectorizeResult(svg, layers, (width, height), (ww, wh), seconds, pruned, capped, report)
+
+
+def trace_rounds(backend, work: np.ndarray, rgb: Optional[np.ndarray], rounds, extras, size: int, seed: int,
+                 original: tuple[int, int], notify=None) -> list[Layer]:
+    """Every round traced: ``work`` is the image at the working size, ``rgb`` the original
+    (only the extra rounds read it); paths in the ``original`` (width, height) pixels."""
+    tracer = get_tracer(backend) if isinstance(backend, str) else backend
+    width, height = original
+    wh, ww = work.shape[:2]
+    layers = []
+    for n in rounds:
+        paths = _trace_padded(tracer, work, n, seed, (BLEED,) * 4)
+        transform_paths(paths, (width / ww, height / wh), (0.0, 0.0))
+        layers.append(Layer(f"{n} colours", n, paths))
+        if notify:
+            notify("trace", 1, None)
+    for x, y, w, h, n in extras:
+        layers.append(_extra_round(tracer, rgb, (x, y, w, h), n, size, seed, (width / ww, height / wh)))
+        if notify:
+            notify("trace", 1, None)
+    return layers
+
+
+def overlap_worthwhile(backend) -> bool:
+    """Tracing beside the refiner's import pays when torch is not loaded yet (a fresh
+    ``vecedit vectorize``: about 2 s of import), a second core is free to take it, the
+    backend is a built-in one (a child process can rebuild it by name) and this process may
+    start children (a multiprocessing daemon may not)."""
+    import multiprocessing
+    import os
+    import sys
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return (isinstance(backend, str) and "torch" not in sys.modules and cores >= 2
+            and not multiprocessing.current_process().daemon)
+
+
+def trace_beside_import(trace_args: tuple) -> list[Layer]:
+    """:func:`trace_rounds` in a child process while this one imports torch and the renderer.
+
+    The two take about as long (≈ 2 s each for a 512 px image), so on two free cores a
+    ``vectorize`` ends that much sooner. The child ignores Ctrl-C and ends with this
+    function; an error in it is raised here as it was raised there.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # no fork: the caller may hold threads
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_trace_to_pipe, args=(send, trace_args), daemon=True)
+    child.start()
+    send.close()
+    try:
+        import torch  # noqa: F401  (the point: loaded while the child traces)
+
+        import vecedit.render.composite  # noqa: F401
+        import vecedit.scene  # noqa: F401
+
+        try:
+            ok, value = receive.recv()
+        except EOFError:  # the child died (killed, out of memory): trace here instead
+            return trace_rounds(*trace_args)
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.terminate()
+        child.join()
+    if not ok:
+        raise value
+    return value
+
+
+def _trace_to_pipe(send, trace_args: tuple) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        result = (True, trace_rounds(*trace_args))
+    except Exception as error:  # noqa: BLE001 (handed to the parent, which raises it)
+        result = (False, error)
+    try:
+        send.send(result)
+    except Exception as error:  # an exception that does not pickle
+        send.send((False, RuntimeError(f"tracing failed: {type(error).__name__}: {error}")))
+    send.close()
 
 
 def _trace_padded(tracer, rgb: np.ndarray, n: int, seed: int, pad: tuple[int, int, int, int]):

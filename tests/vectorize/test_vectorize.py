@@ -212,3 +212,40 @@ def test_vtracer_output_read_without_the_svg_reader_as_with_it(image):
     # a form VTracer does not write (here a fill-rule) goes to the SVG reader, which keeps it
     odd = svg.replace(' transform=', ' fill-rule="evenodd" transform=', 1)
     assert real(odd)[0].fill_rule == "evenodd"
+
+
+def test_tracing_beside_the_import_gives_the_same_svg(image):
+    """The child process traces exactly what this one would (same seed, same SVG)."""
+    here = api.run(image, rounds=(3, 8), refine=2, extra_rounds=["4,4,20,20:4"], overlap=False)
+    child = api.run(image, rounds=(3, 8), refine=2, extra_rounds=["4,4,20,20:4"], overlap=True)
+    assert child.svg == here.svg and child.paths == here.paths
+
+
+def test_an_error_while_tracing_in_the_child_is_raised_here(image):
+    with pytest.raises(OptionError, match="lies outside the 48×40 px image"):
+        api.run(image, rounds=(3,), extra_rounds=["400,400,20,20:4"], overlap=True)
+
+
+def test_tracing_overlaps_only_a_fresh_process():
+    """In a process that already has torch (tests, batch workers, notebooks) there is no import to hide."""
+    import torch  # noqa: F401
+
+    assert not api.overlap_worthwhile("vtracer")
+
+
+def test_a_fresh_command_traces_in_a_child_and_writes_the_same_svg(image, tmp_path):
+    """``python -m vecedit vectorize`` in a new process takes the overlapping path (no torch
+    loaded yet) and writes what tracing in one process writes."""
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    Image.fromarray(image).save(tmp_path / "in.png")
+    args = ["vectorize", str(tmp_path / "in.png"), "--rounds", "3,8", "--refine", "2", "-q"]
+    fresh = subprocess.run([sys.executable, "-m", "vecedit", *args, "-o", str(tmp_path / "fresh.svg")],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
+    assert fresh.returncode == 0, fresh.stderr
+    assert fresh.stdout == "" and fresh.stderr == ""
+    here = api.run(tmp_path / "in.png", rounds=(3, 8), refine=2, overlap=False)
+    assert (tmp_path / "fresh.svg").read_text() == here.svg
