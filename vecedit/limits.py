@@ -42,7 +42,7 @@ class LimitError(InputError):
 class Limits:
     elements: int = 20_000  # XML elements in one document (a group costs ≈0.1 ms to load and draw)
     depth: int = 256  # element nesting (the tree walks recurse per level)
-    # stylesheet work: distinct selectors tested against each element they could match (≈5 µs each)
+    # stylesheet work: rules tried against each element their selector could match (≈3 µs each)
     selector_tests: int = 200_000
     # shapes drawn (raster images and SVG images' shapes too), after use / marker / pattern expansion
     shapes: int = 4_000  # ≈0.5 ms CPU each to render, ≈0.5–2 ms an optimisation step (2 ms: fill + stroke)

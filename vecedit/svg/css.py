@@ -336,10 +336,13 @@ class Cascade:
             matcher = self._matchers[r]
             if id(matcher) not in verdicts:
                 verdicts[id(matcher)] = matcher.matches(el)
-        self._tests += len(verdicts)
+        # each candidate rule costs its test (or a shared matcher's verdict) and its declarations'
+        # place in the cascade: 3,000 rules whose selectors end in `rect` over 2,000 rects took
+        # 7 CPU-s to load with only 20 distinct selectors among them
+        self._tests += len(ranks)
         if self._tests > self._budget.selector_tests:
-            self._budget.check("selector_tests", self._tests, "the stylesheet's selectors tested against "
-                                   f"elements (here {len(verdicts)} for one <{local_name(el.tag)}>)")
+            self._budget.check("selector_tests", self._tests, "the stylesheet's rules tried against "
+                                   f"elements (here {len(ranks)} for one <{local_name(el.tag)}>)")
         return [self.rules[r] for r in ranks if verdicts[id(self._matchers[r])]]
 
     def specified(self, el: Element) -> dict[str, Declaration]:
