@@ -21,7 +21,7 @@ from vecedit.render.filters.layer import margin
 from vecedit.render.flatten import flatten, polylines_outside, subpaths_outside
 from vecedit.render.paint import gradient_colors
 from vecedit.render.layers import Blend, blend_onto, layer_ops, node_ops, source_size
-from vecedit.render.raster import Accumulation, accumulate
+from vecedit.render.raster import Accumulation, accumulate, nonzero_rule
 from vecedit.render.over import FUSED_FROM, Solid, over_crops, over_solid_coverage, table_rows
 from vecedit.render.stroke import StrokeStyle, outline
 import vecedit.render.image as image
@@ -157,11 +157,9 @@ Op = tuple[tuple[int, int], torch.Tensor]  # ((y0, x0), premultiplied (h, w, 4) 
 
 
 def _evenodd(wind: torch.Tensor) -> torch.Tensor:
-    return 1 - (wind - 2 * torch.round(wind * 0.5)).abs().sub(1).abs()
-
-
-def _nonzero(wind: torch.Tensor) -> torch.Tensor:
-    return wind.abs().clamp(max=1.0)
+    """Distance of the winding to the nearest even number: 1 at odd, 0 at even windings. At
+    exactly ±1 the slope is that of moving a bordering edge inward (as :func:`nonzero_rule`)."""
+    return (wind - 2 * torch.round(wind * 0.5)).abs()
 
 
 class _Compositor:
@@ -266,7 +264,7 @@ class _Compositor:
                 sizes = torch.as_tensor(acc.sizes, device=dev)
                 mask = torch.as_tensor(self.evenodd, device=dev).repeat_interleave(sizes)
                 mask = torch.cat([mask, mask.new_zeros(len(wind) - len(mask))])
-                self._cover = torch.where(mask, _evenodd(wind), _nonzero(wind))
+                self._cover = torch.where(mask, _evenodd(wind), nonzero_rule(wind))
         return self._cover
 
     def over(self, base: torch.Tensor, ops: list[Op], top: bool = False) -> torch.Tensor:
@@ -284,7 +282,7 @@ class _Compositor:
         boxes, sources = [box for box, _ in ops], [src for _, src in ops]
         if (top and self._cover is None and len(self.acc.buffer) >= FUSED_FROM and not self.evenodd.any()
                 and sources and all(isinstance(src, Solid) for src in sources)):
-            return over_solid_coverage(base, boxes, sources, self.acc.buffer, self.table)
+            return over_solid_coverage(base, boxes, sources, self.acc.buffer, self.table, spills=self.acc.spills())
         return over_crops(base, boxes, sources, self.cover, self.table, self.rows)
 
     def _gradient_source(self, it, paint, cover, unlayered, shape) -> torch.Tensor:
@@ -398,4 +396,11 @@ def render_scene(
     alpha = canvas[..., 3:]
     safe = torch.where(alpha > 1e-8, alpha, torch.ones_like(alpha))
     rgb = torch.where(alpha > 1e-8, canvas[..., :3] / safe, torch.zeros_like(canvas[..., :3]))
-    return torch.cat([rgb.clamp(0, 1), alpha.clamp(0, 1)], dim=-1)
+    return _unit_range(torch.cat([rgb, alpha], dim=-1))
+
+
+def _unit_range(image: torch.Tensor) -> torch.Tensor:
+    """``image.clamp(0, 1)`` whose gradient passes at 0 and 1 themselves: a fully covered black
+    or white pixel sits exactly on a bound, and ``clamp`` gave every shape drawn only in such
+    pixels (a black rect at whole coordinates) an all-zero gradient."""
+    return torch.where((image >= 0) & (image <= 1), image, image.clamp(0, 1))

@@ -24,6 +24,8 @@ from typing import NamedTuple, Optional, Union
 
 import torch
 
+from vecedit.render.raster import nonzero_rule, suffix_sums
+
 
 class Solid(NamedTuple):
     offset: int  # first element of the crop in the flat coverage buffer
@@ -232,7 +234,7 @@ class _CoverAndOver(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, base, buffer, table, boxes, solids, chunk):
+    def forward(ctx, base, buffer, table, boxes, solids, chunk, spills=None):
         with single_thread():
             canvas = _planar(base.detach())
             paints = torch.cat([table[:, :3], torch.ones_like(table[:, 3:])], 1)[:, :, None, None]
@@ -247,7 +249,7 @@ class _CoverAndOver(torch.autograd.Function):
                     view = _crop(canvas, y0, x0, s.h, s.w)
                     view.addcmul_(_cover(cover, s._replace(offset=s.offset - lo)), paints[s.row] - view,
                                   value=alphas[s.row])
-        ctx.boxes, ctx.solids, ctx.chunks, ctx.copies = boxes, solids, chunks, copies
+        ctx.boxes, ctx.solids, ctx.chunks, ctx.copies, ctx.spills = boxes, solids, chunks, copies, spills
         ctx.save_for_backward(buffer, table)
         return canvas.permute(1, 2, 0)
 
@@ -295,15 +297,21 @@ class _CoverAndOver(torch.autograd.Function):
                 g.addcmul_(g, cov, value=-alpha)
             del diffs, cover
             if want_buffer:
-                # d cover / d wind = sign(wind) where |wind| < 1 (none at the bound, as torch's clamp);
+                # d cover / d wind = sign(wind) where |wind| ≤ 1 (raster.nonzero_rule), else 0;
                 # d wind / d buffer: the reverse running sum, within the chunk
-                slope = wind.clamp_(-1.0, 1.0)
-                slope.masked_fill_(slope.abs() >= 1, 0).sign_().mul_(g_cover)
-                g_span = slope.flip(0).cumsum(0).flip(0)
+                outside = wind.abs() > 1
+                slope = wind.sign_()
+                slope.masked_fill_(outside, 0).mul_(g_cover)
+                del outside
+                out = slope.new_empty(len(slope) + 1)
+                out[0] = 0
+                out[1:] = slope
+                row_ends = None if ctx.spills is None else ctx.spills[(ctx.spills >= lo) & (ctx.spills < hi)] - lo
+                g_span = suffix_sums(out, row_ends)
                 target[hi:done_hi].zero_()  # between chunks: elements no crop reads (gradient 0)
                 target[lo:hi].copy_(g_span)  # in place: this span of the buffer is not read again
                 done_hi = lo
-                del slope, g_span, g_cover
+                del slope, out, g_span, g_cover
             del wind
         g_buffer = None
         if want_buffer:
@@ -316,7 +324,7 @@ class _CoverAndOver(torch.autograd.Function):
                 index = torch.tensor(rows, device=table.device)
                 g_row = torch.cat([torch.stack(g_rgb) * table[index, 3:].detach(), torch.stack(g_alpha)[:, None]], 1)
                 g_table.index_add_(0, index, g_row)
-        return grad.permute(1, 2, 0), g_buffer, g_table, None, None, None
+        return grad.permute(1, 2, 0), g_buffer, g_table, None, None, None, None
 
 
 def _coverage(span: torch.Tensor) -> torch.Tensor:
@@ -338,7 +346,8 @@ def _chunks(solids: list[Solid], chunk: int) -> list[tuple[int, int, int, int]]:
 
 
 def over_solid_coverage(base: torch.Tensor, boxes: list[tuple[int, int]], solids: list[Solid],
-                        buffer: torch.Tensor, table: torch.Tensor, chunk: Optional[int] = None) -> torch.Tensor:
+                        buffer: torch.Tensor, table: torch.Tensor, chunk: Optional[int] = None,
+                        spills: Optional[torch.Tensor] = None) -> torch.Tensor:
     """:func:`over_crops` of ``solids`` with ``cover`` = the nonzero coverage of ``buffer`` (flat
     accumulation), in memory that does not grow with the buffer beyond the buffer itself.
 
@@ -350,5 +359,5 @@ def over_solid_coverage(base: torch.Tensor, boxes: list[tuple[int, int]], solids
     chunk = chunk or max(height * width, int((len(buffer) * height * width) ** 0.5))
     spans = _chunks(solids, chunk)
     if any(a[3] > b[2] for a, b in zip(spans, spans[1:])):  # crops far out of buffer order (paint-order)
-        return over_crops(base, boxes, solids, buffer.cumsum(0).abs().clamp(max=1.0), table)
-    return _CoverAndOver.apply(base, buffer, table, list(boxes), list(solids), chunk)
+        return over_crops(base, boxes, solids, nonzero_rule(buffer.cumsum(0)), table)
+    return _CoverAndOver.apply(base, buffer, table, list(boxes), list(solids), chunk, spills)

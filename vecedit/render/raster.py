@@ -59,11 +59,67 @@ class Accumulation:
         The buffer's trailing slot is kept (slicing it off would cost a full-size
         gradient copy in the backward pass); nothing reads it.
         """
-        return self.buffer.cumsum(0)
+        return _Winding.apply(self.buffer, self.spills())
 
     def nonzero_coverage(self) -> torch.Tensor:
         """``min(|winding()|, 1)``: the nonzero fill rule's coverage, with a lean backward pass."""
-        return _NonzeroCoverage.apply(self.buffer)
+        return _NonzeroCoverage.apply(self.buffer, self.spills())
+
+    def spills(self) -> torch.Tensor:
+        """Flat position of every crop row's last element (its spill column), in buffer order."""
+        rows = self.h
+        first_row = np.repeat(np.cumsum(rows) - rows, rows)
+        row_in_item = np.arange(int(rows.sum())) - first_row
+        ends = np.repeat(self.offset, rows) + (row_in_item + 1) * np.repeat(self.w + 1, rows) - 1
+        return torch.as_tensor(ends, dtype=torch.long, device=self.buffer.device)
+
+
+def suffix_sums(out: torch.Tensor, spills: torch.Tensor | None) -> torch.Tensor:
+    """In place on ``out`` = [0, x₀ … xₙ₋₁]: for every k, Σ_{j ≥ k} x_j over k's own crop row
+    (ending at its spill slot, ``spills``), less a constant per row; the running sum's backward pass.
+
+    Every row of entries sums to zero, so a constant per row adds nothing to any point's
+    gradient, and the sum over the rest of the buffer (later rows and items) is such a
+    constant. Leaving it out keeps the numbers at the size of one row: summed over a whole
+    float32 buffer, the differences between neighbours that a point's gradient is made of
+    were lost in rounding (a full-canvas rect's corners got gradients from pixels they
+    never reach). Each row's total is taken off at its spill slot.
+    """
+    if spills is not None and len(spills):
+        x = out[1:]
+        ends = x.cumsum(0).index_select(0, spills)
+        x.index_add_(0, spills, torch.diff(ends, prepend=ends.new_zeros(1)).neg_())
+    prefix = out.cumsum_(0)  # prefix[k] = Σ_{j<k}
+    return prefix[:-1].neg_().add_(prefix[-1])
+
+
+class _Winding(torch.autograd.Function):
+    """The buffer's running sum (the winding of every pixel), with :func:`suffix_sums` as backward."""
+
+    @staticmethod
+    def forward(ctx, buffer, spills):
+        ctx.save_for_backward(spills)
+        return buffer.cumsum(0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (spills,) = ctx.saved_tensors
+        out = grad.new_empty(len(grad) + 1)
+        out[0] = 0
+        out[1:] = grad
+        return suffix_sums(out, spills), None
+
+
+def nonzero_rule(wind: torch.Tensor) -> torch.Tensor:
+    """``min(|wind|, 1)`` with the slope :class:`_NonzeroCoverage` gives: sign(wind) up to and
+    including |wind| = 1, 0 beyond.
+
+    At exactly ±1 (a pixel an edge on its border covers fully) the slope is the one of
+    moving that edge inward. ``clamp(max=1)`` passes none there, and a shape whose edges all
+    lie on pixel borders (a rect at whole coordinates) got an all-zero gradient.
+    """
+    magnitude = wind.abs()
+    return torch.where(magnitude > 1, magnitude.new_ones(()), magnitude)
 
 
 class _NonzeroCoverage(torch.autograd.Function):
@@ -72,26 +128,26 @@ class _NonzeroCoverage(torch.autograd.Function):
     Autograd's own chain (cumsum → abs → clamp) allocates six buffer-sized tensors in the
     backward pass, and each fresh one costs its page faults (measured: more than the
     arithmetic). This backward pass allocates one: dcover/dwind = sign(wind) where
-    |wind| < 1 (as autograd's clamp: none at the bound), else 0; the reverse running
-    sum is the total minus the exclusive prefix sum, computed in place.
+    |wind| ≤ 1 (see :func:`nonzero_rule`), else 0; the reverse running sum is the total
+    minus the exclusive prefix sum, computed in place, row by row (:func:`suffix_sums`;
+    without ``spills``, over the whole buffer).
     """
 
     @staticmethod
-    def forward(ctx, buffer):
+    def forward(ctx, buffer, spills=None):
         wind = buffer.cumsum(0)
-        ctx.save_for_backward(wind)
+        ctx.save_for_backward(wind, spills)
         return wind.abs().clamp_(max=1.0)
 
     @staticmethod
     def backward(ctx, grad):
-        (wind,) = ctx.saved_tensors
+        wind, spills = ctx.saved_tensors
         out = wind.new_empty(len(wind) + 1)
         out[0] = 0
-        slope = torch.clamp(wind, -1.0, 1.0, out=out[1:])
-        outside = slope.abs() >= 1  # |wind| ≥ 1: torch's clamp passes no gradient at its bound either
-        slope.sign_().masked_fill_(outside, 0).mul_(grad)
-        prefix = out.cumsum_(0)  # prefix[k] = Σ_{j<k} slope[j]
-        return prefix[:-1].neg_().add_(prefix[-1])
+        outside = wind.abs() > 1  # more than covered (overlapping subpaths): flat
+        slope = torch.sign(wind, out=out[1:])
+        slope.masked_fill_(outside, 0).mul_(grad)
+        return suffix_sums(out, spills), None
 
 
 def _lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -250,6 +306,28 @@ def _cell_points(p0: torch.Tensor, p1: torch.Tensor):
     return points, live, row
 
 
+def _interior_sign(seg: torch.Tensor, it: torch.Tensor, n_items: int) -> torch.Tensor:
+    """Per item, the sign of the winding inside its outline: −sign of its shoelace area (y down)."""
+    fixed = seg.detach()
+    cross = fixed[:, 0, 0] * fixed[:, 1, 1] - fixed[:, 1, 0] * fixed[:, 0, 1]
+    return -torch.sign(fixed.new_zeros(n_items).index_add_(0, it, cross))
+
+
+def _left_covered(fixed: torch.Tensor, col: torch.Tensor, interior: torch.Tensor) -> torch.Tensor:
+    """Vertical parts exactly on a grid line whose covered side is to their left (1, else 0).
+
+    Such a part lies in cell ``col`` with no area there (m = 0), so its x derivative
+    reached only that cell's pixel, the uncovered one, where ``|winding|`` has its kink at
+    0 and passes nothing: the right edge of a rect at whole coordinates got no gradient.
+    Counted in cell ``col − 1`` at m = 1 it adds the same values, and its x derivative
+    reaches the covered pixel (the slope of moving the edge inward, as for the other sides).
+    The covered side of an edge going down (dy > 0) is its right for a positive interior.
+    """
+    x_start, x_end = fixed[:, :-1, 0], fixed[:, 1:, 0]
+    dy = fixed[:, 1:, 1] - fixed[:, :-1, 1]
+    return ((x_start == x_end) & (x_start == col) & (dy * interior < 0)).to(col.dtype)
+
+
 def _entries(seg, it, x0, y0, w, h, offset) -> tuple[torch.Tensor, torch.Tensor]:
     """Flat buffer positions and signed-area values of edges ``seg`` of items ``it`` (crops as given)."""
     p0, p1, owner = _grid_ends(*_subdivide(seg, it))
@@ -257,6 +335,7 @@ def _entries(seg, it, x0, y0, w, h, offset) -> tuple[torch.Tensor, torch.Tensor]
     fixed = points.detach()
     col = torch.floor((fixed[:, 1:, 0] + fixed[:, :-1, 0]) * 0.5)
     ox, oy, ow, oh = x0[owner, None], y0[owner, None], w[owner, None], h[owner, None]
+    col = col - _left_covered(fixed, col, _interior_sign(seg, it, len(x0))[owner, None]) * (col > ox)
     # a horizontal part on its crop's bottom edge (y = ceil(ymax)) belongs to the row above
     lc, lr = col.long() - ox, torch.minimum(row - oy, oh - 1)
     # lc == w: a part clamped onto the canvas' right edge; it lands in the spill
