@@ -47,6 +47,11 @@ The machine's load average is recorded at the start and the end.
     python benchmarks/vectorize_bench.py --iterations 50
     python benchmarks/vectorize_bench.py --images camera --iterations 5 --threads 1
     python benchmarks/vectorize_bench.py --default-only     # the default's row and its vtracer baseline
+    python benchmarks/vectorize_bench.py --command-line --repeat 3   # `vecedit vectorize IMAGE -o OUT.svg -q`, timed
+
+``--command-line`` times the command itself, each run a fresh process as a user starts it
+(wall seconds, the command's CPU seconds, the load average just before), and reports the
+PSNR / SSIM of the SVG it wrote; ``wall_le_10s`` is the issue's bar (every run of every image).
 """
 
 from __future__ import annotations
@@ -274,6 +279,44 @@ def bars(result: dict) -> dict:
     return out
 
 
+def command_line(names: list[str], repeat: int) -> dict:
+    """``vecedit vectorize IMAGE -o OUT.svg -q`` in fresh processes, ``repeat`` rounds over the images."""
+    import resource
+    import subprocess
+    import tempfile
+
+    from PIL import Image
+
+    rows = {name: {"image": name, "runs": []} for name in names}
+    with tempfile.TemporaryDirectory() as tmp:
+        images = {}
+        for name in names:
+            images[name] = load(name)
+            Image.fromarray(images[name]).save(Path(tmp) / f"{name}.png")
+        for _ in range(repeat):
+            for name in names:
+                out = Path(tmp) / f"{name}.svg"
+                load_before = os.getloadavg()[0]
+                cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                start = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "vecedit", "vectorize", str(Path(tmp) / f"{name}.png"),
+                                "-o", str(out), "-q"], check=True, stdin=subprocess.DEVNULL)
+                wall = time.perf_counter() - start
+                cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+                rows[name]["runs"].append({"wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+                                           "load_average_before": round(load_before, 2)})
+                print(json.dumps({"image": name, **rows[name]["runs"][-1]}), file=sys.stderr, flush=True)
+            for name in names:
+                rows[name].update(quality((Path(tmp) / f"{name}.svg").read_text(), images[name]))
+    for row in rows.values():
+        row["wall_s_best"] = min(r["wall_s"] for r in row["runs"])
+        row["wall_s_worst"] = max(r["wall_s"] for r in row["runs"])
+    return {"command": "vecedit vectorize IMAGE -o OUT.svg -q", "cpus": os.cpu_count(),
+            "images": list(rows.values()),
+            "wall_le_10s": all(r["wall_s"] <= 10.0 for row in rows.values() for r in row["runs"])}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", default=",".join(IMAGES), help="comma-separated scikit-image sample names")
@@ -282,7 +325,13 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2: the bar's 2 cores)")
     parser.add_argument("--default-only", action="store_true",
                         help="only the default and its vtracer baseline (the default's bar; minutes, not an hour)")
+    parser.add_argument("--command-line", action="store_true",
+                        help="time the command `vecedit vectorize IMAGE -o OUT.svg -q` itself, in fresh processes")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds over the images with --command-line")
     args = parser.parse_args(argv)
+    if args.command_line:
+        print(json.dumps(command_line([n.strip() for n in args.images.split(",")], args.repeat), indent=1))
+        return 0
     import torch
 
     torch.set_num_threads(args.threads)
