@@ -179,15 +179,17 @@ def run(
     seed: int = 0,
     progress: Optional[Callable[[str, int, Optional[float]], None]] = None,
     keep_on_interrupt: bool = False,
-    overlap: Optional[bool] = None,
+    overlap: bool = False,
 ) -> VectorizeResult:
     """:func:`vectorize` with a :class:`VectorizeResult` and hooks for the command line.
 
     ``progress(stage, steps_done, loss)`` is called after each round ("trace") and each
     refinement iteration ("refine"). With ``keep_on_interrupt``, Ctrl-C during
     refinement keeps the best result so far (``result.refine.interrupted``). ``overlap``:
-    trace in a child process while this one imports the refiner (:func:`trace_beside_import`;
-    default: when :func:`overlap_worthwhile`).
+    trace in a child process while this one imports the refiner (:func:`trace_beside_import`).
+    The command line asks for it where :func:`overlap_worthwhile`; a library call does not
+    by default: a spawned child re-runs the caller's main script unless it is guarded by
+    ``if __name__ == "__main__"``.
     """
     rounds, backend, refine, max_paths, size, extras, seed = check_options(
         rounds, backend, refine, max_paths, size, extra_rounds, seed
@@ -202,7 +204,7 @@ def run(
 
     start = time.perf_counter()
     trace_args = (backend, work, rgb if extras else None, rounds, extras, size, seed, (width, height))
-    if overlap if overlap is not None else (refine > 0 and overlap_worthwhile(backend)):
+    if overlap and refine > 0:
         layers = trace_beside_import(trace_args)
         notify("trace", len(layers), None)
     else:
@@ -276,6 +278,9 @@ def overlap_worthwhile(backend) -> bool:
             and not multiprocessing.current_process().daemon)
 
 
+CONTEXT = "spawn"
+
+
 def trace_beside_import(trace_args: tuple) -> list[Layer]:
     """:func:`trace_rounds` in a child process while this one imports torch and the renderer.
 
@@ -285,7 +290,7 @@ def trace_beside_import(trace_args: tuple) -> list[Layer]:
     """
     import multiprocessing
 
-    context = multiprocessing.get_context("spawn")  # no fork: the caller may hold threads
+    context = multiprocessing.get_context(CONTEXT)
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_trace_to_pipe, args=(send, trace_args), daemon=True)
     child.start()

@@ -84,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     bar = _progress_bar(len(rounds) + len(extras) + refine, args.quiet)
     try:
         result = api.run(source, rounds, backend, refine, max_paths, size, extras, seed,
-                         progress=bar.update if bar else None, keep_on_interrupt=True)
+                         progress=bar.update if bar else None, keep_on_interrupt=True,
+                         overlap=api.overlap_worthwhile(backend))
     finally:
         if bar:
             bar.close()
