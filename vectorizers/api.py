@@ -205,20 +205,11 @@ def run(
     start = time.perf_counter()
     trace_args = (backend, work, rgb if extras else None, rounds, extras, size, seed, (width, height))
     if overlap and refine > 0:
-        layers = trace_beside_import(trace_args)
-        notify("trace", len(layers), None)
+        traced = trace_beside_import((trace_args, max_paths, work_alpha))
+        notify("trace", len(traced.layers), None)
     else:
-        layers = trace_rounds(*trace_args, notify=notify)
-    # prune in working-size units: areas are in original px², scale them back
-    unit_area = (width / ww) * (height / wh)
-    pruned = prune(layers, MIN_AREA * unit_area, MIN_EXTENT * min(width / ww, height / wh))
-    capped = cap(layers, max_paths if max_paths is not None else default_max_paths((ww, wh)))
-    shown = fit_colors(layers, work, width, height, weights=work_alpha)
-    clip = None
-    if work_alpha is not None:
-        from vecedit.vectorizers.alpha import trace_alpha
-
-        clip = trace_alpha(work_alpha, (width / ww, height / wh))
+        traced = trace_and_fit(trace_args, max_paths, work_alpha, notify=notify)
+    layers, pruned, capped, shown, clip = traced.layers, traced.pruned, traced.capped, traced.shown, traced.clip
     seconds = {"trace": time.perf_counter() - start}
 
     report = None
@@ -231,7 +222,7 @@ def run(
             on_step=lambda i, loss: notify("refine", 1, loss), keep_on_interrupt=keep_on_interrupt,
             weights=work_alpha, held=shown == 0,
         )
-        pruned += prune(layers, MIN_AREA * unit_area, MIN_EXTENT * min(width / ww, height / wh))
+        pruned += _prune(layers, (width, height), (ww, wh))
         seconds["refine"] = time.perf_counter() - start
 
     comment = (
@@ -264,6 +255,41 @@ def trace_rounds(backend, work: np.ndarray, rgb: Optional[np.ndarray], rounds, e
     return layers
 
 
+@dataclass
+class Traced:
+    """What :func:`trace_and_fit` hands the refinement."""
+
+    layers: list[Layer]
+    pruned: int
+    capped: int
+    shown: np.ndarray  # per path (stacking order), the pixels where it is on top
+    clip: Optional[object] = None  # the alpha's outline (vecedit.vectorizers.alpha), or None
+
+
+def trace_and_fit(trace_args: tuple, max_paths: Optional[int], work_alpha: Optional[np.ndarray],
+                  notify=None) -> Traced:
+    """Every round traced (:func:`trace_rounds`), pruned and capped, each path coloured by
+    what it shows, and the alpha's outline: everything before refinement, no torch needed."""
+    layers = trace_rounds(*trace_args, notify=notify)
+    work, (width, height) = trace_args[1], trace_args[7]
+    wh, ww = work.shape[:2]
+    pruned = _prune(layers, (width, height), (ww, wh))
+    capped = cap(layers, max_paths if max_paths is not None else default_max_paths((ww, wh)))
+    shown = fit_colors(layers, work, width, height, weights=work_alpha)
+    clip = None
+    if work_alpha is not None:
+        from vecedit.vectorizers.alpha import trace_alpha
+
+        clip = trace_alpha(work_alpha, (width / ww, height / wh))
+    return Traced(layers, pruned, capped, shown, clip)
+
+
+def _prune(layers: list[Layer], original: tuple[int, int], working: tuple[int, int]) -> int:
+    """:func:`prune` with its thresholds in working-size pixels (the paths are in original ones)."""
+    sx, sy = original[0] / working[0], original[1] / working[1]
+    return prune(layers, MIN_AREA * sx * sy, MIN_EXTENT * min(sx, sy))
+
+
 def overlap_worthwhile(backend) -> bool:
     """Tracing beside the refiner's import pays when torch is not loaded yet (a fresh
     ``vecedit vectorize``: about 2 s of import), a second core is free to take it, the
@@ -281,10 +307,10 @@ def overlap_worthwhile(backend) -> bool:
 CONTEXT = "spawn"
 
 
-def trace_beside_import(trace_args: tuple) -> list[Layer]:
-    """:func:`trace_rounds` in a child process while this one imports torch and the renderer.
+def trace_beside_import(args: tuple) -> Traced:
+    """:func:`trace_and_fit` (``args``) in a child process while this one imports torch and the renderer.
 
-    The two take about as long (≈ 2 s each for a 512 px image), so on two free cores a
+    The two take about as long (≈ 3 s each for a 512 px image), so on two free cores a
     ``vectorize`` ends that much sooner. The child ignores Ctrl-C and ends with this
     function; an error in it is raised here as it was raised there.
     """
@@ -292,7 +318,7 @@ def trace_beside_import(trace_args: tuple) -> list[Layer]:
 
     context = multiprocessing.get_context(CONTEXT)
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_trace_to_pipe, args=(send, trace_args), daemon=True)
+    child = context.Process(target=_trace_to_pipe, args=(send, args), daemon=True)
     child.start()
     send.close()
     try:
@@ -304,7 +330,7 @@ def trace_beside_import(trace_args: tuple) -> list[Layer]:
         try:
             ok, value = receive.recv()
         except EOFError:  # the child died (killed, out of memory): trace here instead
-            return trace_rounds(*trace_args)
+            return trace_and_fit(*args)
     finally:
         receive.close()
         if child.is_alive():
@@ -315,12 +341,12 @@ def trace_beside_import(trace_args: tuple) -> list[Layer]:
     return value
 
 
-def _trace_to_pipe(send, trace_args: tuple) -> None:
+def _trace_to_pipe(send, args: tuple) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
-        result = (True, trace_rounds(*trace_args))
+        result = (True, trace_and_fit(*args))
     except Exception as error:  # noqa: BLE001 (handed to the parent, which raises it)
         result = (False, error)
     try:
