@@ -292,7 +292,7 @@ def _prune(layers: list[Layer], original: tuple[int, int], working: tuple[int, i
 
 def overlap_worthwhile(backend) -> bool:
     """Tracing beside the refiner's import pays when torch is not loaded yet (a fresh
-    ``vecedit vectorize``: about 2 s of import), a second core is free to take it, the
+    ``vecedit vectorize``: about 3 s of import), a second core is free to take it, the
     backend is a built-in one (a child process can rebuild it by name) and this process may
     start children (a multiprocessing daemon may not)."""
     import multiprocessing
@@ -304,9 +304,6 @@ def overlap_worthwhile(backend) -> bool:
             and not multiprocessing.current_process().daemon)
 
 
-CONTEXT = "spawn"
-
-
 def trace_beside_import(args: tuple) -> Traced:
     """:func:`trace_and_fit` (``args``) in a child process while this one imports torch and the renderer.
 
@@ -316,7 +313,7 @@ def trace_beside_import(args: tuple) -> Traced:
     """
     import multiprocessing
 
-    context = multiprocessing.get_context(CONTEXT)
+    context = multiprocessing.get_context("spawn")  # not fork: the caller may hold threads
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_trace_to_pipe, args=(send, args), daemon=True)
     child.start()
