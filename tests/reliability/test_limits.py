@@ -8,6 +8,7 @@ import time
 import pytest
 
 import vecedit
+from vecedit.svg import dumps_svg
 from vecedit.cli import main
 from vecedit.limits import ENV_VAR, LimitError, Limits, current, parse, using
 from vecedit.errors import OptionError
@@ -175,6 +176,23 @@ def test_raster_images_count_as_shapes():
 def _styled(selectors: list, shapes: int) -> str:
     sheet = "".join(f"{s} {{ fill: #123456 }}\n" for s in selectors)
     return SVG.format(f"<style>{sheet}</style><g>" + '<rect width="1" height="1"/>' * shapes + "</g>")
+
+
+def test_selector_work_is_counted_once_over_the_whole_tree_at_load():
+    """What the render tree does not draw counts too (the writer asks for its styles), so a
+    document accepted at load is saved and re-read within the same budget (fuzz campaign: a
+    load within ``selector_tests``, then a LimitError while saving it)."""
+    def hidden(rules: int) -> str:
+        sheet = "".join("rect { fill: #123456 }\n" for _ in range(rules))
+        return SVG.format(f"<style>{sheet}</style><defs>" + '<rect width="1" height="1"/>' * 100 + "</defs>"
+                          '<rect width="5" height="5"/>')
+
+    with using("selector_tests=5000"):
+        with pytest.raises(LimitError, match="selector_tests"):
+            vecedit.load_svg(hidden(60))  # 60 × 101 rects, 100 of them never drawn
+        doc = vecedit.load_svg(hidden(40))  # 4,040
+        again = vecedit.load_svg(dumps_svg(doc))
+        assert len(again.shapes()) == len(doc.shapes()) == 1
 
 
 def test_selector_work_counts_rules_per_element_and_is_bounded():

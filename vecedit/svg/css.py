@@ -288,14 +288,13 @@ class Cascade:
     content instanced through ``use``.
     """
 
-    def __init__(self, rules: Iterable[Rule], parent: Callable[[Element], Optional[Element]]):
+    def __init__(self, rules: Iterable[Rule], parent: Callable[[Element], Optional[Element]],
+                 elements: Optional[Iterable[Element]] = None):
         self.rules = sorted(rules, key=lambda r: (r.selector.specificity, r.order))
         self.parent = parent
         self._specified: dict[Element, dict[str, Declaration]] = {}
         # one matcher per rule for the whole tree: partial matches are shared between elements
         self._matchers = self._make_matchers()
-        self._tests = 0  # selector tests so far (Limits.selector_tests)
-        self._budget = limits.current()
         # Index rules by their rightmost id, class or type (what browsers do), so an
         # element only tests the rules that can match it.
         self._index: dict[tuple[str, str], list[int]] = {}
@@ -310,6 +309,32 @@ class Cascade:
             else:
                 key = ("*", "")
             self._index.setdefault(key, []).append(rank)
+        if elements is not None:
+            self._check_budget(elements)
+
+    def _candidates(self, el: Element) -> set[int]:
+        """Ranks of the rules whose rightmost id, class or type could match *el*."""
+        keys = [("*", ""), ("t", local_name(el.tag))]
+        if el.get("id") is not None:
+            keys.append(("#", el.get("id")))
+        keys += [(".", c) for c in set((el.get("class") or "").split())]
+        return {r for key in keys for r in self._index.get(key, ())}
+
+    def _check_budget(self, elements: Iterable[Element]) -> None:
+        """Refuse, before any matching, a sheet whose rules tried against *elements* exceed
+        ``selector_tests``: every candidate rule costs its test (or a shared matcher's verdict)
+        and its declarations' place in the element's cascade (3,000 rules ending in ``rect``
+        over 2,000 rects took 7 CPU-s to load with ~20 distinct selectors among them). Counted
+        once over the whole tree, so that whatever later asks for styles (the render tree
+        walk, the writer) stays within what the document was accepted with."""
+        budget, total = limits.current(), 0
+        for el in elements:
+            if isinstance(el.tag, str):
+                tried = len(self._candidates(el))
+                total += tried
+                if total > budget.selector_tests:
+                    budget.check("selector_tests", total, "the stylesheet's rules tried against elements "
+                                 f"(here {tried} for one <{local_name(el.tag)}>)")
 
     def changed(self, el: Element) -> None:
         """*el*'s tag or attributes changed: forget what was worked out from them."""
@@ -326,23 +351,12 @@ class Cascade:
 
     def matching_rules(self, el: Element) -> list[Rule]:
         """Rules whose selector matches *el*, lowest precedence first."""
-        keys = [("*", ""), ("t", local_name(el.tag))]
-        if el.get("id") is not None:
-            keys.append(("#", el.get("id")))
-        keys += [(".", c) for c in set((el.get("class") or "").split())]
-        ranks = sorted({r for key in keys for r in self._index.get(key, ())})
+        ranks = sorted(self._candidates(el))
         verdicts: dict[int, bool] = {}  # per distinct matcher
         for r in ranks:
             matcher = self._matchers[r]
             if id(matcher) not in verdicts:
                 verdicts[id(matcher)] = matcher.matches(el)
-        # each candidate rule costs its test (or a shared matcher's verdict) and its declarations'
-        # place in the cascade: 3,000 rules whose selectors end in `rect` over 2,000 rects took
-        # 7 CPU-s to load with only 20 distinct selectors among them
-        self._tests += len(ranks)
-        if self._tests > self._budget.selector_tests:
-            self._budget.check("selector_tests", self._tests, "the stylesheet's rules tried against "
-                                   f"elements (here {len(ranks)} for one <{local_name(el.tag)}>)")
         return [self.rules[r] for r in ranks if verdicts[id(self._matchers[r])]]
 
     def specified(self, el: Element) -> dict[str, Declaration]:

@@ -326,7 +326,7 @@ def _load(text: str, name: str, codec: str, data: Optional[bytes], font_dirs: tu
             rules += sheet_rules
             order += len(sheet_rules)
             notes += [Note("style", el.get("id"), w, True) for w in warnings]
-    cascade = Cascade(rules, parent.get)
+    cascade = Cascade(rules, parent.get, elements=root.iter())  # refused here if over selector_tests
     _note_kept(root, svg_ns, referenced, notes)
 
     vb = viewbox or (0.0, 0.0, width, height)
