@@ -44,7 +44,8 @@ class Limits:
     depth: int = 256  # element nesting (the tree walks recurse per level)
     # stylesheet work: rules tried against each element their selector could match (≈3 µs each)
     selector_tests: int = 200_000
-    # shapes drawn (raster images and SVG images' shapes too), after use / marker / pattern expansion
+    # shapes drawn (raster images and SVG images' shapes too), after use / marker / pattern expansion; the
+    # rectangles that clip a marker, a nested viewport or a mask region count too (each is drawn as a mask)
     shapes: int = 4_000  # ≈0.5 ms CPU each to render, ≈0.5–2 ms an optimisation step (2 ms: fill + stroke)
     segments: int = 100_000  # path segments of those shapes (≈25 µs CPU each through load, save and render)
     pixels: int = 1 << 25  # any one raster: canvas, pattern tile, filter layer (33.5 MP)

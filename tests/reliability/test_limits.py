@@ -164,13 +164,26 @@ def test_raster_images_count_as_shapes():
     with pytest.raises(LimitError, match="shape elements"):
         vecedit.load_svg(SVG.format(images), limits="shapes=5")
     assert len(vecedit.load_svg(SVG.format(images), limits="shapes=6").shapes()) == 6
-    # six rasters, then an SVG image of six drawn twice: 18 shapes
+    # six rasters in a nested <svg> (its viewport clip is a shape too), then an SVG image of six drawn twice: 19
     nested = f'<svg width="64" height="64">{images}</svg>'
     svg_uri = "data:image/svg+xml;base64," + base64.b64encode(SVG.format(images).encode()).decode()
     twice = f'<image width="8" height="8" href="{svg_uri}"/><image x="8" width="8" height="8" href="{svg_uri}"/>'
     with pytest.raises(LimitError, match="draws more shapes"):
-        vecedit.load_svg(SVG.format(nested + twice), limits="shapes=17")
-    assert len(vecedit.load_svg(SVG.format(nested + twice), limits="shapes=18").shapes()) >= 6
+        vecedit.load_svg(SVG.format(nested + twice), limits="shapes=18")
+    assert len(vecedit.load_svg(SVG.format(nested + twice), limits="shapes=19").shapes()) >= 6
+
+
+@pytest.mark.parametrize("overflow, drawn", [("hidden", 15), ("visible", 9)])
+def test_marker_viewport_clips_count_as_shapes(overflow, drawn):
+    # was: 1,001 lines with two clipped arrowheads drew 5,015 shapes, counted 3,010 of them, and a load,
+    # a render and a short command took over 10 CPU-s; a marker's viewport clip is drawn as a mask per instance
+    arrow = (f'<marker id="a" viewBox="0 0 10 10" refX="9" refY="5" overflow="{overflow}" orient="auto">'
+             '<path d="M0 0 L10 5 L0 10 z"/></marker>')
+    lines = '<line x1="5" y1="9" x2="55" y2="9" stroke="black" marker-start="url(#a)" marker-end="url(#a)"/>' * 3
+    text = SVG.format(arrow + lines)  # 3 lines + 6 arrowheads (+ 6 viewport clips when hidden)
+    with pytest.raises(LimitError, match="draws more shapes"):
+        vecedit.load_svg(text, limits=f"shapes={drawn - 1}")
+    assert len(vecedit.load_svg(text, limits=f"shapes={drawn}").shapes()) == 9  # clips are not among them
 
 
 def _styled(selectors: list, shapes: int) -> str:

@@ -21,6 +21,7 @@ from vecedit.svg.model import RGBA
 from vecedit.svg.units import NUMBER
 
 BLACK: RGBA = (0.0, 0.0, 0.0, 1.0)
+WHITE: RGBA = (1.0, 1.0, 1.0, 1.0)
 TRANSPARENT: RGBA = (0.0, 0.0, 0.0, 0.0)
 
 # CSS Color 4 §6.1: the 148 named colours (147 SVG 1.1 names + rebeccapurple).

@@ -161,7 +161,6 @@ def parse_angle(text: str) -> float:
 # --- instancing (called by the render-tree pass) ---------------------------------------
 
 MARKABLE = ("path", "line", "polyline", "polygon", "rect", "circle", "ellipse")  # SVG 2: every shape
-WHITE = (1.0, 1.0, 1.0, 1.0)
 
 
 def context_paints(fill, stroke, ctm: np.ndarray, box=None) -> tuple:
@@ -213,7 +212,7 @@ def instances(builder, el, style: dict, ctx, shape) -> list:
             continue
         builder.count_instances(marker, len(verts))
         if context is None:
-            context = context_paints(shape.fill, shape.stroke, shape.ctm, subpaths_bbox(shape.subpaths))
+            context = context_paints(shape.fill, shape.stroke, shape.ctm, _paint_box(shape))
         try:  # through the shared resolver: a loop via other kinds of reference, or nesting too deep
             with builder.refs.follow(prop, el, marker):
                 groups = [_instance(builder, marker, v, is_start, ctx, shape, context) for v in verts]
@@ -226,24 +225,45 @@ def instances(builder, el, style: dict, ctx, shape) -> list:
     return out
 
 
-def _instance(builder, marker, vertex: Vertex, is_start: bool, ctx, shape, context: tuple):
-    from dataclasses import replace
+def _paint_box(shape):
+    """The shape's bounding box where a gradient or pattern it passes on needs one (else None: it costs
+    O(vertices) per shape)."""
+    if isinstance(shape.fill, (GradientRef, PatternRef)) or isinstance(shape.stroke, (GradientRef, PatternRef)):
+        return subpaths_bbox(shape.subpaths)
+    return None
 
+
+@dataclass(frozen=True)
+class _Frame:
+    """A marker's viewport in its context: what every instance at the same viewport shares."""
+    size: tuple[float, float]  # markerWidth, markerHeight
+    ref: tuple[float, float]  # refX, refY
+    user_units: bool  # markerUnits="userSpaceOnUse": not scaled by the stroke width
+    fit: np.ndarray  # viewBox → viewport
+    clip_rect: tuple  # the viewport in content units
+    content_viewport: tuple[float, float]
+    orient: str
+    clipped: bool  # overflow hides what lies outside the viewport
+
+
+def _frame(builder, marker, viewport: tuple[float, float]) -> Optional[_Frame]:
+    """The marker's :class:`_Frame` in *viewport*, memoised on the builder; None: nothing is drawn."""
+    key = (marker, viewport)
+    if key not in builder.marker_frames:
+        builder.marker_frames[key] = _make_frame(builder, marker, viewport)
+    return builder.marker_frames[key]
+
+
+def _make_frame(builder, marker, viewport: tuple[float, float]) -> Optional[_Frame]:
     from vecedit.errors import SVGError
-    from vecedit.svg.model import Group, Shape
-    from vecedit.svg.shapes import rect_subpath
     from vecedit.svg.transform import parse_preserve_aspect_ratio, parse_viewbox, viewbox_transform
 
-    vw, vh = ctx.viewport
+    vw, vh = viewport
     width = builder._length(marker, "markerWidth", vw, 3.0)
     height = builder._length(marker, "markerHeight", vh, 3.0)
     if width <= 0 or height <= 0:
         return None  # SVG 2 §11.6.2: a zero-sized marker is not drawn
     ref = (builder._length(marker, "refX", vw, 0.0), builder._length(marker, "refY", vh, 0.0))
-    units = (marker.get("markerUnits") or "").strip()
-    scale = 1.0 if units == "userSpaceOnUse" else shape.stroke_width
-    if scale <= 0:
-        return None
     fit = np.eye(3)
     clip_rect = (0.0, 0.0, width, height)
     content_viewport = (width, height)
@@ -259,23 +279,33 @@ def _instance(builder, marker, vertex: Vertex, is_start: bool, ctx, shape, conte
             inv = np.linalg.inv(fit)
             x0, y0 = inv[:2, :2] @ (0.0, 0.0) + inv[:2, 2]
             x1, y1 = inv[:2, :2] @ (width, height) + inv[:2, 2]
-            clip_rect = (x0, y0, x1 - x0, y1 - y0)  # the viewport in content units
+            clip_rect = (x0, y0, x1 - x0, y1 - y0)
             content_viewport = (vb[2], vb[3])
-    orient = (marker.get("orient") or "0").strip()
-    ctm = shape.ctm @ marker_transform(vertex, orient, is_start, scale, (fit[0, 0], fit[1, 1]), ref)
-    mid = marker.get("id")
-    reason = f"content of marker #{mid}"
-    sub = replace(ctx, ctm=ctm, style=builder.source_style(marker), viewport=content_viewport, reason=reason,
+    return _Frame((width, height), ref, (marker.get("markerUnits") or "").strip() == "userSpaceOnUse", fit,
+                  clip_rect, content_viewport, (marker.get("orient") or "0").strip(),
+                  _overflow(builder, marker) not in ("visible", "auto"))
+
+
+def _instance(builder, marker, vertex: Vertex, is_start: bool, ctx, shape, context: tuple):
+    from vecedit.svg.model import Group
+
+    frame = _frame(builder, marker, ctx.viewport)
+    if frame is None:
+        return None
+    scale = 1.0 if frame.user_units else shape.stroke_width
+    if scale <= 0:
+        return None
+    fit = frame.fit
+    ctm = shape.ctm @ marker_transform(vertex, frame.orient, is_start, scale, (fit[0, 0], fit[1, 1]), frame.ref)
+    reason = f"content of marker #{marker.get('id')}"
+    sub = replace(ctx, ctm=ctm, style=builder.source_style(marker), viewport=frame.content_viewport, reason=reason,
                   markers=ctx.markers + (marker,), context=context)
     group = Group(node=marker, id=None, opacity=shape.opacity)
     builder._children(marker, sub, group)
     if not group.children:
         return None
-    if _overflow(builder, marker) not in ("visible", "auto"):
-        x, y, w, h = clip_rect
-        clip = Shape(node=marker, tag="rect", id=None, classes=(), subpaths=[rect_subpath(x, y, w, h)], ctm=ctm,
-                     fill=WHITE, stroke=None, editable=False, reason=reason)
-        group.clip = Group(node=marker, id=None, children=[clip])
+    if frame.clipped:
+        group.clip = builder.rect_clip(marker, frame.clip_rect, ctm, reason)
     return group
 
 

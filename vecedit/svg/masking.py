@@ -26,15 +26,15 @@ from xml.etree.ElementTree import Element
 import numpy as np
 
 from vecedit.errors import SVGError
+from vecedit.svg.color import WHITE
 from vecedit.svg.css import local_name
 from vecedit.svg.geometry import subpaths_bbox
 from vecedit.svg.model import Group, Mask, Shape, Subpath
 from vecedit.svg.refs import BrokenReference, href_of
-from vecedit.svg.shapes import BASIC_SHAPES, rect_subpath
+from vecedit.svg.shapes import BASIC_SHAPES
 from vecedit.svg.transform import is_invertible
 from vecedit.svg.units import parse_length
 
-WHITE = (1.0, 1.0, 1.0, 1.0)
 Box = Optional[tuple[float, float, float, float]]  # x0, y0, x1, y1 in the element's user space
 
 
@@ -220,9 +220,7 @@ def mask_of(builder, mask_el: Element, bbox: Callable[[], Box], ctx) -> Optional
     mask_ctx = replace(ctx, ctm=content_ctm, style=style, hidden=False, reason=reason, in_clip=False, context=None)
     content = Group(node=mask_el, id=None)
     builder._children(mask_el, mask_ctx, content)
-    edge = Shape(node=mask_el, tag="rect", id=None, classes=(), subpaths=[rect_subpath(*region)], ctm=ctx.ctm,
-                 fill=WHITE, stroke=None, editable=False, reason=reason)
-    content.clip = Group(node=mask_el, id=None, children=[edge])
+    content.clip = builder.rect_clip(mask_el, region, ctx.ctm, reason)
     kind = "alpha" if style["mask-type"].strip().lower() == "alpha" else "luminance"
     own = builder._url(mask_el, style, "mask")
     target = builder.ids.get(own) if own is not None else None

@@ -23,10 +23,8 @@ from vecedit.errors import SVGError
 import vecedit.svg.images as images
 import vecedit.svg.markers as markers
 import vecedit.svg.masking as masking
-import vecedit.svg.patterns as patterns
 import vecedit.svg.properties as props
 from vecedit.svg.color import BLACK, parse_color, split_paint
-from vecedit.svg.masking import WHITE
 from vecedit.svg.css import Cascade, local_name
 from vecedit.svg.filter_primitives import BLEND_MODES
 from vecedit.svg.filter_images import filter_image
@@ -34,7 +32,7 @@ from vecedit.svg.filters import FilterParser
 from vecedit.svg.model import Gradient, Group, Note, Shape
 import vecedit.limits as limits
 from vecedit.svg.refs import BrokenReference, References, href_of
-from vecedit.svg.shapes import BASIC_SHAPES, rect_subpath
+from vecedit.svg.shapes import BASIC_SHAPES
 from vecedit.svg.shape_nodes import ShapeNodes
 from vecedit.svg.transform import parse_preserve_aspect_ratio, parse_transform, parse_viewbox
 from vecedit.svg.transform import translate, viewbox_transform
@@ -105,6 +103,7 @@ class RenderTreeBuilder(ShapeNodes):
         self._expansions: dict[Element, int] = {}
         self._context_users: dict[Element, bool] = {}
         self._source_styles: dict[Element, dict] = {}
+        self.marker_frames: dict = {}  # (marker, viewport) -> its markers._Frame, shared by its instances
         self.filters = FilterParser(ids, self.source_style, lambda el, m: self._note(el, m, True), self._is_svg,
                                     image=self._filter_image)
         self.viewport = (100.0, 100.0)  # the root's, once build_root has it
@@ -369,10 +368,8 @@ class RenderTreeBuilder(ShapeNodes):
         overflow = self.cascade.specified(content).get("overflow")
         holder = group
         if (overflow.value.strip().lower() if overflow else "hidden") not in ("visible", "auto"):
-            edge = Shape(node=content, tag="rect", id=None, classes=(), subpaths=[rect_subpath(x, y, w, h)],
-                         ctm=ctx.ctm @ transform, fill=WHITE, stroke=None, editable=False,
-                         reason=f"the viewport of {self._label(content)}")
-            holder = Group(node=None, id=None, clip=Group(node=content, id=None, children=[edge]))
+            edge = self.rect_clip(content, (x, y, w, h), ctx.ctm @ transform, f"the viewport of {self._label(content)}")
+            holder = Group(node=None, id=None, clip=edge)
             group.children.append(holder)
         self._children(content, sub, holder)
         return group if self._resolve_effects(group, replace(ctx, ctm=ctx.ctm @ transform)) else None

@@ -20,13 +20,13 @@ from vecedit.errors import SVGError
 import vecedit.svg.markers as markers
 import vecedit.svg.patterns as patterns
 import vecedit.svg.properties as props
-from vecedit.svg.color import BLACK, parse_color, split_paint
+from vecedit.svg.color import BLACK, WHITE, parse_color, split_paint
 from vecedit.svg.css import local_name
 from vecedit.svg.geometry import subpaths_bbox
 from vecedit.svg.model import GradientRef, Group, Paint, PatternRef, Shape
 from vecedit.svg.pathdata import path_to_subpaths
 from vecedit.svg.refs import href_of
-from vecedit.svg.shapes import BASIC_SHAPES
+from vecedit.svg.shapes import BASIC_SHAPES, rect_subpath
 from vecedit.svg.transform import is_invertible, max_scale
 
 if TYPE_CHECKING:
@@ -53,6 +53,14 @@ class ShapeNodes:
         self.segments += sum(len(sp.points) // 3 for sp in subpaths)
         self.limits.check("shapes", self.drawn_shapes, f"{self.name}: the document draws more shapes than the budget")
         self.limits.check("segments", self.segments, f"{self.name}: its shapes have more path segments than the budget")
+
+    def rect_clip(self, node: Element, rect: tuple[float, float, float, float], ctm: np.ndarray, reason: str) -> Group:
+        """A clip group of one rectangle (a viewport, a mask region); drawn as a mask, so counted as a shape."""
+        subpaths = [rect_subpath(*rect)]
+        self.count_shape(subpaths)
+        edge = Shape(node=node, tag="rect", id=None, classes=(), subpaths=subpaths, ctm=ctm, fill=WHITE, stroke=None,
+                     editable=False, reason=reason)
+        return Group(node=node, id=None, children=[edge])
 
     def count_tile(self) -> None:
         """Count one raster of its own drawn per render (a pattern tile, a raster image) (``Limits.tiles``);
