@@ -6,7 +6,7 @@ continent). Every such cost is counted against one :class:`Limits` in the few sh
 places where it arises — the XML parser (``elements``, ``depth``), the stylesheet's cascade (``selector_tests``), the render tree
 (``shapes`` and ``segments`` after ``use``/marker/pattern expansion), every raster
 allocation (``pixels``: the canvas, a pattern tile, a filter layer), the pattern tiles
-drawn (``tiles``), the rasterizer's work (``edge_pixels``), filters (``filter_primitives`` parsed, ``filter_pixels`` of work) and image decoding
+drawn (``tiles``), the rasterizer's work (``edge_pixels``), the pixels painted (``paint_pixels``), filters (``filter_primitives`` parsed, ``filter_pixels`` of work) and image decoding
 (``image_pixels``, for ``vectorize``) — and going over it is one :class:`LimitError`
 line that names the limit and how to raise it, before the work starts.
 
@@ -50,6 +50,9 @@ class Limits:
     segments: int = 100_000  # path segments of those shapes (≈25 µs CPU each through load, save and render)
     pixels: int = 1 << 25  # any one raster: canvas, pattern tile, filter layer (33.5 MP)
     edge_pixels: int = 500_000  # rasterizer work: pixel-long pieces of all edges drawn in one render (≈1 µs each)
+    # pixels painted in one render: every fill's and stroke's crop, summed; a gradient, pattern or image
+    # paint counts 4× (its colour is worked out per pixel) (≈30 ns each forward, ≈100 ns forward + backward)
+    paint_pixels: int = 20_000_000
     filter_primitives: int = 1_000  # filter primitive elements parsed in one document (real filters have tens)
     # filter work in one render: primitives × (layer pixels + 512 per use), summed (0.5–3 µs each)
     filter_pixels: int = 1_000_000

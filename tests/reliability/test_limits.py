@@ -186,6 +186,25 @@ def test_marker_viewport_clips_count_as_shapes(overflow, drawn):
     assert len(vecedit.load_svg(text, limits=f"shapes={drawn}").shapes()) == 9  # clips are not among them
 
 
+def test_painted_pixels_are_budgeted_with_per_pixel_paints_counted_four_times():
+    # was: 1,001 full-canvas gradient rects rendered without a word and a one-step edit ran past 10 CPU-s
+    grad = '<linearGradient id="g"><stop offset="0" stop-color="red"/><stop offset="1"/></linearGradient>'
+    solid = '<rect width="64" height="64"/>'  # 4,096 pixels painted
+    gradient = '<rect width="64" height="64" fill="url(#g)"/>'  # counted 4 × 4,096
+
+    def render(body: str, limit: int):
+        vecedit.render(vecedit.load_svg(SVG.format(grad + body)), limits=f"paint_pixels={limit}")
+
+    render(solid * 10 + gradient * 10, 10 * 4096 * 5)
+    with pytest.raises(LimitError, match="paints more pixels .* 1,433,600 is over the limit of 1,433,599 paint_pixels"):
+        render(solid * 150 + gradient * 50, 1_433_599)
+    # whatever the limit, a render may paint 100 canvases' worth (409,600 pixels here)
+    render(solid * 100, 1)
+    render(gradient * 25, 1)
+    with pytest.raises(LimitError, match="409,600 paint_pixels"):
+        render(gradient * 26, 1)
+
+
 def _styled(selectors: list, shapes: int) -> str:
     sheet = "".join(f"{s} {{ fill: #123456 }}\n" for s in selectors)
     return SVG.format(f"<style>{sheet}</style><g>" + '<rect width="1" height="1"/>' * shapes + "</g>")

@@ -22,6 +22,7 @@ from typing import Optional, Sequence
 
 from vecedit import __version__
 from vecedit.errors import VeceditError
+from vecedit.limits import NAMES as limit_names
 
 PROG = "vecedit"
 NO_FONT_DIR = {"font", "plugins"}  # commands that draw no SVG text
@@ -142,9 +143,7 @@ def build_parser(command: Optional[str] = None) -> argparse.ArgumentParser:
         for leaf in _leaves(sub):  # deltaedit train, …: the option goes where the command's options are
             leaf.add_argument("--limits", metavar="NAME=N,…",
                               help="raise (or lower) the complexity budget, e.g. shapes=50000,segments=1e6; names: "
-                                   "elements, depth, selector_tests, shapes, segments, pixels, edge_pixels, filter_primitives, filter_pixels, tiles, "
-                                   "image_pixels "
-                                   "(VECEDIT_LIMITS sets it too)")
+                                   f"{', '.join(limit_names)} (VECEDIT_LIMITS sets it too)")
         if name not in NO_FONT_DIR:
             sub.add_argument("--font-dir", dest="font_dirs", action="append", metavar="DIR",
                              help="a folder of fonts for <text> (searched before the installed ones; repeatable; "

@@ -21,7 +21,7 @@ from vecedit.render.filters.layer import margin
 from vecedit.render.flatten import flatten, polylines_outside, subpaths_outside
 from vecedit.render.paint import gradient_colors
 from vecedit.render.layers import Blend, blend_onto, layer_ops, node_ops, source_size
-from vecedit.render.raster import Accumulation, accumulate, nonzero_rule
+from vecedit.render.raster import PER_PIXEL_PAINT, Accumulation, accumulate, nonzero_rule
 from vecedit.render.over import FUSED_FROM, Solid, over_crops, over_solid_coverage, table_rows
 from vecedit.render.stroke import StrokeStyle, outline
 import vecedit.render.image as image
@@ -217,6 +217,7 @@ class _Compositor:
             table = torch.cat([table[:, :3], alpha[:, None]], dim=1)
         self.table, self.rows = table, table_rows(table)
         out = []
+        crops = self._crops(~solid)
         for it, paint in enumerate(paints):
             h, w = int(acc.h[it]), int(acc.w[it])
             if h == 0 or w == 0 or paint is None:
@@ -224,7 +225,7 @@ class _Compositor:
             elif solid[it]:
                 out.append(Solid(int(acc.offset[it]), h, w, w + 1, it))
             else:
-                crop = self.cover[int(acc.offset[it]) : int(acc.offset[it]) + h * (w + 1)].view(h, w + 1)[:, :w]
+                crop = crops[it].view(h, w + 1)[:, :w]
                 if isinstance(paint, PatternPaint):
                     out.append(self._pattern_source(it, paint, crop, unlayered[it], shape_of[it]))
                 elif isinstance(paint, ImagePaint):
@@ -285,6 +286,14 @@ class _Compositor:
             return over_solid_coverage(base, boxes, sources, self.acc.buffer, self.table, spills=self.acc.spills())
         return over_crops(base, boxes, sources, self.cover, self.table, self.rows)
 
+    def _crops(self, wanted: np.ndarray) -> list:
+        """Per item: its coverage crop, flat, where *wanted* (else None); one split of the buffer, so the
+        backward pass gathers their gradients once instead of once per item over the whole buffer."""
+        acc = self.acc
+        if not wanted.any():
+            return [None] * len(wanted)
+        return list(torch.split(self.cover[: int(acc.sizes.sum())], acc.sizes.tolist()))
+
     def _gradient_source(self, it, paint, cover, unlayered, shape) -> torch.Tensor:
         acc = self.acc
         rgba = gradient_colors(self.scene, paint, int(acc.x0[it]), int(acc.y0[it]), int(acc.w[it]), int(acc.h[it]))
@@ -332,6 +341,18 @@ class _Compositor:
         return [((y0, x0), layer * opacity)]
 
 
+def _paint_weights(scene: Scene, items: _Items, n_items: int) -> np.ndarray:
+    """Per item, what one pixel of its crop costs in ``Limits.paint_pixels``: 1 for a solid colour,
+    :data:`~vecedit.render.raster.PER_PIXEL_PAINT` where the colour is worked out per pixel."""
+    weights = np.ones(n_items, dtype=np.int64)
+    for i in items.members:
+        s = scene.shapes[i]
+        for it, paint in ((items.fill[i], s.fill), (items.stroke[i], s.stroke)):
+            if it >= 0 and not isinstance(paint, SolidPaint):
+                weights[it] = PER_PIXEL_PAINT
+    return weights
+
+
 def _draw(scene: Scene, frame: int, root: SceneGroup, size: tuple[int, int], tolerance: float, tiles: dict,
           members: dict):
     """The premultiplied (height, width, 4) picture of ``root``, whose shapes (``members[frame]``) are drawn in ``frame``."""
@@ -346,7 +367,7 @@ def _draw(scene: Scene, frame: int, root: SceneGroup, size: tuple[int, int], tol
     items, n_items = _assign_items(scene, members.get(frame, []))
     pads = _filter_pads(scene, root, items, n_items, size)
     segments, item = _build_edges(scene, items, tolerance, size, pads)
-    acc = accumulate(segments, item, n_items, size[1], size[0], pads)
+    acc = accumulate(segments, item, n_items, size[1], size[0], pads, _paint_weights(scene, items, n_items))
     return _Compositor(scene, acc, items, size, tile).layer(root)
 
 

@@ -24,6 +24,8 @@ import vecedit.limits as limits
 
 CHECKPOINT_FROM = 128 * 2**20
 PIECES_PER_PIXEL = 8  # a render may always cut this many edge pieces per canvas pixel (the size asked for)
+PAINTS_PER_PIXEL = 100  # a render may always paint this many crop pixels per canvas pixel (100 full-canvas fills)
+PER_PIXEL_PAINT = 4  # Limits.paint_pixels per crop pixel of a gradient, pattern or image (colour per pixel)
 """Buffers of at least this many elements (512 MiB in float32): the pieces are recomputed in
 the backward pass (see :func:`accumulate`); below it they are kept, which is faster."""
 CHECKPOINT_EDGES = 65536
@@ -353,12 +355,13 @@ def _entries(seg, it, x0, y0, w, h, offset) -> tuple[torch.Tensor, torch.Tensor]
 
 def accumulate(
     segments: torch.Tensor, item: torch.Tensor, n_items: int, width: int, height: int,
-    pad: np.ndarray | None = None,
+    pad: np.ndarray | None = None, paint_weight: np.ndarray | None = None,
 ) -> Accumulation:
     """Signed-area accumulation of ``segments`` (E, 2, 2) belonging to ``item`` (E,).
 
     ``pad`` (per item, whole pixels): how far past the canvas an item's crop may reach
-    (content a filter can move into view); None: none."""
+    (content a filter can move into view); None: none. ``paint_weight`` (per item): what each
+    pixel of its crop counts against ``Limits.paint_pixels`` (None: 1)."""
     pad_t = None if pad is None or not pad.any() else torch.as_tensor(pad, device=segments.device)
     seg, it = _clip_to_canvas(segments, item, width, height, pad_t)
     x0 = np.zeros(n_items, dtype=np.int64)
@@ -387,6 +390,10 @@ def accumulate(
         pieces = int((torch.floor((seg[:, 1] - seg[:, 0]).detach().abs().amax(dim=1)) + 1).sum())
         limits.current().check("edge_pixels", pieces, "the picture's edges cross more pixels than the budget "
                                "(a smaller --width, or fewer/shorter strokes)", at_least=PIECES_PER_PIXEL * width * height)
+    painted = int((h * w * (1 if paint_weight is None else paint_weight)).sum())
+    limits.current().check("paint_pixels", painted, "the picture paints more pixels than the budget (the crops of "
+                           "all its fills and strokes; a smaller --width, or fewer large shapes)",
+                           at_least=PAINTS_PER_PIXEL * width * height)
     offset = np.cumsum(sizes) - sizes
     buffer = segments.new_zeros(int(sizes.sum()) + 1)  # +1: a harmless slot for empty input
     if len(seg) == 0:
