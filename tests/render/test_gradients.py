@@ -28,6 +28,10 @@ SVG = """
         stroke-linejoin="miter" stroke-linecap="square" stroke-opacity="0.6"/>
   <path d="M9.1 8.7 Q12.4 10.2 13.3 6.6" fill="none" stroke="#a08" stroke-width="0.9"
         stroke-linejoin="round" stroke-linecap="round"/>
+  <!-- gradients shared by several items (shaded together): a layered shape, an unlayered one with opacity -->
+  <rect x="3.2" y="5.1" width="5.3" height="4.4" fill="url(#rad)" fill-opacity="0.7" stroke="url(#lin)"
+        stroke-width="1.1" opacity="0.9"/>
+  <ellipse cx="10.2" cy="8.3" rx="2.6" ry="1.9" fill="url(#lin)" opacity="0.75"/>
 </svg>
 """
 

@@ -166,7 +166,8 @@ class _Compositor:
     """Premultiplied sources for every item, then the group tree composited crop by crop.
 
     Coverage and solid paints are computed for all items at once over the flat
-    accumulation buffer; only gradients and the compositing itself go item by item.
+    accumulation buffer, gradient paints once per gradient; patterns, images and the
+    compositing itself go item by item.
     """
 
     def __init__(self, scene: Scene, acc: Accumulation, items: _Items, size: tuple[int, int], tiles):
@@ -217,7 +218,9 @@ class _Compositor:
             table = torch.cat([table[:, :3], alpha[:, None]], dim=1)
         self.table, self.rows = table, table_rows(table)
         out = []
-        crops = self._crops(~solid)
+        gradient = np.array([isinstance(p, GradientPaint) for p in paints], dtype=bool)
+        crops = self._crops(~solid & ~gradient)
+        shaded = self._gradient_sources(paints, gradient, unlayered, shape_of)
         for it, paint in enumerate(paints):
             h, w = int(acc.h[it]), int(acc.w[it])
             if h == 0 or w == 0 or paint is None:
@@ -225,13 +228,13 @@ class _Compositor:
             elif solid[it]:
                 out.append(Solid(int(acc.offset[it]), h, w, w + 1, it))
             else:
-                crop = crops[it].view(h, w + 1)[:, :w]
+                crop = crops[it].view(h, w + 1)[:, :w] if crops[it] is not None else None
                 if isinstance(paint, PatternPaint):
                     out.append(self._pattern_source(it, paint, crop, unlayered[it], shape_of[it]))
                 elif isinstance(paint, ImagePaint):
                     out.append(self._image_source(it, paint, crop, unlayered[it], shape_of[it]))
                 else:
-                    out.append(self._gradient_source(it, paint, crop, unlayered[it], shape_of[it]))
+                    out.append(shaded[it])
         return out
 
     def _pattern_source(self, it, paint, cover, unlayered, shape) -> torch.Tensor:
@@ -294,13 +297,31 @@ class _Compositor:
             return [None] * len(wanted)
         return list(torch.split(self.cover[: int(acc.sizes.sum())], acc.sizes.tolist()))
 
-    def _gradient_source(self, it, paint, cover, unlayered, shape) -> torch.Tensor:
-        acc = self.acc
-        rgba = gradient_colors(self.scene, paint, int(acc.x0[it]), int(acc.y0[it]), int(acc.w[it]), int(acc.h[it]))
-        alpha = cover[..., None] * rgba[..., 3:]
-        if unlayered:
-            alpha = alpha * self.scene.opacities[self.scene.shapes[shape].opacity]
-        return torch.cat([rgba[..., :3] * alpha, alpha], dim=-1)
+    def _gradient_sources(self, paints: list, gradient: np.ndarray, unlayered: np.ndarray, shape_of: np.ndarray) -> dict:
+        """Premultiplied (h, w, 4) sources of the gradient items, item -> tensor: the items of each
+        gradient shaded in one pass, their coverage read in one gather (a drawing whose shapes share a
+        gradient costs a few ops, not a few dozen per shape, forward and backward)."""
+        acc, scene = self.acc, self.scene
+        by_gradient: dict[int, list[int]] = {}
+        for it in np.flatnonzero(gradient & (acc.h > 0) & (acc.w > 0)):
+            by_gradient.setdefault(paints[it].gradient, []).append(int(it))
+        out = {}
+        for g, items in by_gradient.items():
+            w, h = acc.w[items], acc.h[items]
+            rgba = gradient_colors(scene, g, [(int(acc.x0[it]), int(acc.y0[it]), int(acc.w[it]),
+                                                      int(acc.h[it]), paints[it]) for it in items])
+            alpha = self.cover[torch.as_tensor(_crop_indices(acc.offset[items], w, h), device=scene.device)]
+            alpha = alpha * rgba[:, 3]
+            if unlayered[items].any():
+                factor = torch.where(torch.as_tensor(unlayered[items], device=scene.device),
+                                     scene.opacities[torch.as_tensor(
+                                         [scene.shapes[shape_of[it]].opacity for it in items], device=scene.device)],
+                                     torch.ones((), dtype=alpha.dtype, device=scene.device))
+                alpha = alpha * factor.repeat_interleave(torch.as_tensor(w * h, device=scene.device))
+            source = torch.cat([rgba[:, :3] * alpha[:, None], alpha[:, None]], dim=1)
+            for it, part, rows, cols in zip(items, torch.split(source, (w * h).tolist()), h, w):
+                out[it] = part.view(int(rows), int(cols), 4)
+        return out
 
     def layer(self, root: SceneGroup) -> torch.Tensor:
         """The picture of ``root`` on the whole raster."""
@@ -339,6 +360,14 @@ class _Compositor:
             base, [(b[0] - y0, b[1] - x0) for b, _ in ops], [s for _, s in ops], self.cover, self.table, self.rows
         )
         return [((y0, x0), layer * opacity)]
+
+
+def _crop_indices(offsets: np.ndarray, w: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Flat coverage-buffer indices of crops' pixels, row by row, crop after crop (spill columns left out):
+    the pixel of rank r in a crop is at offset + row·(w + 1) + column = offset + r + r // w."""
+    sizes = w * h
+    local = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return np.repeat(offsets, sizes) + local + local // np.repeat(w, sizes)
 
 
 def _paint_weights(scene: Scene, items: _Items, n_items: int) -> np.ndarray:

@@ -100,16 +100,29 @@ def stop_colors(t: torch.Tensor, offsets: torch.Tensor, colors: torch.Tensor) ->
     return rgba.reshape(*t.shape, 4)
 
 
-def gradient_colors(scene, paint, x0: int, y0: int, w: int, h: int) -> torch.Tensor:
-    """(h, w, 4) straight RGBA of a :class:`~vecedit.scene.GradientPaint` over a crop."""
-    grad = scene.gradients[paint.gradient]
-    geometry = scene.gradient_geometry[paint.gradient]
-    u, v = pixel_grid(x0, y0, w, h, paint.to_canvas, geometry)
+def gradient_colors(scene, gradient: int, crops: list) -> torch.Tensor:
+    """(N, 4) straight RGBA of gradient number *gradient* over the crops ``(x0, y0, w, h, paint)`` of
+    the :class:`~vecedit.scene.GradientPaint` items using it: their pixels row by row, one crop after
+    another (N = Σ w·h), in one pass for all of them."""
+    like = scene.gradient_geometry
+    grids = [pixel_grid(x0, y0, w, h, paint.to_canvas, like) for x0, y0, w, h, paint in crops]
+    u = torch.cat([g[0].reshape(-1) for g in grids])
+    v = torch.cat([g[1].reshape(-1) for g in grids])
+    rgba = _stops_at(scene, gradient, u, v)
+    opacity = [paint.opacity for *_, paint in crops]
+    if any(o != 1.0 for o in opacity):
+        per_pixel = np.repeat(np.asarray(opacity, dtype=np.float64), [w * h for _, _, w, h, _ in crops])
+        rgba = torch.cat([rgba[:, :3], rgba[:, 3:] * torch.as_tensor(per_pixel, dtype=rgba.dtype,
+                                                                      device=rgba.device)[:, None]], dim=1)
+    return rgba
+
+
+def _stops_at(scene, gradient: int, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Straight RGBA (…, 4) of gradient number *gradient* at gradient-space points (u, v)."""
+    grad = scene.gradients[gradient]
+    geometry = scene.gradient_geometry[gradient]
     t = linear_t(u, v, geometry) if grad.kind == "linear" else radial_t(u, v, geometry)
     t = spread(t, grad.spread)
     if grad.kind == "radial":  # r = 0: the last stop's colour everywhere (SVG 1.1 §13.2.3)
         t = torch.where(geometry[2] > 0, t, torch.ones_like(t))
-    rgba = stop_colors(t, scene.stop_offsets[grad.stops], scene.stop_colors[grad.stops])
-    if paint.opacity != 1.0:
-        rgba = torch.cat([rgba[..., :3], rgba[..., 3:] * paint.opacity], dim=-1)
-    return rgba
+    return stop_colors(t, scene.stop_offsets[grad.stops], scene.stop_colors[grad.stops])
