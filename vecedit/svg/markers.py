@@ -236,7 +236,6 @@ def _paint_box(shape):
 @dataclass(frozen=True)
 class _Frame:
     """A marker's viewport in its context: what every instance at the same viewport shares."""
-    size: tuple[float, float]  # markerWidth, markerHeight
     ref: tuple[float, float]  # refX, refY
     user_units: bool  # markerUnits="userSpaceOnUse": not scaled by the stroke width
     fit: np.ndarray  # viewBox → viewport
@@ -281,7 +280,7 @@ def _make_frame(builder, marker, viewport: tuple[float, float]) -> Optional[_Fra
             x1, y1 = inv[:2, :2] @ (width, height) + inv[:2, 2]
             clip_rect = (x0, y0, x1 - x0, y1 - y0)
             content_viewport = (vb[2], vb[3])
-    return _Frame((width, height), ref, (marker.get("markerUnits") or "").strip() == "userSpaceOnUse", fit,
+    return _Frame(ref, (marker.get("markerUnits") or "").strip() == "userSpaceOnUse", fit,
                   clip_rect, content_viewport, (marker.get("orient") or "0").strip(),
                   _overflow(builder, marker) not in ("visible", "auto"))
 
