@@ -301,23 +301,20 @@ class _Compositor:
         """Premultiplied (h, w, 4) sources of the gradient items, item -> tensor: the items of each
         gradient shaded in one pass, their coverage read in one gather (a drawing whose shapes share a
         gradient costs a few ops, not a few dozen per shape, forward and backward)."""
-        acc, scene = self.acc, self.scene
+        acc, scene, dev = self.acc, self.scene, self.scene.device
         by_gradient: dict[int, list[int]] = {}
         for it in np.flatnonzero(gradient & (acc.h > 0) & (acc.w > 0)):
             by_gradient.setdefault(paints[it].gradient, []).append(int(it))
         out = {}
         for g, items in by_gradient.items():
             w, h = acc.w[items], acc.h[items]
-            rgba = gradient_colors(scene, g, [(int(acc.x0[it]), int(acc.y0[it]), int(acc.w[it]),
-                                                      int(acc.h[it]), paints[it]) for it in items])
-            alpha = self.cover[torch.as_tensor(_crop_indices(acc.offset[items], w, h), device=scene.device)]
-            alpha = alpha * rgba[:, 3]
-            if unlayered[items].any():
-                factor = torch.where(torch.as_tensor(unlayered[items], device=scene.device),
-                                     scene.opacities[torch.as_tensor(
-                                         [scene.shapes[shape_of[it]].opacity for it in items], device=scene.device)],
-                                     torch.ones((), dtype=alpha.dtype, device=scene.device))
-                alpha = alpha * factor.repeat_interleave(torch.as_tensor(w * h, device=scene.device))
+            crops = [(int(acc.x0[it]), int(acc.y0[it]), int(acc.w[it]), int(acc.h[it]), paints[it]) for it in items]
+            rgba = gradient_colors(scene, g, crops)
+            alpha = self.cover[torch.as_tensor(_crop_indices(acc.offset[items], w, h), device=dev)] * rgba[:, 3]
+            if unlayered[items].any():  # the shape's own opacity, where it is not applied to a layer
+                rows = torch.as_tensor([scene.shapes[shape_of[it]].opacity for it in items], device=dev)
+                factor = torch.where(torch.as_tensor(unlayered[items], device=dev), scene.opacities[rows], 1.0)
+                alpha = alpha * factor.repeat_interleave(torch.as_tensor(w * h, device=dev))
             source = torch.cat([rgba[:, :3] * alpha[:, None], alpha[:, None]], dim=1)
             for it, part, rows, cols in zip(items, torch.split(source, (w * h).tolist()), h, w):
                 out[it] = part.view(int(rows), int(cols), 4)
