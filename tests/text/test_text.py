@@ -172,6 +172,26 @@ def test_textpath_places_glyphs_along_the_path_and_hides_overflow():
     assert pts[:, 0].max() < 64 and pts[:, 1].max() < 83  # overflowing glyphs are not drawn
 
 
+@needs_dejavu
+def test_decoration_is_not_drawn_under_glyphs_off_the_text_path():
+    doc = load('<path id="p" d="M10 80 L60 80"/><text font-family="DejaVu Sans" font-size="10" '
+               'text-decoration="underline"><textPath href="#p">a long line that does not fit</textPath></text>')
+    underline, glyphs = [s for s in doc.shapes() if s.text is not None]  # the line is drawn before the glyphs
+    # was: the glyphs past the path's end lengthened the last piece of the line to x = 145
+    assert np.concatenate([s.points for s in underline.subpaths])[:, 0].max() < 63
+    assert np.concatenate([s.points for s in glyphs.subpaths])[:, 0].max() < 62
+
+
+@needs_dejavu
+@pytest.mark.parametrize("rotate", ["1e999", "nan", "inf 5", "5 -1e400"])
+def test_rotate_list_with_a_non_finite_number_is_dropped_and_the_text_drawn(rotate):
+    # was: rotate="1e999" reached math.cos and the whole <text> was dropped as "its font could not be used"
+    doc = load(f'<text x="10" y="50" font-family="DejaVu Sans" font-size="20" rotate="{rotate}">Ab</text>')
+    plain = load('<text x="10" y="50" font-family="DejaVu Sans" font-size="20">Ab</text>')
+    assert not [n for n in doc.notes if n.affects_picture]
+    assert np.allclose(xs(doc.shapes()[0]), xs(plain.shapes()[0]))
+
+
 def test_font_shorthand_expands_to_longhands():
     from vecedit.svg.css import parse_font_shorthand
 

@@ -21,7 +21,8 @@ from typing import Callable, Optional
 from xml.etree.ElementTree import Element
 
 from vecedit.svg.css import local_name
-from vecedit.svg.units import diagonal, parse_length
+from vecedit.errors import SVGError
+from vecedit.svg.units import diagonal, parse_length, parse_number_list
 
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 CONTENT_TAGS = ("tspan", "textPath", "a", "tref")
@@ -284,9 +285,9 @@ class Collector:
         text = el.get(attr)
         if not text or not text.strip():
             return []
-        try:
-            return [float(v) for v in re.split(r"[\s,]+", text.strip()) if v]
-        except ValueError:
+        try:  # through the shared guard: "1e999" or "nan" invalidate the list, as any unparsable value
+            return parse_number_list(text, attr)
+        except SVGError:
             return []
 
     def _span(self, owner: Element) -> Optional[Span]:

@@ -462,10 +462,13 @@ def _length_adjust(chunk: Chunk, clusters: list[Cluster]) -> None:
 
 def _decoration(own: list[tuple[int, Cluster]], dy: float, thickness: float, span_ts: np.ndarray) -> list[Subpath]:
     """A span's line as one rectangle per run of its clusters (``own``, with their places in the chunk):
-    a run ends where another span's cluster comes between or a cluster is shifted."""
+    a run ends where another span's cluster comes between or a cluster is shifted. Clusters off their
+    text path are not drawn, nor is their piece of the line (as resvg)."""
     pieces: list[tuple[float, np.ndarray]] = []
     started, width, ts, last = False, 0.0, None, -2
     for i, c in own:
+        if not c.visible:
+            continue
         if started and (c.shifted or i != last + 1):
             pieces.append((width, ts))
             started = False
@@ -476,23 +479,18 @@ def _decoration(own: list[tuple[int, Cluster]], dy: float, thickness: float, spa
         last = i
     if started:
         pieces.append((width, ts))
-    out = []
-    for width, ts in pieces:
-        if width <= 0 or thickness <= 0:
-            continue
-        m = span_ts @ ts @ T(0.0, dy)
-        corners = np.array([[0, -thickness / 2], [width, -thickness / 2], [width, thickness / 2],
-                            [0, thickness / 2]]) @ m[:2, :2].T + m[:2, 2]
-        out.append(_polygon(corners))
-    return out
-
-
-def _polygon(corners: np.ndarray) -> Subpath:
-    rows = []
-    for i in range(len(corners)):
-        a, b = corners[i], corners[(i + 1) % len(corners)]
-        rows += [a, a + (b - a) / 3, a + 2 * (b - a) / 3]
-    return Subpath(np.asarray(rows), True)
+    pieces = [(width, ts) for width, ts in pieces if width > 0]
+    if not pieces or thickness <= 0:
+        return []
+    n = len(pieces)
+    mats = span_ts @ np.stack([ts for _, ts in pieces]) @ T(0.0, dy)  # (n, 3, 3), all pieces at once
+    rect = np.zeros((n, 4, 2))
+    rect[:, 1:3, 0] = np.array([width for width, _ in pieces])[:, None]
+    rect[:, :2, 1], rect[:, 2:, 1] = -thickness / 2, thickness / 2
+    corners = np.einsum("nij,nkj->nki", mats[:, :2, :2], rect) + mats[:, None, :2, 2]
+    step = np.roll(corners, -1, axis=1) - corners  # each side as a straight cubic: controls at thirds
+    rows = np.stack([corners, corners + step / 3, corners + 2 * step / 3], 2).reshape(n, 12, 2)
+    return [Subpath(points, True) for points in rows]
 
 
 def layout_text(content: TextContent, db: FontDB) -> TextLayout:
