@@ -23,11 +23,11 @@ import vecedit.limits as limits
 
 
 CHECKPOINT_FROM = 128 * 2**20
+"""Buffers of at least this many elements (512 MiB in float32): the pieces are recomputed in
+the backward pass (see :func:`accumulate`); below it they are kept, which is faster."""
 PIECES_PER_PIXEL = 8  # a render may always cut this many edge pieces per canvas pixel (the size asked for)
 PAINTS_PER_PIXEL = 100  # a render may always paint this many crop pixels per canvas pixel (100 full-canvas fills)
 PER_PIXEL_PAINT = 4  # Limits.paint_pixels per crop pixel of a gradient, pattern or image (colour per pixel)
-"""Buffers of at least this many elements (512 MiB in float32): the pieces are recomputed in
-the backward pass (see :func:`accumulate`); below it they are kept, which is faster."""
 CHECKPOINT_EDGES = 65536
 
 
