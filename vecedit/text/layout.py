@@ -463,7 +463,7 @@ def _length_adjust(chunk: Chunk, clusters: list[Cluster]) -> None:
 def _decoration(own: list[tuple[int, Cluster]], dy: float, thickness: float, span_ts: np.ndarray) -> list[Subpath]:
     """A span's line as one rectangle per run of its clusters (``own``, with their places in the chunk):
     a run ends where another span's cluster comes between or a cluster is shifted. Clusters off their
-    text path are not drawn, nor is their piece of the line (as resvg)."""
+    text path are not drawn, nor is their piece of the line."""
     pieces: list[tuple[float, np.ndarray]] = []
     started, width, ts, last = False, 0.0, None, -2
     for i, c in own:
