@@ -95,6 +95,48 @@ def test_font_dirs_and_environment_variable(tmp_path, monkeypatch):
     assert not missing(load(body))
 
 
+def _damaged_font(folder, family):
+    """DejaVu Sans renamed to *family* with its cmap table overwritten by garbage: the font
+    database still reads its names, fontTools fails on its character map."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(DEJAVU))
+    for record in font["name"].names:
+        if record.nameID in (1, 4, 16):
+            record.string = family
+    folder.mkdir()
+    path = folder / "damaged.ttf"
+    font.save(str(path))
+    entry = TTFont(str(path), lazy=True).reader.tables["cmap"]
+    data = bytearray(path.read_bytes())
+    data[entry.offset:entry.offset + entry.length] = b"\xff" * entry.length
+    path.write_bytes(bytes(data))
+    return folder
+
+
+@needs_dejavu
+def test_damaged_font_leaves_its_text_undrawn_with_a_note_and_is_skipped_by_fallback(tmp_path):
+    folder = str(_damaged_font(tmp_path / "fonts", "Vecedit Damaged"))
+    doc = load('<text x="10" y="50" font-family="Vecedit Damaged" font-size="20">Hi</text>', font_dirs=[folder])
+    assert not doc.shapes()
+    assert any("its font could not be used (TTLibError" in n.message and n.affects_picture for n in doc.notes)
+    # U+10FFFD is in no font: the fallback search reads every face, the damaged one too
+    doc = load('<text x="10" y="50" font-size="20">Hi \U0010FFFD</text>', font_dirs=[folder])
+    assert len(doc.shapes()) == 1
+    assert not [n for n in doc.notes if "could not be used" in n.message]
+
+
+def test_a_layout_bug_is_not_reported_as_a_font_error(monkeypatch):
+    import vecedit.text.build as build
+
+    def broken(*_args):
+        raise ZeroDivisionError("a bug in the layout")
+
+    monkeypatch.setattr(build, "layout_text", broken)
+    with pytest.raises(ZeroDivisionError):
+        load('<text x="10" y="50">Hi</text>')
+
+
 def test_shaping_and_outlines_are_cached():
     from vecedit.text.fontdb import font_db
     from vecedit.text.shaping import load_face

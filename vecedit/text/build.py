@@ -22,6 +22,7 @@ from vecedit.svg.model import Group, Shape
 from vecedit.text.content import Collector, PathFlow
 from vecedit.text.fontdb import font_db
 from vecedit.text.layout import layout_text
+from vecedit.text.shaping import FontError
 
 
 def build_text(builder, el: Element, style: dict, ctx) -> Optional[Group]:
@@ -38,9 +39,8 @@ def build_text(builder, el: Element, style: dict, ctx) -> Optional[Group]:
                             ctx.viewport, _outer_decorations(builder, el), builder.ids,
                             lambda owner: _dominant_baseline(builder, owner)).collect()
         laid = layout_text(content, font_db(tuple(getattr(builder, "font_dirs", ()) or ())))
-    except Exception as error:  # a font that fontTools or HarfBuzz cannot read: keep going, say so
-        builder._note(el, f"text {label} is not drawn: its font could not be used ({type(error).__name__}: "
-                          f"{str(error)[:80]})", True)
+    except FontError as error:  # a face fontTools or HarfBuzz cannot read: keep going, say so
+        builder._note(el, f"text {label} is not drawn: its font could not be used ({error})", True)
         return group
     for families in sorted(laid.missing_families):
         builder._note(el, f"font-family {families!r} is not installed; {label} is drawn with the default font "

@@ -208,7 +208,7 @@ class FontDB:
         key = (char, like.key, exclude)
         if key in self._fallback:
             return self._fallback[key]
-        from vecedit.text.shaping import load_face
+        from vecedit.text.shaping import FontError, load_face
 
         code = ord(char)
         found = None
@@ -216,9 +216,12 @@ class FontDB:
             if face.key in exclude or (face.style != like.style and face.weight != like.weight
                                        and face.stretch != like.stretch):
                 continue
-            if load_face(face).has(code):
-                found = face
-                break
+            try:
+                if load_face(face).has(code):
+                    found = face
+                    break
+            except FontError:  # a damaged face in the database is passed over, as resvg's fallback does
+                continue
         self._fallback[key] = found
         return found
 

@@ -8,14 +8,37 @@ outlines; a size only scales the results. Outlines are cubic subpaths in the lay
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
+from vecedit.errors import InputError
+
 if TYPE_CHECKING:
     from vecedit.text.fontdb import FaceInfo
+
+
+class FontError(InputError):
+    """A face's data cannot be read or shaped (fontTools or HarfBuzz failed on it)."""
+
+
+def _font_data(method):
+    """Turn whatever fontTools or HarfBuzz raises while reading a face into :class:`FontError`,
+    so the text layer can leave that text undrawn with a note while any other error stays a bug."""
+
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (FontError, MemoryError, RecursionError):
+            raise
+        except Exception as error:
+            raise FontError(f"{type(error).__name__}: {str(error)[:80]}") from error
+
+    return guarded
 
 
 @dataclass(frozen=True)
@@ -46,6 +69,7 @@ class Shaped:
 
 
 class LoadedFace:
+    @_font_data
     def __init__(self, info: "FaceInfo"):
         import uharfbuzz as hb
 
@@ -62,6 +86,7 @@ class LoadedFace:
         self._shaped: dict[tuple, Shaped] = {}
 
     @property
+    @_font_data
     def font(self):
         if self._font is None:
             from fontTools.ttLib import TTFont
@@ -70,15 +95,24 @@ class LoadedFace:
         return self._font
 
     @property
+    @_font_data
     def cmap(self) -> dict:
         if self._cmap is None:
             self._cmap = self.font.getBestCmap() or {}
         return self._cmap
 
+    @property
+    @_font_data
+    def glyphset(self):
+        if self._glyphset is None:
+            self._glyphset = outline_set(self.font)
+        return self._glyphset
+
     def has(self, code: int) -> bool:
         return code in self.cmap
 
     @property
+    @_font_data
     def metrics(self) -> Metrics:
         if self._metrics is None:
             self._metrics = _metrics(self.font)
@@ -86,6 +120,7 @@ class LoadedFace:
 
     # --- shaping ----------------------------------------------------------------------
 
+    @_font_data
     def shape(self, text: str, rtl: bool = False, features: tuple[tuple[str, bool], ...] = ()) -> Shaped:
         """HarfBuzz shaping of one run (one direction, one face), cached."""
         key = (text, rtl, features)
@@ -133,11 +168,10 @@ class LoadedFace:
         """The glyph's contours as cubic subpaths in font units (y up), cached."""
         hit = self._outlines.get(glyph)
         if hit is None:
-            if self._glyphset is None:
-                self._glyphset = outline_set(self.font)
+            glyphset = self.glyphset
             try:
                 name = self.font.getGlyphName(int(glyph))
-                hit = glyph_subpaths(self._glyphset, name)
+                hit = glyph_subpaths(glyphset, name)
             except Exception:  # a damaged glyph draws as nothing, never a crash
                 hit = []
             self._outlines[glyph] = hit
@@ -279,4 +313,4 @@ def is_upright(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F") and ord(char) not in _TURNED_WIDE
 
 
-__all__ = ["LoadedFace", "Metrics", "Shaped", "load_face", "glyph_subpaths", "outline_set", "is_upright"]
+__all__ = ["FontError", "LoadedFace", "Metrics", "Shaped", "load_face", "glyph_subpaths", "outline_set", "is_upright"]
