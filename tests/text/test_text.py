@@ -234,6 +234,19 @@ def test_rotate_list_with_a_non_finite_number_is_dropped_and_the_text_drawn(rota
     assert np.allclose(xs(doc.shapes()[0]), xs(plain.shapes()[0]))
 
 
+@needs_dejavu
+def test_glyphs_scaled_beyond_float_range_are_dropped_with_a_note_not_drawn_as_nan():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow warnings too: the layout expects them
+        doc = load('<text x="10" y="50" font-size="20" text-decoration="underline">ok'
+                   '<tspan font-size="1e308em">&amp;</tspan></text>')
+    points = np.concatenate([s.points for shape in doc.shapes() for s in shape.subpaths])
+    assert np.isfinite(points).all() and len(points)  # "ok" and its underline are drawn
+    assert any("beyond the range of numbers" in n.message and n.affects_picture for n in doc.notes)
+
+
 def test_font_shorthand_expands_to_longhands():
     from vecedit.svg.css import parse_font_shorthand
 

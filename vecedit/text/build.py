@@ -48,6 +48,9 @@ def build_text(builder, el: Element, style: dict, ctx) -> Optional[Group]:
     if laid.missing_chars:
         shown = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in sorted(laid.missing_chars)[:6])
         builder._note(el, f"no installed font has a glyph for {shown}; drawn as the font's .notdef box", True)
+    if laid.out_of_range:
+        builder._note(el, f"{laid.out_of_range} outline(s) of {label} would be placed beyond the range of numbers "
+                          "(a position, size or spacing too large) and are not drawn", True)
     if laid.glyph_count:
         builder._note(el, f"text {label} is drawn from glyph outlines; when its glyphs are edited it is written as "
                           "a <g> of paths keeping its id, class and string (aria-label)", False)

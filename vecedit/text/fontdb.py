@@ -63,11 +63,20 @@ def _read_faces(path: str) -> list[FaceInfo]:
 
     try:
         if path.lower().endswith((".ttc", ".otc")):
-            fonts = list(TTCollection(path, lazy=True).fonts)
+            source = TTCollection(path, lazy=True)
+            fonts = list(source.fonts)
         else:
-            fonts = [TTFont(path, lazy=True)]
+            source = TTFont(path, lazy=True)
+            fonts = [source]
     except Exception:  # a broken file is skipped like fontconfig skips it
         return []
+    try:
+        return _faces_in(path, fonts)
+    finally:
+        source.close()
+
+
+def _faces_in(path: str, fonts: list) -> list[FaceInfo]:
     out = []
     for index, font in enumerate(fonts):
         try:

@@ -96,6 +96,7 @@ class TextLayout:
     missing_families: set[str] = field(default_factory=set)
     missing_chars: set[str] = field(default_factory=set)
     glyph_count: int = 0
+    out_of_range: int = 0  # glyph and decoration outlines dropped: placed or sized beyond float range
 
 
 def _needs_glyph(char: str) -> bool:
@@ -121,6 +122,13 @@ class Layouter:
         return self._faces[key]
 
     def run(self) -> TextLayout:
+        # Positions and sizes are finite one by one, but their sums and products may not be
+        # (x="1e308" plus an advance): such outlines are dropped in _keep_finite, not drawn as NaN.
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._place_chunks()
+        return self._keep_finite()
+
+    def _place_chunks(self) -> None:
         last_x = last_y = 0.0
         vertical = self.content.vertical
         for chunk in self.content.chunks:
@@ -156,11 +164,23 @@ class Layouter:
             if vertical and chunk.flow is None:
                 end = (end[1], end[0])
             last_x, last_y = x + end[0], y + end[1]
-        if self._cells:
-            pts = np.concatenate(self._cells)
+
+    def _keep_finite(self) -> TextLayout:
+        result = self.result
+        for piece in result.spans:
+            kept = [s for s in piece.glyphs if np.isfinite(s.points).all()]
+            result.out_of_range += len(piece.glyphs) - len(kept)
+            piece.glyphs = kept
+            for k, (kind, painter, style, rects) in enumerate(piece.decorations):
+                finite = [s for s in rects if np.isfinite(s.points).all()]
+                result.out_of_range += len(rects) - len(finite)
+                piece.decorations[k] = (kind, painter, style, finite)
+        cells = [c for c in self._cells if np.isfinite(c).all()]
+        if cells:
+            pts = np.concatenate(cells)
             lo, hi = pts.min(0), pts.max(0)
-            self.result.bbox = (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
-        return self.result
+            result.bbox = (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
+        return result
 
     # --- shaping ----------------------------------------------------------------------
 

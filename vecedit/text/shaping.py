@@ -9,8 +9,10 @@ outlines; a size only scales the results. Outlines are cubic subpaths in the lay
 from __future__ import annotations
 
 import functools
+import io
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 import numpy as np
@@ -91,7 +93,9 @@ class LoadedFace:
         if self._font is None:
             from fontTools.ttLib import TTFont
 
-            self._font = TTFont(self.info.path, fontNumber=self.info.index, lazy=True)
+            # from bytes, so no file stays open for as long as the face is cached
+            data = io.BytesIO(Path(self.info.path).read_bytes())
+            self._font = TTFont(data, fontNumber=self.info.index, lazy=True)
         return self._font
 
     @property
