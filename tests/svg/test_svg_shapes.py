@@ -110,3 +110,33 @@ def test_bad_numbers_are_ignored_with_a_note(element):
     doc = load_svg(svg(element.replace("/>", ' id="culprit"/>')))
     notes = [n for n in doc.notes if n.id == "culprit"]
     assert notes and all("\n" not in n.message for n in notes)
+
+
+@pytest.mark.parametrize("d, kept, command", [
+    ("M0 0 L5 5 l1e308 0 l1e308 0 L9 9", 2, "command 4 (l)"),  # relative steps past float range
+    ("M0 0 L10 3.4e38 A1e308 5 0 1 0 3.4e38 9 Z", 1, "command 3 (A)"),  # radius scaled up to reach: inf
+    ("M0 0 A1e-320 1e-320 0 0 1 1e300 1e300 L5 5", 0, "command 2 (A)"),
+    ("M-1.7e308 0 L0 0 L1.7e308 0 Z", 2, "command 4 (Z)"),  # the closing line's controls overflow
+    ("m1e308 0 m1e308 0 l1 1", 0, "command 2 (m)"),
+])
+def test_path_geometry_beyond_float_range_stops_there_like_a_syntax_error(d, kept, command):
+    subpaths, error = path_to_subpaths(d)
+    assert command in error and "beyond the range of numbers" in error
+    assert sum(s.num_segments for s in subpaths) == kept
+    assert all(np.isfinite(s.points).all() for s in subpaths)
+
+
+def test_large_but_finite_path_geometry_is_kept():
+    subpaths, error = path_to_subpaths("M0 0 l1e308 0 L1e308 1e308 Z")  # the sums overflow, no coordinate does
+    assert error is None and subpaths[0].num_segments == 3 and np.isfinite(subpaths[0].points).all()
+
+
+@pytest.mark.parametrize("element, segments, closed", [
+    ('<polyline points="0,0 5,5 1.7e308,0 -1.7e308,0 9,9"/>', 2, False),
+    ('<polygon points="-1.7e308,0 0,0 1.7e308,0"/>', 2, False),  # its closing side overflows
+])
+def test_point_lists_beyond_float_range_are_drawn_up_to_there(element, segments, closed):
+    doc = load_svg(svg(element))
+    (sub,) = doc.shapes()[0].subpaths
+    assert (sub.num_segments, sub.closed) == (segments, closed) and np.isfinite(sub.points).all()
+    assert any("beyond the range of numbers" in n.message for n in doc.notes)

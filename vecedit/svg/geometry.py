@@ -106,8 +106,14 @@ def endpoint_arc(
 
     Identical endpoints omit the arc (§F.6.2); a zero radius gives a straight line
     (§F.6.2); radii too small to reach are scaled up (§F.6.6); the centre follows
-    the endpoint-to-centre conversion of §F.6.5.
+    the endpoint-to-centre conversion of §F.6.5. Absurd radii may overflow to inf/NaN rows
+    (numpy's warnings silenced); the caller stops the path there (``pathdata.path_to_subpaths``).
     """
+    with np.errstate(all="ignore"):
+        return _endpoint_arc(p0, rx, ry, angle_deg, large_arc, sweep, p1, tolerance)
+
+
+def _endpoint_arc(p0, rx, ry, angle_deg, large_arc, sweep, p1, tolerance) -> list[np.ndarray]:
     if np.array_equal(p0, p1):
         return []
     rx, ry = abs(rx), abs(ry)

@@ -236,6 +236,12 @@ class Pen:
             self.rows += rows
             self.closed_here = False
 
+    def undo_segment(self, rows: int) -> None:
+        """Take back the segment just added, which started at row *rows*."""
+        if len(self.rows) > rows:
+            del self.rows[rows:]
+            self.segments.pop()
+
     def close(self) -> None:
         """Close per the model layout: drop a duplicate end point or add a closing line."""
         rows = self.rows
@@ -286,21 +292,27 @@ def path_to_subpaths(d: str, tolerance: float = DEFAULT_TOLERANCE,
     x = y = start_x = start_y = 0.0
     cubic_c2: Optional[tuple[float, float]] = None  # the previous C/S second control (§8.3.6)
     quad_q: Optional[tuple[float, float]] = None  # the previous Q/T control (§8.3.7)
-    for cmd, a in commands:
+    for index, (cmd, a) in enumerate(commands):
         op = cmd.lower()
         bx, by = (x, y) if cmd == op else (0.0, 0.0)
         last_c2, last_q = cubic_c2, quad_q
         cubic_c2 = quad_q = None
         if op == "m":
-            x, y = start_x, start_y = bx + a[0], by + a[1]
+            x, y = bx + a[0], by + a[1]
+            if not math.isfinite(x + y):
+                return pen.finish(), _beyond_range(index, cmd)
+            start_x, start_y = x, y
             pen.move_to(x, y)
             continue
         if op == "z":
+            if pen.rows and not _closable(pen.rows):
+                return pen.finish(), _beyond_range(index, cmd)
             pen.close()
             x, y = start_x, start_y
             continue
         if not pen.rows:  # drawing after Z without a moveto (§8.3.3)
             pen.move_to(x, y)
+        drawn = len(pen.rows)
         if op == "l":
             ex, ey = bx + a[0], by + a[1]
             pen.line(x, y, ex, ey)
@@ -331,8 +343,28 @@ def path_to_subpaths(d: str, tolerance: float = DEFAULT_TOLERANCE,
             rows = endpoint_arc(np.array([x, y]), a[0], a[1], a[2], bool(a[3]), bool(a[4]), np.array([ex, ey]),
                                 tolerance)
             pen.add([(float(r[0]), float(r[1])) for r in rows])
+        # Every number is finite, but sums of them may not be (relative steps of 1e308, an arc's
+        # radius scaled up to reach): stop there, as at a syntax error, rather than keep NaN.
+        if not math.isfinite(sum(map(sum, pen.rows[drawn:]))) and not _finite_rows(pen.rows[drawn:]):
+            pen.undo_segment(drawn)
+            return pen.finish(), _beyond_range(index, cmd)
         x, y = ex, ey
     return pen.finish(), error
+
+
+def _finite_rows(rows: list) -> bool:
+    """Each coordinate finite (the sum of finite ones may still overflow: checked one by one)."""
+    return all(math.isfinite(x) and math.isfinite(y) for x, y in rows)
+
+
+def _closable(rows: list) -> bool:
+    """Whether the line back to the subpath's start stays in float range (its controls lie between)."""
+    (sx, sy), (lx, ly) = rows[0], rows[-1]
+    return math.isfinite(sx - lx) and math.isfinite(sy - ly)
+
+
+def _beyond_range(index: int, cmd: str) -> str:
+    return f"command {index + 1} ({cmd}) reaches coordinates beyond the range of numbers"
 
 
 def polyline_subpath(points: np.ndarray, closed: bool) -> Subpath:

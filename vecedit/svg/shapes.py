@@ -147,6 +147,13 @@ def _poly(get: Getter, closed: bool, tag: str) -> Result:
         numbers = numbers[:-1]
         warnings.append(f"odd number of coordinates in points on {tag}; the last one is dropped")
     pts = np.array(numbers, dtype=np.float64).reshape(-1, 2)
+    with np.errstate(over="ignore", invalid="ignore"):  # steps between finite points may overflow
+        steps = np.diff(np.concatenate([pts, pts[:1]]) if closed else pts, axis=0)
+    ok = np.isfinite(steps).all(axis=1)
+    if not ok.all():
+        first = int(np.argmin(ok))
+        warnings.append(f"points on {tag} reach beyond the range of numbers at point {first + 2}; drawn up to there")
+        pts, closed = pts[:first + 1], False
     if len(pts) < 2:
         return [], warnings
     return [polyline_subpath(pts, closed)], warnings
