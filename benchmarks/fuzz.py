@@ -192,6 +192,9 @@ def campaign(args) -> dict:
                     name.write_bytes(item["data"])
                     entry["example"] = str(name)
                     entry["mode"] = item["mode"]
+                    entry["item"] = item  # for the recheck; dropped from the summary
+                    print(f"... new failure {key} after {done} inputs: {name} ({detail[:200]})",
+                          file=sys.stderr, flush=True)
 
     stop = []  # SIGTERM / Ctrl-C: finish with the summary of what ran
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
@@ -241,17 +244,23 @@ def campaign(args) -> dict:
         now = time.perf_counter()
         for fd, (pid, item, started, _) in list(running.items()):
             if _past_deadline(args, pid, now - started):
+                used = _cpu_seconds(pid)
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
                 os.close(fd)
                 running.pop(fd)
                 # the worker runs the API check, then the command: name the command in the signature
                 record(item, {_channels(item)[0]: ["timeout", f"timeout>{args.deadline:g}s({'+'.join(item['commands'])})",
-                                                   args.deadline, ""]})
+                                                   args.deadline, f"stopped at {used:.2f} CPU-s, "
+                                                   f"{now - started:.1f} s of wall time"]})
         if args.progress and done // args.progress > reported:
             reported = done // args.progress
             print(f"... {done} inputs, {time.perf_counter() - started_at:.0f} s, "
                   f"{sum(e['count'] for e in signatures.values())} failures", file=sys.stderr, flush=True)
+    if args.recheck:
+        _recheck(args, signatures)
+    for entry in signatures.values():
+        entry.pop("item", None)
     summary = _summary(args, counts, families, signatures, done, slow, time.perf_counter() - started_at)
     summary["worker_cpu_s_max"] = round(max(worker_cpu, default=0.0), 2)
     summary["worker_wall_s_max"] = round(max(worker_wall, default=0.0), 2)
@@ -260,6 +269,43 @@ def campaign(args) -> dict:
     summary["slowest_finished"] = [_keep(out, "slow", item, {"cpu_s": round(cpu, 2)})
                                    for cpu, _, item in sorted(slowest, key=lambda t: -t[0])]
     return summary
+
+
+def _recheck(args, signatures: dict) -> None:
+    """Run each timeout's and crash's example once more, alone, in a fresh worker: whether the input
+    itself is slow (or crashes), or the worker stalled beside other work. The counts stay as they were;
+    the entry gains ``recheck``: the outcome, the worker's CPU and wall seconds."""
+    for key, entry in signatures.items():
+        item = entry.get("item")
+        if item is None or not ("timeout>" in key or "crash:" in key):
+            continue
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            _worker(item, write_fd, args.memory)
+        os.close(write_fd)
+        began, buf, outcome = time.perf_counter(), bytearray(), None
+        while outcome is None:
+            if select.select([read_fd], [], [], 0.2)[0]:
+                chunk = os.read(read_fd, 1 << 16)
+                if chunk:
+                    buf.extend(chunk)
+                    continue
+                try:
+                    results = json.loads(bytes(buf))
+                    outcome = ",".join(sorted({r[0] for r in results.values()}))
+                except ValueError:
+                    outcome = "crash"
+            elif _past_deadline(args, pid, time.perf_counter() - began):
+                outcome = "timeout"
+                os.kill(pid, signal.SIGKILL)
+        used = _cpu_seconds(pid) if outcome == "timeout" else None
+        _, _, usage = os.wait4(pid, 0)
+        os.close(read_fd)
+        entry["recheck"] = {"outcome": outcome, "cpu_s": round(used if used is not None
+                                                               else usage.ru_utime + usage.ru_stime, 2),
+                            "wall_s": round(time.perf_counter() - began, 2)}
 
 
 def _keep(out: Path, prefix: str, item: dict, facts: dict) -> dict:
@@ -330,6 +376,8 @@ def main(argv=None) -> int:
                    help="folder for the failing inputs")
     p.add_argument("--minutes", type=float, default=0, help="stop starting new inputs after this long (0: no limit)")
     p.add_argument("--progress", type=int, default=0, help="print a progress line every N inputs")
+    p.add_argument("--no-recheck", dest="recheck", action="store_false",
+                   help="do not run each timeout's and crash's example once more, alone, at the end")
     args = p.parse_args(argv)
     summary = campaign(args)
     print(json.dumps(summary, indent=1))

@@ -37,3 +37,43 @@ def test_generated_inputs_stay_within_the_campaigns_memory():
         assert len(fuzzgen.mutate_svg(random.Random(seed), big)) <= fuzzgen.MAX_INPUT_BYTES
     copied = fuzzgen._duplicate_element(random.Random(0), big)
     assert len(big) < len(copied) <= len(big) + fuzzgen.MAX_INPUT_BYTES  # still duplicates, within the cap
+
+
+STALL_ONCE = r'''
+import argparse, json, os, sys, time
+sys.path.insert(0, sys.argv[1])
+import fuzz
+
+flag = sys.argv[2]
+
+
+def run_one(item, folder):  # the first run stalls (a worker stuck beside other work), later runs do not
+    if not os.path.exists(flag):
+        open(flag, "w").close()
+        time.sleep(30)
+    return {"api": ["ok", "ok", 0.0, ""]}
+
+
+fuzz.run_one = run_one
+fuzz._preload = lambda: None
+fuzz.make_input = lambda rng, corpus: {"data": b"<svg/>", "suffix": ".svg", "family": "grammar", "mode": "bytes",
+                                       "commands": ["info"]}
+args = argparse.Namespace(inputs=1, seed=0, jobs=1, deadline=1.0, clock="wall", memory=3.0, out=sys.argv[3],
+                          minutes=0, progress=0, recheck=True)
+print(json.dumps(fuzz.campaign(args)))
+'''
+
+
+def test_a_timeout_is_rechecked_alone_and_says_where_it_was_stopped(tmp_path):
+    script = tmp_path / "stall_once.py"
+    script.write_text(STALL_ONCE)
+    run = subprocess.run([sys.executable, str(script), str(FUZZ.parent), str(tmp_path / "flag"), str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    summary = json.loads(run.stdout)
+    assert summary["over_deadline"] == 1  # counted as it happened
+    (entry,) = summary["signatures"].values()
+    assert "CPU-s" in entry["detail"] and "wall time" in entry["detail"]
+    assert entry["recheck"]["outcome"] == "ok" and entry["recheck"]["wall_s"] < 10  # not the input: the worker
+    assert "item" not in entry
+    assert "new failure api|timeout>1s(info)" in run.stderr
