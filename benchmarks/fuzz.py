@@ -121,6 +121,17 @@ def _worker(item: dict, write_fd: int, memory_gib: float) -> None:
     os._exit(0)
 
 
+def _start_worker(item: dict, memory_gib: float) -> tuple[int, int]:
+    """Fork a worker for *item* → (its pid, the pipe its JSON result arrives on)."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        _worker(item, write_fd, memory_gib)
+    os.close(write_fd)
+    return pid, read_fd
+
+
 def _address_space_now() -> int:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[0]) * resource.getpagesize()
@@ -214,12 +225,7 @@ def campaign(args) -> dict:
             item = make_input(rng, corpus)
             made += 1
             families[item["family"]] += 1
-            read_fd, write_fd = os.pipe()
-            pid = os.fork()
-            if pid == 0:
-                os.close(read_fd)
-                _worker(item, write_fd, args.memory)
-            os.close(write_fd)
+            pid, read_fd = _start_worker(item, args.memory)
             running[read_fd] = (pid, item, time.perf_counter(), bytearray())
         ready, _, _ = select.select(list(running), [], [], 0.2)
         for fd in ready:
@@ -279,12 +285,7 @@ def _recheck(args, signatures: dict) -> None:
         item = entry.get("item")
         if item is None or not ("timeout>" in key or "crash:" in key):
             continue
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(read_fd)
-            _worker(item, write_fd, args.memory)
-        os.close(write_fd)
+        pid, read_fd = _start_worker(item, args.memory)
         began, buf, outcome = time.perf_counter(), bytearray(), None
         while outcome is None:
             if select.select([read_fd], [], [], 0.2)[0]:
