@@ -129,6 +129,8 @@ def test_path_geometry_beyond_float_range_stops_there_like_a_syntax_error(d, kep
 def test_large_but_finite_path_geometry_is_kept():
     subpaths, error = path_to_subpaths("M0 0 l1e308 0 L1e308 1e308 Z")  # the sums overflow, no coordinate does
     assert error is None and subpaths[0].num_segments == 3 and np.isfinite(subpaths[0].points).all()
+    subpaths, error = path_to_subpaths("M1e308 1e308 L0 1e308")  # a move to x + y > float max
+    assert error is None and subpaths[0].num_segments == 1 and np.isfinite(subpaths[0].points).all()
 
 
 @pytest.mark.parametrize("element, segments, closed", [

@@ -299,7 +299,7 @@ def path_to_subpaths(d: str, tolerance: float = DEFAULT_TOLERANCE,
         cubic_c2 = quad_q = None
         if op == "m":
             x, y = bx + a[0], by + a[1]
-            if not math.isfinite(x + y):
+            if not _finite_rows([(x, y)]):
                 return pen.finish(), _beyond_range(index, cmd)
             start_x, start_y = x, y
             pen.move_to(x, y)
