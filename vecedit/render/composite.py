@@ -22,7 +22,7 @@ from vecedit.render.flatten import flatten, polylines_outside, subpaths_outside
 from vecedit.render.paint import gradient_colors
 from vecedit.render.layers import Blend, blend_onto, layer_ops, node_ops, source_size
 from vecedit.render.raster import PER_PIXEL_PAINT, Accumulation, accumulate, nonzero_rule
-from vecedit.render.over import FUSED_FROM, Solid, over_crops, over_solid_coverage, table_rows
+from vecedit.render.over import FUSED_FROM, Solid, TableRows, over_crops, over_solid_coverage, table_rows
 from vecedit.render.stroke import StrokeStyle, outline
 import vecedit.render.image as image
 import vecedit.render.pattern as pattern
@@ -186,6 +186,7 @@ class _Compositor:
         for i in items.members:
             self.layered[i] = both[i] and (varies or opacities[scene.shapes[i].opacity] != 1.0)
         self._cover: Optional[torch.Tensor] = None
+        self._split: Optional[tuple] = None  # per-item pieces of the coverage and the colour table (_pieces)
         self.corners = list(zip(acc.y0.tolist(), acc.x0.tolist()))  # (y0, x0) of each item's crop
         self.sources = self._sources()
 
@@ -287,15 +288,51 @@ class _Compositor:
         if (top and self._cover is None and len(self.acc.buffer) >= FUSED_FROM and not self.evenodd.any()
                 and sources and all(isinstance(src, Solid) for src in sources)):
             return over_solid_coverage(base, boxes, sources, self.acc.buffer, self.table, spills=self.acc.spills())
-        return over_crops(base, boxes, sources, self.cover, self.table, self.rows)
+        if top:
+            return over_crops(base, boxes, sources, self.cover, self.table, self.rows)
+        return over_crops(base, boxes, *self._local(sources))
+
+    def _local(self, sources: list) -> tuple:
+        """``sources`` reading a coverage buffer and a colour table of their own items only, gathered
+        from per-item pieces split once. Given the whole buffer and table, each layer's compositing
+        returned gradients of their whole size: a thousand masked shapes cost a thousand full-size
+        gradients in the backward pass (quadratic); pieces cost what the layer reads."""
+        items = sorted({s.row for s in sources if isinstance(s, Solid)})
+        if not items:
+            return sources, None, None
+        covers, rows = self._pieces()
+        start, at = {}, 0
+        for k, it in enumerate(items):
+            start[it] = (at - int(self.acc.offset[it]), k)
+            at += len(covers[it])
+        moved = [s._replace(offset=s.offset + start[s.row][0], row=start[s.row][1]) if isinstance(s, Solid) else s
+                 for s in sources]
+        local = TableRows(self.rows.paints[items], [self.rows.alphas[it] for it in items])
+        return moved, torch.cat([covers[it] for it in items]), torch.cat([rows[it] for it in items]), local
+
+    def solid_picture(self, solid: Solid) -> torch.Tensor:
+        """The premultiplied (h, w, 4) picture of one solid crop alone (what :meth:`over` gives for it
+        on a transparent raster, in a few autograd ops)."""
+        covers, rows = self._pieces()
+        it = solid.row
+        top, left = divmod(solid.offset - int(self.acc.offset[it]), solid.stride)
+        cover = covers[it].view(-1, solid.stride)[top : top + solid.h, left : left + solid.w]
+        row = rows[it][0]
+        return cover[..., None] * torch.cat([row[:3] * row[3], row[3:]])
+
+    def _pieces(self) -> tuple:
+        """Per item: its flat coverage crop and its colour row (one split each: the backward pass
+        gathers their gradients once, not once per piece over the whole buffer)."""
+        if self._split is None:
+            self._split = (torch.split(self.cover[: int(self.acc.sizes.sum())], self.acc.sizes.tolist()),
+                           torch.split(self.table, 1))
+        return self._split
 
     def _crops(self, wanted: np.ndarray) -> list:
-        """Per item: its coverage crop, flat, where *wanted* (else None); one split of the buffer, so the
-        backward pass gathers their gradients once instead of once per item over the whole buffer."""
-        acc = self.acc
+        """Per item: its coverage crop, flat, where *wanted* (else None)."""
         if not wanted.any():
             return [None] * len(wanted)
-        return list(torch.split(self.cover[: int(acc.sizes.sum())], acc.sizes.tolist()))
+        return list(self._pieces()[0])
 
     def _gradient_sources(self, paints: list, gradient: np.ndarray, unlayered: np.ndarray, shape_of: np.ndarray) -> dict:
         """Premultiplied (h, w, 4) sources of the gradient items, item -> tensor: the items of each
@@ -353,9 +390,7 @@ class _Compositor:
         x1 = max(b[1] + source_size(s)[1] for b, s in ops)
         opacity = self.scene.opacities[shape.opacity]
         base = opacity.new_zeros((y1 - y0, x1 - x0, 4))
-        layer = over_crops(
-            base, [(b[0] - y0, b[1] - x0) for b, _ in ops], [s for _, s in ops], self.cover, self.table, self.rows
-        )
+        layer = over_crops(base, [(b[0] - y0, b[1] - x0) for b, _ in ops], *self._local([s for _, s in ops]))
         return [((y0, x0), layer * opacity)]
 
 

@@ -129,7 +129,7 @@ def layer_ops(comp, group) -> list:
         return []
     if not group.filters:
         work = out
-    picture = comp.over(_zeros(comp, work), shift_ops(content, work))
+    picture = _picture(comp, content, work)
     if group.filters:
         steps = sum(passes(step) for program in group.filters for step in program.steps)
         comp.filter_work += filter_work(steps, picture.shape[0], picture.shape[1])  # the raster's, not one layer's
@@ -139,10 +139,9 @@ def layer_ops(comp, group) -> list:
         top, left = out[0] - work[0], out[1] - work[1]
         picture = planes.permute(1, 2, 0)[top : top + out[2] - out[0], left : left + out[3] - out[1]]
     if clip is not None:
-        picture = picture * comp.over(_zeros(comp, out), shift_ops(clip, out))[..., 3:]
+        picture = picture * _picture(comp, clip, out)[..., 3:]
     for ops, kind in masks:
-        drawn = comp.over(_zeros(comp, out), shift_ops(ops, out))
-        picture = picture * _mask_value(drawn, kind)
+        picture = picture * _mask_value(_picture(comp, ops, out), kind)
     if group.opacity < 1.0:
         picture = picture * group.opacity
     source = Blend(picture, group.blend) if group.blend != "normal" else picture
@@ -155,6 +154,19 @@ def _mask_value(drawn: torch.Tensor, kind: str) -> torch.Tensor:
         return drawn[..., 3:]
     weights = drawn.new_tensor(LUMINANCE)
     return (drawn[..., :3] * weights).sum(-1, keepdim=True)
+
+
+def _picture(comp, ops: list, box: Box) -> torch.Tensor:
+    """``ops`` drawn on a transparent raster covering ``box``: (h, w, 4), premultiplied. One op that
+    covers the box (a layer of one shape, a mask of one layer) is its own picture."""
+    placed = shift_ops(ops, box)
+    if len(placed) == 1 and placed[0][0] == (0, 0) and source_size(placed[0][1]) == (box[2] - box[0], box[3] - box[1]):
+        source = placed[0][1]
+        if isinstance(source, Solid):
+            return comp.solid_picture(source)
+        if isinstance(source, torch.Tensor):
+            return source
+    return comp.over(_zeros(comp, box), placed)
 
 
 def _zeros(comp, box: Box) -> torch.Tensor:
