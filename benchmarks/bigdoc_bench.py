@@ -9,6 +9,7 @@ This measures that on documents as large as the default budget allows:
 - ``long_path``: one path of (segments − 10) random line segments across the canvas;
 - ``budget``: shapes − 1 filled paths of 17 segments (every command letter, absolute
   and relative) and one long stroked path topping the segments up to the budget;
+- ``layers``: masked elements and groups with opacity (layers count as shapes), half the budget each;
 
 (each sized from the default :class:`vecedit.limits.Limits`, so the numbers follow the budget)
 - any SVG files given on the command line.
@@ -75,9 +76,22 @@ def budget() -> str:
     return f'<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400">{"".join(parts)}</svg>'
 
 
+def layers() -> str:
+    """Masked elements (each 3 shapes and 2 layers: itself, its mask's content, its mask region) and groups
+    with opacity (1 shape, 1 layer) filling the shapes budget half each (the campaign's slow input was 1,002
+    copies of a corpus element with an objectBoundingBox mask)."""
+    masked = ('<rect x="-40" y="-25" width="80" height="50" fill="#00897b" transform="translate(60 60) rotate(25)" '
+              'mask="url(#diag)"/>') * (BUDGET.shapes // 10)
+    faded = '<g opacity="0.5"><rect x="{}" y="{}" width="20" height="10" fill="#f4511e"/></g>'
+    groups = "".join(faded.format(i % 180, i * 7 % 190) for i in range(BUDGET.shapes // 4))
+    return ('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200">'
+            '<mask id="diag" maskContentUnits="objectBoundingBox" x="0" y="0" width="1" height="1">'
+            f'<path d="M0 0 H1 L0 1 Z" fill="white"/></mask>{masked}{groups}</svg>')
+
+
 BUDGET = Limits()  # the defaults: every synthetic document is sized to them
 
-SYNTHETIC = {"many_shapes": many_shapes, "long_path": long_path, "budget": budget}
+SYNTHETIC = {"many_shapes": many_shapes, "long_path": long_path, "budget": budget, "layers": layers}
 
 
 def cpu(fn):

@@ -4,7 +4,8 @@ A file can be valid and still ask for minutes of work and gigabytes of memory (1
 path segments, 10⁵ elements, a stroke 10²⁰ wide, a filter region the size of a
 continent). Every such cost is counted against one :class:`Limits` in the few shared
 places where it arises — the XML parser (``elements``, ``depth``), the stylesheet's cascade (``selector_tests``), the render tree
-(``shapes`` and ``segments`` after ``use``/marker/pattern expansion), every raster
+(``shapes`` and ``segments`` after ``use``/marker/pattern expansion), the scene (its shapes and
+layers, ``shapes``), every raster
 allocation (``pixels``: the canvas, a pattern tile, a filter layer), the pattern tiles
 drawn (``tiles``), the rasterizer's work (``edge_pixels``), the pixels painted (``paint_pixels``), filters (``filter_primitives`` parsed, ``filter_pixels`` of work) and image decoding
 (``image_pixels``, for ``vectorize``) — and going over it is one :class:`LimitError`
@@ -25,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+import functools
 import os
 from dataclasses import dataclass
 from typing import Iterator, Optional, Union
@@ -45,7 +47,8 @@ class Limits:
     # stylesheet work: rules tried against each element their selector could match (≈3 µs each)
     selector_tests: int = 200_000
     # shapes drawn (raster images and SVG images' shapes too), after use / marker / pattern expansion; the
-    # rectangles that clip a marker, a nested viewport or a mask region count too (each is drawn as a mask)
+    # rectangles that clip a marker, a nested viewport or a mask region count too (each is drawn as a mask),
+    # and, when the scene is built, every layer (a group with opacity, a clip, a mask, a filter or a blend mode)
     shapes: int = 4_000  # ≈0.5 ms CPU each to render, ≈0.5–2 ms an optimisation step (2 ms: fill + stroke)
     segments: int = 100_000  # path segments of those shapes (≈25 µs CPU each through load, save and render)
     pixels: int = 1 << 25  # any one raster: canvas, pattern tile, filter layer (33.5 MP)
@@ -101,8 +104,13 @@ def current() -> Limits:
     explicit = _explicit.get()
     if explicit is not None:
         return explicit
-    env = os.environ.get(ENV_VAR, "").strip()
-    return parse(env) if env else Limits()
+    return _from_env(os.environ.get(ENV_VAR, "").strip())
+
+
+@functools.lru_cache(maxsize=8)
+def _from_env(text: str) -> Limits:
+    """The limits of ``VECEDIT_LIMITS``'s text, parsed once per text (a render asks thousands of times)."""
+    return parse(text) if text else Limits()
 
 
 @contextlib.contextmanager

@@ -241,3 +241,30 @@ def test_selector_work_counts_rules_per_element_and_is_bounded():
             vecedit.load_svg(_styled(["g > rect"] * 60, 100))  # one selector, still 6,000 rules to apply
         doc = vecedit.load_svg(_styled(["g > rect"] * 40, 100))  # 4,000
         assert all(shape.fill[:3] == pytest.approx((0x12 / 255, 0x34 / 255, 0x56 / 255)) for shape in doc.shapes())
+
+
+def test_layers_count_as_shapes_when_drawn():
+    # was: 1,002 masked rects (3,006 shapes: each, its mask's content and its mask region) loaded within the
+    # budget, but each masked element is also two layers, and a load, a render and `deltaedit train` (eight
+    # renders) took over 10 CPU-s; a group with opacity, a clip, a mask, a filter or a blend mode counts too
+    from vecedit.scene import from_document
+
+    mask = '<mask id="m" maskContentUnits="objectBoundingBox"><path d="M0 0 H1 L0 1 Z" fill="white"/></mask>'
+    masked = SVG.format(mask + '<rect width="30" height="20" fill="teal" mask="url(#m)"/>' * 4)  # 4 × (3 + 2)
+    groups = SVG.format('<g opacity="0.5"><rect width="9" height="9"/></g>' * 3)  # 3 × (1 + 1)
+    for text, drawn in ((masked, 20), (groups, 6)):
+        doc = vecedit.load_svg(text, limits=f"shapes={drawn - 1}")  # the file itself is within the budget
+        with using(f"shapes={drawn - 1}"), pytest.raises(LimitError, match="shapes and layers") as e:
+            from_document(doc)
+        assert "--limits shapes=N" in str(e.value) and "\n" not in str(e.value)
+        with using(f"shapes={drawn}"):
+            assert vecedit.render(doc).shape[:2] == (64, 64)
+
+
+def test_a_thousand_masked_elements_are_refused_before_they_are_drawn():
+    mask = '<mask id="m" maskContentUnits="objectBoundingBox"><path d="M0 0 H1 L0 1 Z" fill="white"/></mask>'
+    doc = vecedit.load_svg(SVG.format(mask + '<rect width="30" height="20" fill="teal" mask="url(#m)"/>' * 1002))
+    start = time.process_time()
+    with pytest.raises(LimitError, match="shapes and layers"):
+        vecedit.render(doc, width=64)
+    assert time.process_time() - start < 5  # the scene's build alone

@@ -30,6 +30,7 @@ class _Builder:
         self.doc = doc
         self.sizes = {-1: size}  # (height, width) of each raster drawn into: the canvas (-1), the frames
         self.filter_work = 0  # filter primitives × their regions' pixels, every raster's (Limits.filter_pixels)
+        self.layers = 0  # groups drawn as layers of their own, counted with the shapes (Limits.shapes)
         self.scale = np.diag([scale[0], scale[1], 1.0])
         self.points: list[np.ndarray] = []
         self.n_points = 0
@@ -66,7 +67,17 @@ class _Builder:
             out.filters = self.filters(group, to_frame, frame)
             if out.filters is None:  # the filter cannot apply to this element: it is not drawn
                 return SceneGroup(opacity=group.opacity, children=[])
+        if out.layered:
+            self._count_layer()
         return out
+
+    def _count_layer(self) -> None:
+        """A layered group (opacity, clip, mask, filter, blend: drawn on a raster of its own) costs the
+        renderer about what a shape does, so it counts as one against ``Limits.shapes`` (a masked element
+        is two: the element's layer and its mask region's)."""
+        self.layers += 1
+        limits.current().check("shapes", len(self.shapes) + self.layers, "the drawing's shapes and layers (groups "
+                               "with opacity, a clip, a mask, a filter or a blend mode) are more than the budget")
 
     def mask(self, mask: Mask, to_frame: Optional[np.ndarray], frame: int) -> SceneMask:
         inner = None if mask.mask is None else self.mask(mask.mask, to_frame, frame)
