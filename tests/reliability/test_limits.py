@@ -268,3 +268,20 @@ def test_a_thousand_masked_elements_are_refused_before_they_are_drawn():
     with pytest.raises(LimitError, match="shapes and layers"):
         vecedit.render(doc, width=64)
     assert time.process_time() - start < 5  # the scene's build alone
+
+
+def test_stroke_outlines_count_their_edges_before_they_are_built():
+    # was: 1,004 copies of a thick-stroked cubic loop under a root scale(1.2e19) (the campaign's slow input):
+    # coordinates clamped far off the canvas, a 65-sided round join at each of 257,536 flattened vertices,
+    # 17.9 million outline edges built and cut at the canvas border (37 CPU-s a render at 64 px), of which
+    # 5,301 pieces reached the canvas (the rasterizer's count, after the cut)
+    loop = '<path d="M 16 100 C 180 -20 -20 -20 120 100" fill="none" stroke="#1f77b4" stroke-width="14"/>'
+    text = SVG.format(loop * 100).replace("<svg ", '<svg transform="scale(12345678901234567890)" ', 1)
+    doc = vecedit.load_svg(text)
+    start = time.process_time()
+    with pytest.raises(LimitError, match="strokes' outlines have more edges") as e:
+        vecedit.render(doc, width=64)
+    assert "--limits edge_pixels=N" in str(e.value)
+    assert time.process_time() - start < 3  # refused before the joins are built
+    # the same loops on the canvas: one render's edges, within the budget
+    assert vecedit.render(vecedit.load_svg(SVG.format(loop * 100)), width=64).shape[:2] == (64, 64)

@@ -102,7 +102,7 @@ def test_dashes_beyond_the_raster_are_not_outlined(monkeypatch):
            f'stroke-dasharray="0.5"><circle cx="20" cy="1015" r="1000"/>{far}</g></svg>')
     outlined = []
     real = composite.outline
-    monkeypatch.setattr(composite, "outline", lambda lines, *a: outlined.append(len(lines.counts)) or real(lines, *a))
+    monkeypatch.setattr(composite, "outline", lambda lines, *a, **k: outlined.append(len(lines.counts)) or real(lines, *a, **k))
     image = render_scene(from_document(load_svg(svg)))
     assert sum(outlined) < 100
     assert image[14:16, :, 3].sum() > 10  # the near circle's dashes are drawn

@@ -21,7 +21,7 @@ from vecedit.render.filters.layer import margin
 from vecedit.render.flatten import flatten, polylines_outside, subpaths_outside
 from vecedit.render.paint import gradient_colors
 from vecedit.render.layers import Blend, blend_onto, layer_ops, node_ops, source_size
-from vecedit.render.raster import PER_PIXEL_PAINT, Accumulation, accumulate, nonzero_rule
+from vecedit.render.raster import PER_PIXEL_PAINT, PIECES_PER_PIXEL, Accumulation, accumulate, nonzero_rule
 from vecedit.render.over import FUSED_FROM, Solid, TableRows, over_crops, over_solid_coverage, table_rows
 from vecedit.render.stroke import StrokeStyle, outline
 import vecedit.render.image as image
@@ -95,7 +95,7 @@ def _build_edges(scene: Scene, items: _Items, tolerance: float, size: tuple[int,
             style, stroke_shape = style.take(kept), stroke_shape[kept]
             near = np.nonzero(~polylines_outside(strokes, width, height, reach[stroke_shape]))[0]
             strokes, style, stroke_shape = strokes.subset(near), style.take(near), stroke_shape[near]
-        edges, owner = outline(strokes, style, tolerance)
+        edges, owner = outline(strokes, style, tolerance, edge_allowance=PIECES_PER_PIXEL * width * height)
         segs.append(edges)
         owners.append(items.stroke[stroke_shape][owner])
     if not segs:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+import vecedit.limits as limits
 from vecedit.render.flatten import Polylines
 
 EPS = 1e-12
@@ -131,8 +132,9 @@ def _dedupe(lines: Polylines) -> Polylines:
     )
 
 
-def outline(lines: Polylines, style: StrokeStyle, tolerance: float = 0.05):
-    """Stroke polygons of every polyline as edges (E, 2, 2) and the polyline of each edge."""
+def outline(lines: Polylines, style: StrokeStyle, tolerance: float = 0.05, edge_allowance: int = 0):
+    """Stroke polygons of every polyline as edges (E, 2, 2) and the polyline of each edge.
+    *edge_allowance*: the edges a render of the size asked for may always make (``Limits.check``'s at_least)."""
     lines = _dedupe(lines)
     n_vertices = len(lines.vertices)
     if n_vertices == 0:
@@ -143,13 +145,7 @@ def outline(lines: Polylines, style: StrokeStyle, tolerance: float = 0.05):
     user = _affine(style.to_user[sov], lines.vertices)  # (V, 2) in user space
     r_v = style.half_width[sov]
     a, b, edge_sub = lines.edges(close_open=False)
-    pieces, owners = [], []
-
-    def add(poly, owner, canvas_map_rows):
-        maps = style.to_canvas[canvas_map_rows][:, None].expand(-1, poly.shape[1], -1, -1)
-        poly = _affine(maps, poly)
-        pieces.append(_edges(_orient(poly)))
-        owners.append(np.repeat(owner, poly.shape[1]))
+    add = _Pieces(style, edge_allowance)
 
     ta, tb = torch.as_tensor(a, device=dev), torch.as_tensor(b, device=dev)
     pa, pb = user[ta], user[tb]
@@ -195,9 +191,32 @@ def outline(lines: Polylines, style: StrokeStyle, tolerance: float = 0.05):
     if len(dots):
         _dot_caps(add, lines, style, user, r_v, dots, dev, tolerance)
 
-    if not pieces:
+    if not add.pieces:
         return lines.vertices.new_zeros((0, 2, 2)), np.zeros(0, dtype=np.int64)
-    return torch.cat(pieces), np.concatenate(owners)
+    return torch.cat(add.pieces), np.concatenate(add.owners)
+
+
+class _Pieces:
+    """The outline's polygons as edges, counted against ``Limits.edge_pixels`` as they are made: every
+    edge is at least one piece of the rasterizer's work, wherever it lies. Round joins and caps are
+    checked before they are built (``fits``): a stroke far wider than the canvas with a round join at
+    each of 10⁵ vertices would be 10⁷ edges, seconds of work before the rasterizer's own count."""
+
+    def __init__(self, style: "StrokeStyle", allowance: int):
+        self.style, self.allowance = style, allowance
+        self.pieces, self.owners, self.count = [], [], 0
+
+    def fits(self, more: int) -> None:
+        limits.current().check("edge_pixels", self.count + more, "the strokes' outlines have more edges than the "
+                               "budget (a smaller --width, or fewer/narrower strokes)", at_least=self.allowance)
+
+    def __call__(self, poly, owner, canvas_map_rows) -> None:
+        self.fits(poly.shape[0] * poly.shape[1])
+        self.count += poly.shape[0] * poly.shape[1]
+        maps = self.style.to_canvas[canvas_map_rows][:, None].expand(-1, poly.shape[1], -1, -1)
+        poly = _affine(maps, poly)
+        self.pieces.append(_edges(_orient(poly)))
+        self.owners.append(np.repeat(owner, poly.shape[1]))
 
 
 def _circle_sides(style: StrokeStyle, subs: np.ndarray, tolerance: float) -> int:
@@ -219,6 +238,7 @@ def _joins(add, lines, style, user, r_v, d, e_in, e_out, at, sub_of_vertex, dev,
     if rounds.any():
         idx = torch.as_tensor(np.nonzero(rounds)[0], device=dev)
         sides = _circle_sides(style, sub[rounds], tolerance) // 2 + 1
+        add.fits(len(idx) * (sides + 2))
         d1 = d[torch.as_tensor(e_in[rounds], device=dev)]
         d2 = d[torch.as_tensor(e_out[rounds], device=dev)]
         add(_round_wedge(v[idx], r[idx], d1, d2, sides), sub[rounds], torch.as_tensor(sub[rounds], device=dev))
@@ -281,6 +301,7 @@ def _caps(add, lines, style, user, r_v, open_subs, dev, tolerance):
     if rounds.any():
         idx = torch.as_tensor(np.nonzero(rounds)[0], device=dev)
         sides = _circle_sides(style, subs[rounds], tolerance) // 2 + 1
+        add.fits(len(idx) * (sides + 2))
         add(_half_disc(p[idx], r[idx], out[idx], sides), subs[rounds], torch.as_tensor(subs[rounds], device=dev))
     squares = kinds == "square"
     if squares.any():
@@ -299,6 +320,7 @@ def _dot_caps(add, lines, style, user, r_v, subs, dev, tolerance):
     if rounds.any():
         idx = torch.as_tensor(np.nonzero(rounds)[0], device=dev)
         sides = _circle_sides(style, subs[rounds], tolerance)
+        add.fits(len(idx) * sides)
         add(_circles(p[idx], r[idx], sides), subs[rounds], torch.as_tensor(subs[rounds], device=dev))
     squares = kinds == "square"
     if squares.any():
