@@ -176,3 +176,22 @@ def test_a_fill_that_paints_nothing_is_no_parameter_and_stays_unpainted():
     dark = (after[..., 3] > 0.5) & (after[..., :3].max(-1) < 0.2)
     assert not dark.any()
     assert after[..., 3].sum() < before[..., 3].sum() * 1.6  # bent strokes are a little longer, no areas
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-200, 1e160, 1e300])
+def test_whether_a_fill_paints_nothing_does_not_depend_on_the_scale(scale):
+    """Points far apart (their squares past float range) or very close together are judged
+    as at unit scale: a flat path paints no fill, a bent one does; no numpy warning."""
+    import warnings
+
+    from vecedit.svg.model import fill_paints_nothing
+
+    flat = f"M0 0 L{scale} {scale} L{2 * scale} {2 * scale}"
+    bent = f"M0 0 L{scale} 0 L{scale} {scale}"
+    doc = load_svg(
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><path d="{flat}"/>'
+        f'<path d="{bent}"/></svg>'
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert [fill_paints_nothing(s) for s in doc.shapes()] == [True, False]

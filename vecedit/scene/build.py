@@ -374,7 +374,8 @@ def from_document(
     out_w, out_h = output_size(doc, width, height)
     limits.current().check("pixels", out_w * out_h, f"the canvas of {out_w}×{out_h} px (give a smaller width or height)")
     builder = _Builder(doc, canvas_scale(doc, out_w, out_h), (out_h, out_w))
-    root = builder.group(doc.root)
+    with np.errstate(all="ignore"):  # products past float range meet the guards below (_bounded, _finite)
+        root = builder.group(doc.root)
 
     def tensor(rows, cols):
         if len(rows) == 0:

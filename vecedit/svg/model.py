@@ -261,10 +261,19 @@ def fill_paints_nothing(shape: Shape) -> bool:
     if shape.tag == "line":
         return True
     for sub in shape.subpaths:
-        offsets = sub.points - sub.points[0]
+        if not len(sub.points):
+            continue
+        with np.errstate(over="ignore", invalid="ignore"):
+            offsets = sub.points - sub.points[0]
+            span = float(np.abs(offsets).max())
+        if not np.isfinite(span):  # points ~1e308 apart: not a line worth testing
+            return False
+        if span == 0.0:
+            continue
+        offsets = offsets / span  # unit scale, so squares and products cannot overflow
         lengths = (offsets**2).sum(axis=1)
         far = offsets[int(np.argmax(lengths))]
         cross = offsets[:, 0] * far[1] - offsets[:, 1] * far[0]
-        if len(offsets) and np.abs(cross).max() > 1e-9 * float(lengths.max()):
+        if np.abs(cross).max() > 1e-9 * float(lengths.max()):
             return False
     return True

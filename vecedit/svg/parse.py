@@ -278,7 +278,9 @@ def load_svg(source: Source, font_dirs: Sequence[str] = (), *, resources: Option
             isinstance(source, str) and not source.lstrip(" \t\r\n\ufeff").startswith("<")) else None)
     images = ImageSource(Path(folder) if folder is not None else None, allow_outside_resources,
                          load_document=_load_image_document)
-    with recursion_room():
+    # numpy's floating-point notices on absurd geometry stay quiet, as in the CLI: the
+    # finiteness guards (path data, transforms, shapes, text) decide what is drawn
+    with recursion_room(), np.errstate(all="ignore"):
         return _load(text, name, codec, data, tuple(str(d) for d in font_dirs or ()), images)
 
 
