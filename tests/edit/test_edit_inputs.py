@@ -157,6 +157,25 @@ def test_cli_bad_input_exits_2_with_one_line_and_writes_nothing(two_dots, tmp_pa
     assert "never overwrites its input" in capsys.readouterr().err
 
 
+def test_cli_refuses_a_checkpoint_or_frames_path_that_is_an_input_an_output_or_a_folder(two_dots, tmp_path,
+                                                                                         capsys):
+    # the checkpoint is deleted when a run completes: as the input it would have removed the input
+    out, folder, taken = tmp_path / "o.svg", tmp_path / "folder", tmp_path / "taken.txt"
+    folder.mkdir()
+    taken.write_text("not a folder")
+    before = two_dots.read_bytes()
+    for extra, says in [(["--checkpoint", str(two_dots)], "is the input file"),
+                        (["--checkpoint", str(out)], "is also -o"),
+                        (["--checkpoint", str(folder)], "is a folder"),
+                        (["--checkpoint", str(tmp_path / "missing" / "c.ckpt")], "does not exist"),
+                        (["--save-every", "1", "--frames", str(taken)], "is a file")]:
+        code = main(["edit", str(two_dots), "-p", "red", "-o", str(out), "--clip-checkpoint",
+                     str(tmp_path / "none.pt"), *extra])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and says in err, (extra, err)
+        assert not out.exists() and two_dots.read_bytes() == before
+
+
 def test_cli_job_file_and_write_config(two_dots, tmp_path, capsys):
     job = tmp_path / "job.toml"
     code = main(["edit", str(two_dots), "-p", "red", "-o", str(tmp_path / "o.svg"), "--roi", LEFT_BOX, "blue",
