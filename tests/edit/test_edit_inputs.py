@@ -176,6 +176,18 @@ def test_cli_refuses_a_checkpoint_or_frames_path_that_is_an_input_an_output_or_a
         assert not out.exists() and two_dots.read_bytes() == before
 
 
+def test_cli_a_run_failing_before_its_first_step_writes_nothing(two_dots, tiny_clip, tmp_path, capsys):
+    # the target image is read when the run starts; its name is one the system refuses (over NAME_MAX)
+    config, checkpoint = tiny_clip
+    out = tmp_path / "o.svg"
+    code = main(["edit", str(two_dots), "-p", "red", "-o", str(out), "--clip", str(config), "--clip-checkpoint",
+                 str(checkpoint), "--iterations", "1", "--patches", "1", "-q", "--target-image",
+                 str(tmp_path / ("x" * 300 + ".png"))])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("vecedit: error:"), err
+    assert not out.exists() and not (tmp_path / "o.svg.ckpt").exists()
+
+
 def test_cli_job_file_and_write_config(two_dots, tmp_path, capsys):
     job = tmp_path / "job.toml"
     code = main(["edit", str(two_dots), "-p", "red", "-o", str(tmp_path / "o.svg"), "--roi", LEFT_BOX, "blue",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from vecedit.console import plural
 from vecedit.edit.config import EditConfig, RoiConfig, load_config
-from vecedit.errors import InputError, OptionError, VeceditError
+from vecedit.errors import InputError, OptionError
 from vecedit.paths import same_file
 
 EXAMPLES = """examples:
@@ -264,8 +264,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             state = editor.run()
         except Exception as error:
-            if isinstance(error, VeceditError) and editor.state.iteration == first:
-                raise  # refused before any progress: nothing worth keeping, nothing written
+            if editor.state.iteration == first:
+                raise  # failed before any progress (a refusal or not): nothing worth keeping, nothing written
             editor.write_back()
             save_svg(editor.document, out)
             checkpointer.save(editor.state)
