@@ -236,6 +236,18 @@ def test_cli_a_run_failing_before_its_first_step_writes_nothing(two_dots, tiny_c
     assert not out.exists() and not (tmp_path / "o.svg.ckpt").exists()
 
 
+@pytest.mark.parametrize("payload", [torch.zeros(3), [1, 2], {}, {"format": "vecedit-edit-checkpoint/1", "config": "x"},
+                                     {"visual.proj": torch.zeros(2)}])
+def test_resume_refuses_a_torch_file_that_is_not_an_edit_checkpoint(payload, two_dots, tmp_path, capsys):
+    out = tmp_path / "o.svg"
+    torch.save(payload, tmp_path / "o.svg.ckpt")
+    code = main(["edit", str(two_dots), "-p", "red", "-o", str(out), "--clip-checkpoint", str(tmp_path / "none.pt"),
+                 "--resume"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "is not a vecedit edit checkpoint" in err, err
+    assert not out.exists()
+
+
 def test_cli_job_file_and_write_config(two_dots, tmp_path, capsys):
     job = tmp_path / "job.toml"
     code = main(["edit", str(two_dots), "-p", "red", "-o", str(tmp_path / "o.svg"), "--roi", LEFT_BOX, "blue",
