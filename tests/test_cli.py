@@ -246,6 +246,34 @@ def test_internal_bugs_keep_their_traceback(tmp_path, monkeypatch):
         main(["render", str(source), "-o", str(tmp_path / "out.png")])
 
 
+@pytest.mark.parametrize("command", [
+    ["render", "IN", "-o", "LONG.png"], ["render", "IN", "-o", "LONG/out.png"], ["render", "IN", "-o", "o.png", "--font-dir", "LONG"],
+    ["edit", "LONG.svg", "-o", "o.svg", "-p", "red"], ["edit", "IN", "-o", "LONG.svg", "-p", "red"],
+    ["edit", "--config", "LONG.yaml"], ["vectorize", "LONG.png", "-o", "o.svg"], ["batch", "LONG.yaml"],
+    ["recolor", "LONG.svg", "-o", "o.svg", "--palette", "#000,#fff"], ["font", "Hi", "--font", "LONG.ttf", "-o", "o.svg",
+                                                                       "--layout-only"],
+])
+def test_a_file_name_the_system_refuses_is_one_line_not_a_traceback(command, tmp_path, capsys, monkeypatch):
+    # Path.exists() raises for a name longer than NAME_MAX (ENAMETOOLONG) instead of answering False
+    monkeypatch.chdir(tmp_path)
+    source = _write(tmp_path / "in.svg", GOOD)
+    argv = [str(source) if word == "IN" else word.replace("LONG", "x" * 300) for word in command]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("vecedit: error: xxx") and "check the path" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.svg"]
+
+
+def test_an_os_error_naming_no_file_keeps_its_traceback(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("a bug")
+
+    monkeypatch.setattr(vecedit.api, "render", broken)
+    source = _write(tmp_path / "in.svg", GOOD)
+    with pytest.raises(OSError):
+        main(["render", str(source), "-o", str(tmp_path / "out.png")])
+
+
 def test_version_and_help(capsys):
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"vecedit {vecedit.__version__}"

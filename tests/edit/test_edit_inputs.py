@@ -1,6 +1,8 @@
 """Bad input, recovery and job files: clear one-line errors, never a corrupted output."""
 
+import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -135,6 +137,52 @@ def test_job_file_errors_name_the_key(tmp_path):
         load_config(path)
 
 
+@pytest.mark.parametrize("changes, says", [
+    (dict(seed=10**30), "seed must be a whole number from"),  # torch's generator raised an overflow
+    (dict(patches=10**30), "patches must be at most"),  # torch raised allocating the views
+    (dict(work_size="²²"), "work_size must be"),  # "²".isdigit(), but int("²") raises
+    (dict(roi_weight=float("nan")), "roi_weight must be a number"),  # NaN passed "< 0": every step skipped
+    (dict(patch_weight=float("inf")), "patch_weight must be a number"),
+    (dict(lr=dict(shape=float("inf"))), "the shape learning rate must be"),
+    (dict(rois=[RoiConfig("hat", box=LEFT_BOX, weight=float("inf"))]), "the weight of ROI 1 must be"),
+    (dict(patch_size="big"), "patch_size must be a number"),  # float("big") raised
+    (dict(device="mps"), "--device 'mps'"),  # torch raised moving the model
+    (dict(device="meta"), "--device 'meta'"),
+])
+def test_validate_refuses_values_no_run_can_use(changes, says):
+    config = EditConfig(prompt="red")
+    for name, value in changes.items():
+        if name == "lr":
+            config.lr.shape = value["shape"]
+        else:
+            setattr(config, name, value)
+    with pytest.raises(OptionError, match=re.escape(says)):
+        config.validate()
+
+
+@pytest.mark.parametrize("text, says", [
+    ("prompt: 5", "prompt in job.yaml must be text, got 5"),  # was an AttributeError when the run started
+    ("input: 5", "input in job.yaml must be text"),
+    ("patch_size: big", "patch_size in job.yaml must be a number"),
+    ("seed: 1.5", "seed in job.yaml must be a whole number"),
+    ("optimize: 5", "optimize in job.yaml must be a list of text"),
+    ("resume: 'no'", "resume in job.yaml must be true or false"),
+    ("clip: {model: 5}", "model in clip in job.yaml must be text"),
+    ("rois: [{prompt: hat, box: '1,1,5,5', weight: w}]", "weight in ROI 1 of job.yaml must be a number"),
+])
+def test_job_file_values_of_the_wrong_type_are_refused_naming_the_key(tmp_path, monkeypatch, text, says):
+    monkeypatch.chdir(tmp_path)
+    Path("job.yaml").write_text(text + "\n")
+    with pytest.raises(OptionError, match=re.escape(says)):
+        load_config("job.yaml")
+
+
+def test_job_file_box_may_be_a_list(tmp_path):
+    path = tmp_path / "job.yaml"
+    path.write_text("rois: [{prompt: hat, box: [1, 1, 5, 5]}]\n")
+    assert load_config(path).rois[0].box == "1,1,5,5"
+
+
 def test_cli_bad_input_exits_2_with_one_line_and_writes_nothing(two_dots, tmp_path, capsys):
     out = tmp_path / "o.svg"
     cases = [
@@ -155,6 +203,49 @@ def test_cli_bad_input_exits_2_with_one_line_and_writes_nothing(two_dots, tmp_pa
         assert not out.exists()
     assert main(["edit", str(two_dots), "-p", "red", "-o", str(two_dots)]) == 2
     assert "never overwrites its input" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_checkpoint_or_frames_path_that_is_an_input_an_output_or_a_folder(two_dots, tmp_path,
+                                                                                         capsys):
+    # the checkpoint is deleted when a run completes: as the input it would have removed the input
+    out, folder, taken = tmp_path / "o.svg", tmp_path / "folder", tmp_path / "taken.txt"
+    folder.mkdir()
+    taken.write_text("not a folder")
+    before = two_dots.read_bytes()
+    for extra, says in [(["--checkpoint", str(two_dots)], "is the input file"),
+                        (["--checkpoint", str(out)], "is also -o"),
+                        (["--checkpoint", str(folder)], "is a folder"),
+                        (["--checkpoint", str(tmp_path / "missing" / "c.ckpt")], "does not exist"),
+                        (["--save-every", "1", "--frames", str(taken)], "is a file")]:
+        code = main(["edit", str(two_dots), "-p", "red", "-o", str(out), "--clip-checkpoint",
+                     str(tmp_path / "none.pt"), *extra])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and says in err, (extra, err)
+        assert not out.exists() and two_dots.read_bytes() == before
+
+
+def test_cli_a_run_failing_before_its_first_step_writes_nothing(two_dots, tiny_clip, tmp_path, capsys):
+    # the target image is read when the run starts; its name is one the system refuses (over NAME_MAX)
+    config, checkpoint = tiny_clip
+    out = tmp_path / "o.svg"
+    code = main(["edit", str(two_dots), "-p", "red", "-o", str(out), "--clip", str(config), "--clip-checkpoint",
+                 str(checkpoint), "--iterations", "1", "--patches", "1", "-q", "--target-image",
+                 str(tmp_path / ("x" * 300 + ".png"))])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("vecedit: error:"), err
+    assert not out.exists() and not (tmp_path / "o.svg.ckpt").exists()
+
+
+@pytest.mark.parametrize("payload", [torch.zeros(3), [1, 2], {}, {"format": "vecedit-edit-checkpoint/1", "config": "x"},
+                                     {"visual.proj": torch.zeros(2)}])
+def test_resume_refuses_a_torch_file_that_is_not_an_edit_checkpoint(payload, two_dots, tmp_path, capsys):
+    out = tmp_path / "o.svg"
+    torch.save(payload, tmp_path / "o.svg.ckpt")
+    code = main(["edit", str(two_dots), "-p", "red", "-o", str(out), "--clip-checkpoint", str(tmp_path / "none.pt"),
+                 "--resume"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "is not a vecedit edit checkpoint" in err, err
+    assert not out.exists()
 
 
 def test_cli_job_file_and_write_config(two_dots, tmp_path, capsys):

@@ -9,6 +9,7 @@ import pytest
 from fontkit import build_font
 from vecedit.errors import InputError, OptionError
 from vecedit.fonts.layout import layout, load_font, resolve_font, text_to_svg
+from vecedit.limits import LimitError
 from vecedit.svg import load_svg
 
 CJK_FAMILY = "WenQuanYi Micro Hei"
@@ -134,6 +135,16 @@ def test_empty_text(ttf, text):
 def test_size_must_be_sane(ttf):
     with pytest.raises(OptionError, match="--size"):
         text_to_svg("A", load_font(ttf), size=3)
+
+
+@pytest.mark.parametrize("max_segment, error, says", [
+    (-1, OptionError, "--max-segment must be a length >= 0"),
+    (float("nan"), OptionError, "--max-segment must be a length >= 0"),
+    (1e-300, LimitError, "over the limit"),  # split into ~1e302 pieces: memory ran out before
+])
+def test_max_segment_is_checked_before_splitting(ttf, max_segment, error, says):
+    with pytest.raises(error, match=re.escape(says)):
+        text_to_svg("A", load_font(ttf), size=100, max_segment=max_segment)
 
 
 def test_font_not_found_says_when_the_family_list_is_cut(monkeypatch):

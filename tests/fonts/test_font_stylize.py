@@ -8,6 +8,7 @@ import pytest
 
 from fontkit import build_font
 from vecedit.cli import main
+from vecedit.errors import OptionError
 from vecedit.fonts.stylize import stylize_font
 from vecedit.svg import dumps_svg, load_svg
 
@@ -161,3 +162,10 @@ def test_cli_refusals_exit_2_with_one_line(tmp_path, capsys, argv, message):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0], err
     assert sorted(p.name for p in tmp_path.iterdir()) == listing  # nothing written
+
+
+@pytest.mark.parametrize("sigma", [float("inf"), 1e9, float("nan")])
+def test_tone_sigma_beyond_the_canvas_is_refused(ttf, ink_encoder, sigma):
+    # inf raised an OverflowError building the kernel; 1e9 took 16 GB
+    with pytest.raises(OptionError, match="--tone-sigma must be > 0 and at most the canvas side"):
+        stylize_font("A", ttf, "top", size=64, tone_sigma=sigma, encoder=ink_encoder, **FAST)

@@ -1,12 +1,13 @@
 """Palette and map recolouring (no model): lightness order, determinism, neighbours, tolerance, paints kept."""
 
 import itertools
+import re
 
 import numpy as np
 import pytest
 
 from vecedit.colorspace import delta_e2000, oklab_to_srgb, srgb_to_lab, srgb_to_oklab
-from vecedit.errors import OptionError
+from vecedit.errors import InputError, OptionError
 from vecedit.recolor.api import recolor
 from vecedit.recolor.palette import parse_mapping, parse_palette
 from vecedit.svg import dumps_svg, format_color, load_svg
@@ -147,6 +148,19 @@ def test_palette_strings_that_do_not_parse(bad, message):
 def test_map_strings_that_do_not_parse(bad, message):
     with pytest.raises(OptionError, match=message):
         parse_mapping(bad)
+
+
+@pytest.mark.parametrize("text, error, says", [
+    ("{not json", InputError, "cannot read the palette file"),  # the JSONDecodeError was a traceback
+    ("[" * 100000 + "]" * 100000, InputError, "cannot read the palette file"),  # RecursionError
+    ("5", OptionError, "must hold a JSON list of colours, got int"),  # iterating an int raised
+    ('[["a", "b", "c"]]', OptionError, "is not a colour"),  # float("a") raised
+])
+def test_palette_json_files_that_do_not_parse(tmp_path, text, error, says):
+    path = tmp_path / "palette.json"
+    path.write_text(text)
+    with pytest.raises(error, match=re.escape(says)):
+        parse_palette(str(path))
 
 
 def test_recolor_needs_exactly_one_mode():

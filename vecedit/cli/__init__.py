@@ -67,6 +67,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:  # `vecedit info x.svg | head`: the reader went away, not an error
         _silence_stdout()
         return 0
+    except OSError as error:
+        # a path the user gave that the system refuses even to look at (a name over NAME_MAX raises from
+        # Path.exists() itself), wherever it is first touched; errors naming no file stay bugs
+        if error.filename is None:
+            raise
+        name = str(error.filename)
+        shown = name if len(name) <= 80 else name[:77] + "…"
+        _error(f"{shown}: {error.strerror or error}; check the path")
+        return 2
 
 
 class Parser(argparse.ArgumentParser):

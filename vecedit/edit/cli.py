@@ -15,7 +15,7 @@ from pathlib import Path
 
 from vecedit.console import plural
 from vecedit.edit.config import EditConfig, RoiConfig, load_config
-from vecedit.errors import InputError, OptionError, VeceditError
+from vecedit.errors import InputError, OptionError
 from vecedit.paths import same_file
 
 EXAMPLES = """examples:
@@ -196,6 +196,8 @@ def check_paths(config: EditConfig, command: str = "edit") -> None:
         from vecedit.edit.outputs import check_animation_path
 
         check_animation_path(config.animation)
+    # the checkpoint is written during the run and deleted when it completes: never the input or another output
+    named["--checkpoint"] = Path(config.checkpoint or str(out) + ".ckpt")
     for flag, path in named.items():
         folder = path.parent if str(path.parent) else Path(".")
         if not folder.is_dir():
@@ -204,6 +206,14 @@ def check_paths(config: EditConfig, command: str = "edit") -> None:
             raise InputError(f"{flag} {path}: is a folder; give a file name")
         if same_file(Path(config.input), path):
             raise OptionError(f"{flag} {path} is the input file; vecedit never overwrites its input")
+    for flag, path in named.items():
+        if flag != "--checkpoint" and same_file(named["--checkpoint"], path):
+            raise OptionError(f"--checkpoint {named['--checkpoint']} is also {flag}; give the checkpoint a name "
+                              "of its own")
+    if config.save_every:
+        frames = Path(config.frames or out.with_name(out.stem + "-frames"))
+        if frames.exists() and not frames.is_dir():
+            raise InputError(f"--frames {frames}: is a file; give a folder for the frames (created if missing)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -254,8 +264,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             state = editor.run()
         except Exception as error:
-            if isinstance(error, VeceditError) and editor.state.iteration == first:
-                raise  # refused before any progress: nothing worth keeping, nothing written
+            if editor.state.iteration == first:
+                raise  # failed before any progress (a refusal or not): nothing worth keeping, nothing written
             editor.write_back()
             save_svg(editor.document, out)
             checkpointer.save(editor.state)

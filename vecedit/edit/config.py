@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -41,6 +42,7 @@ OPTIMIZE_KINDS = {
     "filter": ("filter",),
     "all": ("shape", "color", "stroke_width", "opacity", "filter"),
 }
+MAX_PATCHES = 1024
 PATH_KEYS = ("input", "output", "animation", "report", "frames", "checkpoint", "target_image")
 
 
@@ -137,23 +139,27 @@ class EditConfig:
             if isinstance(value, bool) or not isinstance(value, int) or value < (0 if allow_zero else 1):
                 raise OptionError(f"{name} must be a whole number {'>= 0' if allow_zero else '>= 1'}, got {value!r}")
 
+        def number(name, value, low=0.0, high=math.inf):
+            # NaN and infinities fail the range test: a weight or rate of inf or nan only makes every step fail
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high \
+                    or not math.isfinite(value):
+                bounds = f"between {low} and {high}" if math.isfinite(high) else f">= {low:g}"
+                raise OptionError(f"{name} must be a number {bounds}, got {value!r}")
+
         positive_int("iterations", self.iterations)
         positive_int("patches", self.patches, allow_zero=True)
+        if self.patches > MAX_PATCHES:  # each patch is one more image through the encoder, forward and backward
+            raise OptionError(f"patches must be at most {MAX_PATCHES}, got {self.patches!r}")
         positive_int("save_every", self.save_every, allow_zero=True)
         positive_int("checkpoint_every", self.checkpoint_every, allow_zero=True)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise OptionError(f"seed must be a whole number, got {self.seed!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not -2**63 <= self.seed < 2**63:
+            raise OptionError(f"seed must be a whole number from -2^63 to 2^63-1, got {self.seed!r}")
         for name, low, high in (("patch_size", 0.05, 1.0), ("distortion", 0.0, 1.0), ("crop_scale", 0.5, 1.0)):
-            value = getattr(self, name)
-            if not low <= float(value) <= high:
-                raise OptionError(f"{name} must be between {low} and {high}, got {value!r}")
+            number(name, getattr(self, name), low, high)
         for name in ("roi_weight", "patch_weight", "image_weight"):
-            if float(getattr(self, name)) < 0:
-                raise OptionError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+            number(name, getattr(self, name))
         for f in fields(LearningRates):
-            value = getattr(self.lr, f.name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or value != value:
-                raise OptionError(f"the {f.name} learning rate must be a number >= 0, got {value!r}")
+            number(f"the {f.name} learning rate", getattr(self.lr, f.name))
         if self.prompt is not None and not str(self.prompt).strip():
             raise OptionError("the prompt is empty; give the text the picture should move toward, e.g. -p 'a red car'")
         for k, roi in enumerate(self.rois, 1):
@@ -164,14 +170,13 @@ class EditConfig:
             if len(given) != 1:
                 raise OptionError(f"ROI {k} ({roi.prompt!r}) needs exactly one of box, mask or select, "
                                   f"got {', '.join(given) or 'none'}")
-            if float(roi.weight) < 0:
-                raise OptionError(f"ROI {k} has weight {roi.weight}; weights must be >= 0")
+            number(f"the weight of ROI {k}", roi.weight)
         if not str(self.reference_text).strip():
             raise OptionError("reference_text is empty; the default is 'a photo'")
         if self.templates not in ("imagenet", "none"):
             raise OptionError(f"templates must be 'imagenet' or 'none', got {self.templates!r}")
         work = str(self.work_size).strip().lower()
-        if work not in ("auto", "full") and not (work.isdigit() and int(work) >= 16):
+        if work not in ("auto", "full") and not (work.isdecimal() and int(work) >= 16):  # "²".isdigit() too
             raise OptionError(f"work_size must be auto, full or a number of pixels >= 16, got {self.work_size!r}")
         if str(self.precision).lower() not in ("auto", "fp32", "bf16"):
             raise OptionError(f"precision must be fp32, bf16 or auto, got {self.precision!r}")
@@ -219,8 +224,29 @@ def _build(cls, data: Any, where: str):
             value = None
         elif name == "work_size" and value is not None:
             value = str(value)
+        elif cls is RoiConfig and name == "box" and isinstance(value, (list, tuple)):
+            value = ",".join(map(str, value))  # [x, y, w, h] as the text form
+        _check_type(name, value, str(kind), where)
         values[name] = value
     return cls(**values)
+
+
+_KINDS = {"int": ((int,), "a whole number"), "float": ((int, float), "a number"), "str": ((str,), "text"),
+          "bool": ((bool,), "true or false"), "list[str]": ((list,), "a list of text")}
+
+
+def _check_type(name: str, value: Any, kind: str, where: str) -> None:
+    """Refuse a job file's value of the wrong type (``prompt: 5``, ``seed: 1.5``) in one line naming the key."""
+    optional = kind.startswith("Optional[")
+    base = kind[len("Optional["):-1] if optional else kind
+    if base not in _KINDS or (value is None and optional):
+        return  # nested configurations and mappings are checked where they are built
+    types, what = _KINDS[base]
+    ok = isinstance(value, types) and (base == "bool" or not isinstance(value, bool))
+    if ok and base == "list[str]":
+        ok = all(isinstance(item, str) for item in value)
+    if not ok:
+        raise OptionError(f"{name} in {where} must be {what}, got {value!r}")
 
 
 # ---------------------------------------------------------------------------- files

@@ -142,10 +142,15 @@ def load_checkpoint(path: Union[str, os.PathLike]) -> dict:
     if not path.is_file():
         raise InputError(f"--resume: no checkpoint at {path}; run without --resume to start afresh")
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # a damaged or foreign file
         raise InputError(f"--resume: cannot read {path} as a checkpoint ({type(error).__name__}); "
                          "delete it and run without --resume") from None
+    # a foreign torch file (a state dict, a tensor) loads too: check before its fields are compared
+    if not isinstance(data, dict) or data.get("format") != "vecedit-edit-checkpoint/1" \
+            or not isinstance(data.get("config"), dict):
+        raise InputError(f"--resume: {path} is not a vecedit edit checkpoint; delete it and run without --resume")
+    return data
 
 
 # ------------------------------------------------------------------------ report

@@ -245,17 +245,27 @@ def glyph_id(position: int, char: str) -> str:
 from vecedit.text.shaping import glyph_subpaths, outline_set  # noqa: E402 (the one outline code path)
 
 
+def split_count(points: np.ndarray, closed: bool, max_length: float) -> np.ndarray:
+    """How many pieces :func:`subdivide` cuts each cubic segment into (float, as large as it comes)."""
+    n = len(points)
+    k = n // 3 if closed else (n - 1) // 3
+    index = (3 * np.arange(k)[:, None] + np.arange(4)) % max(n, 1)
+    segments = points[index]  # (k, 4, 2): p0, c1, c2, p1
+    length = np.linalg.norm(np.diff(segments, axis=1), axis=2).sum(1)
+    return np.maximum(1.0, np.ceil(length / max_length))
+
+
 def subdivide(points: np.ndarray, closed: bool, max_length: float) -> np.ndarray:
     """Split each cubic segment into equal-parameter pieces no longer (by chord) than ``max_length``."""
     if max_length <= 0 or not np.isfinite(max_length):
         return points
     n = len(points)
     k = n // 3 if closed else (n - 1) // 3
+    counts = split_count(points, closed, max_length)
     out = [points[0]]
     for i in range(k):
         p0, c1, c2, p1 = (points[(3 * i + j) % n] for j in range(4))
-        length = np.linalg.norm(c1 - p0) + np.linalg.norm(c2 - c1) + np.linalg.norm(p1 - c2)
-        pieces = max(1, int(math.ceil(length / max_length)))
+        pieces = int(counts[i])
         seg = np.array([p0, c1, c2, p1])
         for m in range(pieces, 0, -1):  # peel off 1/m of what is left (de Casteljau)
             if m == 1:
@@ -302,11 +312,19 @@ def text_to_svg(text: str, font, size: int = 256, margin: float = 0.1, color: st
     scale = (size * (1 - 2 * margin)) / max(span[0], span[1])
     offset = np.array([size / 2, size / 2]) - scale * np.array([(lo[0] + hi[0]) / 2, -(lo[1] + hi[1]) / 2])
     max_len = size / 12 if max_segment is None else float(max_segment)
+    if not max_len >= 0:
+        raise OptionError(f"--max-segment must be a length >= 0 in pixels (0: off), got {max_segment}")
+    placed_outlines = [[(pts * np.array([scale, -scale]) + offset, closed) for pts, closed in subs]
+                       for _, subs in outlines]
+    if 0 < max_len < math.inf:  # a tiny length splits each segment into billions of pieces: count them first
+        from vecedit.limits import current
+
+        pieces = sum(split_count(p, closed, max_len).sum() for subs in placed_outlines for p, closed in subs)
+        current().check("segments", int(pieces), f"glyph outline segments split at --max-segment {max_len:g} px")
     paths = []
-    for k, (g, subs) in enumerate(outlines):
+    for k, (g, _) in enumerate(outlines):
         canvas = []
-        for pts, closed in subs:
-            p = pts * np.array([scale, -scale]) + offset
+        for p, closed in placed_outlines[k]:
             canvas.append(Subpath(subdivide(p, closed, max_len), closed))
         d = subpaths_to_d(canvas, 3)
         paths.append(f'    <path id="{glyph_id(k, g.char)}" class="glyph" fill="{fill}" d="{d}"/>')

@@ -164,8 +164,11 @@ def stylize_font(text: Optional[str] = None, font=None, prompt: Optional[str] = 
     for name, value in weights.items():
         if not value >= 0:
             raise OptionError(f"--{name}-weight must be >= 0, got {value}")
-    if tone_sigma is not None and not tone_sigma > 0:
-        raise OptionError(f"--tone-sigma must be > 0 (document pixels), got {tone_sigma}")
+    # the blur's kernel spans 3 sigma each way: beyond the canvas it only costs memory (1e9 took 16 GB)
+    side = max(doc.width, doc.height)
+    if tone_sigma is not None and not 0 < tone_sigma <= side:
+        raise OptionError(f"--tone-sigma must be > 0 and at most the canvas side, {side:g} (document pixels), "
+                          f"got {tone_sigma}")
     terms = []
     if weights["acap"] > 0:
         terms.append(AcapLoss(weights["acap"]))

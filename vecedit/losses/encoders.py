@@ -283,6 +283,8 @@ def check_device(device: Optional[str]) -> Optional[str]:
         kind = torch.device(str(device)).type
     except (RuntimeError, ValueError):
         raise OptionError(f"--device {device!r}: give cpu or cuda (or cuda:N)") from None
+    if kind not in ("cpu", "cuda"):  # torch knows mps, xla, meta …, which this build cannot run on
+        raise OptionError(f"--device {device!r}: give cpu or cuda (or cuda:N)")
     if kind == "cuda" and not torch.cuda.is_available():
         raise OptionError(f"--device {device}: no CUDA device is available on this machine; use --device cpu")
     return str(device)

@@ -38,8 +38,16 @@ def parse_palette(palette: Union[str, Sequence, os.PathLike]) -> list[Color]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise InputError(f"cannot read the palette file {path}: {getattr(e, 'strerror', None) or e}") from None
-        items = json.loads(text) if path.suffix.lower() == ".json" else _split_list(text)
         where = f"the palette file {path}"
+        if path.suffix.lower() == ".json":
+            try:
+                items = json.loads(text)
+            except (ValueError, RecursionError) as e:
+                raise InputError(f"cannot read {where}: {e}; write a JSON list of colours") from None
+            if not isinstance(items, list):
+                raise OptionError(f"{where} must hold a JSON list of colours, got {type(items).__name__}")
+        else:
+            items = _split_list(text)
     elif isinstance(palette, str):
         items, where = _split_list(palette), "--palette"
     else:
@@ -87,7 +95,10 @@ def _parse_one(item, where: str) -> Color:
     from vecedit.svg.color import parse_color
 
     if isinstance(item, (tuple, list)) and len(item) in (3, 4):
-        values = [float(v) for v in item[:3]]
+        try:
+            values = [float(v) for v in item[:3]]
+        except (TypeError, ValueError):
+            raise OptionError(f"{where}: {item!r} is not a colour; give three numbers or a CSS colour") from None
         scale = 255.0 if max(values) > 1 else 1.0
         return key_of([v / scale for v in values])
     text = str(item).strip()
