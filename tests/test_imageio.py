@@ -192,3 +192,10 @@ def test_side_by_side():
     assert sheet[1, 18:].max() == 0.0
     with pytest.raises(InputError):
         side_by_side(a, a[:2])
+
+
+@pytest.mark.parametrize("bad", ["rgba(0, 0, 0, nan)", "hsla(0, 0%, 0%, NaN%)"])
+def test_to_rgba_names_a_nan_alpha_as_an_unreadable_colour(bad):
+    # was: "colour tuple (0.0, 0.0, 0.0, nan) must have 3 or 4 floats", about a tuple the user never gave
+    with pytest.raises(OptionError, match="cannot read colour"):
+        to_rgba(bad)

@@ -59,6 +59,8 @@ def to_rgba(color: Color) -> tuple[float, float, float, float]:
                     raise ValueError
                 alpha_text = parts[3]
                 alpha = float(alpha_text[:-1]) / 100 if alpha_text.endswith("%") else float(alpha_text)
+                if alpha != alpha:  # "nan" reads as a float
+                    raise ValueError
                 base = match.group(1)[:3] + "(" + ",".join(parts[:3]) + ")"
                 r, g, b = ImageColor.getrgb(base)[:3]
                 return (r / 255, g / 255, b / 255, min(max(alpha, 0.0), 1.0))

@@ -151,6 +151,18 @@ def test_checkpoint_errors_say_what_to_do(tiny_clip, tmp_path):
         load_clip("ViT-B-99", checkpoint=checkpoint, device="cpu")
 
 
+@pytest.mark.parametrize("text, message", [("{bad", "cannot read it as a JSON model config"),
+                                           ("[1]", "not an open_clip model config"),
+                                           ('{"embed_dim": 8}', "not an open_clip model config"),
+                                           ("[" * 100_000, "cannot read it as a JSON model config")])
+def test_a_model_config_that_is_not_one_is_one_line(tiny_clip, tmp_path, text, message):
+    # was: open_clip's JSONDecodeError as a traceback from --clip X.json
+    config = tmp_path / "model.json"
+    config.write_text(text)
+    with pytest.raises(InputError, match=message):
+        load_clip(str(config), checkpoint=tiny_clip[1], device="cpu")
+
+
 def _tiny_args(tiny_clip):
     config, checkpoint = tiny_clip
     return ["--clip", str(config), "--clip-checkpoint", str(checkpoint), "--patches", "1", "--templates", "none",

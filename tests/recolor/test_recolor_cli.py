@@ -74,6 +74,8 @@ def test_map_that_matches_nothing_writes_nothing(tmp_path, capsys):
     (["--map", "red=blue", "--tolerance", "-1", "-o", "{tmp}/o.svg"], "--tolerance must be"),
     (["--map", "red=blue", "--shading", "-o", "{tmp}/o.svg"], "--shading works with --palette only"),
     (["--prompt", "  ", "-o", "{tmp}/o.svg"], "the prompt is empty"),
+    # the report is written after the work: its place is checked before (o.svg was written, then an error)
+    (["--palette", PALETTE, "-o", "{tmp}/o.svg", "--report", "{tmp}/nodir/r.json"], "nodir does not exist"),
 ])
 def test_refusals_exit_2_with_one_line(tmp_path, capsys, argv, message):
     src = tmp_path / "in.svg"
@@ -135,3 +137,10 @@ def test_prompt_through_the_command_line_with_a_checkpoint(tmp_path, capsys):
     geometry = re.compile(r'\b(?:d|cx|cy|r|rx|ry|x|y|width|height|points|transform|stroke-width)="[^"]*"')
     assert geometry.findall(out.read_text()) == geometry.findall(src.read_text())
     assert out.read_text() != src.read_text()
+
+
+def test_a_folder_run_whose_model_fails_to_load_creates_no_output_folder(icons, tmp_path, capsys):
+    out = tmp_path / "recoloured"
+    assert main(["recolor", str(icons), "-p", "autumn", "--clip-checkpoint", str(tmp_path / "nope.pt"),
+                 "-o", str(out)]) == 2
+    assert "no such file" in capsys.readouterr().err and not out.exists()

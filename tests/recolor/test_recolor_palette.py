@@ -198,3 +198,20 @@ def test_an_svg_image_s_own_gradients_are_not_offered_for_rewriting():
                    'fill="red"/><image x="4" width="4" height="4" href="data:image/svg+xml;base64,'
                    + base64.b64encode(inner.encode()).decode() + '"/></svg>')
     assert not [u for u in inventory(doc).uses if u.kind == "stop"]
+
+
+def test_long_colour_lists_are_split_in_linear_time():
+    """100,000 colours (and 50,000 pairs with a repeat at the end) were minutes: a look-ahead
+    rescanned the rest of the list at every comma, and the repeat check was quadratic."""
+    import time
+
+    from vecedit.errors import OptionError
+    from vecedit.recolor.options import parse_mapping, parse_palette
+
+    start = time.process_time()
+    assert len(parse_palette(",".join(f"#{i:06x}" for i in range(100_000)))) == 100_000
+    pairs = ",".join(f"#{i:06x}=#000000" for i in range(50_000)) + ",#000001=#ffffff"
+    with pytest.raises(OptionError, match="more than once"):
+        parse_mapping(pairs)
+    assert time.process_time() - start < 15
+    assert parse_palette("rgb(1, 2, 3); #fff  red\thsl(120, 50%, 50%)")[1:3] == parse_palette("#fff,red")

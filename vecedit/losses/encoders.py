@@ -31,6 +31,7 @@ refuses, in one line that says how to provide weights, when none can be had::
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import os
 import socket
@@ -540,6 +541,13 @@ def _register_architecture(model: str) -> str:
     if model.endswith(".json"):
         if not path.is_file():
             raise InputError(f"--clip {model}: no such model config file")
+        try:  # read here first: open_clip's own reader lets a decoding error through as a traceback
+            config = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as error:
+            raise InputError(f"--clip {model}: cannot read it as a JSON model config ({error})") from None
+        if not isinstance(config, dict) or not all(k in config for k in ("embed_dim", "vision_cfg", "text_cfg")):
+            raise InputError(f"--clip {model}: not an open_clip model config (it needs embed_dim, vision_cfg "
+                             "and text_cfg)")
         open_clip.add_model_config(path)
         if path.stem not in open_clip.list_models():
             raise InputError(f"--clip {model}: not an open_clip model config (it needs embed_dim, vision_cfg "

@@ -39,7 +39,7 @@ def needed_libraries(model: Optional[str]) -> Optional[set[str]]:
     path = Path(model) if model.endswith(".json") else _bundled_config(model)
     try:
         config = json.loads(path.read_text()) if path is not None else None
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # load_clip says what is wrong with the file
         return None
     if not isinstance(config, dict):
         return None

@@ -130,8 +130,12 @@ def run(args: argparse.Namespace) -> int:
         report = (Path(args.input) if args.in_place else Path(args.output)) / REPORT_NAME
     if report is not None and report.suffix.lower() != ".json":
         raise OptionError(f"--report {report}: give a file name ending in .json")
-    if folder and args.output is not None and not args.dry_run:
-        Path(args.output).mkdir(parents=True, exist_ok=True)
+    if args.report:  # checked before any work: the report is written after it
+        if report.is_dir():
+            raise InputError(f"--report {report}: is a folder; give a file name ending in .json")
+        made = folder and args.output is not None and report.parent == Path(args.output)  # made below
+        if not made and not (report.parent if str(report.parent) else Path(".")).is_dir():
+            raise InputError(f"--report {report}: the folder {report.parent} does not exist; create it first")
     if options.get("prompt") is not None:  # load CLIP once, before any file: no weights fails fast, in one line
         from vecedit.edit.config import ClipConfig
         from vecedit.losses.encoders import load_clip
@@ -139,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
         edit = options["edit"]
         clip = edit.pop("clip", None) or ClipConfig()
         edit["encoder"] = load_clip(clip.model, clip.pretrained, clip.checkpoint, edit.get("device"))
+    if folder and args.output is not None and not args.dry_run:  # after the model: a failed load leaves no folder
+        Path(args.output).mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
 
     def show(result) -> None:
