@@ -548,10 +548,7 @@ def _register_architecture(model: str) -> str:
         if not isinstance(config, dict) or not all(k in config for k in ("embed_dim", "vision_cfg", "text_cfg")):
             raise InputError(f"--clip {model}: not an open_clip model config (it needs embed_dim, vision_cfg "
                              "and text_cfg)")
-        open_clip.add_model_config(path)
-        if path.stem not in open_clip.list_models():
-            raise InputError(f"--clip {model}: not an open_clip model config (it needs embed_dim, vision_cfg "
-                             "and text_cfg)")
+        open_clip.add_model_config(path)  # registers it: the keys it requires are checked above
         return path.stem
     if model not in open_clip.list_models():
         near = [m for m in open_clip.list_models() if model.lower().replace("/", "-") in m.lower()][:5]
