@@ -18,9 +18,12 @@ one iteration of each in turn (who goes first alternates), and prints per config
 the median seconds per iteration, the ratio A/B, and how far apart the two runs are: the
 loss curve (largest relative difference at any iteration) and the final parameters
 (largest difference of points in canvas px and of colours), against :data:`TOLERANCE`.
-Configurations (:data:`CONFIGS`): ``before`` is the encoder as open_clip builds it in
-float32 (this issue's starting point), ``after`` the faster layout at ``--precision auto``,
-``fp32`` / ``bf16`` the faster layout at that precision.
+Each configuration runs in a process of its own (the allocator is a setting of the
+process), stepped through pipes. Configurations (:data:`CONFIGS`): ``before`` is the
+encoder as open_clip builds it in float32 with glibc's default allocator (this issue's
+starting point), ``after`` the faster layout at ``--precision auto`` with freed memory
+reused as the ``vecedit`` command sets it (:mod:`vecedit.allocator`), ``fp32`` / ``bf16``
+the faster layout at that precision, ``glibc`` = ``after`` with glibc's default allocator.
 
     python benchmarks/edit_bench.py [--patches 16,64] [--work-sizes auto,full] [--iterations 2]
     python benchmarks/edit_bench.py --compare before,after --patches 64 --work-sizes full --iterations 20
@@ -42,11 +45,12 @@ import torch
 from benchkit import random_blob, random_vit_b32
 
 BAR = 0.25
-CONFIGS = {  # name: (encoder layout, precision)
-    "before": ("as_built", "fp32"),
-    "after": ("fast", "auto"),
-    "fp32": ("fast", "fp32"),
-    "bf16": ("fast", "bf16"),
+CONFIGS = {  # name: (encoder layout, precision, allocator)
+    "before": ("as_built", "fp32", "glibc"),
+    "after": ("fast", "auto", "reuse"),
+    "fp32": ("fast", "fp32", "reuse"),
+    "bf16": ("fast", "bf16", "reuse"),
+    "glibc": ("fast", "auto", "glibc"),
 }
 # Adam normalises each gradient, so a parameter whose gradient is ~0 (a point hidden under
 # other shapes) moves a whole step on noise in its last bits: even two float32 runs that
@@ -130,60 +134,109 @@ def measure(doc, encoder, patches: int, work_size: str, iterations: int, device:
 
 
 def compare(doc, names: list[str], patches: int, work_size: str, iterations: int) -> dict:
-    """Configurations ``names`` stepped in turn (see the module docstring)."""
-    import contextlib
-    import copy
+    """Configurations ``names`` stepped in turn, each in a process of its own (see the module docstring)."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
 
-    from vecedit.edit.config import EditConfig
-    from vecedit.edit.loop import Editor
-    from vecedit.losses.encoders import as_built
+    from vecedit.svg import dumps_svg
 
-    encoder = random_vit_b32("cpu")
-    runs = []
+    folder = Path(tempfile.mkdtemp(prefix="edit-bench-"))
+    (folder / "doc.svg").write_text(dumps_svg(doc))
+    workers = []
     for name in names:
-        layout, precision = CONFIGS[name]
-        config = EditConfig(prompt="a photo of an astronaut on the moon", patches=patches, iterations=1 + iterations,
-                            work_size=work_size, device="cpu", precision=precision)
-        editor = Editor(copy.deepcopy(doc), config, encoder=encoder)
-        runs.append({"name": name, "layout": layout, "editor": editor, "seconds": []})
-    for k in range(1 + iterations):  # the first iteration of each warms caches up
-        for run in runs if k % 2 == 0 else runs[::-1]:
-            plain = as_built(encoder.model.visual) if run["layout"] == "as_built" else contextlib.nullcontext()
-            with plain:
-                started = time.perf_counter()
-                run["editor"].step()
-                run["seconds"].append(time.perf_counter() - started)
-    rows = []
-    for run in runs:
-        editor, timed = run["editor"], run["seconds"][1:]
-        n = len(run["seconds"])
-        rows.append({"config": run["name"], "layout": run["layout"], "precision": editor.encoder.precision,
-                     "median_s_per_iteration": round(float(np.median(timed)), 3),
-                     "mean_s": {k: round(v / n, 3) for k, v in editor.state.timings.items()}})
-    first, last = runs[0]["editor"], runs[-1]["editor"]
-    pairs = [a / b for a, b in zip(runs[0]["seconds"][1:], runs[-1]["seconds"][1:])]
-    losses = [(a["total"], b["total"]) for a, b in zip(first.state.history, last.state.history)]
+        command = [sys.executable, __file__, "--worker", name, "--patches", str(patches), "--work-sizes", work_size,
+                   "--iterations", str(iterations), "--folder", str(folder)]
+        workers.append(subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1))
+    try:
+        for worker in workers:
+            _reply(worker)  # built and ready
+        seconds = [[] for _ in workers]
+        for k in range(1 + iterations):  # the first iteration of each warms caches up
+            for i in (range(len(workers)) if k % 2 == 0 else reversed(range(len(workers)))):
+                workers[i].stdin.write("step\n")
+                seconds[i].append(_reply(workers[i])["seconds"])
+        finals = []
+        for i, worker in enumerate(workers):
+            worker.stdin.write("end\n")
+            finals.append(_reply(worker))
+    finally:
+        for worker in workers:
+            worker.stdin.close()
+            worker.wait()
+    first, last = (torch.load(folder / f"{n}.pt", weights_only=True) for n in (names[0], names[-1]))
+    rows = [{**final, "median_s_per_iteration": round(float(np.median(s[1:])), 3)} for final, s in zip(finals, seconds)]
+    pairs = [a / b for a, b in zip(seconds[0][1:], seconds[-1][1:])]
+    losses = list(zip(first["losses"], last["losses"]))
     loss_rel = max(abs(a - b) / max(abs(a), 1e-12) for a, b in losses)
-    diffs = {name: (first.params[name] - last.params[name]).abs() for name in ("points", "colors")
-             if name in first.params}
-    with torch.no_grad():
-        mse = float((first.render() - last.render()).square().mean())
+    mse = float((first["render"] - last["render"]).square().mean())
     psnr = 10 * np.log10(1 / max(mse, 1e-20))
     facts = {"loss_curve_max_relative_difference": loss_rel, "final_render_psnr_db": round(psnr, 1)}
-    for name, d in diffs.items():
-        unit = "_px" if name == "points" else ""
-        facts[f"final_{name}_mean_difference{unit}"] = float(d.mean())
-        facts[f"final_{name}_max_difference{unit}"] = float(d.max())
+    for name in ("points", "colors"):
+        if name in first["params"]:
+            d = (first["params"][name] - last["params"][name]).abs()
+            unit = "_px" if name == "points" else ""
+            facts[f"final_{name}_mean_difference{unit}"] = float(d.mean())
+            facts[f"final_{name}_max_difference{unit}"] = float(d.max())
     within = loss_rel <= TOLERANCE["loss_relative"] and psnr >= TOLERANCE["render_psnr_db"]
     return {
         "compare": f"{names[0]} vs {names[-1]}", "patches": patches, "work_size": work_size,
-        "canvas": f"{first.scene.width}x{first.scene.height}", "iterations": 1 + iterations,
-        "iterations_timed": iterations, "results": rows,
+        "canvas": rows[0]["canvas"], "iterations": 1 + iterations, "iterations_timed": iterations,
+        "processes": "one per configuration, stepped in turn (who goes first alternates)",
+        "results": rows,
         "ratio": round(rows[0]["median_s_per_iteration"] / rows[-1]["median_s_per_iteration"], 3),
         "ratio_median_of_pairs": round(float(np.median(pairs)), 3),
         "equivalence": {**facts, "tolerance": TOLERANCE, "within_tolerance": bool(within),
                         "loss_curves": [[round(a, 5), round(b, 5)] for a, b in losses]},
     }
+
+
+def _reply(worker) -> dict:
+    line = worker.stdout.readline()
+    if not line:
+        raise RuntimeError(f"an edit_bench worker exited ({worker.wait()}); see its output above")
+    return json.loads(line)
+
+
+def worker(name: str, patches: int, work_size: str, iterations: int, folder: str) -> None:
+    """One configuration of ``--compare``: build, then one edit step per ``step`` line on stdin, a JSON
+    line back each; at ``end``, the loss curve, parameters and render saved to ``FOLDER/NAME.pt``."""
+    import contextlib
+    from pathlib import Path
+
+    from vecedit.edit.config import EditConfig
+    from vecedit.edit.loop import Editor
+    from vecedit.losses.encoders import as_built
+    from vecedit.svg import load_svg
+
+    layout, precision, allocator = CONFIGS[name]
+    if allocator == "reuse":
+        from vecedit.allocator import reuse_freed_memory
+
+        reuse_freed_memory()
+    encoder = random_vit_b32("cpu")
+    config = EditConfig(prompt="a photo of an astronaut on the moon", patches=patches, iterations=1 + iterations,
+                        work_size=work_size, device="cpu", precision=precision)
+    editor = Editor(load_svg((Path(folder) / "doc.svg").read_text()), config, encoder=encoder)
+    plain = as_built(encoder.model.visual) if layout == "as_built" else contextlib.nullcontext()
+    print(json.dumps({"ready": name}), flush=True)
+    for line in sys.stdin:
+        if line.strip() == "step":
+            with plain:
+                started = time.perf_counter()
+                editor.step()
+                print(json.dumps({"seconds": time.perf_counter() - started}), flush=True)
+        elif line.strip() == "end":
+            with torch.no_grad():
+                render = editor.render()
+            torch.save({"losses": [h["total"] for h in editor.state.history], "render": render,
+                        "params": {k: t.detach() for k, t in editor.params.items()}}, Path(folder) / f"{name}.pt")
+            n = max(1, editor.state.iteration)
+            print(json.dumps({"config": name, "layout": layout, "precision": editor.encoder.precision,
+                              "allocator": allocator, "canvas": f"{editor.scene.width}x{editor.scene.height}",
+                              "mean_s": {k: round(v / n, 3) for k, v in editor.state.timings.items()},
+                              "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}),
+                  flush=True)
 
 
 def cuda_total(doc, iterations: int = 150) -> dict:
@@ -212,7 +265,12 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=2, help="timed iterations per configuration")
     parser.add_argument("--cuda-total", action="store_true", help="64 patches × 150 iterations on CUDA")
     parser.add_argument("--compare", metavar="A,B", help=f"configurations in turn, one of {', '.join(CONFIGS)} each")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, int(args.patches), args.work_sizes, args.iterations, args.folder)
+        return
     names = args.compare.split(",") if args.compare else []
     if args.compare and (len(names) != 2 or not set(names) <= set(CONFIGS)):
         parser.error(f"--compare takes two of {', '.join(CONFIGS)}, e.g. before,after")

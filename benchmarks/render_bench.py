@@ -32,6 +32,7 @@ import numpy as np
 import torch
 
 from benchkit import random_blob
+from vecedit import limits
 from vecedit.render.composite import render_scene
 from vecedit.scene import Scene, SceneGroup, SceneShape, SolidPaint
 
@@ -108,6 +109,12 @@ def bench(n_paths: int, size: int, repeats: int) -> dict:
     return row
 
 
+# The large random scenes paint more than the default budget allows (4,096 paths at 1024²: 252 M
+# crop pixels against 100 canvases' worth), as a user's would with `--limits paint_pixels=...`:
+# this table measures the renderer's memory, not the budget.
+MEMORY_ROW_LIMITS = limits.Limits().raised(paint_pixels=2**40, edge_pixels=2**40)
+
+
 def memory_row(n_paths: int, size: int, bounded_from: Optional[int] = None) -> dict:
     """One forward+backward pass of ``random_scene(n_paths, size)`` in this process: peak RSS,
     wall and CPU seconds. ``bounded_from``: the buffer size (elements) from which the
@@ -126,12 +133,13 @@ def memory_row(n_paths: int, size: int, bounded_from: Optional[int] = None) -> d
     scene.colors.requires_grad_(True)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started, cpu = time.perf_counter(), time.process_time()
-    render_scene(scene, background=(1.0, 1.0, 1.0)).square().mean().backward()
+    with limits.using(MEMORY_ROW_LIMITS):
+        render_scene(scene, background=(1.0, 1.0, 1.0)).square().mean().backward()
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"paths": n_paths, "size": size, "peak_rss_mib": round(peak, 1), "render_added_mib": round(peak - before, 1),
             "forward_backward_s": round(seconds, 2), "forward_backward_cpu_s": round(cpu, 2),
-            "bounded_path": bool(bounded_calls)}
+            "bounded_path": bool(bounded_calls), "limits": str(MEMORY_ROW_LIMITS)}
 
 
 def run_row(n: int, size: int, bounded_from: Optional[int] = None) -> dict:

@@ -1,5 +1,7 @@
 """The encoder's faster layout and its precision choice: same features and gradients as open_clip builds them."""
 
+import copy
+
 import pytest
 import torch
 
@@ -23,12 +25,13 @@ def test_fast_layout_gives_open_clips_features_and_gradients(tiny_clip):
     assert isinstance(visual.conv1, PatchEmbedding)
     assert all(isinstance(block.attn, BatchFirstAttention) for block in visual.transformer.resblocks)
     assert not any(isinstance(m, BatchFirstAttention) for m in encoder.model.transformer.modules())  # text: as built
+    assert type(visual).__name__ == "ClassTokenTower"  # its last block runs at the class token only
     batch = torch.rand(3, 3, 64, 64, generator=torch.Generator().manual_seed(0))
     fast = _features_and_grad(encoder, batch)
     with as_built(visual):
-        assert type(visual.conv1) is torch.nn.Conv2d
+        assert type(visual.conv1) is torch.nn.Conv2d and type(visual).__name__ == "VisionTransformer"
         plain = _features_and_grad(encoder, batch)
-    assert isinstance(visual.conv1, PatchEmbedding)  # restored
+    assert isinstance(visual.conv1, PatchEmbedding) and type(visual).__name__ == "ClassTokenTower"  # restored
     for new, old in zip(fast, plain):
         torch.testing.assert_close(new, old, rtol=1e-4, atol=1e-5 * float(old.abs().max()))
     saved = torch.load(checkpoint, weights_only=True)
@@ -64,3 +67,36 @@ def test_precision_flag_is_checked(tmp_path, capsys):
     assert main(["edit", str(svg), "-p", "x", "-o", str(tmp_path / "out.svg"), "--precision", "int8"]) == 2
     assert "--precision" in capsys.readouterr().err
     assert not (tmp_path / "out.svg").exists()
+
+
+def test_class_token_tower_is_exact_in_float64(tiny_clip):
+    """The last block at the class token alone: the same features and input gradients to rounding."""
+    config, checkpoint = tiny_clip
+    encoder = load_clip(str(config), checkpoint=checkpoint, device="cpu", precision="fp32")
+    visual = copy.deepcopy(encoder.model.visual).double()
+    batch = torch.rand(2, 3, 64, 64, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+
+    def run():
+        x = batch.clone().requires_grad_(True)
+        features = visual(x)
+        (features * torch.linspace(-1, 1, features.shape[1], dtype=torch.float64)).sum().backward()
+        return features.detach(), x.grad
+
+    fast = run()
+    with as_built(visual):
+        plain = run()
+    for new, old in zip(fast, plain):
+        torch.testing.assert_close(new, old, rtol=1e-12, atol=1e-12 * float(old.abs().max()))
+    # the token maps StyleStudio reads come from the base class, the last block's included
+    last = len(visual.transformer.resblocks) - 1
+    maps = visual.forward_intermediates(batch, indices=[last], intermediates_only=True)["image_intermediates"][0]
+    assert maps.shape[-2:] == (64 // visual.patch_size[0], 64 // visual.patch_size[1])
+
+
+def test_class_token_tower_only_where_the_output_is_the_class_token(tiny_clip):
+    config, checkpoint = tiny_clip
+    visual = copy.deepcopy(load_clip(str(config), checkpoint=checkpoint, device="cpu", precision="fp32").model.visual)
+    with as_built(visual):
+        assert encoders._reads_class_token_only(visual)
+        visual.pool_type = "avg"  # pooled over every token: the last block's outputs are all read
+        assert not encoders._reads_class_token_only(visual)

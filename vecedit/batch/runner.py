@@ -196,6 +196,9 @@ def _edit(step: Step, source):
 def _prepare_process() -> None:
     global _PREPARED
     if not _PREPARED:
+        from vecedit.allocator import reuse_freed_memory
+
+        reuse_freed_memory()  # as the command does
         if "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(1)
         else:  # read when torch loads (only if a step needs it)

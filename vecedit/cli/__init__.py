@@ -41,6 +41,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             args = _parse(parser, argv)
         except SystemExit as exit_:  # --help, --version, usage errors (argparse exits 2)
             return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
+        from vecedit.allocator import reuse_freed_memory
+
+        reuse_freed_memory()  # the process is ours: keep freed tensors' memory for the next iteration
         if getattr(args, "limits", None):
             from vecedit.limits import use_limits
 

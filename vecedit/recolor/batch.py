@@ -107,6 +107,13 @@ def _init(options: dict) -> None:
     _OPTIONS = options
 
 
+def _init_worker(options: dict) -> None:
+    from vecedit.allocator import reuse_freed_memory
+
+    reuse_freed_memory()  # a process of ours: as the command does
+    _init(options)
+
+
 def _work(item: tuple[str, str, str]) -> FileResult:
     source, output, label = item
     return recolor_file(Path(source), Path(output) if output else None, _OPTIONS, label)
@@ -182,7 +189,7 @@ def run_batch(pairs: list[tuple[Path, Path]], options: dict, jobs: int = 1, prog
         else:
             context = multiprocessing.get_context("spawn" if "torch" in sys.modules else "fork")
             chunk = max(1, min(16, len(items) // (jobs * 4)))
-            with context.Pool(jobs, initializer=_init, initargs=(options,)) as pool:
+            with context.Pool(jobs, initializer=_init_worker, initargs=(options,)) as pool:
                 for result in pool.imap_unordered(_work, items, chunksize=chunk):
                     done(result)
     finally:
