@@ -4,7 +4,7 @@ For each scikit-image sample (astronaut, coffee, chelsea, rocket, camera as RGB)
 so its longer side is 512 px:
 
 * ``default``: ``vectorize(img)`` with no options (two rounds, 10 and 30 colours, and the
-  default refinement, 28 iterations, the first half at 0.75 scale), timed end to end (wall and CPU seconds):
+  default refinement, 24 iterations, the first half at 0.75 scale), timed end to end (wall and CPU seconds):
   what ``vecedit vectorize IMAGE -o OUT.svg`` does. The vtracer baselines below are taken
   at its path count.
 * ``multi``: ``vectorize(rounds=(10, 30), refine=0)``, tracing only;
@@ -48,6 +48,7 @@ The machine's load average is recorded at the start and the end.
     python benchmarks/vectorize_bench.py --images camera --iterations 5 --threads 1
     python benchmarks/vectorize_bench.py --default-only     # the default's row and its vtracer baseline
     python benchmarks/vectorize_bench.py --command-line --repeat 3   # `vecedit vectorize IMAGE -o OUT.svg -q`, timed
+    python benchmarks/vectorize_bench.py --command-line --repeat 2 --against-env MALLOC_PERTURB_=0
 
 ``--command-line`` times the command itself, each run a fresh process as a user starts it
 (wall seconds, the command's CPU seconds, the load average just before), and reports the
@@ -60,9 +61,11 @@ import argparse
 import copy
 import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -279,40 +282,54 @@ def bars(result: dict) -> dict:
     return out
 
 
-def command_line(names: list[str], repeat: int) -> dict:
-    """``vecedit vectorize IMAGE -o OUT.svg -q`` in fresh processes, ``repeat`` rounds over the images."""
+def command_line(names: list[str], repeat: int, against_env: Optional[str] = None) -> dict:
+    """``vecedit vectorize IMAGE -o OUT.svg -q`` in fresh processes, ``repeat`` rounds over the images.
+
+    ``against_env`` (``NAME=VALUE``): each run is paired with one under that variable too, in
+    alternating order, reported as ``runs_against`` (``MALLOC_PERTURB_=0``: glibc's default
+    allocator, which the command leaves alone when a ``MALLOC_*_`` variable is set)."""
     import resource
     import subprocess
     import tempfile
 
     from PIL import Image
 
-    rows = {name: {"image": name, "runs": []} for name in names}
+    variants = [("runs", {})]
+    if against_env:
+        name, _, value = against_env.partition("=")
+        variants.append(("runs_against", {name: value}))
+    rows = {name: {"image": name, **{key: [] for key, _ in variants}} for name in names}
     with tempfile.TemporaryDirectory() as tmp:
         images = {}
         for name in names:
             images[name] = load(name)
             Image.fromarray(images[name]).save(Path(tmp) / f"{name}.png")
-        for _ in range(repeat):
+        for k in range(repeat):
             for name in names:
-                out = Path(tmp) / f"{name}.svg"
-                load_before = os.getloadavg()[0]
-                cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                start = time.perf_counter()
-                subprocess.run([sys.executable, "-m", "vecedit", "vectorize", str(Path(tmp) / f"{name}.png"),
-                                "-o", str(out), "-q"], check=True, stdin=subprocess.DEVNULL)
-                wall = time.perf_counter() - start
-                cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
-                rows[name]["runs"].append({"wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-                                           "load_average_before": round(load_before, 2)})
-                print(json.dumps({"image": name, **rows[name]["runs"][-1]}), file=sys.stderr, flush=True)
+                for key, extra in (variants if k % 2 == 0 else variants[::-1]):
+                    out = Path(tmp) / f"{name}.svg"
+                    load_before = os.getloadavg()[0]
+                    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    start = time.perf_counter()
+                    subprocess.run([sys.executable, "-m", "vecedit", "vectorize", str(Path(tmp) / f"{name}.png"),
+                                    "-o", str(out), "-q"], check=True, stdin=subprocess.DEVNULL,
+                                   env={**os.environ, **extra})
+                    wall = time.perf_counter() - start
+                    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+                    rows[name][key].append({"wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+                                            "load_average_before": round(load_before, 2)})
+                    print(json.dumps({"image": name, "variant": key, **rows[name][key][-1]}), file=sys.stderr,
+                          flush=True)
             for name in names:
                 rows[name].update(quality((Path(tmp) / f"{name}.svg").read_text(), images[name]))
     for row in rows.values():
         row["wall_s_best"] = min(r["wall_s"] for r in row["runs"])
         row["wall_s_worst"] = max(r["wall_s"] for r in row["runs"])
-    return {"command": "vecedit vectorize IMAGE -o OUT.svg -q", "cpus": os.cpu_count(),
+        if against_env:
+            row["wall_s_median"] = statistics.median(r["wall_s"] for r in row["runs"])
+            row["wall_s_median_against"] = statistics.median(r["wall_s"] for r in row["runs_against"])
+    return {"command": "vecedit vectorize IMAGE -o OUT.svg -q", "cpus": os.cpu_count(), "against_env": against_env,
             "images": list(rows.values()),
             "wall_le_10s": all(r["wall_s"] <= 10.0 for row in rows.values() for r in row["runs"])}
 
@@ -327,10 +344,13 @@ def main(argv=None) -> int:
                         help="only the default and its vtracer baseline (the default's bar; minutes, not an hour)")
     parser.add_argument("--command-line", action="store_true",
                         help="time the command `vecedit vectorize IMAGE -o OUT.svg -q` itself, in fresh processes")
+    parser.add_argument("--against-env", metavar="NAME=VALUE",
+                        help="with --command-line: pair each run with one under this environment variable")
     parser.add_argument("--repeat", type=int, default=1, help="rounds over the images with --command-line")
     args = parser.parse_args(argv)
     if args.command_line:
-        print(json.dumps(command_line([n.strip() for n in args.images.split(",")], args.repeat), indent=1))
+        print(json.dumps(command_line([n.strip() for n in args.images.split(",")], args.repeat, args.against_env),
+                         indent=1))
         return 0
     import torch
 

@@ -486,3 +486,14 @@ def test_vectorize_given_an_svg_says_it_is_vector_already(tmp_path, capsys):
     assert main(["vectorize", str(source), "-o", str(tmp_path / "o.svg")]) == 2
     assert capsys.readouterr().err == (f"vecedit: error: {source} is an SVG, already vector: render, edit or "
                                        "recolor it directly (vecedit vectorize takes PNG, JPEG, WebP … images)\n")
+
+
+def test_the_script_entry_exits_with_mains_code_and_skips_the_final_collections(tmp_path):
+    """``vecedit.cli.run`` (the script, ``python -m vecedit``): main's exit code; objects frozen before shutdown."""
+    code = ("import atexit, gc, sys; atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0)); "
+            "sys.argv = ['vecedit'] + sys.argv[1:]; from vecedit.cli import run; run()")
+    missing = subprocess.run([sys.executable, "-c", code, "render", str(tmp_path / "none.svg"), "-o",
+                              str(tmp_path / "x.png")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    assert missing.stdout.strip() == "frozen True"
+    assert not (tmp_path / "x.png").exists()

@@ -1,8 +1,6 @@
 """``python -m vecedit …`` runs the ``vecedit`` command (see :mod:`vecedit.cli`)."""
 
-import sys
-
-from vecedit.cli import main
+from vecedit.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

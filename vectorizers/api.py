@@ -342,6 +342,9 @@ def _trace_to_pipe(send, args: tuple) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    from vecedit.allocator import reuse_freed_memory
+
+    reuse_freed_memory()  # a process of ours, as the command is
     try:
         result = (True, trace_and_fit(*args))
     except Exception as error:  # noqa: BLE001 (handed to the parent, which raises it)
