@@ -4,7 +4,8 @@ The document: skimage's astronaut (512²) vectorized to about 1000 paths when th
 vectorizer is installed, else a random scene of 1000 closed paths written as SVG. The
 encoder: an open_clip ViT-B-32 with RANDOM weights (timing only: the architecture and
 input size are CLIP's, the meaning is not). One ROI (the whole canvas), 16 and 64
-patches. Per configuration: one warm-up iteration, then ``--iterations`` timed ones.
+patches. Per configuration: one warm-up iteration, then ``--iterations`` timed ones. The
+process reuses freed memory as the ``vecedit`` command does (``--allocator glibc``: not).
 
 ``render`` is the renderer's forward and backward; ``encoder`` the image tower's forward
 and backward (measured with autograd hooks on its input and output); ``other`` is
@@ -265,6 +266,8 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=2, help="timed iterations per configuration")
     parser.add_argument("--cuda-total", action="store_true", help="64 patches × 150 iterations on CUDA")
     parser.add_argument("--compare", metavar="A,B", help=f"configurations in turn, one of {', '.join(CONFIGS)} each")
+    parser.add_argument("--allocator", choices=("reuse", "glibc"), default="reuse",
+                        help="reuse freed memory as the vecedit command does (default), or glibc's default")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -288,12 +291,17 @@ def main() -> None:
                           **result, "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)},
                          indent=1))
         return
+    if args.allocator == "reuse":
+        from vecedit.allocator import reuse_freed_memory
+
+        reuse_freed_memory()
     encoder = random_vit_b32("cpu")
     rows = [measure(doc, encoder, int(p), w, args.iterations, "cpu")
             for w in args.work_sizes.split(",") for p in args.patches.split(",")]
     print(json.dumps({
         "torch": torch.__version__, "threads": torch.get_num_threads(), "machine": platform.machine(),
-        "python": sys.version.split()[0], "document": document, "encoder": encoder.description,
+        "python": sys.version.split()[0], "allocator": args.allocator, "document": document,
+        "encoder": encoder.description,
         "bar": "render + other <= 25% of the iteration (encoder forward+backward >= 75%)",
         "results": rows,
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

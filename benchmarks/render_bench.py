@@ -115,10 +115,15 @@ def bench(n_paths: int, size: int, repeats: int) -> dict:
 MEMORY_ROW_LIMITS = limits.Limits().raised(paint_pixels=2**40, edge_pixels=2**40)
 
 
-def memory_row(n_paths: int, size: int, bounded_from: Optional[int] = None) -> dict:
+def memory_row(n_paths: int, size: int, bounded_from: Optional[int] = None, allocator: str = "reuse") -> dict:
     """One forward+backward pass of ``random_scene(n_paths, size)`` in this process: peak RSS,
     wall and CPU seconds. ``bounded_from``: the buffer size (elements) from which the
-    bounded-memory path runs, instead of the renderer's own (``2**62``: the previous behaviour)."""
+    bounded-memory path runs, instead of the renderer's own (``2**62``: the previous behaviour).
+    ``allocator``: ``reuse`` (freed memory reused, as the ``vecedit`` command sets it) or ``glibc``."""
+    if allocator == "reuse":
+        from vecedit.allocator import reuse_freed_memory
+
+        reuse_freed_memory()
     import vecedit.render.composite as composite
     import vecedit.render.over as over
     import vecedit.render.raster as raster
@@ -139,18 +144,20 @@ def memory_row(n_paths: int, size: int, bounded_from: Optional[int] = None) -> d
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"paths": n_paths, "size": size, "peak_rss_mib": round(peak, 1), "render_added_mib": round(peak - before, 1),
             "forward_backward_s": round(seconds, 2), "forward_backward_cpu_s": round(cpu, 2),
-            "bounded_path": bool(bounded_calls), "limits": str(MEMORY_ROW_LIMITS)}
+            "bounded_path": bool(bounded_calls), "allocator": allocator,
+            "limits_raised": {"paint_pixels": MEMORY_ROW_LIMITS.paint_pixels, "edge_pixels": MEMORY_ROW_LIMITS.edge_pixels}}
 
 
-def run_row(n: int, size: int, bounded_from: Optional[int] = None) -> dict:
-    command = [sys.executable, __file__, "--memory-row", f"{n},{size}"]
+def run_row(n: int, size: int, bounded_from: Optional[int] = None, allocator: str = "reuse") -> dict:
+    command = [sys.executable, __file__, "--memory-row", f"{n},{size}", "--allocator", allocator]
     command += ["--bounded-from", str(bounded_from)] if bounded_from is not None else []
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
-def memory_table(paths: list[int], sizes: list[int], bounded_from: Optional[int] = None) -> list[dict]:
-    return [run_row(n, size, bounded_from) for size in sizes for n in paths]
+def memory_table(paths: list[int], sizes: list[int], bounded_from: Optional[int] = None,
+                 allocator: str = "reuse") -> list[dict]:
+    return [run_row(n, size, bounded_from, allocator) for size in sizes for n in paths]
 
 
 def memory_ab(n: int, size: int, repeats: int, bounded_from: Optional[int] = None) -> dict:
@@ -181,11 +188,13 @@ def main() -> None:
                         "at N paths, S px (fresh process per run, alternating); only this")
     parser.add_argument("--ab-repeats", type=int, default=2)
     parser.add_argument("--memory-row", help=argparse.SUPPRESS)
+    parser.add_argument("--allocator", choices=("reuse", "glibc"), default="reuse",
+                        help="memory rows: reuse freed memory as the vecedit command does (default), or glibc's default")
     parser.add_argument("--bounded-from", type=int, metavar="ELEMENTS",
                         help="the bounded path from this buffer size (default: the renderer's threshold)")
     args = parser.parse_args()
     if args.memory_row:
-        print(json.dumps(memory_row(*map(int, args.memory_row.split(",")), args.bounded_from)))
+        print(json.dumps(memory_row(*map(int, args.memory_row.split(",")), args.bounded_from, args.allocator)))
         return
     if args.memory_ab:
         n, size = map(int, args.memory_ab.split(","))
@@ -203,7 +212,8 @@ def main() -> None:
     if args.memory:
         report["load_average_start"] = os.getloadavg()
         report["memory"] = memory_table([int(n) for n in args.memory_paths.split(",")],
-                                        [int(s) for s in args.memory_sizes.split(",")], args.bounded_from)
+                                        [int(s) for s in args.memory_sizes.split(",")], args.bounded_from,
+                                        args.allocator)
         report["load_average_end"] = os.getloadavg()
     print(json.dumps(report, indent=1))
 

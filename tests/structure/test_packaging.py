@@ -42,4 +42,4 @@ def test_entry_points_name_installed_modules():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     targets = project["entry-points"]["vecedit.plugins"].values()
     assert targets and all(t.startswith("vecedit.plugins.") for t in targets)
-    assert project["scripts"]["vecedit"] == "vecedit.cli:main"
+    assert project["scripts"]["vecedit"] == "vecedit.cli:run"
