@@ -30,6 +30,7 @@ refuses, in one line that says how to provide weights, when none can be had::
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import json
@@ -44,6 +45,7 @@ from urllib.parse import urlparse
 import torch
 import torch.nn.functional as F
 
+from vecedit import allocator
 from vecedit.errors import InputError, OptionError
 from vecedit.losses.openclip_import import import_open_clip
 
@@ -81,6 +83,7 @@ class OpenClipEncoder:
         self.description = description
         self.device, self.dtype = next(model.parameters()).device, input_dtype(getattr(model, "visual", model))
         self._cut_matches: Optional[bool] = None  # see encode_text
+        self._sized_for = 0  # the largest batch of views whose blocks the allocator reuses (encode_image)
         self.cache_identity: Optional[str] = None  # names model + weights for the text-feature cache
         self.precision = resolve_precision(precision, self.device, self.dtype)
 
@@ -96,7 +99,22 @@ class OpenClipEncoder:
     def encode_image(self, batch: torch.Tensor) -> torch.Tensor:
         autocast = self.precision == "bf16" and self.dtype == torch.float32
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=autocast):
+            if self._sizes_blocks(batch):
+                with _largest_output(self.model) as largest:
+                    features = self.model.encode_image(batch.to(self.device, self.dtype)).float()
+                # the backward pass allocates gradients the size of the activations it reads
+                allocator.reuse_blocks_up_to(2 * largest[0])
+                return features
             return self.model.encode_image(batch.to(self.device, self.dtype)).float()
+
+    def _sizes_blocks(self, batch: torch.Tensor) -> bool:
+        """Whether this call measures the blocks a step allocates: the largest batch of views so far, with
+        gradients, on a CPU, in a process whose freed memory is reused (see :mod:`vecedit.allocator`)."""
+        if batch.shape[0] <= self._sized_for or not torch.is_grad_enabled() or self.device.type != "cpu" \
+                or not allocator.in_effect():
+            return False
+        self._sized_for = batch.shape[0]
+        return True
 
     @torch.no_grad()
     def encode_text(self, texts: list[str]) -> torch.Tensor:
@@ -247,6 +265,24 @@ class PatchEmbedding(torch.nn.Conv2d):
         out = F.linear(patches.reshape(b * gh * gw, c * kh * kw), self.weight.reshape(self.out_channels, -1),
                        self.bias)
         return out.view(b, gh, gw, self.out_channels).permute(0, 3, 1, 2)
+
+
+@contextlib.contextmanager
+def _largest_output(model: torch.nn.Module):
+    """Context: ``[bytes]``, the largest tensor any submodule of ``model`` returns inside it."""
+    largest = [0]
+
+    def record(module, inputs, output):
+        first = output[0] if isinstance(output, (tuple, list)) and output else output
+        if isinstance(first, torch.Tensor):
+            largest[0] = max(largest[0], first.numel() * first.element_size())
+
+    handles = [module.register_forward_hook(record) for module in model.modules()]
+    try:
+        yield largest
+    finally:
+        for handle in handles:
+            handle.remove()
 
 
 def _reads_class_token_only(tower: torch.nn.Module) -> bool:
