@@ -100,7 +100,7 @@ class OpenClipEncoder:
         autocast = self.precision == "bf16" and self.dtype == torch.float32
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=autocast):
             if self._sizes_blocks(batch):
-                with _largest_output(self.model) as largest:
+                with _largest_output(getattr(self.model, "visual", self.model)) as largest:
                     features = self.model.encode_image(batch.to(self.device, self.dtype)).float()
                 # the backward pass allocates gradients the size of the activations it reads
                 allocator.reuse_blocks_up_to(2 * largest[0])
