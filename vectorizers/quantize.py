@@ -38,14 +38,11 @@ def quantize(rgb: np.ndarray, n_colors: int, seed: int = 0, min_area: int = 0) -
     with ``k <= n_colors``. ``min_area`` (pixels) is the smallest connected region kept.
     """
     from scipy.cluster.vq import kmeans2
-    from skimage.color import rgb2lab
 
     h, w = rgb.shape[:2]
-    lab = rgb2lab(rgb).reshape(-1, 3).astype(np.float64)
+    lab, distinct = _colors(rgb)
     rng = np.random.default_rng(seed)
-    flat = rgb.reshape(-1, 3).astype(np.int32)
-    distinct = np.unique((flat[:, 0] << 16) | (flat[:, 1] << 8) | flat[:, 2])
-    k = int(min(n_colors, len(distinct)))
+    k = int(min(n_colors, distinct))
     if k <= 1:
         return np.zeros((h, w), np.int32), rgb[:1, 0].astype(np.uint8)
     sample = lab if len(lab) <= SAMPLE else lab[rng.choice(len(lab), SAMPLE, replace=False)]
@@ -55,6 +52,27 @@ def quantize(rgb: np.ndarray, n_colors: int, seed: int = 0, min_area: int = 0) -
     if min_area > 1:
         labels = _merge_small(labels, lab.reshape(h, w, 3), min_area)
     return _palette(rgb, labels)
+
+
+_COLORS: dict[bytes, tuple[np.ndarray, int]] = {}
+
+
+def _colors(rgb: np.ndarray) -> tuple[np.ndarray, int]:
+    """``rgb``'s pixels in CIELAB ``(H·W, 3)`` and its number of distinct colours, kept for the
+    last image seen: every round of a vectorization quantises the same one."""
+    import hashlib
+
+    key = hashlib.blake2b(np.ascontiguousarray(rgb).data, digest_size=16).digest() + repr(rgb.shape).encode()
+    if key not in _COLORS:
+        from skimage.color import rgb2lab
+
+        flat = rgb.reshape(-1, 3).astype(np.int32)
+        distinct = len(np.unique((flat[:, 0] << 16) | (flat[:, 1] << 8) | flat[:, 2]))
+        lab = rgb2lab(rgb).reshape(-1, 3).astype(np.float64)
+        lab.flags.writeable = False
+        _COLORS.clear()
+        _COLORS[key] = (lab, distinct)
+    return _COLORS[key]
 
 
 def _nearest(data: np.ndarray, centres: np.ndarray) -> np.ndarray:
@@ -133,9 +151,12 @@ def _adjacent_pairs(region: np.ndarray) -> np.ndarray:
 
 
 def _unique_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Sorted distinct unordered pairs ``(lo, hi)`` of the ids ``a[i] != b[i]`` (non-negative)."""
     keep = a != b
-    lo, hi = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
-    return np.unique(np.stack([lo, hi], 1), axis=0).reshape(-1, 2)
+    lo, hi = np.minimum(a[keep], b[keep]).astype(np.int64), np.maximum(a[keep], b[keep]).astype(np.int64)
+    base = int(hi.max()) + 1 if len(hi) else 1
+    code = np.unique(lo * base + hi)  # one integer per pair, in (lo, hi) order
+    return np.stack([code // base, code % base], 1)
 
 
 def _palette(rgb: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

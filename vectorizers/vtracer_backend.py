@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Optional
 
 import numpy as np
 
+from vecedit.svg.pathdata import closed_cubic_points
 from vecedit.vectorizers.base import TracedPath, min_region_area, path_area
 from vecedit.vectorizers.quantize import quantize
 
@@ -81,18 +83,41 @@ def parse_vtracer_svg(svg: str) -> list[TracedPath]:
         return _parse_document(svg)
     out = []
     for d, fill, tx, ty in found:
-        subpaths, error = path_to_subpaths(d)
         try:
             offset = np.array([float(tx), float(ty)])
         except ValueError:
             return _parse_document(svg)
-        if error is not None or not np.isfinite(offset).all():
+        loops = _cubic_loops(d)
+        if loops is None:
+            subpaths, error = path_to_subpaths(d)
+            if error is not None:
+                return _parse_document(svg)
+            loops = [s.points for s in subpaths if s.closed]
+        if not np.isfinite(offset).all():
             return _parse_document(svg)
-        subs = [s.points + offset for s in subpaths if s.closed and len(s.points) >= 3]
+        subs = [points + offset for points in loops if len(points) >= 3]
         if subs:
             color = (int(fill[0:2], 16), int(fill[2:4], 16), int(fill[4:6], 16))
             out.append(TracedPath(subs, color, "nonzero", path_area(subs)))
     return out
+
+
+_NUMBER = r"-?\d{1,12}(?:\.\d{1,12})?"
+_LOOPS = re.compile(rf"(?:M(?:{_NUMBER} ){{2}}(?:C(?:{_NUMBER} ){{6}})*Z ?)+")
+"""Path data of closed cubic loops in the form VTracer writes them (``M x y C … Z``, each number
+followed by one space; numbers of a size that keeps every sum finite)."""
+
+
+def _cubic_loops(d: str) -> Optional[list[np.ndarray]]:
+    """The points of each loop of ``d`` as :func:`path_to_subpaths` reads them, or None where ``d``
+    is not in VTracer's own form (:data:`_LOOPS`): a third of the time, read as one list of numbers."""
+    if not _LOOPS.fullmatch(d):
+        return None
+    loops = []
+    for loop in d.split("M")[1:]:
+        values = np.array(list(map(float, loop.replace("C", " ").replace("Z", " ").split())), dtype=np.float64)
+        loops.append(closed_cubic_points(values.reshape(-1, 2)))
+    return loops
 
 
 def _parse_document(svg: str) -> list[TracedPath]:

@@ -6,6 +6,7 @@ import pytest
 from vecedit.errors import SVGError
 from vecedit.svg import load_svg
 from vecedit.svg.geometry import endpoint_arc, format_number, subpaths_to_d
+from vecedit.svg.model import Subpath
 from vecedit.svg.pathdata import path_to_subpaths, tokenize
 from svgkit import svg
 
@@ -258,6 +259,22 @@ def test_subpaths_to_d(d, expected):
 def test_d_round_trip_through_subpaths(d):
     first = subpaths(d)
     same(subpaths(subpaths_to_d(first, decimals=10)), first, tol=1e-8)
+
+
+@pytest.mark.parametrize("decimals", [0, 1, 3, 6])
+def test_subpaths_to_d_writes_each_number_as_format_number_does(decimals):
+    """Curves only (no segment written as L, no line left to Z): the numbers written are every
+    point in order, each exactly as :func:`format_number` writes it (the array-wide formatting)."""
+    rng = np.random.default_rng(decimals)
+    values = np.concatenate([rng.normal(size=400) * 10.0 ** rng.integers(-4, 7, 400),
+                             [0.0, -0.0, -0.0004, 0.0005, 2.675, 1e15, -1e-9, 100.0, -10.05]])
+    points = np.concatenate([values, values[:1]])[: 3 * ((len(values) // 2 - 1) // 3) * 2 + 2].reshape(-1, 2)
+    for closed in (False, True):
+        rows = points if not closed else points[:-1]
+        d = subpaths_to_d([Subpath(rows, closed)], decimals)
+        numbers = d.replace("M", " ").replace("C", " ").replace("Z", " ").split()
+        written = np.concatenate([rows, rows[:1]]) if closed else rows  # a closed curve ends on its start
+        assert numbers == [format_number(v, decimals) for v in written.ravel().tolist()]
 
 
 def test_subpaths_to_d_refuses_nan():

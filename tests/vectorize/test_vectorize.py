@@ -214,6 +214,50 @@ def test_vtracer_output_read_without_the_svg_reader_as_with_it(image):
     assert real(odd)[0].fill_rule == "evenodd"
 
 
+def test_vtracer_loops_read_as_the_path_parser_reads_them():
+    """VTracer's own form of path data (``M x y C … Z ``) is read as numbers, with the points the
+    path-data parser gives (a last point on the start dropped, else a closing line added); any
+    other form is left to that parser."""
+    from vecedit.svg.pathdata import path_to_subpaths
+    from vecedit.vectorizers.vtracer_backend import _cubic_loops
+
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        loops = []
+        for _ in range(int(rng.integers(1, 4))):
+            rows = np.round(rng.uniform(-600, 600, size=(3 * int(rng.integers(0, 6)) + 1, 2)), int(rng.integers(0, 4)))
+            if len(rows) > 1 and rng.random() < 0.5:
+                rows[-1] = rows[0]  # ends on its start, as VTracer's loops do
+            text = " ".join(f"{v:g}" if abs(v) < 1e5 else f"{v:.3f}" for v in rows.ravel())
+            numbers = text.split()
+            loops.append("M" + " ".join(numbers[:2]) + " " + "".join(
+                "C" + " ".join(numbers[i:i + 6]) + " " for i in range(2, len(numbers), 6)) + "Z ")
+        d = "".join(loops)
+        expected = [s.points for s in path_to_subpaths(d)[0]]
+        got = _cubic_loops(d)
+        assert got is not None and len(got) == len(expected)
+        assert all(np.array_equal(a, b) for a, b in zip(got, expected))
+    for other in ["M0 0 L5 5 Z ", "m0 0 C1 1 2 2 3 3 Z ", "M0 0 C1e3 1 2 2 3 3 Z ", "M0 0 C1 1 2 2 3 3 ",
+                  "M1234567890123 0 Z ", "M0 0 C1 1 2 2 3 Z "]:
+        assert _cubic_loops(other) is None, other
+
+
+def test_quantize_pairs_and_colours_kept_per_image():
+    from vecedit.vectorizers import quantize as q
+
+    rng = np.random.default_rng(3)
+    a, b = rng.integers(0, 50, 5000), rng.integers(0, 50, 5000)
+    reference = np.unique(np.stack([np.minimum(a, b), np.maximum(a, b)], 1)[a != b], axis=0)
+    assert np.array_equal(q._unique_pairs(a, b), reference)
+    assert q._unique_pairs(a, a).shape == (0, 2)
+    image = rng.integers(0, 4, (20, 30, 3)).astype(np.uint8) * 60
+    lab, distinct = q._colors(image)
+    assert distinct == len(np.unique(image.reshape(-1, 3), axis=0)) and lab.shape == (600, 3)
+    changed = image.copy()
+    changed[0, 0] = (1, 2, 3)  # a colour of its own: another image, counted anew
+    assert q._colors(changed)[1] == distinct + 1 and q._colors(image)[1] == distinct
+
+
 def test_tracing_beside_the_import_gives_the_same_svg(image):
     """The child process traces exactly what this one would (same seed, same SVG)."""
     here = api.run(image, rounds=(3, 8), refine=2, extra_rounds=["4,4,20,20:4"], overlap=False)

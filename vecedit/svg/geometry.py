@@ -7,7 +7,9 @@ Reading path data and point lists is :mod:`vecedit.svg.pathdata`. Layout of
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 
 import numpy as np
 
@@ -164,7 +166,7 @@ def _straight(pts: np.ndarray, k: int) -> np.ndarray:
 
 
 def subpaths_to_d(subpaths: list[Subpath], decimals: int = 3) -> str:
-    """Absolute ``M``/``C``/``L``/``Z`` path data for cubic subpaths.
+    """Absolute ``M``/``C``/``L``/``Z`` path data for cubic subpaths, numbers as :func:`format_number` writes them.
 
     Straight cubics (controls at 1/3 and 2/3) are written as ``L``; the closing line
     ``Z`` added is left to ``Z``. Raises :class:`SVGError` on non-finite points.
@@ -173,26 +175,51 @@ def subpaths_to_d(subpaths: list[Subpath], decimals: int = 3) -> str:
     >>> subpaths_to_d(path_to_subpaths("M0 0 L10 0 L10 10 Z")[0])
     'M0 0 L10 0 L10 10 Z'
     """
-    parts: list[str] = []
+    number = f"%.{decimals}f"
+    move, line, curve = f"M{number} {number}", f"L{number} {number}", "C" + " ".join([number] * 6)
+    commands: list[str] = []
+    rows: list[np.ndarray] = []
     for sp in subpaths:
         pts = np.asarray(sp.points, dtype=np.float64)
         if not np.isfinite(pts).all():
             raise SVGError("a subpath has coordinates that are not finite; the edit diverged, try a smaller step size")
         if len(pts) == 0:
             continue
-        numbers = [format_number(v, decimals) for v in pts.ravel().tolist()]
-        xy = [f"{x} {y}" for x, y in zip(numbers[0::2], numbers[1::2])]
-        parts.append("M" + xy[0])
-        k = sp.num_segments
+        straight = _straight(pts, sp.num_segments)
         written = sp.segment_starts is not None and not sp.close_line  # parsed: the d ended at the start
-        for i, line in enumerate(_straight(pts, k).tolist()):
-            end = xy[(3 * i + 3) % len(pts)]
-            if sp.closed and i == k - 1 and line and not written:
-                break  # Z draws it (a line written back to the start stays: markers see its vertex)
-            parts.append("L" + end if line else f"C{xy[3 * i + 1]} {xy[3 * i + 2]} {end}")
+        if sp.closed and len(straight) and straight[-1] and not written:
+            straight = straight[:-1]  # Z draws it (a line written back to the start stays: markers see its vertex)
+        first = np.arange(len(straight)) * 3
+        written_rows = np.stack([first + 1, first + 2, (first + 3) % len(pts)], 1)
+        kept = np.ones(written_rows.shape, dtype=bool)
+        kept[straight, :2] = False  # a line writes its end point only
+        rows.append(pts[np.concatenate([[0], written_rows[kept]])])
+        commands.append(move)
+        commands += [line if s else curve for s in straight.tolist()]
         if sp.closed:
-            parts.append("Z")
-    return " ".join(parts)
+            commands.append("Z")
+    if not commands:
+        return ""
+    return _trim_numbers(" ".join(commands) % tuple(np.concatenate(rows).ravel().tolist()), decimals)
+
+
+@functools.lru_cache(maxsize=8)
+def _trimmers(decimals: int) -> list[re.Pattern]:
+    """Patterns whose matches, deleted, take ``%.{decimals}f`` numbers to :func:`format_number`'s form:
+    trailing zeros and a bare point (each number has exactly ``decimals`` digits after its point)."""
+    if decimals == 0:
+        return []
+    zeros = [r"(?<=\.\d{%d})0{%d}(?!\d)" % (kept, decimals - kept) for kept in range(1, decimals)]
+    return [re.compile("|".join([r"\.0{%d}(?!\d)" % decimals] + zeros))]
+
+
+_MINUS_ZERO = re.compile(r"(?<![\d.])-(?=0(?![\d.]))")
+
+
+def _trim_numbers(text: str, decimals: int) -> str:
+    for pattern in _trimmers(decimals):
+        text = pattern.sub("", text)
+    return _MINUS_ZERO.sub("", text)  # "-0" → "0"
 
 
 def subpaths_bbox(subpaths: list[Subpath]) -> tuple[float, float, float, float]:

@@ -367,6 +367,17 @@ def _beyond_range(index: int, cmd: str) -> str:
     return f"command {index + 1} ({cmd}) reaches coordinates beyond the range of numbers"
 
 
+def closed_cubic_points(rows: np.ndarray) -> np.ndarray:
+    """A subpath's cubic rows (start, then three per segment, in user units) closed as ``Z`` closes
+    them (:meth:`Pen.close`): a last row on the start is dropped, else a closing line's controls added."""
+    start, last = tuple(rows[0].tolist()), tuple(rows[-1].tolist())
+    if len(rows) > 1 and _same_point(start, last):
+        return rows[:-1]
+    (sx, sy), (lx, ly) = start, last
+    dx, dy = sx - lx, sy - ly
+    return np.concatenate([rows, [(lx + dx / 3.0, ly + dy / 3.0), (lx + dx * (2.0 / 3.0), ly + dy * (2.0 / 3.0))]])
+
+
 def polyline_subpath(points: np.ndarray, closed: bool) -> Subpath:
     """Points (n ≥ 2, 2) joined by lines, as one subpath; *closed*: as ``Z`` closes it (``Pen.close``)."""
     p0, p1 = points[:-1], points[1:]
