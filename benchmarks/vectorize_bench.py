@@ -49,6 +49,7 @@ The machine's load average is recorded at the start and the end.
     python benchmarks/vectorize_bench.py --default-only     # the default's row and its vtracer baseline
     python benchmarks/vectorize_bench.py --command-line --repeat 3   # `vecedit vectorize IMAGE -o OUT.svg -q`, timed
     python benchmarks/vectorize_bench.py --command-line --repeat 2 --against-env MALLOC_PERTURB_=0
+    python benchmarks/vectorize_bench.py --command-line --repeat 2 --against-python ../old/.venv/bin/python
 
 ``--command-line`` times the command itself, each run a fresh process as a user starts it
 (wall seconds, the command's CPU seconds, the load average just before), and reports the
@@ -282,23 +283,31 @@ def bars(result: dict) -> dict:
     return out
 
 
-def command_line(names: list[str], repeat: int, against_env: Optional[str] = None) -> dict:
+def command_line(names: list[str], repeat: int, against_env: Optional[str] = None,
+                 against_python: Optional[str] = None) -> dict:
     """``vecedit vectorize IMAGE -o OUT.svg -q`` in fresh processes, ``repeat`` rounds over the images.
 
     ``against_env`` (``NAME=VALUE``): each run is paired with one under that variable too, in
     alternating order, reported as ``runs_against`` (``MALLOC_PERTURB_=0``: glibc's default
-    allocator, which the command leaves alone when a ``MALLOC_*_`` variable is set)."""
+    allocator, which the command leaves alone when a ``MALLOC_*_`` variable is set).
+    ``against_python``: paired the same way with the command run by that interpreter (an
+    environment with another version of vecedit installed, e.g. an earlier commit's), and
+    whether the two wrote the same SVG. Every command runs in a scratch folder, so the
+    current directory never decides which vecedit ``-m`` imports."""
     import resource
     import subprocess
     import tempfile
 
     from PIL import Image
 
-    variants = [("runs", {})]
+    variants = [("runs", {}, sys.executable)]
     if against_env:
         name, _, value = against_env.partition("=")
-        variants.append(("runs_against", {name: value}))
-    rows = {name: {"image": name, **{key: [] for key, _ in variants}} for name in names}
+        variants.append(("runs_against", {name: value}, sys.executable))
+    if against_python:
+        variants.append(("runs_against", {}, against_python))
+    paired = len(variants) > 1
+    rows = {name: {"image": name, **{key: [] for key, _, _ in variants}} for name in names}
     with tempfile.TemporaryDirectory() as tmp:
         images = {}
         for name in names:
@@ -306,14 +315,14 @@ def command_line(names: list[str], repeat: int, against_env: Optional[str] = Non
             Image.fromarray(images[name]).save(Path(tmp) / f"{name}.png")
         for k in range(repeat):
             for name in names:
-                for key, extra in (variants if k % 2 == 0 else variants[::-1]):
-                    out = Path(tmp) / f"{name}.svg"
+                for key, extra, python in (variants if k % 2 == 0 else variants[::-1]):
+                    out = Path(tmp) / f"{name}.{key}.svg"
                     load_before = os.getloadavg()[0]
                     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
                     start = time.perf_counter()
-                    subprocess.run([sys.executable, "-m", "vecedit", "vectorize", str(Path(tmp) / f"{name}.png"),
+                    subprocess.run([python, "-m", "vecedit", "vectorize", str(Path(tmp) / f"{name}.png"),
                                     "-o", str(out), "-q"], check=True, stdin=subprocess.DEVNULL,
-                                   env={**os.environ, **extra})
+                                   env={**os.environ, **extra}, cwd=tmp)
                     wall = time.perf_counter() - start
                     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
                     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
@@ -322,15 +331,19 @@ def command_line(names: list[str], repeat: int, against_env: Optional[str] = Non
                     print(json.dumps({"image": name, "variant": key, **rows[name][key][-1]}), file=sys.stderr,
                           flush=True)
             for name in names:
-                rows[name].update(quality((Path(tmp) / f"{name}.svg").read_text(), images[name]))
+                written = (Path(tmp) / f"{name}.runs.svg").read_text()
+                rows[name].update(quality(written, images[name]))
+                if paired:
+                    rows[name]["same_svg_as_against"] = written == (Path(tmp) / f"{name}.runs_against.svg").read_text()
     for row in rows.values():
         row["wall_s_best"] = min(r["wall_s"] for r in row["runs"])
         row["wall_s_worst"] = max(r["wall_s"] for r in row["runs"])
-        if against_env:
-            row["wall_s_median"] = statistics.median(r["wall_s"] for r in row["runs"])
-            row["wall_s_median_against"] = statistics.median(r["wall_s"] for r in row["runs_against"])
+        if paired:
+            for measure in ("wall_s", "cpu_s"):
+                row[f"{measure}_median"] = statistics.median(r[measure] for r in row["runs"])
+                row[f"{measure}_median_against"] = statistics.median(r[measure] for r in row["runs_against"])
     return {"command": "vecedit vectorize IMAGE -o OUT.svg -q", "cpus": os.cpu_count(), "against_env": against_env,
-            "images": list(rows.values()),
+            "against_python": against_python, "images": list(rows.values()),
             "wall_le_10s": all(r["wall_s"] <= 10.0 for row in rows.values() for r in row["runs"])}
 
 
@@ -346,11 +359,16 @@ def main(argv=None) -> int:
                         help="time the command `vecedit vectorize IMAGE -o OUT.svg -q` itself, in fresh processes")
     parser.add_argument("--against-env", metavar="NAME=VALUE",
                         help="with --command-line: pair each run with one under this environment variable")
+    parser.add_argument("--against-python", metavar="PYTHON",
+                        help="with --command-line: pair each run with one by this interpreter (another install of "
+                             "vecedit, e.g. an earlier commit's environment)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds over the images with --command-line")
     args = parser.parse_args(argv)
+    if args.against_env and args.against_python:
+        parser.error("--against-env and --against-python: one comparison per run")
     if args.command_line:
-        print(json.dumps(command_line([n.strip() for n in args.images.split(",")], args.repeat, args.against_env),
-                         indent=1))
+        print(json.dumps(command_line([n.strip() for n in args.images.split(",")], args.repeat, args.against_env,
+                                      args.against_python), indent=1))
         return 0
     import torch
 
