@@ -19,7 +19,7 @@ from typing import Optional
 
 import numpy as np
 
-from vecedit.svg.pathdata import closed_cubic_points
+from vecedit.svg.pathdata import closed_cubic_points, path_to_subpaths
 from vecedit.vectorizers.base import TracedPath, min_region_area, path_area
 from vecedit.vectorizers.quantize import quantize
 
@@ -76,7 +76,6 @@ def parse_vtracer_svg(svg: str) -> list[TracedPath]:
     with the path-data parser alone, a third of what reading the file as an SVG document
     costs (the XML tree, the cascade, the render tree). Text in any other form is read by
     :func:`vecedit.svg.load_svg`."""
-    from vecedit.svg.pathdata import path_to_subpaths
 
     found = _PATH.findall(svg)
     if len(found) != svg.count("<path"):
