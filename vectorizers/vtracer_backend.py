@@ -73,9 +73,9 @@ def parse_vtracer_svg(svg: str) -> list[TracedPath]:
     """VTracer's SVG text → :class:`TracedPath` list in its paint order (canvas pixels).
 
     VTracer writes one element per shape in a fixed form (:data:`_PATH`); those are read
-    with the path-data parser alone, a third of what reading the file as an SVG document
-    costs (the XML tree, the cascade, the render tree). Text in any other form is read by
-    :func:`vecedit.svg.load_svg`."""
+    without the SVG reader (the XML tree, the cascade, the render tree): their path data as
+    numbers where it is in VTracer's own form (:func:`_cubic_loops`), else by the path-data
+    parser. Text in any other form is read by :func:`vecedit.svg.load_svg`."""
 
     found = _PATH.findall(svg)
     if len(found) != svg.count("<path"):
@@ -86,14 +86,14 @@ def parse_vtracer_svg(svg: str) -> list[TracedPath]:
             offset = np.array([float(tx), float(ty)])
         except ValueError:
             return _parse_document(svg)
+        if not np.isfinite(offset).all():
+            return _parse_document(svg)
         loops = _cubic_loops(d)
         if loops is None:
             subpaths, error = path_to_subpaths(d)
             if error is not None:
                 return _parse_document(svg)
             loops = [s.points for s in subpaths if s.closed]
-        if not np.isfinite(offset).all():
-            return _parse_document(svg)
         subs = [points + offset for points in loops if len(points) >= 3]
         if subs:
             color = (int(fill[0:2], 16), int(fill[2:4], 16), int(fill[4:6], 16))

@@ -190,10 +190,10 @@ def subpaths_to_d(subpaths: list[Subpath], decimals: int = 3) -> str:
         if sp.closed and len(straight) and straight[-1] and not written:
             straight = straight[:-1]  # Z draws it (a line written back to the start stays: markers see its vertex)
         first = np.arange(len(straight)) * 3
-        written_rows = np.stack([first + 1, first + 2, (first + 3) % len(pts)], 1)
-        kept = np.ones(written_rows.shape, dtype=bool)
+        segment_rows = np.stack([first + 1, first + 2, (first + 3) % len(pts)], 1)
+        kept = np.ones(segment_rows.shape, dtype=bool)
         kept[straight, :2] = False  # a line writes its end point only
-        rows.append(pts[np.concatenate([[0], written_rows[kept]])])
+        rows.append(pts[np.concatenate([[0], segment_rows[kept]])])
         commands.append(move)
         commands += [line if s else curve for s in straight.tolist()]
         if sp.closed:

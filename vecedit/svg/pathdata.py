@@ -389,12 +389,7 @@ def polyline_subpath(points: np.ndarray, closed: bool) -> Subpath:
     segments = np.arange(len(p0), dtype=np.int64)
     if not closed:
         return Subpath(rows, closed=False, segment_starts=segments)
-    start, last = tuple(rows[0].tolist()), tuple(rows[-1].tolist())
-    if _same_point(start, last):
-        return Subpath(rows[:-1], closed=True, segment_starts=segments, close_line=False)
-    sx, sy = start
-    lx, ly = last
-    dx, dy = sx - lx, sy - ly
-    closing = np.array([(lx + dx / 3.0, ly + dy / 3.0), (lx + dx * (2.0 / 3.0), ly + dy * (2.0 / 3.0))])
-    return Subpath(np.concatenate([rows, closing]), closed=True, segment_starts=np.append(segments, len(p0)),
-                   close_line=True)
+    loop = closed_cubic_points(rows)
+    added = len(loop) > len(rows)  # a closing line, not a last point on the start
+    return Subpath(loop, closed=True, segment_starts=np.append(segments, len(p0)) if added else segments,
+                   close_line=added)
